@@ -1,0 +1,144 @@
+//! Named scenarios: a `Config` and the verdict each property is expected to reach. The built-in
+//! ones are the TOML files under `checks/scenarios/` (compiled in, so `kelp` runs anywhere);
+//! `kelp check --config FILE` reads a user's file of the same form.
+
+use kelp_model::config::Config;
+use kelp_model::properties::{self, Kind};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What a property is expected to show. For `sometimes` properties `holds` means "reached".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Holds,
+    Violated,
+    Unknown,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Violated => "violated",
+            Verdict::Unknown => "unknown",
+        }
+    }
+
+    /// How the verdict reads in text, for a property of this kind.
+    pub fn describe(self, kind: Kind) -> &'static str {
+        match (self, kind) {
+            (Verdict::Holds, Kind::Sometimes) => "reached",
+            (Verdict::Violated, Kind::Sometimes) => "not reached",
+            (v, _) => v.as_str(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    #[serde(default)]
+    pub config: Config,
+    /// Expected verdicts by property name; unlisted properties are expected to hold.
+    #[serde(default)]
+    pub expect: BTreeMap<String, Verdict>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("unknown scenario '{0}' (kelp scenarios lists them)")]
+    Unknown(String),
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path} is not a valid scenario: {message}")]
+    Parse { path: String, message: String },
+    #[error("{path}: unknown property '{name}' in [expect]")]
+    UnknownProperty { path: String, name: String },
+    #[error("{path}: {source}")]
+    Config { path: String, source: kelp_model::config::ConfigError },
+}
+
+const BUILT_IN: &[(&str, &str)] = &[
+    ("healthy.toml", include_str!("../scenarios/healthy.toml")),
+    ("acks-1.toml", include_str!("../scenarios/acks-1.toml")),
+];
+
+impl Scenario {
+    pub fn parse(path: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario =
+            toml::from_str(text).map_err(|e| ScenarioError::Parse { path: path.to_string(), message: e.message().to_string() })?;
+        if let Some(name) = scenario.expect.keys().find(|n| properties::by_name(n).is_none()) {
+            return Err(ScenarioError::UnknownProperty { path: path.to_string(), name: name.clone() });
+        }
+        scenario.config.validate().map_err(|source| ScenarioError::Config { path: path.to_string(), source })?;
+        Ok(scenario)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read { path: shown.clone(), source })?;
+        Self::parse(&shown, &text)
+    }
+
+    pub fn built_in() -> Vec<Scenario> {
+        BUILT_IN
+            .iter()
+            .map(|(file, text)| Self::parse(file, text).unwrap_or_else(|e| panic!("built-in scenario {file}: {e}")))
+            .collect()
+    }
+
+    pub fn named(name: &str) -> Result<Scenario, ScenarioError> {
+        Self::built_in().into_iter().find(|s| s.name == name).ok_or_else(|| ScenarioError::Unknown(name.to_string()))
+    }
+
+    /// A scenario for a configuration given only by flags: every property expected to hold.
+    pub fn ad_hoc(config: Config) -> Scenario {
+        Scenario { name: "custom".to_string(), description: "configuration from the command line".to_string(), config, expect: BTreeMap::new() }
+    }
+
+    pub fn expected(&self, property: &str) -> Verdict {
+        self.expect.get(property).copied().unwrap_or(Verdict::Holds)
+    }
+
+    /// One line summing up what the scenario expects to break.
+    pub fn expected_summary(&self) -> String {
+        let broken: Vec<&str> =
+            self.expect.iter().filter(|(n, v)| **v == Verdict::Violated && is_safety(n)).map(|(n, _)| n.as_str()).collect();
+        if broken.is_empty() {
+            "every property holds".to_string()
+        } else {
+            format!("{} violated", broken.join(", "))
+        }
+    }
+}
+
+fn is_safety(name: &str) -> bool {
+    properties::by_name(name).is_some_and(|p| p.kind != Kind::Sometimes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_scenarios_parse_and_are_valid() {
+        let names: Vec<String> = Scenario::built_in().into_iter().map(|s| s.name).collect();
+        assert!(names.contains(&"healthy".to_string()) && names.contains(&"acks-1".to_string()));
+    }
+
+    #[test]
+    fn an_unknown_property_is_named() {
+        let err = Scenario::parse("x.toml", "name='x'\ndescription='d'\n[expect]\nno-such = 'holds'\n").unwrap_err();
+        assert_eq!(err.to_string(), "x.toml: unknown property 'no-such' in [expect]");
+    }
+
+    #[test]
+    fn a_bad_config_value_is_named() {
+        let err = Scenario::parse("x.toml", "name='x'\ndescription='d'\n[config]\nbrokers = 0\n").unwrap_err();
+        assert_eq!(err.to_string(), "x.toml: invalid configuration: brokers = 0: must be 1 to 9");
+    }
+}

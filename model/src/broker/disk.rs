@@ -1,0 +1,82 @@
+//! What a broker has on disk: per partition the log (as the OS holds it: `flushed` says how much
+//! of it is really on the platter), the leader-epoch checkpoint (inside the log's epoch cache,
+//! fsynced on every change as Kafka's checkpoint files are) and the HW checkpoint; plus the
+//! clean-shutdown marker. This is the broker's stateright `Storage`.
+
+use crate::config::{Config, FlushPolicy};
+use crate::ids::{BrokerEpoch, Offset, PartitionId};
+use crate::log::{Record, ReplicaLog};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ReplicaDisk {
+    pub log: ReplicaLog,
+    /// Records below this offset were fsynced and survive a power loss.
+    pub flushed: Offset,
+    /// The HW checkpoint (`replication-offset-checkpoint`). Kafka writes it every few seconds;
+    /// the model writes it at every change, which only makes the HW on restart higher, never lower.
+    pub high_watermark: Offset,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Disk {
+    /// Indexed by partition id.
+    pub replicas: Vec<ReplicaDisk>,
+    /// Kafka's clean-shutdown file, holding the broker epoch it stopped in (KIP-966 sends it as
+    /// `previousBrokerEpoch` at the next registration). Removed at startup.
+    pub clean_shutdown_epoch: Option<BrokerEpoch>,
+}
+
+impl Disk {
+    pub fn empty(cfg: &Config) -> Self {
+        Disk { replicas: vec![ReplicaDisk::default(); usize::from(cfg.partitions)], clean_shutdown_epoch: None }
+    }
+
+    pub fn replica(&self, p: PartitionId) -> &ReplicaDisk {
+        &self.replicas[usize::from(p.0)]
+    }
+
+    pub fn replica_mut(&mut self, p: PartitionId) -> &mut ReplicaDisk {
+        &mut self.replicas[usize::from(p.0)]
+    }
+
+    /// A power loss: the page cache is gone, so is every record not flushed.
+    pub fn lose_unflushed(&mut self) {
+        for r in &mut self.replicas {
+            r.log.truncate_to(r.flushed);
+        }
+    }
+
+    /// Flush every log (a clean shutdown closes its segments, which flushes them).
+    pub fn flush_all(&mut self) {
+        for r in &mut self.replicas {
+            r.flushed = r.log.end_offset();
+        }
+    }
+
+    /// Log recovery at startup: the HW checkpoint can be ahead of a log cut by a power loss.
+    pub fn recover(&mut self) {
+        for r in &mut self.replicas {
+            r.high_watermark = r.high_watermark.min(r.log.end_offset());
+        }
+    }
+}
+
+impl ReplicaDisk {
+    /// Appends one record; with `flush.messages=1` it is fsynced at once.
+    pub fn append(&mut self, record: Record, flush: FlushPolicy) {
+        self.log.append(record);
+        if flush == FlushPolicy::Always {
+            self.flushed = self.log.end_offset();
+        }
+    }
+
+    /// Truncates the log (and the flushed mark and HW with it). Returns whether records were removed.
+    pub fn truncate_to(&mut self, end: Offset) -> bool {
+        let removed = end < self.log.end_offset();
+        self.log.truncate_to(end);
+        self.flushed = self.flushed.min(self.log.end_offset());
+        self.high_watermark = self.high_watermark.min(self.log.end_offset());
+        removed
+    }
+}

@@ -1,0 +1,104 @@
+//! A broker's life: first start, the three kinds of stop (process crash, power loss, controlled
+//! shutdown), restart with log recovery, and registration with the controller.
+
+use super::{BrokerState, Ctx, Disk, FaultsSuffered, Process, Replica, Role, Session};
+use crate::effects::{Address, Effects};
+use crate::ids::BrokerEpoch;
+use crate::metadata::PartitionState;
+use crate::msg::Msg;
+
+impl BrokerState {
+    /// A broker of the freshly formatted cluster: registered in the bootstrap metadata with broker
+    /// epoch = its id, waiting for its first partition records.
+    pub fn bootstrap(ctx: Ctx<'_>) -> Self {
+        BrokerState {
+            disk: Disk::empty(ctx.cfg),
+            process: Some(Process::new(ctx, Session::Registered(BrokerEpoch(ctx.me.0)))),
+            faults: FaultsSuffered::default(),
+        }
+    }
+
+    /// Starts a broker process from what is on disk (a restart): log recovery, removal of the
+    /// clean-shutdown marker, and BrokerRegistration carrying the epoch of a clean shutdown.
+    pub fn start_from_disk(ctx: Ctx<'_>, mut disk: Disk, faults: FaultsSuffered, fx: &mut Effects) -> Self {
+        disk.recover();
+        let previous_epoch = disk.clean_shutdown_epoch.take();
+        fx.save_disk = true;
+        fx.send(Address::Controller, Msg::RegisterBroker { broker: ctx.me, previous_epoch });
+        BrokerState { disk, process: Some(Process::new(ctx, Session::Registering)), faults }
+    }
+
+    /// SIGKILL: memory is gone, the page cache (every written record) survives.
+    pub(super) fn crash(&mut self) {
+        self.process = None;
+        self.faults.crashes += 1;
+    }
+
+    /// Power loss: memory and every unflushed record are gone.
+    pub(super) fn power_loss(&mut self, fx: &mut Effects) {
+        self.process = None;
+        self.faults.power_losses += 1;
+        self.disk.lose_unflushed();
+        fx.save_disk = true;
+    }
+
+    pub(super) fn restart(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
+        if self.process.is_none() {
+            *self = Self::start_from_disk(ctx, self.disk.clone(), self.faults, fx);
+        }
+    }
+
+    /// Controlled shutdown (`kafka-server-stop`): ask the controller to move leadership away.
+    pub(super) fn begin_controlled_shutdown(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
+        let process = self.process.as_mut().expect("only a running broker shuts down");
+        if let Session::Registered(epoch) = process.session {
+            process.session = Session::ShuttingDown(epoch);
+            self.faults.shutdowns += 1;
+            fx.send(Address::Controller, Msg::ControlledShutdown { broker: ctx.me, broker_epoch: epoch });
+        }
+    }
+
+    /// The controller moved leadership away: flush, write the clean-shutdown marker, stop.
+    pub(super) fn on_shutdown_accepted(&mut self, broker_epoch: BrokerEpoch, fx: &mut Effects) {
+        let process = self.process.as_ref().expect("checked by on_msg");
+        if process.session == Session::ShuttingDown(broker_epoch) {
+            self.disk.flush_all();
+            self.disk.clean_shutdown_epoch = Some(broker_epoch);
+            self.process = None;
+            fx.save_disk = true;
+        }
+    }
+
+    /// Registered: fenced until a heartbeat; replay the metadata it missed.
+    pub(super) fn on_registration_accepted(
+        &mut self,
+        ctx: Ctx<'_>,
+        broker_epoch: BrokerEpoch,
+        partitions: Vec<PartitionState>,
+        fx: &mut Effects,
+    ) {
+        let process = self.process.as_mut().expect("checked by on_msg");
+        if process.session != Session::Registering {
+            return;
+        }
+        process.session = Session::Registered(broker_epoch);
+        fx.send(Address::Controller, Msg::BrokerHeartbeat { broker: ctx.me, broker_epoch });
+        for meta in partitions {
+            self.on_partition_change(ctx, meta, fx);
+        }
+    }
+
+    /// The session expired and the controller fenced us: heartbeat to be unfenced.
+    pub(super) fn on_session_expired(&mut self, ctx: Ctx<'_>, broker_epoch: BrokerEpoch, fx: &mut Effects) {
+        if self.broker_epoch() == Some(broker_epoch) {
+            fx.send(Address::Controller, Msg::BrokerHeartbeat { broker: ctx.me, broker_epoch });
+        }
+    }
+}
+
+impl Process {
+    fn new(ctx: Ctx<'_>, session: Session) -> Self {
+        let replicas = ctx.cfg.partition_ids().map(|_| Replica { meta: None, role: Role::None }).collect();
+        Process { session, replicas }
+    }
+}

@@ -1,0 +1,259 @@
+//! A broker: hosts one replica of each partition assigned to it, as leader, follower or neither.
+//! Its state is what survives a crash (`disk`), what a crash loses (`process`), and the count of
+//! faults it suffered (for the fault budget and the reachability checks). Handlers are split by
+//! concern: `lifecycle` (start, stops, registration), `metadata` (becoming leader or follower),
+//! `leader` (fetch serving, HW, ISR changes), `follower` (fetching and truncation), `produce`.
+
+mod disk;
+mod follower;
+mod leader;
+mod lifecycle;
+mod metadata;
+mod produce;
+#[cfg(test)]
+mod tests;
+
+pub use disk::{Disk, ReplicaDisk};
+
+use crate::broker_set::BrokerSet;
+use crate::config::{Config, TruncationRule};
+use crate::effects::Effects;
+use crate::ids::{BrokerEpoch, BrokerId, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence};
+use crate::metadata::PartitionState;
+use crate::msg::Msg;
+use crate::timer::Timer;
+use serde::{Deserialize, Serialize};
+
+/// Where the broker stands with the controller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Session {
+    /// Started, BrokerRegistration sent: metadata is not applied until it is accepted.
+    Registering,
+    /// Registered with this broker epoch (fenced or not: the controller decides).
+    Registered(BrokerEpoch),
+    /// Controlled shutdown asked; waiting for the controller to move leadership away.
+    ShuttingDown(BrokerEpoch),
+}
+
+/// A follower the leader tracks (Kafka's `Replica` state at the leader).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FollowerProgress {
+    pub broker: BrokerId,
+    /// The follower's log end offset, learnt from its fetch offset; unknown in a new epoch.
+    pub end_offset: Option<Offset>,
+    /// The broker epoch the follower fetched with (KIP-903).
+    pub broker_epoch: Option<BrokerEpoch>,
+    /// A fetch held in purgatory until there is something new to answer.
+    pub parked: Option<ParkedFetch>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ParkedFetch {
+    pub current_leader_epoch: LeaderEpoch,
+    pub fetch_offset: Offset,
+    pub known_high_watermark: Offset,
+}
+
+/// An acks=all produce waiting for the HW to pass its offset (Kafka's delayed produce).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PendingAck {
+    pub producer: ProducerId,
+    pub sequence: Sequence,
+    pub offset: Offset,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LeaderState {
+    pub followers: Vec<FollowerProgress>,
+    /// The ISR of an AlterPartition in flight (Kafka's `PendingExpandIsr`/`PendingShrinkIsr`).
+    pub pending_isr: Option<BrokerSet>,
+    pub pending_acks: Vec<PendingAck>,
+    /// The log end offset when this leader epoch began (KAFKA-7128 check).
+    pub epoch_start: Offset,
+}
+
+/// Where a follower is in its fetch loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FetchState {
+    /// No leader to fetch from, or fenced: waiting for newer metadata.
+    Idle,
+    /// OffsetsForLeaderEpoch in flight for this epoch (KIP-101/KIP-279 truncation).
+    AwaitingEpochEnd { epoch: LeaderEpoch },
+    /// A Fetch at this offset is in flight.
+    Fetching { fetch_offset: Offset },
+    /// `replica.fetch.backoff.ms` before trying again (truncation or fetch).
+    Backoff { truncating: bool },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    None,
+    Leader(LeaderState),
+    Follower(FetchState),
+}
+
+/// One partition's replica on this broker, in memory.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Replica {
+    /// The latest partition record applied.
+    pub meta: Option<PartitionState>,
+    pub role: Role,
+}
+
+/// What a running broker process holds in memory.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Process {
+    pub session: Session,
+    /// Indexed by partition id (replicas of partitions not assigned here stay `Role::None`).
+    pub replicas: Vec<Replica>,
+}
+
+/// Faults this broker suffered, and whether the protocol ever truncated one of its logs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FaultsSuffered {
+    pub crashes: u8,
+    pub power_losses: u8,
+    pub shutdowns: u8,
+    pub isr_shrinks: u8,
+    pub truncated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BrokerState {
+    pub disk: Disk,
+    /// `None` while the broker is down.
+    pub process: Option<Process>,
+    pub faults: FaultsSuffered,
+}
+
+/// Who is handling an event.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx<'a> {
+    pub cfg: &'a Config,
+    pub me: BrokerId,
+}
+
+impl BrokerState {
+    pub fn is_up(&self) -> bool {
+        self.process.is_some()
+    }
+
+    /// The broker's current broker epoch, if registered.
+    pub fn broker_epoch(&self) -> Option<BrokerEpoch> {
+        match self.process.as_ref()?.session {
+            Session::Registering => None,
+            Session::Registered(e) | Session::ShuttingDown(e) => Some(e),
+        }
+    }
+
+    pub fn replica(&self, p: PartitionId) -> Option<&Replica> {
+        self.process.as_ref().map(|proc| &proc.replicas[usize::from(p.0)])
+    }
+
+    /// The leader epoch this broker leads `p` in, if it believes it is the leader.
+    pub fn leading_epoch(&self, p: PartitionId) -> Option<LeaderEpoch> {
+        let replica = self.replica(p)?;
+        match (&replica.role, &replica.meta) {
+            (Role::Leader(_), Some(meta)) => Some(meta.leader_epoch),
+            _ => None,
+        }
+    }
+
+    pub fn on_msg(&mut self, ctx: Ctx<'_>, msg: Msg, fx: &mut Effects) {
+        if self.process.is_none() {
+            return;
+        }
+        match msg {
+            Msg::RegistrationAccepted { broker_epoch, partitions } => {
+                self.on_registration_accepted(ctx, broker_epoch, partitions, fx)
+            }
+            Msg::SessionExpired { broker_epoch } => self.on_session_expired(ctx, broker_epoch, fx),
+            Msg::ShutdownAccepted { broker_epoch } => self.on_shutdown_accepted(broker_epoch, fx),
+            Msg::PartitionChange(meta) => self.on_partition_change(ctx, meta, fx),
+            Msg::AlterPartitionResponse { partition, result } => self.on_alter_partition_response(ctx, partition, result, fx),
+            Msg::Fetch { partition, replica, broker_epoch, current_leader_epoch, fetch_offset, last_fetched_epoch, known_high_watermark } => {
+                let fetch = leader::FetchRequest { replica, broker_epoch, current_leader_epoch, fetch_offset, last_fetched_epoch, known_high_watermark };
+                self.on_fetch(ctx, partition, fetch, fx)
+            }
+            Msg::FetchResponse { partition, current_leader_epoch, fetch_offset, result } => {
+                self.on_fetch_response(ctx, partition, current_leader_epoch, fetch_offset, result, fx)
+            }
+            Msg::OffsetsForLeaderEpoch { partition, replica, current_leader_epoch, epoch } => {
+                self.on_offsets_for_leader_epoch(ctx, partition, replica, current_leader_epoch, epoch, fx)
+            }
+            Msg::OffsetsForLeaderEpochResponse { partition, current_leader_epoch, result } => {
+                self.on_epoch_end_response(ctx, partition, current_leader_epoch, result, fx)
+            }
+            Msg::Produce { partition, producer, sequence } => self.on_produce(ctx, partition, producer, sequence, fx),
+            _ => {}
+        }
+    }
+
+    pub fn on_timer(&mut self, ctx: Ctx<'_>, timer: Timer, fx: &mut Effects) {
+        match timer {
+            Timer::Crash => self.crash(),
+            Timer::PowerLoss => self.power_loss(fx),
+            Timer::Shutdown => self.begin_controlled_shutdown(ctx, fx),
+            Timer::Restart => self.restart(ctx, fx),
+            Timer::LagTimeout(p, follower) => self.on_lag_timeout(ctx, p, follower, fx),
+            Timer::FetchBackoff(p) => self.on_fetch_backoff(ctx, p, fx),
+            _ => {}
+        }
+    }
+
+    /// The timers this broker should have armed: faults while the budget allows (the global sum is
+    /// enforced by the model's boundary), recovery always.
+    pub fn wanted_timers(&self, ctx: Ctx<'_>) -> Vec<Timer> {
+        let budget = &ctx.cfg.budget;
+        let Some(process) = &self.process else {
+            return vec![Timer::Restart];
+        };
+        let mut timers = Vec::new();
+        if !matches!(process.session, Session::ShuttingDown(_)) {
+            if self.faults.crashes < budget.crashes {
+                timers.push(Timer::Crash);
+            }
+            if self.faults.power_losses < budget.power_losses {
+                timers.push(Timer::PowerLoss);
+            }
+            if self.faults.shutdowns < budget.shutdowns && matches!(process.session, Session::Registered(_)) {
+                timers.push(Timer::Shutdown);
+            }
+        }
+        for (replica, p) in process.replicas.iter().zip(ctx.cfg.partition_ids()) {
+            match &replica.role {
+                Role::Leader(leader) if self.faults.isr_shrinks < budget.isr_shrinks && leader.pending_isr.is_none() => {
+                    let meta = replica.meta.as_ref().expect("a leader has applied metadata");
+                    let end = self.disk.replica(p).log.end_offset();
+                    for f in &leader.followers {
+                        if meta.isr.contains(f.broker) && crate::rules::isr::is_out_of_sync(f.end_offset, end) {
+                            timers.push(Timer::LagTimeout(p, f.broker));
+                        }
+                    }
+                }
+                Role::Follower(FetchState::Backoff { .. }) => timers.push(Timer::FetchBackoff(p)),
+                _ => {}
+            }
+        }
+        timers
+    }
+
+    /// Every timer a broker can ever arm.
+    pub fn all_timers(ctx: Ctx<'_>) -> Vec<Timer> {
+        let mut timers = vec![Timer::Crash, Timer::PowerLoss, Timer::Shutdown, Timer::Restart];
+        for p in ctx.cfg.partition_ids() {
+            timers.push(Timer::FetchBackoff(p));
+            for b in ctx.cfg.replicas(p) {
+                if b != ctx.me {
+                    timers.push(Timer::LagTimeout(p, b));
+                }
+            }
+        }
+        timers
+    }
+}
+
+/// Whether this rule truncates through OffsetsForLeaderEpoch before fetching (KIP-101/KIP-279).
+fn truncates_by_epoch_request(rule: TruncationRule) -> bool {
+    matches!(rule, TruncationRule::Kip101 | TruncationRule::Kip279)
+}

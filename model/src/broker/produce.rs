@@ -1,0 +1,55 @@
+//! The leader's produce path (`ReplicaManager.appendRecords`): leadership and min ISR checks,
+//! idempotent de-duplication, the append, and the acks=0/1/all answers.
+
+use super::{BrokerState, Ctx, PendingAck, Role};
+use crate::config::Acks;
+use crate::effects::{Address, Effects};
+use crate::ids::{PartitionId, ProducerId, Sequence};
+use crate::log::Record;
+use crate::msg::{Msg, ProduceError};
+
+impl BrokerState {
+    pub(super) fn on_produce(&mut self, ctx: Ctx<'_>, p: PartitionId, producer: ProducerId, sequence: Sequence, fx: &mut Effects) {
+        let to = Address::Producer(producer);
+        let acks = ctx.cfg.acks;
+        let replica = self.replica(p).expect("checked by on_msg");
+        let (Role::Leader(_), Some(meta)) = (&replica.role, &replica.meta) else {
+            Self::reject_produce(p, to, sequence, ProduceError::NotLeaderOrFollower, fx);
+            return;
+        };
+        let epoch = meta.leader_epoch;
+        // acks=all is refused while the ISR is below min.insync.replicas (NOT_ENOUGH_REPLICAS).
+        if acks == Acks::All && meta.isr.len() < usize::from(ctx.cfg.min_insync_replicas) {
+            Self::reject_produce(p, to, sequence, ProduceError::NotEnoughReplicas, fx);
+            return;
+        }
+        let disk = self.disk.replica_mut(p);
+        // Idempotence (KIP-98): a retried record already in the log is answered with its offset.
+        let duplicate = ctx
+            .cfg
+            .idempotence
+            .then(|| disk.log.records.iter().position(|r| r.producer == producer && r.sequence == sequence))
+            .flatten();
+        let offset = match duplicate {
+            Some(index) => crate::ids::Offset::of_len(index),
+            None => {
+                let offset = disk.log.end_offset();
+                disk.append(Record { epoch, producer, sequence }, ctx.cfg.flush);
+                fx.save_disk = true;
+                offset
+            }
+        };
+        match acks {
+            Acks::Zero => {}
+            Acks::One => fx.send(to, Msg::ProduceResponse { partition: p, sequence, result: Ok(offset) }),
+            Acks::All => {
+                let process = self.process.as_mut().expect("checked by on_msg");
+                if let Role::Leader(leader) = &mut process.replicas[usize::from(p.0)].role {
+                    leader.pending_acks.push(PendingAck { producer, sequence, offset });
+                }
+            }
+        }
+        self.update_high_watermark(ctx, p, fx);
+        self.answer_parked_fetches(p, fx);
+    }
+}

@@ -1,0 +1,275 @@
+//! Every knob of a modelled cluster: its size, the client settings, the historical fixes that can be
+//! switched off, and the fault budget that bounds the exploration. Defaults are Kafka's current
+//! behaviour (4.x) with the smallest cluster that shows it. `Config::validate` is the single gate
+//! for nonsense; the command line, config files and the runtime all go through it.
+
+use crate::ids::{BrokerId, PartitionId, ProducerId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Producer `acks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Acks {
+    /// acks=0: fire and forget, no response.
+    Zero,
+    /// acks=1: the leader answers after its own append.
+    One,
+    /// acks=all (-1, Kafka's default since 3.0): the leader answers once the HW passes the record.
+    All,
+}
+
+/// How a follower finds where its log stops agreeing with the leader's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TruncationRule {
+    /// Before KIP-101 (Kafka < 0.11): truncate to the own high watermark on becoming follower.
+    HighWatermark,
+    /// KIP-101 as first shipped: OffsetsForLeaderEpoch with the follower's latest epoch; the leader
+    /// answers the start offset of the next larger epoch it knows (KAFKA-6361 bug).
+    Kip101,
+    /// KIP-279: the leader answers the largest epoch <= the requested one with its end offset, and
+    /// the follower truncates to the smaller of that and its own end offset for that epoch.
+    Kip279,
+    /// KIP-320 (and KIP-595's fetch form): the fetch carries the last fetched epoch and the leader
+    /// answers a diverging epoch in the fetch response itself. Kafka's current behaviour.
+    Kip320,
+}
+
+/// When a broker forces its log to disk (`flush.messages`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlushPolicy {
+    /// Kafka's default: rely on replication; only a clean shutdown flushes. A power loss loses
+    /// everything written since the last flush.
+    Never,
+    /// `flush.messages=1`: fsync after every append.
+    Always,
+}
+
+/// How many faults the checker may inject: faults are bounded, recovery never is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaultBudget {
+    /// Process crashes (SIGKILL): what was written survives in the page cache.
+    pub crashes: u8,
+    /// Power losses (unclean, data-losing crashes): what was not flushed is gone.
+    pub power_losses: u8,
+    /// Controlled shutdowns (leadership handed away first).
+    pub shutdowns: u8,
+    /// Broker session expiries seen by the controller (missed heartbeats).
+    pub session_expiries: u8,
+    /// ISR shrinks by the leader (`replica.lag.time.max.ms` passed).
+    pub isr_shrinks: u8,
+    /// The highest leader epoch any partition may reach (bounds elections).
+    pub leader_epochs: u8,
+}
+
+impl Default for FaultBudget {
+    fn default() -> Self {
+        FaultBudget {
+            crashes: 1,
+            power_losses: 1,
+            shutdowns: 0,
+            session_expiries: 1,
+            isr_shrinks: 1,
+            leader_epochs: 3,
+        }
+    }
+}
+
+/// A modelled cluster: one topic with `partitions` partitions, `brokers` brokers, one controller
+/// and `producers` idempotent (or not) producers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub brokers: u8,
+    pub partitions: u8,
+    pub replication_factor: u8,
+    /// `min.insync.replicas`.
+    pub min_insync_replicas: u8,
+    pub producers: u8,
+    /// Records each producer sends (each to partition `sequence % partitions`).
+    pub records: u8,
+    pub acks: Acks,
+    /// `enable.idempotence` (default true since Kafka 3.0).
+    pub idempotence: bool,
+    /// Producer `retries` (bounded here; Kafka's default is effectively unbounded).
+    pub retries: u8,
+    /// `unclean.leader.election.enable`.
+    pub unclean_leader_election: bool,
+    pub truncation: TruncationRule,
+    /// KIP-320: Fetch carries the follower's current leader epoch and the leader fences it.
+    pub fetch_epoch_fencing: bool,
+    /// KIP-903: AlterPartition names each ISR member's broker epoch and the controller rejects stale ones.
+    pub broker_epoch_fencing: bool,
+    /// KIP-966: eligible leader replicas and unclean-shutdown detection at registration.
+    pub eligible_leader_replicas: bool,
+    /// KIP-966: the HW does not advance while the ISR is below min.insync.replicas.
+    pub strict_min_isr: bool,
+    /// KAFKA-7128: a follower joins the ISR only once it reached the leader's current epoch start.
+    pub isr_expand_epoch_check: bool,
+    /// `auto.leader.rebalance.enable`: the controller moves leadership back to the preferred replica.
+    pub auto_leader_rebalance: bool,
+    pub flush: FlushPolicy,
+    pub budget: FaultBudget,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            brokers: 3,
+            partitions: 1,
+            replication_factor: 3,
+            min_insync_replicas: 2,
+            producers: 1,
+            records: 2,
+            acks: Acks::All,
+            idempotence: true,
+            retries: 1,
+            unclean_leader_election: false,
+            truncation: TruncationRule::Kip320,
+            fetch_epoch_fencing: true,
+            broker_epoch_fencing: true,
+            eligible_leader_replicas: true,
+            strict_min_isr: true,
+            isr_expand_epoch_check: true,
+            auto_leader_rebalance: false,
+            flush: FlushPolicy::Never,
+            budget: FaultBudget::default(),
+        }
+    }
+}
+
+/// A configuration that cannot describe a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {field} = {value}: {reason}")]
+pub struct ConfigError {
+    pub field: &'static str,
+    pub value: String,
+    pub reason: &'static str,
+}
+
+fn check(ok: bool, field: &'static str, value: impl fmt::Display, reason: &'static str) -> Result<(), ConfigError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError { field, value: value.to_string(), reason })
+    }
+}
+
+/// Offsets and epochs are `u8`: these bounds keep every counter far from overflow.
+const MAX_BROKERS: u8 = 9;
+const MAX_PARTITIONS: u8 = 8;
+const MAX_PRODUCERS: u8 = 4;
+const MAX_RECORDS: u8 = 16;
+const MAX_LEADER_EPOCHS: u8 = 32;
+const MAX_FAULTS: u8 = 16;
+
+impl Config {
+    /// Rejects configurations that describe no cluster, naming the first bad field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check((1..=MAX_BROKERS).contains(&self.brokers), "brokers", self.brokers, "must be 1 to 9")?;
+        check(
+            (1..=MAX_PARTITIONS).contains(&self.partitions),
+            "partitions",
+            self.partitions,
+            "must be 1 to 8",
+        )?;
+        check(
+            (1..=self.brokers).contains(&self.replication_factor),
+            "replication-factor",
+            self.replication_factor,
+            "must be at least 1 and at most the number of brokers",
+        )?;
+        check(
+            (1..=self.replication_factor).contains(&self.min_insync_replicas),
+            "min-insync-replicas",
+            self.min_insync_replicas,
+            "must be at least 1 and at most the replication factor",
+        )?;
+        check(self.producers <= MAX_PRODUCERS, "producers", self.producers, "must be 0 to 4")?;
+        check(self.records <= MAX_RECORDS, "records", self.records, "must be 0 to 16")?;
+        check(self.retries <= MAX_FAULTS, "retries", self.retries, "must be 0 to 16")?;
+        check(
+            (1..=MAX_LEADER_EPOCHS).contains(&self.budget.leader_epochs),
+            "leader-epochs",
+            self.budget.leader_epochs,
+            "must be 1 to 32 (the first election is epoch 1)",
+        )?;
+        let b = &self.budget;
+        for (field, value) in [
+            ("crashes", b.crashes),
+            ("power-losses", b.power_losses),
+            ("shutdowns", b.shutdowns),
+            ("session-expiries", b.session_expiries),
+            ("isr-shrinks", b.isr_shrinks),
+        ] {
+            check(value <= MAX_FAULTS, field, value, "must be 0 to 16")?;
+        }
+        Ok(())
+    }
+
+    /// Broker ids 1..=brokers.
+    pub fn broker_ids(&self) -> impl Iterator<Item = BrokerId> + Clone {
+        (1..=self.brokers).map(BrokerId)
+    }
+
+    pub fn partition_ids(&self) -> impl Iterator<Item = PartitionId> + Clone {
+        (0..self.partitions).map(PartitionId)
+    }
+
+    pub fn producer_ids(&self) -> impl Iterator<Item = ProducerId> + Clone {
+        (1..=self.producers).map(ProducerId)
+    }
+
+    /// The replica assignment of a partition, preferred leader first: `replication_factor`
+    /// consecutive brokers starting at `partition % brokers`, as Kafka's round-robin assignment
+    /// without racks does.
+    pub fn replicas(&self, partition: PartitionId) -> Vec<BrokerId> {
+        (0..self.replication_factor)
+            .map(|i| BrokerId((partition.0 + i) % self.brokers + 1))
+            .collect()
+    }
+
+    /// The stateright actor index of a producer: after the controller and the brokers.
+    pub fn producer_actor_index(&self, producer: ProducerId) -> usize {
+        usize::from(self.brokers) + usize::from(producer.0)
+    }
+
+    /// Total number of actors: controller, brokers, producers.
+    pub fn actor_count(&self) -> usize {
+        1 + usize::from(self.brokers) + usize::from(self.producers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid() {
+        assert_eq!(Config::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn zero_brokers_is_rejected_by_name() {
+        let cfg = Config { brokers: 0, ..Config::default() };
+        let err = cfg.validate().unwrap_err();
+        assert_eq!(err.field, "brokers");
+        assert_eq!(err.to_string(), "invalid configuration: brokers = 0: must be 1 to 9");
+    }
+
+    #[test]
+    fn min_isr_above_replication_factor_is_rejected() {
+        let cfg = Config { min_insync_replicas: 4, ..Config::default() };
+        assert_eq!(cfg.validate().unwrap_err().field, "min-insync-replicas");
+    }
+
+    #[test]
+    fn assignment_is_round_robin_with_the_preferred_leader_first() {
+        let cfg = Config { partitions: 3, ..Config::default() };
+        assert_eq!(cfg.replicas(PartitionId(0)), vec![BrokerId(1), BrokerId(2), BrokerId(3)]);
+        assert_eq!(cfg.replicas(PartitionId(1)), vec![BrokerId(2), BrokerId(3), BrokerId(1)]);
+    }
+}

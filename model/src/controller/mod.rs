@@ -1,0 +1,150 @@
+//! The KRaft quorum controller (one active controller): it owns every partition's record, registers
+//! brokers and tracks their sessions, fences them, elects leaders and applies ISR changes, and
+//! publishes each change to the replicas and the producers. Handlers are split by concern:
+//! `registration` (brokers joining, heartbeats, shutdown, session expiry), `alter_partition`, and
+//! `changes` (applying a `PartitionChangeBuilder` change and publishing it).
+
+mod alter_partition;
+mod changes;
+mod registration;
+#[cfg(test)]
+mod tests;
+
+use crate::broker_set::BrokerSet;
+use crate::config::Config;
+use crate::ids::{BrokerEpoch, BrokerId, LeaderEpoch, PartitionEpoch};
+use crate::metadata::PartitionState;
+use crate::effects::Effects;
+use crate::msg::Msg;
+use crate::rules::partition_change::ElectionKind;
+use crate::timer::Timer;
+pub use alter_partition::AlterPartitionRequest;
+use serde::{Deserialize, Serialize};
+
+/// What the controller knows of one broker (`ClusterControlManager`'s registration).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Registration {
+    pub epoch: BrokerEpoch,
+    pub fenced: bool,
+    pub in_controlled_shutdown: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ControllerState {
+    /// Indexed by broker id - 1.
+    pub brokers: Vec<Registration>,
+    pub next_broker_epoch: BrokerEpoch,
+    /// Indexed by partition id.
+    pub partitions: Vec<PartitionState>,
+    /// Session expiries injected so far (fault budget).
+    pub session_expiries: u8,
+}
+
+impl ControllerState {
+    /// The freshly formatted cluster (`kafka-storage format` with its bootstrap metadata): every
+    /// broker registered and unfenced with broker epoch = its id, every partition led by its
+    /// preferred replica in leader epoch 1 with the full assignment in sync.
+    pub fn bootstrap(cfg: &Config) -> Self {
+        let brokers = cfg
+            .broker_ids()
+            .map(|b| Registration { epoch: BrokerEpoch(b.0), fenced: false, in_controlled_shutdown: false })
+            .collect();
+        let partitions = cfg
+            .partition_ids()
+            .map(|p| {
+                let replicas = cfg.replicas(p);
+                PartitionState {
+                    partition: p,
+                    leader: Some(replicas[0]),
+                    leader_epoch: LeaderEpoch(1),
+                    partition_epoch: PartitionEpoch(1),
+                    isr: BrokerSet::of(replicas.iter().copied()),
+                    elr: BrokerSet::EMPTY,
+                    last_known_elr: BrokerSet::EMPTY,
+                    replicas,
+                }
+            })
+            .collect();
+        ControllerState { brokers, next_broker_epoch: BrokerEpoch(cfg.brokers + 1), partitions, session_expiries: 0 }
+    }
+
+    pub fn registration(&self, broker: BrokerId) -> &Registration {
+        &self.brokers[usize::from(broker.0) - 1]
+    }
+
+    fn registration_mut(&mut self, broker: BrokerId) -> &mut Registration {
+        &mut self.brokers[usize::from(broker.0) - 1]
+    }
+
+    /// Brokers that may lead or join an ISR: registered, unfenced, not shutting down
+    /// (`ClusterControlManager.isActive`).
+    pub fn active_brokers(&self) -> BrokerSet {
+        BrokerSet::of(
+            self.brokers
+                .iter()
+                .zip(1u8..)
+                .filter(|(r, _)| !r.fenced && !r.in_controlled_shutdown)
+                .map(|(_, id)| BrokerId(id)),
+        )
+    }
+
+    /// The timers the controller should have armed in this state.
+    pub fn wanted_timers(&self, cfg: &Config) -> Vec<Timer> {
+        let mut timers = Vec::new();
+        if self.session_expiries < cfg.budget.session_expiries {
+            for b in cfg.broker_ids() {
+                if !self.registration(b).fenced {
+                    timers.push(Timer::SessionTimeout(b));
+                }
+            }
+        }
+        if cfg.auto_leader_rebalance {
+            let active = self.active_brokers();
+            for p in &self.partitions {
+                let preferred = p.preferred_leader();
+                if !p.is_leader(preferred) && p.isr.contains(preferred) && active.contains(preferred) {
+                    timers.push(Timer::PreferredElection(p.partition));
+                }
+            }
+        }
+        timers
+    }
+
+    /// Every timer the controller can ever arm (to cancel those no longer wanted).
+    pub fn all_timers(cfg: &Config) -> Vec<Timer> {
+        cfg.broker_ids()
+            .map(Timer::SessionTimeout)
+            .chain(cfg.partition_ids().map(Timer::PreferredElection))
+            .collect()
+    }
+}
+
+impl ControllerState {
+    /// Dispatches a request to its handler; messages meant for other roles are ignored.
+    pub fn on_msg(&mut self, cfg: &Config, msg: Msg, fx: &mut Effects) {
+        match msg {
+            Msg::RegisterBroker { broker, previous_epoch } => self.on_register(cfg, broker, previous_epoch, fx),
+            Msg::BrokerHeartbeat { broker, broker_epoch } => self.on_heartbeat(cfg, broker, broker_epoch, fx),
+            Msg::ControlledShutdown { broker, broker_epoch } => {
+                self.on_controlled_shutdown(cfg, broker, broker_epoch, fx)
+            }
+            Msg::AlterPartition { partition, leader, broker_epoch, leader_epoch, partition_epoch, isr } => {
+                let req = AlterPartitionRequest { partition, leader, broker_epoch, leader_epoch, partition_epoch, isr };
+                self.on_alter_partition(cfg, req, fx)
+            }
+            _ => {}
+        }
+    }
+
+    pub fn on_timer(&mut self, cfg: &Config, timer: Timer, fx: &mut Effects) {
+        match timer {
+            Timer::SessionTimeout(broker) => self.on_session_timeout(cfg, broker, fx),
+            // Auto leader rebalance (`auto.leader.rebalance.enable`): a preferred election.
+            Timer::PreferredElection(p) => {
+                let isr = self.partitions[usize::from(p.0)].isr;
+                self.change_partition(cfg, p, isr, ElectionKind::Preferred, None, false, fx);
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! What a handler asks the world to do, as plain data: messages to send and whether the broker's
+//! disk changed (to be saved). Handlers are pure functions of (state, input) -> (state, effects);
+//! `actor.rs` turns effects into stateright `Out` commands, and the runtime into real I/O. Timers are
+//! not effects: every actor re-derives the timers it wants from its state after each event.
+
+use crate::config::Config;
+use crate::ids::{BrokerId, ProducerId};
+use crate::msg::Msg;
+use serde::{Deserialize, Serialize};
+use stateright::actor::Id;
+use std::fmt;
+
+/// Who an actor is, by role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Address {
+    Controller,
+    Broker(BrokerId),
+    Producer(ProducerId),
+}
+
+impl Address {
+    /// The stateright actor id: controller 0, brokers 1..=n, producers after them.
+    pub fn id(self, cfg: &Config) -> Id {
+        Id::from(match self {
+            Address::Controller => 0,
+            Address::Broker(b) => b.actor_index(),
+            Address::Producer(p) => cfg.producer_actor_index(p),
+        })
+    }
+
+    pub fn of(id: Id, cfg: &Config) -> Address {
+        let index = usize::from(id);
+        let brokers = usize::from(cfg.brokers);
+        match index {
+            0 => Address::Controller,
+            i if i <= brokers => Address::Broker(BrokerId(i as u8)),
+            i => Address::Producer(ProducerId((i - brokers) as u8)),
+        }
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Address::Controller => write!(f, "controller"),
+            Address::Broker(b) => write!(f, "broker {b}"),
+            Address::Producer(p) => write!(f, "producer {}", p.0),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Effects {
+    pub sends: Vec<(Address, Msg)>,
+    /// The broker's durable state changed and must be written (append, truncate, checkpoint).
+    pub save_disk: bool,
+}
+
+impl Effects {
+    pub fn send(&mut self, to: Address, msg: Msg) {
+        self.sends.push((to, msg));
+    }
+}

@@ -1,0 +1,107 @@
+//! Newtypes for every identifier, epoch and offset in the protocol, so that a broker id can never be
+//! passed where a leader epoch is expected. Broker ids are Kafka's `node.id`: they start at 1 and
+//! equal the broker's actor index (the controller is actor 0).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! newtype {
+    ($(#[$doc:meta])* $name:ident($inner:ty), $fmt:literal) => {
+        $(#[$doc])*
+        #[derive(
+            Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(pub $inner);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, $fmt, self.0)
+            }
+        }
+    };
+}
+
+newtype!(
+    /// A broker's `node.id` (1-based, as Kafka prints them in `Replicas: 1,2,3`).
+    BrokerId(u8),
+    "{}"
+);
+newtype!(
+    /// An idempotent producer's id (Kafka's `producerId`), 1-based.
+    ProducerId(u8),
+    "p{}"
+);
+newtype!(
+    /// A partition of the one modelled topic.
+    PartitionId(u8),
+    "{}"
+);
+newtype!(
+    /// Bumped by the controller on every leader change (KIP-101 leader epoch).
+    LeaderEpoch(u8),
+    "{}"
+);
+newtype!(
+    /// Bumped by the controller on every change of a partition's metadata (KIP-497 partition epoch).
+    PartitionEpoch(u8),
+    "{}"
+);
+newtype!(
+    /// Handed out by the controller at each broker registration (KIP-380, KIP-903 broker epoch).
+    BrokerEpoch(u8),
+    "{}"
+);
+newtype!(
+    /// A position in a partition's log; also used for log end offsets and high watermarks.
+    Offset(u8),
+    "{}"
+);
+newtype!(
+    /// An idempotent producer's per-partition sequence number.
+    Sequence(u8),
+    "{}"
+);
+
+impl LeaderEpoch {
+    pub fn next(self) -> Self {
+        LeaderEpoch(self.0 + 1)
+    }
+}
+
+impl PartitionEpoch {
+    pub fn next(self) -> Self {
+        PartitionEpoch(self.0 + 1)
+    }
+}
+
+impl BrokerEpoch {
+    pub fn next(self) -> Self {
+        BrokerEpoch(self.0 + 1)
+    }
+}
+
+impl Offset {
+    pub fn next(self) -> Self {
+        Offset(self.0 + 1)
+    }
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+    pub fn of_len(len: usize) -> Self {
+        Offset(u8::try_from(len).expect("logs are bounded by the record budget"))
+    }
+}
+
+impl Sequence {
+    pub fn next(self) -> Self {
+        Sequence(self.0 + 1)
+    }
+}
+
+impl BrokerId {
+    /// The stateright actor index of this broker (the controller is 0, brokers follow).
+    pub fn actor_index(self) -> usize {
+        usize::from(self.0)
+    }
+}

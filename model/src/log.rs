@@ -1,0 +1,205 @@
+//! A replica's log: records stamped with the leader epoch they were written in, and the leader
+//! epoch cache (Kafka's `LeaderEpochFileCache`, KIP-101) that maps each epoch to its start offset.
+//! Pure data and lookups; who may append or truncate is decided by the broker's rules.
+
+use crate::ids::{LeaderEpoch, Offset, ProducerId, Sequence};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One record: the producer's (id, sequence) identifies its value; `epoch` is the leader epoch of
+/// the leader that appended it (KIP-101 stamps every batch with it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Record {
+    pub epoch: LeaderEpoch,
+    pub producer: ProducerId,
+    pub sequence: Sequence,
+}
+
+impl Record {
+    /// The same value regardless of the epoch it was written in.
+    pub fn same_value(&self, other: &Record) -> bool {
+        self.producer == other.producer && self.sequence == other.sequence
+    }
+}
+
+impl fmt::Display for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{}@e{}", self.producer, self.sequence, self.epoch)
+    }
+}
+
+/// An entry of the leader epoch cache: `epoch` began at `start_offset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct EpochEntry {
+    pub epoch: LeaderEpoch,
+    pub start_offset: Offset,
+}
+
+/// The answer to "where does epoch E end in your log?" (`OffsetsForLeaderEpoch`, and the
+/// `DivergingEpoch` of a fetch response): the largest epoch known that is <= E, and its end offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct EpochEnd {
+    pub epoch: LeaderEpoch,
+    pub end_offset: Offset,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ReplicaLog {
+    pub records: Vec<Record>,
+    pub epochs: Vec<EpochEntry>,
+}
+
+impl ReplicaLog {
+    /// Log end offset.
+    pub fn end_offset(&self) -> Offset {
+        Offset::of_len(self.records.len())
+    }
+
+    pub fn get(&self, offset: Offset) -> Option<&Record> {
+        self.records.get(offset.index())
+    }
+
+    /// Records from `from` to the end (what a fetch at `from` returns).
+    pub fn records_from(&self, from: Offset) -> &[Record] {
+        self.records.get(from.index()..).unwrap_or(&[])
+    }
+
+    /// The latest epoch in the epoch cache (the `last_fetched_epoch` a follower sends).
+    pub fn latest_epoch(&self) -> Option<LeaderEpoch> {
+        self.epochs.last().map(|e| e.epoch)
+    }
+
+    /// The start offset of `epoch` in the cache, if that epoch is known.
+    pub fn epoch_start(&self, epoch: LeaderEpoch) -> Option<Offset> {
+        self.epochs.iter().find(|e| e.epoch == epoch).map(|e| e.start_offset)
+    }
+
+    /// `LeaderEpochFileCache.assign`: a new epoch begins at `start_offset`. Entries that would make
+    /// the cache non-monotonic (same or later epoch, same or later start) are dropped first.
+    pub fn assign_epoch(&mut self, epoch: LeaderEpoch, start_offset: Offset) {
+        if self.latest_epoch() == Some(epoch) {
+            return;
+        }
+        self.epochs.retain(|e| e.epoch < epoch && e.start_offset < start_offset);
+        self.epochs.push(EpochEntry { epoch, start_offset });
+    }
+
+    /// Appends one record, opening its epoch in the cache when it is new (followers learn epochs
+    /// from the records they fetch).
+    pub fn append(&mut self, record: Record) {
+        let at = self.end_offset();
+        if self.latest_epoch().is_none_or(|latest| record.epoch > latest) {
+            self.assign_epoch(record.epoch, at);
+        }
+        self.records.push(record);
+    }
+
+    /// Removes every record at or after `end`, and the cache entries that start there
+    /// (`LeaderEpochFileCache.truncateFromEnd`). Truncating past the end is a no-op.
+    pub fn truncate_to(&mut self, end: Offset) {
+        if end.index() < self.records.len() {
+            self.records.truncate(end.index());
+        }
+        self.epochs.retain(|e| e.start_offset < end);
+    }
+
+    /// KIP-279 lookup (`LeaderEpochFileCache.endOffsetFor`): the largest known epoch <= `requested`
+    /// and where it ends: the start of the next epoch, or the log end for the latest epoch.
+    /// `None` when every known epoch is larger than `requested` (Kafka: UNDEFINED_EPOCH).
+    pub fn end_for_epoch(&self, requested: LeaderEpoch) -> Option<EpochEnd> {
+        let i = self.epochs.iter().rposition(|e| e.epoch <= requested)?;
+        let end_offset = self.epochs.get(i + 1).map_or(self.end_offset(), |next| next.start_offset);
+        Some(EpochEnd { epoch: self.epochs[i].epoch, end_offset })
+    }
+
+    /// KIP-101 as first shipped (Kafka 0.11, fixed by KIP-279): the latest epoch ends at the log
+    /// end; any other requested epoch ends where the first larger known epoch starts, whether or
+    /// not the requested epoch itself is known. `None` when no larger epoch is known.
+    pub fn end_for_epoch_pre_kip279(&self, requested: LeaderEpoch) -> Option<Offset> {
+        if self.latest_epoch() == Some(requested) {
+            return Some(self.end_offset());
+        }
+        self.epochs.iter().find(|e| e.epoch > requested).map(|e| e.start_offset)
+    }
+
+    /// Length of the common prefix of two logs (same value and epoch at each offset).
+    pub fn common_prefix(&self, other: &ReplicaLog) -> Offset {
+        let n = self.records.iter().zip(&other.records).take_while(|(a, b)| a == b).count();
+        Offset::of_len(n)
+    }
+}
+
+impl fmt::Display for ReplicaLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[")?;
+        for (i, r) in self.records.iter().enumerate() {
+            if i > 0 {
+                write!(f, " ")?;
+            }
+            write!(f, "{r}")?;
+        }
+        write!(f, "]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(epoch: u8, seq: u8) -> Record {
+        Record { epoch: LeaderEpoch(epoch), producer: ProducerId(1), sequence: Sequence(seq) }
+    }
+
+    fn log_of(epochs: &[u8]) -> ReplicaLog {
+        let mut log = ReplicaLog::default();
+        for (i, e) in epochs.iter().enumerate() {
+            log.append(rec(*e, i as u8));
+        }
+        log
+    }
+
+    #[test]
+    fn append_opens_epochs_from_records() {
+        let log = log_of(&[1, 1, 3]);
+        assert_eq!(
+            log.epochs,
+            vec![
+                EpochEntry { epoch: LeaderEpoch(1), start_offset: Offset(0) },
+                EpochEntry { epoch: LeaderEpoch(3), start_offset: Offset(2) },
+            ]
+        );
+    }
+
+    #[test]
+    fn end_for_epoch_returns_largest_epoch_not_above_the_request() {
+        let log = log_of(&[1, 1, 3]);
+        assert_eq!(log.end_for_epoch(LeaderEpoch(2)), Some(EpochEnd { epoch: LeaderEpoch(1), end_offset: Offset(2) }));
+        assert_eq!(log.end_for_epoch(LeaderEpoch(3)), Some(EpochEnd { epoch: LeaderEpoch(3), end_offset: Offset(3) }));
+        assert_eq!(log.end_for_epoch(LeaderEpoch(0)), None);
+    }
+
+    #[test]
+    fn pre_kip279_lookup_answers_the_next_epoch_start_for_an_unknown_epoch() {
+        let log = log_of(&[1, 1, 3]);
+        assert_eq!(log.end_for_epoch_pre_kip279(LeaderEpoch(2)), Some(Offset(2)));
+        assert_eq!(log.end_for_epoch_pre_kip279(LeaderEpoch(3)), Some(Offset(3)));
+        assert_eq!(log.end_for_epoch_pre_kip279(LeaderEpoch(4)), None);
+    }
+
+    #[test]
+    fn truncation_drops_records_and_epochs_that_start_at_or_after_the_point() {
+        let mut log = log_of(&[1, 1, 3]);
+        log.truncate_to(Offset(2));
+        assert_eq!(log.end_offset(), Offset(2));
+        assert_eq!(log.latest_epoch(), Some(LeaderEpoch(1)));
+    }
+
+    #[test]
+    fn assign_replaces_an_empty_epoch_at_the_same_offset() {
+        let mut log = log_of(&[1]);
+        log.assign_epoch(LeaderEpoch(2), Offset(1));
+        log.assign_epoch(LeaderEpoch(3), Offset(1));
+        assert_eq!(log.epochs.len(), 2);
+        assert_eq!(log.end_for_epoch(LeaderEpoch(2)), Some(EpochEnd { epoch: LeaderEpoch(1), end_offset: Offset(1) }));
+    }
+}

@@ -1,0 +1,99 @@
+//! Compact, readable forms of messages for counterexample traces:
+//! `Fetch{p0 from b2 epoch 1 offset 1 last-epoch 1 hw 0}`.
+
+use crate::log::Record;
+use crate::msg::{FetchResult, IsrMember, Msg};
+use std::fmt;
+
+fn records(rs: &[Record]) -> String {
+    let parts: Vec<String> = rs.iter().map(|r| r.to_string()).collect();
+    format!("[{}]", parts.join(" "))
+}
+
+fn isr(members: &[IsrMember]) -> String {
+    let parts: Vec<String> = members
+        .iter()
+        .map(|m| match m.broker_epoch {
+            Some(e) => format!("{}(be {e})", m.broker),
+            None => m.broker.to_string(),
+        })
+        .collect();
+    parts.join(",")
+}
+
+fn opt<T: fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map_or_else(|| "none".to_string(), |v| v.to_string())
+}
+
+impl fmt::Display for FetchResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FetchResult::Records { records: rs, high_watermark } => write!(f, "records {} hw {high_watermark}", records(rs)),
+            FetchResult::Diverging { end } => write!(f, "diverging epoch {} ends at {}", end.epoch, end.end_offset),
+            FetchResult::OffsetOutOfRange { leader_end_offset } => write!(f, "OFFSET_OUT_OF_RANGE leader end {leader_end_offset}"),
+            FetchResult::Error(e) => write!(f, "{e:?}"),
+        }
+    }
+}
+
+impl fmt::Display for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Msg::RegisterBroker { broker, previous_epoch } => {
+                write!(f, "BrokerRegistration{{broker {broker}, clean-shutdown epoch {}}}", opt(previous_epoch))
+            }
+            Msg::BrokerHeartbeat { broker, broker_epoch } => write!(f, "BrokerHeartbeat{{broker {broker} epoch {broker_epoch}}}"),
+            Msg::ControlledShutdown { broker, broker_epoch } => {
+                write!(f, "ControlledShutdown{{broker {broker} epoch {broker_epoch}}}")
+            }
+            Msg::AlterPartition { partition, leader, broker_epoch, leader_epoch, partition_epoch, isr: members } => write!(
+                f,
+                "AlterPartition{{p{partition} leader {leader}(be {broker_epoch}) leader-epoch {leader_epoch} partition-epoch {partition_epoch} isr {}}}",
+                isr(members)
+            ),
+            Msg::RegistrationAccepted { broker_epoch, .. } => write!(f, "RegistrationAccepted{{broker epoch {broker_epoch}}}"),
+            Msg::SessionExpired { broker_epoch } => write!(f, "SessionExpired{{broker epoch {broker_epoch}}}"),
+            Msg::ShutdownAccepted { broker_epoch } => write!(f, "ShutdownAccepted{{broker epoch {broker_epoch}}}"),
+            Msg::AlterPartitionResponse { partition, result } => match result {
+                Ok(s) => write!(f, "AlterPartitionResponse{{p{partition} ok isr {} partition-epoch {}}}", s.isr, s.partition_epoch),
+                Err(e) => write!(f, "AlterPartitionResponse{{p{partition} {e:?}}}"),
+            },
+            Msg::PartitionChange(s) => write!(
+                f,
+                "PartitionChange{{p{} leader {} leader-epoch {} partition-epoch {} isr {} elr {}}}",
+                s.partition,
+                opt(&s.leader),
+                s.leader_epoch,
+                s.partition_epoch,
+                s.isr,
+                s.elr
+            ),
+            Msg::Fetch { partition, replica, broker_epoch, current_leader_epoch, fetch_offset, last_fetched_epoch, known_high_watermark } => write!(
+                f,
+                "Fetch{{p{partition} from {replica}(be {broker_epoch}) epoch {current_leader_epoch} offset {fetch_offset} last-epoch {} hw {known_high_watermark}}}",
+                opt(last_fetched_epoch)
+            ),
+            Msg::FetchResponse { partition, current_leader_epoch, fetch_offset, result } => {
+                write!(f, "FetchResponse{{p{partition} epoch {current_leader_epoch} offset {fetch_offset}: {result}}}")
+            }
+            Msg::OffsetsForLeaderEpoch { partition, replica, current_leader_epoch, epoch } => write!(
+                f,
+                "OffsetsForLeaderEpoch{{p{partition} from {replica} current-epoch {current_leader_epoch} epoch {epoch}}}"
+            ),
+            Msg::OffsetsForLeaderEpochResponse { partition, current_leader_epoch, result } => match result {
+                Ok(Some(end)) => write!(
+                    f,
+                    "OffsetsForLeaderEpochResponse{{p{partition} current-epoch {current_leader_epoch}: epoch {} ends at {}}}",
+                    end.epoch, end.end_offset
+                ),
+                Ok(None) => write!(f, "OffsetsForLeaderEpochResponse{{p{partition} current-epoch {current_leader_epoch}: UNDEFINED}}"),
+                Err(e) => write!(f, "OffsetsForLeaderEpochResponse{{p{partition} current-epoch {current_leader_epoch}: {e:?}}}"),
+            },
+            Msg::Produce { partition, producer, sequence } => write!(f, "Produce{{p{partition} {producer}#{sequence}}}"),
+            Msg::ProduceResponse { partition, sequence, result } => match result {
+                Ok(offset) => write!(f, "ProduceResponse{{p{partition} #{sequence} ok offset {offset}}}"),
+                Err(e) => write!(f, "ProduceResponse{{p{partition} #{sequence} {e:?}}}"),
+            },
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Every property the checker judges, one file each, with the source it comes from. Safety
+//! properties are invariants of each state; `eventually-leader` is a liveness property; the
+//! `sometimes` properties are reachability witnesses that the safety properties are not vacuous
+//! (each event they name is reached, so the invariants were tested against it).
+
+mod consistent_read;
+mod election_safety;
+mod eventually_leader;
+mod leader_in_isr;
+mod log_matching;
+mod no_acked_loss;
+mod no_duplicates;
+mod reachability;
+mod strong_isr;
+
+use crate::system::{KelpModel, SystemState};
+use crate::view::View;
+use stateright::Expectation;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Always,
+    Sometimes,
+    Eventually,
+}
+
+impl Kind {
+    pub fn expectation(self) -> Expectation {
+        match self {
+            Kind::Always => Expectation::Always,
+            Kind::Sometimes => Expectation::Sometimes,
+            Kind::Eventually => Expectation::Eventually,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Always => "always",
+            Kind::Sometimes => "sometimes",
+            Kind::Eventually => "eventually",
+        }
+    }
+}
+
+pub struct Property {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// What it says, and where it comes from (TLA+ spec, KIP, Kafka's documentation).
+    pub description: &'static str,
+    /// The stateright condition: an invariant that holds, or an event that is reached.
+    pub condition: fn(&KelpModel, &SystemState) -> bool,
+    /// For invariants: why this state breaks it, in the words of a Kafka engineer.
+    pub explain: fn(&View<'_>) -> Option<String>,
+}
+
+macro_rules! invariant {
+    ($name:literal, $kind:expr, $module:ident) => {
+        Property {
+            name: $name,
+            kind: $kind,
+            description: $module::DESCRIPTION,
+            condition: |m, s| $module::violation(&View::new(&m.cfg, s)).is_none(),
+            explain: $module::violation,
+        }
+    };
+}
+
+macro_rules! reachable {
+    ($name:literal, $fn:ident, $description:literal) => {
+        Property {
+            name: $name,
+            kind: Kind::Sometimes,
+            description: $description,
+            condition: |m, s| reachability::$fn(&View::new(&m.cfg, s)),
+            explain: |_| None,
+        }
+    };
+}
+
+pub const ALL: &[Property] = &[
+    invariant!("no-acked-loss", Kind::Always, no_acked_loss),
+    invariant!("strong-isr", Kind::Always, strong_isr),
+    invariant!("log-matching", Kind::Always, log_matching),
+    invariant!("consistent-read", Kind::Always, consistent_read),
+    invariant!("election-safety", Kind::Always, election_safety),
+    invariant!("leader-in-isr", Kind::Always, leader_in_isr),
+    invariant!("no-duplicates", Kind::Always, no_duplicates),
+    invariant!("eventually-leader", Kind::Eventually, eventually_leader),
+    reachable!("record-acknowledged", record_acknowledged, "A producer was told a record is acknowledged."),
+    reachable!("leader-changed", leader_changed, "The controller elected a second leader epoch."),
+    reachable!("isr-shrunk", isr_shrunk, "An ISR lost a member."),
+    reachable!("log-truncated", log_truncated, "A follower truncated records from its log."),
+    reachable!("process-crash", process_crash, "A broker process was killed."),
+    reachable!("power-loss", power_loss, "A broker lost power (and its unflushed records)."),
+];
+
+pub fn by_name(name: &str) -> Option<&'static Property> {
+    ALL.iter().find(|p| p.name == name)
+}

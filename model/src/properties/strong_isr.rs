@@ -1,0 +1,34 @@
+//! `strong-isr` (StrongIsr / LeaderCandidateCompleteness in the TLA+ specs): every member of the
+//! ISR, and of the ELR (KIP-966), holds everything below the leader's HW. Members whose current
+//! incarnation the controller has not registered yet (down, or restarted and not yet registered)
+//! are judged once they register: registration is where Kafka fences a lost incarnation.
+
+use crate::view::View;
+
+pub const DESCRIPTION: &str =
+    "Every ISR and ELR member holds every record below the leader's high watermark (TLA+ StrongIsr).";
+
+pub fn violation(view: &View<'_>) -> Option<String> {
+    let controller = view.controller();
+    for record in &controller.partitions {
+        let p = record.partition;
+        let Some((leader, leader_state, _)) = view.current_leader(p) else { continue };
+        let leader_disk = leader_state.disk.replica(p);
+        let hw = leader_disk.high_watermark;
+        for member in record.isr.union(record.elr).iter() {
+            let broker = view.broker(member);
+            if broker.broker_epoch() != Some(controller.registration(member).epoch) {
+                continue;
+            }
+            let log = &broker.disk.replica(p).log;
+            if log.common_prefix(&leader_disk.log) < hw {
+                return Some(format!(
+                    "broker {member} is in the ISR/ELR of partition {p} but lacks records below leader broker \
+                     {leader}'s high watermark {hw}: its log is {log}, the leader's is {}",
+                    leader_disk.log
+                ));
+            }
+        }
+    }
+    None
+}

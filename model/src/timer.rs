@@ -1,0 +1,49 @@
+//! Timers: Kafka's time-outs, and the faults the checker may inject at any moment (bounded by
+//! the fault budget). The model abstracts durations away: any armed timer may fire next.
+
+use crate::ids::{BrokerId, PartitionId};
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Timer {
+    // Broker faults and recovery.
+    /// SIGKILL: the process dies; the page cache (all written data) survives.
+    Crash,
+    /// Power loss: the process dies and everything not flushed is gone.
+    PowerLoss,
+    /// An operator stops the broker (controlled shutdown, `kafka-server-stop`).
+    Shutdown,
+    /// The stopped broker is started again.
+    Restart,
+    /// `replica.lag.time.max.ms` passed for a lagging ISR follower.
+    LagTimeout(PartitionId, BrokerId),
+    /// `replica.fetch.backoff.ms` after UNKNOWN_LEADER_EPOCH.
+    FetchBackoff(PartitionId),
+    // Controller.
+    /// `broker.session.timeout.ms` passed without a heartbeat.
+    SessionTimeout(BrokerId),
+    /// `leader.imbalance.check.interval.seconds`: auto rebalance to the preferred leader.
+    PreferredElection(PartitionId),
+    // Producer.
+    /// `request.timeout.ms` passed without a response.
+    RequestTimeout,
+}
+
+impl Timer {
+    /// How long the timer runs in the real cluster (the model ignores durations). Fault timers are
+    /// only armed with a non-zero fault budget, which the runtime never has.
+    pub fn duration(&self) -> Range<Duration> {
+        let ms = |lo: u64, hi: u64| Duration::from_millis(lo)..Duration::from_millis(hi);
+        match self {
+            Timer::Crash | Timer::PowerLoss | Timer::Shutdown => ms(1_000, 5_000),
+            Timer::Restart => ms(500, 1_000),
+            Timer::LagTimeout(..) => ms(30_000, 30_001),
+            Timer::FetchBackoff(_) => ms(1_000, 1_001),
+            Timer::SessionTimeout(_) => ms(9_000, 9_001),
+            Timer::PreferredElection(_) => ms(300_000, 300_001),
+            Timer::RequestTimeout => ms(30_000, 30_001),
+        }
+    }
+}
