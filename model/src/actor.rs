@@ -82,22 +82,19 @@ impl Actor for KelpActor {
     fn on_start(&self, _id: Id, storage: &Option<Disk>, o: &mut Out<Self>) -> KelpState {
         let mut fx = Effects::default();
         let state = match (self.role, storage) {
-            (Address::Controller, _) => {
-                let c = ControllerState::bootstrap(&self.cfg);
-                // The bootstrap records are published to every replica and client.
-                for p in self.cfg.partition_ids() {
-                    c.publish(&self.cfg, p, &mut fx);
-                }
-                KelpState::Controller(c)
+            (Address::Controller, _) => KelpState::Controller(ControllerState::bootstrap(&self.cfg)),
+            (Address::Broker(me), None) => {
+                KelpState::Broker(BrokerState::bootstrap(self.broker_ctx(me), &bootstrap_records(&self.cfg), &mut fx))
             }
-            (Address::Broker(me), None) => KelpState::Broker(BrokerState::bootstrap(self.broker_ctx(me))),
             (Address::Broker(me), Some(disk)) => KelpState::Broker(BrokerState::start_from_disk(
                 self.broker_ctx(me),
                 disk.clone(),
                 Default::default(),
                 &mut fx,
             )),
-            (Address::Producer(_), _) => KelpState::Producer(ProducerState::new(&self.cfg)),
+            (Address::Producer(me), _) => {
+                KelpState::Producer(ProducerState::bootstrap(&self.cfg, me, &bootstrap_records(&self.cfg), &mut fx))
+            }
         };
         self.apply(&state, fx, o);
         state
@@ -145,6 +142,12 @@ impl KelpState {
             _ => None,
         }
     }
+}
+
+/// The partition records of the freshly formatted cluster, which every broker and client has
+/// applied when the model starts.
+fn bootstrap_records(cfg: &Config) -> Vec<crate::metadata::PartitionState> {
+    ControllerState::bootstrap(cfg).partitions
 }
 
 /// The actors of a cluster, in actor-id order: controller, brokers, producers.

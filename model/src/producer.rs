@@ -50,8 +50,14 @@ pub struct ProducerState {
 }
 
 impl ProducerState {
-    pub fn new(cfg: &Config) -> Self {
-        ProducerState { leaders: vec![LeaderInfo::default(); usize::from(cfg.partitions)], in_flight: None, outcomes: Vec::new() }
+    /// A producer that fetched the bootstrap metadata, sending its first record.
+    pub fn bootstrap(cfg: &Config, me: ProducerId, records: &[PartitionState], fx: &mut Effects) -> Self {
+        let mut producer =
+            ProducerState { leaders: vec![LeaderInfo::default(); usize::from(cfg.partitions)], in_flight: None, outcomes: Vec::new() };
+        for record in records {
+            producer.on_metadata(cfg, me, record.clone(), fx);
+        }
+        producer
     }
 
     /// Sequence numbers are global to the producer; record `s` goes to partition `s % partitions`.

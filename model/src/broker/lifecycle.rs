@@ -9,13 +9,17 @@ use crate::msg::Msg;
 
 impl BrokerState {
     /// A broker of the freshly formatted cluster: registered in the bootstrap metadata with broker
-    /// epoch = its id, waiting for its first partition records.
-    pub fn bootstrap(ctx: Ctx<'_>) -> Self {
-        BrokerState {
+    /// epoch = its id, having applied the bootstrap partition records (leading or fetching).
+    pub fn bootstrap(ctx: Ctx<'_>, records: &[PartitionState], fx: &mut Effects) -> Self {
+        let mut broker = BrokerState {
             disk: Disk::empty(ctx.cfg),
             process: Some(Process::new(ctx, Session::Registered(BrokerEpoch(ctx.me.0)))),
             faults: FaultsSuffered::default(),
+        };
+        for record in records {
+            broker.on_partition_change(ctx, record.clone(), fx);
         }
+        broker
     }
 
     /// Starts a broker process from what is on disk (a restart): log recovery, removal of the

@@ -1,0 +1,268 @@
+//! Deterministic parallel BFS. Invariants: a state enters the visited set at its shallowest
+//! depth, through the first (frontier order, action order) edge that reaches it; properties are
+//! judged on each new state in that order, so the first discovery of a property is the first in
+//! BFS order: a shortest path, independent of the thread count.
+
+use rayon::prelude::*;
+use stateright::{Expectation, Model, Path};
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// A fingerprint: a 64-bit hash of a state with fixed seeds (stable across runs and builds).
+pub type Fingerprint = u64;
+
+fn fingerprint<S: Hash>(state: &S) -> Fingerprint {
+    ahash::RandomState::with_seeds(0x6b656c70, 0x6b61666b61, 0x72657063, 0x656c6563).hash_one(state)
+}
+
+/// Fingerprints are already uniform hashes: the visited map uses them as they are.
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only fingerprints are hashed")
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Visited = HashMap<Fingerprint, Parent, std::hash::BuildHasherDefault<IdentityHasher>>;
+
+/// Frontier states expanded in parallel (per thread) before their successors are admitted in
+/// order: enough to keep every thread busy, few enough that successors do not pile up in memory
+/// (measured on `acks-1`: chunks of 64 per thread ran 1.6x faster than 4096). Chunking changes
+/// nothing in the result: states are admitted in frontier order either way.
+const CHUNK_PER_THREAD: usize = 64;
+
+/// How a visited state was first reached: its parent and the index of the action taken there
+/// (`None` for an initial state, whose index among the initial states is kept instead).
+#[derive(Clone, Copy, Debug)]
+struct Parent {
+    parent: Option<Fingerprint>,
+    index: u32,
+}
+
+/// What a finished search found.
+pub struct Outcome<M: Model> {
+    /// States generated within the boundary (with repeats), as stateright counts them.
+    pub states: usize,
+    pub unique: usize,
+    pub depth: usize,
+    /// The first path found for each property that has a discovery: a violated `always` or
+    /// `eventually`, a reached `sometimes`.
+    pub discoveries: HashMap<&'static str, Path<M::State, M::Action>>,
+}
+
+/// One frontier state and the `eventually` properties not yet satisfied on its path.
+struct Node<S> {
+    state: S,
+    fp: Fingerprint,
+    pending_eventually: u64,
+}
+
+/// The new states one frontier state leads to, before de-duplication within the level.
+struct Expansion<S> {
+    successors: Vec<(Fingerprint, u32, S)>,
+    generated: usize,
+    terminal: bool,
+}
+
+pub fn check<M>(model: &M, threads: usize) -> Outcome<M>
+where
+    M: Model + Sync,
+    M::State: Hash + Clone + Send + Sync + PartialEq,
+    M::Action: Clone + PartialEq + Send,
+{
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a thread pool");
+    pool.install(|| Search::new(model).run())
+}
+
+struct Search<'m, M: Model> {
+    model: &'m M,
+    properties: Vec<stateright::Property<M>>,
+    visited: Visited,
+    found: Vec<Option<Fingerprint>>,
+    states: usize,
+    depth: usize,
+}
+
+impl<'m, M> Search<'m, M>
+where
+    M: Model + Sync,
+    M::State: Hash + Clone + Send + Sync + PartialEq,
+    M::Action: Clone + PartialEq + Send,
+{
+    fn new(model: &'m M) -> Self {
+        let properties = model.properties();
+        assert!(properties.len() <= 64, "at most 64 properties");
+        let found = vec![None; properties.len()];
+        Search { model, properties, visited: Visited::default(), found, states: 0, depth: 0 }
+    }
+
+    fn eventually_mask(&self) -> u64 {
+        self.properties
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.expectation == Expectation::Eventually)
+            .fold(0, |mask, (i, _)| mask | (1 << i))
+    }
+
+    /// Which properties' conditions hold in `state`, as a bit mask.
+    fn evaluate(model: &M, properties: &[stateright::Property<M>], state: &M::State) -> u64 {
+        properties.iter().enumerate().filter(|(_, p)| (p.condition)(model, state)).fold(0, |mask, (i, _)| mask | (1 << i))
+    }
+
+    /// Records the first discoveries a new state makes (callers go in BFS order) and returns the
+    /// `eventually` properties still pending on its path.
+    fn admit(&mut self, fp: Fingerprint, holds: u64, mut pending: u64) -> u64 {
+        for (i, p) in self.properties.iter().enumerate() {
+            let held = holds & (1 << i) != 0;
+            let discovered = match p.expectation {
+                Expectation::Always => !held,
+                Expectation::Sometimes => held,
+                Expectation::Eventually => {
+                    if held {
+                        pending &= !(1 << i);
+                    }
+                    false
+                }
+            };
+            if discovered && self.found[i].is_none() {
+                self.found[i] = Some(fp);
+            }
+        }
+        pending
+    }
+
+    fn everything_found(&self) -> bool {
+        self.found.iter().all(Option::is_some)
+    }
+
+    fn run(mut self) -> Outcome<M> {
+        let mut frontier = Vec::new();
+        let all_eventually = self.eventually_mask();
+        for (index, state) in self.model.init_states().into_iter().enumerate() {
+            let fp = fingerprint(&state);
+            if self.visited.contains_key(&fp) || !self.model.within_boundary(&state) {
+                continue;
+            }
+            self.visited.insert(fp, Parent { parent: None, index: index as u32 });
+            self.states += 1;
+            let holds = Self::evaluate(self.model, &self.properties, &state);
+            let pending_eventually = self.admit(fp, holds, all_eventually);
+            frontier.push(Node { state, fp, pending_eventually });
+        }
+        while !frontier.is_empty() && !self.everything_found() {
+            frontier = self.next_level(frontier);
+            if !frontier.is_empty() {
+                self.depth += 1;
+            }
+        }
+        let discoveries = self
+            .properties
+            .iter()
+            .zip(&self.found)
+            .filter_map(|(p, fp)| fp.map(|fp| (p.name, self.path_to(fp))))
+            .collect();
+        Outcome { states: self.states, unique: self.visited.len(), depth: self.depth + 1, discoveries }
+    }
+
+    /// Expands one level, chunk by chunk, admitting new states in frontier order.
+    fn next_level(&mut self, frontier: Vec<Node<M::State>>) -> Vec<Node<M::State>> {
+        let mut next = Vec::new();
+        for chunk in frontier.chunks(CHUNK_PER_THREAD * rayon::current_num_threads()) {
+            self.expand_chunk(chunk, &mut next);
+        }
+        next
+    }
+
+    /// Expands a chunk of the frontier in parallel, then admits and judges its new states.
+    fn expand_chunk(&mut self, frontier: &[Node<M::State>], next: &mut Vec<Node<M::State>>) {
+        let model = self.model;
+        let visited = &self.visited;
+        let expansions: Vec<Expansion<M::State>> = frontier
+            .par_iter()
+            .map(|node| {
+                let mut actions = Vec::new();
+                model.actions(&node.state, &mut actions);
+                let mut expansion = Expansion { successors: Vec::new(), generated: 0, terminal: true };
+                for (index, action) in actions.into_iter().enumerate() {
+                    let Some(next) = model.next_state(&node.state, action) else { continue };
+                    if !model.within_boundary(&next) {
+                        continue;
+                    }
+                    expansion.generated += 1;
+                    expansion.terminal = false;
+                    let fp = fingerprint(&next);
+                    if !visited.contains_key(&fp) {
+                        expansion.successors.push((fp, index as u32, next));
+                    }
+                }
+                expansion
+            })
+            .collect();
+
+        let eventually = self.eventually_mask();
+        let mut admitted = Vec::new();
+        for (node, expansion) in frontier.iter().zip(expansions) {
+            self.states += expansion.generated;
+            if expansion.terminal {
+                // A path that ends here without ever satisfying an `eventually` property.
+                for i in (0..self.properties.len()).filter(|i| node.pending_eventually & eventually & (1 << i) != 0) {
+                    if self.found[i].is_none() {
+                        self.found[i] = Some(node.fp);
+                    }
+                }
+            }
+            for (fp, index, state) in expansion.successors {
+                if let std::collections::hash_map::Entry::Vacant(e) = self.visited.entry(fp) {
+                    e.insert(Parent { parent: Some(node.fp), index });
+                    admitted.push((state, fp, node.pending_eventually));
+                }
+            }
+        }
+        // Judge the new states in parallel, then record discoveries in frontier order.
+        let model = self.model;
+        let properties = &self.properties;
+        let verdicts: Vec<u64> =
+            admitted.par_iter().map(|(state, _, _)| Self::evaluate(model, properties, state)).collect();
+        for ((state, fp, pending), holds) in admitted.into_iter().zip(verdicts) {
+            let pending_eventually = self.admit(fp, holds, pending);
+            next.push(Node { state, fp, pending_eventually });
+        }
+    }
+
+    /// Rebuilds the path to a visited state by following parent links back and replaying the
+    /// action indices from the initial state.
+    fn path_to(&self, fp: Fingerprint) -> Path<M::State, M::Action> {
+        let mut indices = Vec::new();
+        let mut at = fp;
+        let init_index = loop {
+            let link = self.visited[&at];
+            match link.parent {
+                Some(parent) => {
+                    indices.push(link.index as usize);
+                    at = parent;
+                }
+                None => break link.index as usize,
+            }
+        };
+        indices.reverse();
+        let init = self.model.init_states().swap_remove(init_index);
+        let mut state = init.clone();
+        let mut actions = Vec::with_capacity(indices.len());
+        for index in indices {
+            let mut available = Vec::new();
+            self.model.actions(&state, &mut available);
+            let action = available.swap_remove(index);
+            state = self.model.next_state(&state, action.clone()).expect("a recorded step replays");
+            actions.push(action);
+        }
+        Path::from_actions(self.model, init, &actions).expect("a recorded path replays")
+    }
+}

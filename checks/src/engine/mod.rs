@@ -1,0 +1,7 @@
+//! kelp's own checker over stateright's `Model` trait. `bfs` is a level-synchronous parallel
+//! breadth-first search: each depth's frontier is expanded in parallel (rayon) and de-duplicated
+//! in frontier order, so the unique-state count, the depth and every counterexample are the same
+//! for any number of threads, and a counterexample is always a shortest one. Visited states are
+//! kept as 64-bit fingerprints with a parent link; counterexample states are rebuilt by replay.
+
+pub mod bfs;

@@ -1,0 +1,10 @@
+//! The `kelp` checker: named scenarios, the stateright run, counterexample traces for people, and
+//! the text and JSON reports. `main.rs` is only the command line's entry point.
+
+pub mod cli;
+pub mod describe;
+pub mod engine;
+pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod trace;

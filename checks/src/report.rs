@@ -1,0 +1,93 @@
+//! How a check reads: a text report for people (properties, figures, counterexamples as numbered
+//! steps) and one JSON object for scripts.
+
+use crate::run::RunReport;
+use crate::scenario::Scenario;
+use crate::trace::Trace;
+use kelp_model::config::Config;
+
+/// `3 brokers, 1 partition, RF 3, minISR 2, acks all, idempotent, ...`: the knobs that matter.
+pub fn config_summary(cfg: &Config) -> String {
+    let b = &cfg.budget;
+    format!(
+        "{} brokers, {} partition(s), RF {}, minISR {}, acks {:?}, idempotence {}, retries {}, {} record(s) from {} producer(s), \
+         truncation {:?}, unclean election {}, ELR {}, flush {:?}; budget: {} crash(es), {} power loss(es), {} shutdown(s), \
+         {} session expiry(ies), {} ISR shrink(s), leader epochs <= {}",
+        cfg.brokers,
+        cfg.partitions,
+        cfg.replication_factor,
+        cfg.min_insync_replicas,
+        cfg.acks,
+        cfg.idempotence,
+        cfg.retries,
+        cfg.records,
+        cfg.producers,
+        cfg.truncation,
+        cfg.unclean_leader_election,
+        cfg.eligible_leader_replicas,
+        cfg.flush,
+        b.crashes,
+        b.power_losses,
+        b.shutdowns,
+        b.session_expiries,
+        b.isr_shrinks,
+        b.leader_epochs
+    )
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The text report. `timings` is off in snapshot tests, whose figures must not vary.
+pub fn text(scenario: &Scenario, report: &RunReport, timings: bool) -> String {
+    let mut out = format!("scenario {}: {}\n", scenario.name, scenario.description);
+    out.push_str(&format!("config: {}\n", config_summary(&scenario.config)));
+    out.push_str(&format!(
+        "engine {}, {} thread(s): {} states, {} unique, depth {}",
+        report.engine,
+        report.threads,
+        thousands(report.states),
+        thousands(report.unique),
+        report.depth
+    ));
+    if timings {
+        out.push_str(&format!(", {:.1} s, {} unique states/s", report.seconds, thousands(report.unique_per_second() as usize)));
+    }
+    out.push_str("\n\n");
+    out.push_str(&format!("{:<22} {:<11} {:<12} {:<12}\n", "property", "kind", "verdict", "expected"));
+    for p in &report.properties {
+        let mark = if p.as_expected() { "" } else { "  <- unexpected" };
+        out.push_str(&format!(
+            "{:<22} {:<11} {:<12} {:<12}{mark}\n",
+            p.name,
+            p.kind.name(),
+            p.verdict.describe(p.kind),
+            p.expected.describe(p.kind)
+        ));
+    }
+    for p in &report.properties {
+        if let Some(steps) = &p.trace {
+            let trace = Trace { property: p.name.to_string(), steps: steps.clone(), explanation: p.explanation.clone() };
+            out.push_str(&format!("\ncounterexample for {} ({} steps):\n", p.name, steps.len()));
+            out.push_str(&trace.render("  "));
+        }
+    }
+    out.push_str(&format!(
+        "\n{}\n",
+        if report.as_expected() { "result: as expected" } else { "result: NOT as expected" }
+    ));
+    out
+}
+
+pub fn json(report: &RunReport) -> String {
+    serde_json::to_string_pretty(report).expect("reports serialize")
+}

@@ -1,0 +1,148 @@
+//! Runs stateright's checker on a scenario's model and collects, for each property, its verdict,
+//! the verdict the scenario expects, and the counterexample of a violation.
+
+use crate::engine;
+use crate::scenario::{Scenario, Verdict};
+use crate::trace::{self, Action, Trace};
+use kelp_model::system::SystemState;
+use std::collections::HashMap;
+use stateright::Path;
+use kelp_model::properties::{self, Kind};
+use kelp_model::system;
+use serde::Serialize;
+use stateright::{Checker, Model};
+use std::time::Instant;
+
+/// Which checker explores the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Engine {
+    /// kelp's deterministic parallel BFS: shortest counterexamples for any thread count.
+    Native,
+    /// stateright's own checker (BFS or DFS).
+    Stateright,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Search {
+    /// Breadth-first: counterexamples are shortest (with one thread).
+    Bfs,
+    /// Depth-first: far less memory, longer counterexamples.
+    Dfs,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RunOptions {
+    pub engine: Engine,
+    pub search: Search,
+    pub threads: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PropertyResult {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub verdict: Verdict,
+    pub expected: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Vec<trace::Step>>,
+}
+
+impl PropertyResult {
+    pub fn as_expected(&self) -> bool {
+        self.verdict == self.expected
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub scenario: String,
+    pub engine: String,
+    pub threads: usize,
+    pub states: usize,
+    pub unique: usize,
+    pub depth: usize,
+    pub seconds: f64,
+    pub properties: Vec<PropertyResult>,
+}
+
+impl RunReport {
+    pub fn as_expected(&self) -> bool {
+        self.properties.iter().all(PropertyResult::as_expected)
+    }
+
+    pub fn unique_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.unique as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Checks `scenario` exhaustively (within its fault budget).
+pub fn run(scenario: &Scenario, options: RunOptions) -> RunReport {
+    let started = Instant::now();
+    let model = system::build(scenario.config.clone());
+    let (engine, found) = match (options.engine, options.search) {
+        (Engine::Native, _) => {
+            let outcome = engine::bfs::check(&model, options.threads);
+            let figures = Figures { states: outcome.states, unique: outcome.unique, depth: outcome.depth };
+            ("native-bfs", (figures, outcome.discoveries))
+        }
+        (Engine::Stateright, Search::Bfs) => {
+            ("stateright-bfs", stateright_discoveries(model.checker().threads(options.threads).spawn_bfs().join()))
+        }
+        (Engine::Stateright, Search::Dfs) => {
+            ("stateright-dfs", stateright_discoveries(model.checker().threads(options.threads).spawn_dfs().join()))
+        }
+    };
+    let (figures, mut discoveries) = found;
+    let properties = properties::ALL
+        .iter()
+        .map(|p| {
+            let discovery = discoveries.remove(p.name);
+            let verdict = match (p.kind, discovery.is_some()) {
+                (Kind::Sometimes, true) | (Kind::Always | Kind::Eventually, false) => Verdict::Holds,
+                _ => Verdict::Violated,
+            };
+            let trace: Option<Trace> =
+                discovery.filter(|_| p.kind != Kind::Sometimes).map(|path| trace::build(&scenario.config, p, path));
+            PropertyResult {
+                name: p.name,
+                kind: p.kind,
+                verdict,
+                expected: scenario.expected(p.name),
+                explanation: trace.as_ref().and_then(|t| t.explanation.clone()),
+                trace: trace.map(|t| t.steps),
+            }
+        })
+        .collect();
+    RunReport {
+        scenario: scenario.name.clone(),
+        engine: engine.to_string(),
+        threads: options.threads,
+        states: figures.states,
+        unique: figures.unique,
+        depth: figures.depth,
+        seconds: started.elapsed().as_secs_f64(),
+        properties,
+    }
+}
+
+struct Figures {
+    states: usize,
+    unique: usize,
+    depth: usize,
+}
+
+type Discoveries = HashMap<&'static str, Path<SystemState, Action>>;
+
+/// A finished stateright checker's figures and discoveries.
+fn stateright_discoveries(checker: impl Checker<system::KelpModel>) -> (Figures, Discoveries) {
+    let figures =
+        Figures { states: checker.state_count(), unique: checker.unique_state_count(), depth: checker.max_depth() };
+    let discoveries = properties::ALL.iter().filter_map(|p| checker.discovery(p.name).map(|path| (p.name, path))).collect();
+    (figures, discoveries)
+}
