@@ -150,6 +150,9 @@ pub struct ConfigFlags {
     pub session_expiries: Option<u8>,
     #[arg(long, help_heading = "Fault budget")]
     pub isr_shrinks: Option<u8>,
+    /// At most this many faults of any kind in one run.
+    #[arg(long, help_heading = "Fault budget")]
+    pub faults: Option<u8>,
     /// The highest leader epoch an election may reach.
     #[arg(long, help_heading = "Fault budget")]
     pub leader_epochs: Option<u8>,
@@ -190,6 +193,9 @@ impl ConfigFlags {
             isr_shrinks => cfg.budget.isr_shrinks,
             leader_epochs => cfg.budget.leader_epochs,
         );
+        if let Some(faults) = self.faults {
+            cfg.budget.faults = Some(faults);
+        }
         *cfg != before
     }
 }

@@ -34,9 +34,13 @@ fn controller(c: &ControllerState) -> Fields {
         fields.push((format!("broker {}", i + 1), format!("broker epoch {}, {status}", r.epoch)));
     }
     for p in &c.partitions {
+        let leader = p.leader.map_or_else(|| "none".to_string(), |l| l.to_string());
         fields.push((
             format!("p{}", p.partition),
-            format!("{p}\tLeaderEpoch: {}\tPartitionEpoch: {}", p.leader_epoch, p.partition_epoch),
+            format!(
+                "leader {leader}, leader epoch {}, partition epoch {}, isr [{}], elr [{}]",
+                p.leader_epoch, p.partition_epoch, p.isr, p.elr
+            ),
         ));
     }
     fields.push(("session expiries".into(), c.session_expiries.to_string()));
@@ -70,10 +74,17 @@ fn broker(cfg: &Config, me: BrokerId, b: &BrokerState) -> Fields {
         fields.push(("clean-shutdown marker".into(), format!("epoch {e}")));
     }
     let f = b.faults;
-    fields.push((
-        "faults".into(),
-        format!("crashes {}, power losses {}, shutdowns {}, isr shrinks {}", f.crashes, f.power_losses, f.shutdowns, f.isr_shrinks),
-    ));
+    let counts: Vec<String> = [
+        ("crashes", f.crashes),
+        ("power losses", f.power_losses),
+        ("shutdowns", f.shutdowns),
+        ("isr shrinks", f.isr_shrinks),
+    ]
+    .iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(what, n)| format!("{what} {n}"))
+    .collect();
+    fields.push(("faults".into(), if counts.is_empty() { "none".to_string() } else { counts.join(", ") }));
     fields
 }
 
@@ -84,7 +95,11 @@ fn role(p: PartitionId, replica: &kelp_model::broker::Replica) -> Fields {
         Role::None => "none".to_string(),
         Role::Leader(_) => format!("leader in epoch {epoch}"),
         Role::Follower(fetch) => {
-            let leader = replica.meta.as_ref().and_then(|m| m.leader).map_or_else(|| "nobody".to_string(), |l| format!("broker {l}"));
+            let leader = replica
+                .meta
+                .as_ref()
+                .and_then(|m| m.leader)
+                .map_or_else(|| "nobody".to_string(), |l| format!("broker {l}"));
             let doing = match fetch {
                 FetchState::Idle => "idle".to_string(),
                 FetchState::AwaitingEpochEnd { epoch } => format!("asking where epoch {epoch} ends"),
@@ -106,9 +121,11 @@ fn role(p: PartitionId, replica: &kelp_model::broker::Replica) -> Fields {
             .map(|f| format!("{}:{}", f.broker, f.end_offset.map_or_else(|| "?".to_string(), |e| e.to_string())))
             .collect();
         fields.push((format!("p{p} follower ends"), ends.join(" ")));
-        let acks: Vec<String> = l.pending_acks.iter().map(|a| format!("{}#{}@{}", a.producer, a.sequence, a.offset)).collect();
+        let acks: Vec<String> =
+            l.pending_acks.iter().map(|a| format!("{}#{}@{}", a.producer, a.sequence, a.offset)).collect();
         fields.push((format!("p{p} waiting acks"), format!("[{}]", acks.join(" "))));
-        let parked: Vec<String> = l.followers.iter().filter(|f| f.parked.is_some()).map(|f| f.broker.to_string()).collect();
+        let parked: Vec<String> =
+            l.followers.iter().filter(|f| f.parked.is_some()).map(|f| f.broker.to_string()).collect();
         fields.push((format!("p{p} fetches held"), format!("[{}]", parked.join(","))));
     }
     fields

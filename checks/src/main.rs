@@ -19,7 +19,10 @@ fn scenario_for(args: &CheckArgs) -> Result<Scenario, ScenarioError> {
         (None, None) => Scenario::ad_hoc(kelp_model::config::Config::default()),
     };
     if args.overrides.apply(&mut scenario.config) {
-        scenario.config.validate().map_err(|source| ScenarioError::Config { path: "command line".to_string(), source })?;
+        scenario
+            .config
+            .validate()
+            .map_err(|source| ScenarioError::Config { path: "command line".to_string(), source })?;
     }
     Ok(scenario)
 }
@@ -29,7 +32,8 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
         return Err("--dfs needs --engine stateright (the native engine searches breadth-first)".to_string());
     }
     let scenario = scenario_for(args).map_err(|e| e.to_string())?;
-    let report = run::run(&scenario, RunOptions { engine: args.engine, search: args.search(), threads: args.threads() });
+    let report =
+        run::run(&scenario, RunOptions { engine: args.engine, search: args.search(), threads: args.threads() });
     if args.json {
         println!("{}", report::json(&report));
     } else {

@@ -12,7 +12,7 @@ pub fn config_summary(cfg: &Config) -> String {
     format!(
         "{} brokers, {} partition(s), RF {}, minISR {}, acks {:?}, idempotence {}, retries {}, {} record(s) from {} producer(s), \
          truncation {:?}, unclean election {}, ELR {}, flush {:?}; budget: {} crash(es), {} power loss(es), {} shutdown(s), \
-         {} session expiry(ies), {} ISR shrink(s), leader epochs <= {}",
+         {} session expiry(ies), {} ISR shrink(s), leader epochs <= {}{}",
         cfg.brokers,
         cfg.partitions,
         cfg.replication_factor,
@@ -31,7 +31,8 @@ pub fn config_summary(cfg: &Config) -> String {
         b.shutdowns,
         b.session_expiries,
         b.isr_shrinks,
-        b.leader_epochs
+        b.leader_epochs,
+        b.faults.map_or_else(String::new, |f| format!(", at most {f} fault(s) per run"))
     )
 }
 
@@ -60,7 +61,11 @@ pub fn text(scenario: &Scenario, report: &RunReport, timings: bool) -> String {
         report.depth
     ));
     if timings {
-        out.push_str(&format!(", {:.1} s, {} unique states/s", report.seconds, thousands(report.unique_per_second() as usize)));
+        out.push_str(&format!(
+            ", {:.1} s, {} unique states/s",
+            report.seconds,
+            thousands(report.unique_per_second() as usize)
+        ));
     }
     out.push_str("\n\n");
     out.push_str(&format!("{:<22} {:<11} {:<12} {:<12}\n", "property", "kind", "verdict", "expected"));
@@ -76,7 +81,8 @@ pub fn text(scenario: &Scenario, report: &RunReport, timings: bool) -> String {
     }
     for p in &report.properties {
         if let Some(steps) = &p.trace {
-            let trace = Trace { property: p.name.to_string(), steps: steps.clone(), explanation: p.explanation.clone() };
+            let trace =
+                Trace { property: p.name.to_string(), steps: steps.clone(), explanation: p.explanation.clone() };
             out.push_str(&format!("\ncounterexample for {} ({} steps):\n", p.name, steps.len()));
             out.push_str(&trace.render("  "));
         }

@@ -4,13 +4,13 @@
 use crate::engine;
 use crate::scenario::{Scenario, Verdict};
 use crate::trace::{self, Action, Trace};
-use kelp_model::system::SystemState;
-use std::collections::HashMap;
-use stateright::Path;
 use kelp_model::properties::{self, Kind};
 use kelp_model::system;
+use kelp_model::system::SystemState;
 use serde::Serialize;
+use stateright::Path;
 use stateright::{Checker, Model};
+use std::collections::HashMap;
 use std::time::Instant;
 
 /// Which checker explores the model.
@@ -143,6 +143,7 @@ type Discoveries = HashMap<&'static str, Path<SystemState, Action>>;
 fn stateright_discoveries(checker: impl Checker<system::KelpModel>) -> (Figures, Discoveries) {
     let figures =
         Figures { states: checker.state_count(), unique: checker.unique_state_count(), depth: checker.max_depth() };
-    let discoveries = properties::ALL.iter().filter_map(|p| checker.discovery(p.name).map(|path| (p.name, path))).collect();
+    let discoveries =
+        properties::ALL.iter().filter_map(|p| checker.discovery(p.name).map(|path| (p.name, path))).collect();
     (figures, discoveries)
 }

@@ -69,8 +69,8 @@ const BUILT_IN: &[(&str, &str)] = &[
 
 impl Scenario {
     pub fn parse(path: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario =
-            toml::from_str(text).map_err(|e| ScenarioError::Parse { path: path.to_string(), message: e.message().to_string() })?;
+        let scenario: Scenario = toml::from_str(text)
+            .map_err(|e| ScenarioError::Parse { path: path.to_string(), message: e.message().to_string() })?;
         if let Some(name) = scenario.expect.keys().find(|n| properties::by_name(n).is_none()) {
             return Err(ScenarioError::UnknownProperty { path: path.to_string(), name: name.clone() });
         }
@@ -80,7 +80,8 @@ impl Scenario {
 
     pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read { path: shown.clone(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ScenarioError::Read { path: shown.clone(), source })?;
         Self::parse(&shown, &text)
     }
 
@@ -97,7 +98,12 @@ impl Scenario {
 
     /// A scenario for a configuration given only by flags: every property expected to hold.
     pub fn ad_hoc(config: Config) -> Scenario {
-        Scenario { name: "custom".to_string(), description: "configuration from the command line".to_string(), config, expect: BTreeMap::new() }
+        Scenario {
+            name: "custom".to_string(),
+            description: "configuration from the command line".to_string(),
+            config,
+            expect: BTreeMap::new(),
+        }
     }
 
     pub fn expected(&self, property: &str) -> Verdict {
@@ -106,8 +112,12 @@ impl Scenario {
 
     /// One line summing up what the scenario expects to break.
     pub fn expected_summary(&self) -> String {
-        let broken: Vec<&str> =
-            self.expect.iter().filter(|(n, v)| **v == Verdict::Violated && is_safety(n)).map(|(n, _)| n.as_str()).collect();
+        let broken: Vec<&str> = self
+            .expect
+            .iter()
+            .filter(|(n, v)| **v == Verdict::Violated && is_safety(n))
+            .map(|(n, _)| n.as_str())
+            .collect();
         if broken.is_empty() {
             "every property holds".to_string()
         } else {

@@ -7,11 +7,11 @@ use crate::describe::{self, Fields};
 use kelp_model::actor::KelpActor;
 use kelp_model::config::Config;
 use kelp_model::effects::Address;
+use kelp_model::msg::Msg;
 use kelp_model::properties::Property;
 use kelp_model::system::SystemState;
 use kelp_model::view::View;
 use serde::Serialize;
-use kelp_model::msg::Msg;
 use stateright::actor::{ActorModelAction, Id, Network};
 use stateright::Path;
 
@@ -63,6 +63,7 @@ fn describe_action(cfg: &Config, action: &Action) -> String {
     }
 }
 
+/// The fields whose value changed or that appeared, in the order the actor describes them.
 fn diff(before: &Fields, after: &Fields) -> Vec<Change> {
     let mut changes = Vec::new();
     for (field, now) in after {
@@ -71,11 +72,8 @@ fn diff(before: &Fields, after: &Fields) -> Vec<Change> {
             changes.push(Change { field: field.clone(), before: was.to_string(), after: now.clone() });
         }
     }
-    for (field, was) in before {
-        if !after.iter().any(|(f, _)| f == field) {
-            changes.push(Change { field: field.clone(), before: was.clone(), after: "-".to_string() });
-        }
-    }
+    // Fields that disappear (a process going down takes its roles with it) are implied by the
+    // field that says why, and are not listed.
     changes
 }
 
@@ -83,10 +81,9 @@ fn diff(before: &Fields, after: &Fields) -> Vec<Change> {
 /// never ends on an ordered network, so the flows are read directly.
 fn in_flight(network: &Network<Msg>) -> Vec<(Id, Id, String)> {
     match network {
-        Network::Ordered(flows) => flows
-            .iter()
-            .flat_map(|((src, dst), msgs)| msgs.iter().map(move |m| (*src, *dst, m.to_string())))
-            .collect(),
+        Network::Ordered(flows) => {
+            flows.iter().flat_map(|((src, dst), msgs)| msgs.iter().map(move |m| (*src, *dst, m.to_string()))).collect()
+        }
         other => other.iter_deliverable().map(|e| (e.src, e.dst, e.msg.to_string())).collect(),
     }
 }

@@ -63,6 +63,9 @@ pub struct FaultBudget {
     pub isr_shrinks: u8,
     /// The highest leader epoch any partition may reach (bounds elections).
     pub leader_epochs: u8,
+    /// At most this many faults of any kind in one run (crashes, power losses, shutdowns, session
+    /// expiries, ISR shrinks together); unset: only the per-kind limits apply.
+    pub faults: Option<u8>,
 }
 
 impl Default for FaultBudget {
@@ -74,6 +77,7 @@ impl Default for FaultBudget {
             session_expiries: 1,
             isr_shrinks: 1,
             leader_epochs: 3,
+            faults: None,
         }
     }
 }
@@ -170,12 +174,7 @@ impl Config {
     /// Rejects configurations that describe no cluster, naming the first bad field.
     pub fn validate(&self) -> Result<(), ConfigError> {
         check((1..=MAX_BROKERS).contains(&self.brokers), "brokers", self.brokers, "must be 1 to 9")?;
-        check(
-            (1..=MAX_PARTITIONS).contains(&self.partitions),
-            "partitions",
-            self.partitions,
-            "must be 1 to 8",
-        )?;
+        check((1..=MAX_PARTITIONS).contains(&self.partitions), "partitions", self.partitions, "must be 1 to 8")?;
         check(
             (1..=self.brokers).contains(&self.replication_factor),
             "replication-factor",
@@ -198,6 +197,9 @@ impl Config {
             "must be 1 to 32 (the first election is epoch 1)",
         )?;
         let b = &self.budget;
+        if let Some(faults) = b.faults {
+            check(faults <= MAX_FAULTS, "faults", faults, "must be 0 to 16")?;
+        }
         for (field, value) in [
             ("crashes", b.crashes),
             ("power-losses", b.power_losses),
@@ -227,9 +229,7 @@ impl Config {
     /// consecutive brokers starting at `partition % brokers`, as Kafka's round-robin assignment
     /// without racks does.
     pub fn replicas(&self, partition: PartitionId) -> Vec<BrokerId> {
-        (0..self.replication_factor)
-            .map(|i| BrokerId((partition.0 + i) % self.brokers + 1))
-            .collect()
+        (0..self.replication_factor).map(|i| BrokerId((partition.0 + i) % self.brokers + 1)).collect()
     }
 
     /// The stateright actor index of a producer: after the controller and the brokers.

@@ -22,6 +22,8 @@ pub enum AlterPartitionError {
     FencedLeaderEpoch,
     /// The requester is not the leader (INVALID_REQUEST).
     NotLeader,
+    /// The new ISR omits the leader or names a non-replica (INVALID_REQUEST).
+    InvalidRequest,
     /// The request's partition epoch is older (INVALID_UPDATE_VERSION, KIP-497).
     InvalidUpdateVersion,
     /// A new ISR member is fenced, shutting down, or has a stale broker epoch (INELIGIBLE_REPLICA,
@@ -42,11 +44,18 @@ pub enum FetchError {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FetchResult {
     /// Records from the fetch offset to the leader's log end, and the leader's HW.
-    Records { records: Vec<Record>, high_watermark: Offset },
+    Records {
+        records: Vec<Record>,
+        high_watermark: Offset,
+    },
     /// KIP-320: the follower's log diverges; this is where the leader's epoch ends.
-    Diverging { end: EpochEnd },
+    Diverging {
+        end: EpochEnd,
+    },
     /// The fetch offset is past the leader's log end (OFFSET_OUT_OF_RANGE).
-    OffsetOutOfRange { leader_end_offset: Offset },
+    OffsetOutOfRange {
+        leader_end_offset: Offset,
+    },
     Error(FetchError),
 }
 
@@ -56,19 +65,46 @@ pub enum ProduceError {
     NotLeaderOrFollower,
     /// NOT_ENOUGH_REPLICAS: acks=all and the ISR is below min.insync.replicas.
     NotEnoughReplicas,
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND: written, but the ISR fell below min.insync.replicas
+    /// before the HW passed it.
+    NotEnoughReplicasAfterAppend,
     /// The producer gave up waiting (request time-out, no retries left).
     TimedOut,
+}
+
+/// A follower's Fetch (KIP-320 form).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct FetchRequest {
+    pub partition: PartitionId,
+    pub replica: BrokerId,
+    pub broker_epoch: BrokerEpoch,
+    pub current_leader_epoch: LeaderEpoch,
+    pub fetch_offset: Offset,
+    /// KIP-320: the epoch of the follower's last record (checked for divergence).
+    pub last_fetched_epoch: Option<LeaderEpoch>,
+    /// The HW the follower already knows: with nothing new to send, the leader holds the fetch
+    /// (Kafka's fetch purgatory, `replica.fetch.wait.max.ms`).
+    pub known_high_watermark: Offset,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Msg {
     // Broker -> controller.
     /// KRaft BrokerRegistration; `previous_epoch` is the epoch of a clean shutdown (KIP-966).
-    RegisterBroker { broker: BrokerId, previous_epoch: Option<BrokerEpoch> },
+    RegisterBroker {
+        broker: BrokerId,
+        previous_epoch: Option<BrokerEpoch>,
+    },
     /// A fenced broker asks to be unfenced (BrokerHeartbeat with wantFence=false).
-    BrokerHeartbeat { broker: BrokerId, broker_epoch: BrokerEpoch },
+    BrokerHeartbeat {
+        broker: BrokerId,
+        broker_epoch: BrokerEpoch,
+    },
     /// BrokerHeartbeat with wantShutDown=true: move my leaderships away first.
-    ControlledShutdown { broker: BrokerId, broker_epoch: BrokerEpoch },
+    ControlledShutdown {
+        broker: BrokerId,
+        broker_epoch: BrokerEpoch,
+    },
     AlterPartition {
         partition: PartitionId,
         leader: BrokerId,
@@ -80,30 +116,29 @@ pub enum Msg {
 
     // Controller -> broker.
     /// Registration accepted (fenced until a heartbeat), with the metadata of every partition.
-    RegistrationAccepted { broker_epoch: BrokerEpoch, partitions: Vec<PartitionState> },
+    RegistrationAccepted {
+        broker_epoch: BrokerEpoch,
+        partitions: Vec<PartitionState>,
+    },
     /// The broker's session expired: it is fenced (the heartbeat response says so).
-    SessionExpired { broker_epoch: BrokerEpoch },
+    SessionExpired {
+        broker_epoch: BrokerEpoch,
+    },
     /// Leadership was moved away: the broker may stop.
-    ShutdownAccepted { broker_epoch: BrokerEpoch },
-    AlterPartitionResponse { partition: PartitionId, result: Result<PartitionState, AlterPartitionError> },
+    ShutdownAccepted {
+        broker_epoch: BrokerEpoch,
+    },
+    AlterPartitionResponse {
+        partition: PartitionId,
+        result: Result<PartitionState, AlterPartitionError>,
+    },
 
     // Controller -> brokers and producers.
     /// A partition's new record, replayed from the metadata log.
     PartitionChange(PartitionState),
 
     // Follower -> leader.
-    Fetch {
-        partition: PartitionId,
-        replica: BrokerId,
-        broker_epoch: BrokerEpoch,
-        current_leader_epoch: LeaderEpoch,
-        fetch_offset: Offset,
-        /// KIP-320: the epoch of the follower's last record (checked for divergence).
-        last_fetched_epoch: Option<LeaderEpoch>,
-        /// The HW the follower already knows: with nothing new to send, the leader holds the fetch
-        /// (Kafka's fetch purgatory, `replica.fetch.wait.max.ms`).
-        known_high_watermark: Offset,
-    },
+    Fetch(FetchRequest),
     FetchResponse {
         partition: PartitionId,
         /// Echo of the request's leader epoch and offset (Kafka matches by correlation id).
@@ -112,7 +147,12 @@ pub enum Msg {
         result: FetchResult,
     },
     /// KIP-101/KIP-279: where does `epoch` end in your log?
-    OffsetsForLeaderEpoch { partition: PartitionId, replica: BrokerId, current_leader_epoch: LeaderEpoch, epoch: LeaderEpoch },
+    OffsetsForLeaderEpoch {
+        partition: PartitionId,
+        replica: BrokerId,
+        current_leader_epoch: LeaderEpoch,
+        epoch: LeaderEpoch,
+    },
     OffsetsForLeaderEpochResponse {
         partition: PartitionId,
         current_leader_epoch: LeaderEpoch,
@@ -120,6 +160,14 @@ pub enum Msg {
     },
 
     // Producer <-> leader.
-    Produce { partition: PartitionId, producer: ProducerId, sequence: Sequence },
-    ProduceResponse { partition: PartitionId, sequence: Sequence, result: Result<Offset, ProduceError> },
+    Produce {
+        partition: PartitionId,
+        producer: ProducerId,
+        sequence: Sequence,
+    },
+    ProduceResponse {
+        partition: PartitionId,
+        sequence: Sequence,
+        result: Result<Offset, ProduceError>,
+    },
 }

@@ -28,9 +28,13 @@ fn opt<T: fmt::Display>(v: &Option<T>) -> String {
 impl fmt::Display for FetchResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FetchResult::Records { records: rs, high_watermark } => write!(f, "records {} hw {high_watermark}", records(rs)),
+            FetchResult::Records { records: rs, high_watermark } => {
+                write!(f, "records {} hw {high_watermark}", records(rs))
+            }
             FetchResult::Diverging { end } => write!(f, "diverging epoch {} ends at {}", end.epoch, end.end_offset),
-            FetchResult::OffsetOutOfRange { leader_end_offset } => write!(f, "OFFSET_OUT_OF_RANGE leader end {leader_end_offset}"),
+            FetchResult::OffsetOutOfRange { leader_end_offset } => {
+                write!(f, "OFFSET_OUT_OF_RANGE leader end {leader_end_offset}")
+            }
             FetchResult::Error(e) => write!(f, "{e:?}"),
         }
     }
@@ -68,10 +72,16 @@ impl fmt::Display for Msg {
                 s.isr,
                 s.elr
             ),
-            Msg::Fetch { partition, replica, broker_epoch, current_leader_epoch, fetch_offset, last_fetched_epoch, known_high_watermark } => write!(
+            Msg::Fetch(r) => write!(
                 f,
-                "Fetch{{p{partition} from {replica}(be {broker_epoch}) epoch {current_leader_epoch} offset {fetch_offset} last-epoch {} hw {known_high_watermark}}}",
-                opt(last_fetched_epoch)
+                "Fetch{{p{} from {}(be {}) epoch {} offset {} last-epoch {} hw {}}}",
+                r.partition,
+                r.replica,
+                r.broker_epoch,
+                r.current_leader_epoch,
+                r.fetch_offset,
+                opt(&r.last_fetched_epoch),
+                r.known_high_watermark
             ),
             Msg::FetchResponse { partition, current_leader_epoch, fetch_offset, result } => {
                 write!(f, "FetchResponse{{p{partition} epoch {current_leader_epoch} offset {fetch_offset}: {result}}}")

@@ -52,8 +52,11 @@ pub struct ProducerState {
 impl ProducerState {
     /// A producer that fetched the bootstrap metadata, sending its first record.
     pub fn bootstrap(cfg: &Config, me: ProducerId, records: &[PartitionState], fx: &mut Effects) -> Self {
-        let mut producer =
-            ProducerState { leaders: vec![LeaderInfo::default(); usize::from(cfg.partitions)], in_flight: None, outcomes: Vec::new() };
+        let mut producer = ProducerState {
+            leaders: vec![LeaderInfo::default(); usize::from(cfg.partitions)],
+            in_flight: None,
+            outcomes: Vec::new(),
+        };
         for record in records {
             producer.on_metadata(cfg, me, record.clone(), fx);
         }
@@ -78,13 +81,27 @@ impl ProducerState {
     fn on_metadata(&mut self, cfg: &Config, me: ProducerId, meta: PartitionState, fx: &mut Effects) {
         let info = &mut self.leaders[usize::from(meta.partition.0)];
         if meta.partition_epoch > info.partition_epoch {
-            *info = LeaderInfo { leader: meta.leader, leader_epoch: meta.leader_epoch, partition_epoch: meta.partition_epoch };
+            *info = LeaderInfo {
+                leader: meta.leader,
+                leader_epoch: meta.leader_epoch,
+                partition_epoch: meta.partition_epoch,
+            };
         }
         self.send_next(cfg, me, fx);
     }
 
-    fn on_response(&mut self, cfg: &Config, me: ProducerId, src: Address, sequence: Sequence, result: Result<Offset, ProduceError>, fx: &mut Effects) {
-        let Some(in_flight) = self.in_flight.filter(|f| f.sequence == sequence && f.sent_to.map(Address::Broker) == Some(src)) else {
+    fn on_response(
+        &mut self,
+        cfg: &Config,
+        me: ProducerId,
+        src: Address,
+        sequence: Sequence,
+        result: Result<Offset, ProduceError>,
+        fx: &mut Effects,
+    ) {
+        let Some(in_flight) =
+            self.in_flight.filter(|f| f.sequence == sequence && f.sent_to.map(Address::Broker) == Some(src))
+        else {
             return;
         };
         match result {
@@ -125,7 +142,8 @@ impl ProducerState {
             if next.0 >= cfg.records {
                 return;
             }
-            self.in_flight = Some(InFlight { sequence: next, partition: Self::partition_of(cfg, next), sent_to: None, attempts: 0 });
+            self.in_flight =
+                Some(InFlight { sequence: next, partition: Self::partition_of(cfg, next), sent_to: None, attempts: 0 });
         }
         let in_flight = self.in_flight.as_mut().expect("just set");
         if in_flight.sent_to.is_some() {
@@ -155,5 +173,248 @@ impl ProducerState {
             Outcome::Acked { partition, offset } => Some((Sequence(s as u8), *partition, *offset)),
             _ => None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The producer's handlers, message or timer in, exact sends and state out. Default
+    //! configuration: one partition led by broker 1 in epoch 1, two records, acks=all, one retry.
+
+    use super::*;
+
+    const P0: PartitionId = PartitionId(0);
+    const ME: ProducerId = ProducerId(1);
+
+    fn b(n: u8) -> BrokerId {
+        BrokerId(n)
+    }
+
+    fn record(partition: u8, leader: Option<u8>, leader_epoch: u8, partition_epoch: u8) -> PartitionState {
+        let replicas = vec![b(1), b(2), b(3)];
+        PartitionState {
+            partition: PartitionId(partition),
+            leader: leader.map(BrokerId),
+            leader_epoch: LeaderEpoch(leader_epoch),
+            partition_epoch: PartitionEpoch(partition_epoch),
+            isr: crate::broker_set::BrokerSet::of(replicas.iter().copied()),
+            elr: crate::broker_set::BrokerSet::EMPTY,
+            last_known_elr: crate::broker_set::BrokerSet::EMPTY,
+            replicas,
+        }
+    }
+
+    fn boot(cfg: &Config) -> (ProducerState, Effects) {
+        let records = crate::controller::ControllerState::bootstrap(cfg).partitions;
+        let mut fx = Effects::default();
+        let producer = ProducerState::bootstrap(cfg, ME, &records, &mut fx);
+        (producer, fx)
+    }
+
+    fn step(p: &mut ProducerState, cfg: &Config, from: u8, msg: Msg) -> Effects {
+        let mut fx = Effects::default();
+        p.on_msg(cfg, ME, Address::Broker(b(from)), msg, &mut fx);
+        fx
+    }
+
+    fn metadata(p: &mut ProducerState, cfg: &Config, record: PartitionState) -> Effects {
+        let mut fx = Effects::default();
+        p.on_msg(cfg, ME, Address::Controller, Msg::PartitionChange(record), &mut fx);
+        fx
+    }
+
+    fn tick(p: &mut ProducerState, cfg: &Config, timer: Timer) -> Effects {
+        let mut fx = Effects::default();
+        p.on_timer(cfg, ME, timer, &mut fx);
+        fx
+    }
+
+    fn response(partition: u8, sequence: u8, result: Result<u8, ProduceError>) -> Msg {
+        Msg::ProduceResponse {
+            partition: PartitionId(partition),
+            sequence: Sequence(sequence),
+            result: result.map(Offset),
+        }
+    }
+
+    /// The Produce of `sequence` to `leader`, as the only effect.
+    fn produce_to(leader: u8, partition: u8, sequence: u8) -> Effects {
+        Effects {
+            sends: vec![(
+                Address::Broker(b(leader)),
+                Msg::Produce { partition: PartitionId(partition), producer: ME, sequence: Sequence(sequence) },
+            )],
+            save_disk: false,
+        }
+    }
+
+    fn in_flight(sequence: u8, sent_to: Option<u8>, attempts: u8) -> Option<InFlight> {
+        Some(InFlight { sequence: Sequence(sequence), partition: P0, sent_to: sent_to.map(BrokerId), attempts })
+    }
+
+    #[test]
+    fn bootstrap_sends_sequence_0_to_the_leader() {
+        let cfg = Config::default();
+        let (p, fx) = boot(&cfg);
+        assert_eq!(fx, produce_to(1, 0, 0));
+        assert_eq!(
+            p,
+            ProducerState {
+                leaders: vec![LeaderInfo {
+                    leader: Some(b(1)),
+                    leader_epoch: LeaderEpoch(1),
+                    partition_epoch: PartitionEpoch(1)
+                }],
+                in_flight: in_flight(0, Some(1), 1),
+                outcomes: vec![],
+            }
+        );
+        assert_eq!(p.wanted_timers(&cfg), vec![Timer::RequestTimeout]);
+    }
+
+    #[test]
+    fn an_ack_is_recorded_and_the_next_record_sent() {
+        let cfg = Config::default();
+        let (mut p, _) = boot(&cfg);
+        let fx = step(&mut p, &cfg, 1, response(0, 0, Ok(0)));
+        assert_eq!(fx, produce_to(1, 0, 1));
+        assert_eq!(p.outcomes, vec![Outcome::Acked { partition: P0, offset: Offset(0) }]);
+        assert_eq!(p.in_flight, in_flight(1, Some(1), 1));
+
+        // The last record: nothing more to send, no timer.
+        let fx = step(&mut p, &cfg, 1, response(0, 1, Ok(1)));
+        assert_eq!(fx, Effects::default());
+        assert_eq!(p.in_flight, None);
+        assert_eq!(
+            p.outcomes,
+            vec![
+                Outcome::Acked { partition: P0, offset: Offset(0) },
+                Outcome::Acked { partition: P0, offset: Offset(1) }
+            ]
+        );
+        assert_eq!(p.acked().collect::<Vec<_>>(), vec![(Sequence(0), P0, Offset(0)), (Sequence(1), P0, Offset(1))]);
+        assert_eq!(p.wanted_timers(&cfg), vec![]);
+    }
+
+    #[test]
+    fn records_go_round_robin_over_partitions() {
+        let cfg = Config { partitions: 2, ..Config::default() };
+        let (mut p, fx) = boot(&cfg);
+        assert_eq!(fx, produce_to(1, 0, 0));
+        // Sequence 1 goes to partition 1, led by its preferred replica 2.
+        let fx = step(&mut p, &cfg, 1, response(0, 0, Ok(0)));
+        assert_eq!(fx, produce_to(2, 1, 1));
+        assert_eq!(
+            p.in_flight,
+            Some(InFlight { sequence: Sequence(1), partition: PartitionId(1), sent_to: Some(b(2)), attempts: 1 })
+        );
+    }
+
+    #[test]
+    fn an_error_with_retries_left_resends_then_fails() {
+        let cfg = Config::default();
+        let (mut p, _) = boot(&cfg);
+        let fx = step(&mut p, &cfg, 1, response(0, 0, Err(ProduceError::NotEnoughReplicas)));
+        assert_eq!(fx, produce_to(1, 0, 0));
+        assert_eq!(p.in_flight, in_flight(0, Some(1), 2));
+        assert_eq!(p.outcomes, vec![]);
+
+        // The one retry is spent: the record fails with the last error and the next one goes.
+        let fx = step(&mut p, &cfg, 1, response(0, 0, Err(ProduceError::NotLeaderOrFollower)));
+        assert_eq!(fx, produce_to(1, 0, 1));
+        assert_eq!(p.outcomes, vec![Outcome::Failed { partition: P0, error: ProduceError::NotLeaderOrFollower }]);
+        assert_eq!(p.in_flight, in_flight(1, Some(1), 1));
+    }
+
+    #[test]
+    fn without_retries_the_first_error_fails_the_record() {
+        let cfg = Config { retries: 0, ..Config::default() };
+        let (mut p, _) = boot(&cfg);
+        let fx = step(&mut p, &cfg, 1, response(0, 0, Err(ProduceError::NotLeaderOrFollower)));
+        assert_eq!(fx, produce_to(1, 0, 1));
+        assert_eq!(p.outcomes, vec![Outcome::Failed { partition: P0, error: ProduceError::NotLeaderOrFollower }]);
+    }
+
+    #[test]
+    fn a_request_timeout_retries_then_fails_as_timed_out() {
+        let cfg = Config::default();
+        let (mut p, _) = boot(&cfg);
+        let fx = tick(&mut p, &cfg, Timer::RequestTimeout);
+        assert_eq!(fx, produce_to(1, 0, 0));
+        assert_eq!(p.in_flight, in_flight(0, Some(1), 2));
+        let fx = tick(&mut p, &cfg, Timer::RequestTimeout);
+        assert_eq!(fx, produce_to(1, 0, 1));
+        assert_eq!(p.outcomes, vec![Outcome::Failed { partition: P0, error: ProduceError::TimedOut }]);
+        // Other timers mean nothing to a producer.
+        let before = p.clone();
+        assert_eq!(tick(&mut p, &cfg, Timer::Crash), Effects::default());
+        assert_eq!(p, before);
+    }
+
+    #[test]
+    fn acks_0_records_every_record_as_sent_at_once() {
+        let cfg = Config { acks: Acks::Zero, ..Config::default() };
+        let (p, fx) = boot(&cfg);
+        let produce =
+            |s: u8| (Address::Broker(b(1)), Msg::Produce { partition: P0, producer: ME, sequence: Sequence(s) });
+        assert_eq!(fx, Effects { sends: vec![produce(0), produce(1)], save_disk: false });
+        assert_eq!(p.outcomes, vec![Outcome::Sent { partition: P0 }, Outcome::Sent { partition: P0 }]);
+        assert_eq!(p.in_flight, None);
+        assert_eq!(p.wanted_timers(&cfg), vec![]);
+    }
+
+    #[test]
+    fn stale_responses_are_ignored() {
+        let cfg = Config::default();
+        let (mut p, _) = boot(&cfg);
+        let before = p.clone();
+        // Another sequence.
+        assert_eq!(step(&mut p, &cfg, 1, response(0, 1, Ok(0))), Effects::default());
+        // From a broker the record in flight was not sent to.
+        assert_eq!(step(&mut p, &cfg, 2, response(0, 0, Ok(0))), Effects::default());
+        // Not a message for producers.
+        assert_eq!(
+            step(&mut p, &cfg, 1, Msg::SessionExpired { broker_epoch: crate::ids::BrokerEpoch(1) }),
+            Effects::default()
+        );
+        assert_eq!(p, before);
+    }
+
+    #[test]
+    fn newer_metadata_moves_the_leader_and_the_retry_follows_it() {
+        let cfg = Config::default();
+        let (mut p, _) = boot(&cfg);
+        // The record in flight is not resent on a metadata change alone.
+        let fx = metadata(&mut p, &cfg, record(0, Some(2), 2, 2));
+        assert_eq!(fx, Effects::default());
+        assert_eq!(
+            p.leaders,
+            vec![LeaderInfo { leader: Some(b(2)), leader_epoch: LeaderEpoch(2), partition_epoch: PartitionEpoch(2) }]
+        );
+        // An older record is ignored.
+        metadata(&mut p, &cfg, record(0, Some(3), 1, 1));
+        assert_eq!(p.leaders[0].leader, Some(b(2)));
+        // The old leader's refusal sends the retry to the new one.
+        let fx = step(&mut p, &cfg, 1, response(0, 0, Err(ProduceError::NotLeaderOrFollower)));
+        assert_eq!(fx, produce_to(2, 0, 0));
+        assert_eq!(p.in_flight, in_flight(0, Some(2), 2));
+    }
+
+    #[test]
+    fn a_record_waits_for_a_leader() {
+        let cfg = Config::default();
+        let (mut p, _) = boot(&cfg);
+        metadata(&mut p, &cfg, record(0, None, 2, 2));
+        let fx = step(&mut p, &cfg, 1, response(0, 0, Err(ProduceError::NotLeaderOrFollower)));
+        assert_eq!(fx, Effects::default());
+        assert_eq!(p.in_flight, in_flight(0, None, 1));
+        assert_eq!(p.wanted_timers(&cfg), vec![], "no request in flight, nothing to time out");
+        // A time-out while waiting for a leader changes nothing.
+        assert_eq!(tick(&mut p, &cfg, Timer::RequestTimeout), Effects::default());
+        assert_eq!(p.in_flight, in_flight(0, None, 1));
+
+        let fx = metadata(&mut p, &cfg, record(0, Some(3), 3, 3));
+        assert_eq!(fx, produce_to(3, 0, 0));
+        assert_eq!(p.in_flight, in_flight(0, Some(3), 2));
     }
 }

@@ -36,7 +36,9 @@ pub fn within_budget(view: &View<'_>) -> bool {
         used.isr_shrinks += b.faults.isr_shrinks;
     }
     let controller = view.controller();
-    used.crashes <= budget.crashes
+    let total = used.crashes + used.power_losses + used.shutdowns + used.isr_shrinks + controller.session_expiries;
+    budget.faults.is_none_or(|cap| total <= cap)
+        && used.crashes <= budget.crashes
         && used.power_losses <= budget.power_losses
         && used.shutdowns <= budget.shutdowns
         && used.isr_shrinks <= budget.isr_shrinks

@@ -114,7 +114,11 @@ where
 
     /// Which properties' conditions hold in `state`, as a bit mask.
     fn evaluate(model: &M, properties: &[stateright::Property<M>], state: &M::State) -> u64 {
-        properties.iter().enumerate().filter(|(_, p)| (p.condition)(model, state)).fold(0, |mask, (i, _)| mask | (1 << i))
+        properties
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| (p.condition)(model, state))
+            .fold(0, |mask, (i, _)| mask | (1 << i))
     }
 
     /// Records the first discoveries a new state makes (callers go in BFS order) and returns the

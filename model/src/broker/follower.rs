@@ -80,7 +80,13 @@ impl BrokerState {
     }
 
     /// Truncate where `getOffsetTruncationState` says; returns whether truncation is complete.
-    fn truncate_to_epoch_end(&mut self, ctx: Ctx<'_>, p: PartitionId, answer: Option<EpochEnd>, fx: &mut Effects) -> bool {
+    fn truncate_to_epoch_end(
+        &mut self,
+        ctx: Ctx<'_>,
+        p: PartitionId,
+        answer: Option<EpochEnd>,
+        fx: &mut Effects,
+    ) -> bool {
         let disk = self.disk.replica(p);
         let point = follower_truncation(ctx.cfg.truncation, &disk.log, disk.high_watermark, answer);
         self.truncate(p, point.offset, fx);

@@ -6,24 +6,13 @@ use super::{BrokerState, Ctx, LeaderState, ParkedFetch, Role};
 use crate::broker_set::BrokerSet;
 use crate::config::TruncationRule;
 use crate::effects::{Address, Effects};
-use crate::ids::{BrokerEpoch, BrokerId, LeaderEpoch, Offset, PartitionId};
+use crate::ids::{BrokerId, LeaderEpoch, Offset, PartitionId};
 use crate::metadata::PartitionState;
-use crate::msg::{AlterPartitionError, FetchError, FetchResult, IsrMember, Msg, ProduceError};
+use crate::msg::{AlterPartitionError, FetchError, FetchRequest, FetchResult, IsrMember, Msg, ProduceError};
 use crate::rules::high_watermark::{leader_high_watermark, LeaderHwInput};
 use crate::rules::isr::{is_out_of_sync, may_join_isr};
 use crate::rules::truncation::{diverging_epoch, leader_epoch_end};
 use std::cmp::Ordering;
-
-/// A Fetch request as the leader reads it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FetchRequest {
-    pub replica: BrokerId,
-    pub broker_epoch: BrokerEpoch,
-    pub current_leader_epoch: LeaderEpoch,
-    pub fetch_offset: Offset,
-    pub last_fetched_epoch: Option<LeaderEpoch>,
-    pub known_high_watermark: Offset,
-}
 
 impl BrokerState {
     /// The leader state and record of `p`, if this broker leads it.
@@ -50,7 +39,8 @@ impl BrokerState {
         }
     }
 
-    pub(super) fn on_fetch(&mut self, ctx: Ctx<'_>, p: PartitionId, req: FetchRequest, fx: &mut Effects) {
+    pub(super) fn on_fetch(&mut self, ctx: Ctx<'_>, req: FetchRequest, fx: &mut Effects) {
+        let p = req.partition;
         let reply = |result| Msg::FetchResponse {
             partition: p,
             current_leader_epoch: req.current_leader_epoch,
@@ -103,7 +93,10 @@ impl BrokerState {
         let result = self
             .check_leader_epoch(ctx, p, current_leader_epoch)
             .map(|()| leader_epoch_end(ctx.cfg.truncation, &self.disk.replica(p).log, epoch));
-        fx.send(Address::Broker(replica), Msg::OffsetsForLeaderEpochResponse { partition: p, current_leader_epoch, result });
+        fx.send(
+            Address::Broker(replica),
+            Msg::OffsetsForLeaderEpochResponse { partition: p, current_leader_epoch, result },
+        );
     }
 
     /// Answer every held fetch that now has something new: records past its offset, or a HW the
@@ -235,12 +228,16 @@ impl BrokerState {
             min_isr: usize::from(ctx.cfg.min_insync_replicas),
             strict_min_isr: ctx.cfg.strict_min_isr,
         });
+        // `checkEnoughReplicasReachOffset`: once the HW passes a record, acks=all succeeds only if
+        // the maximal ISR still has min.insync.replicas members.
+        let enough = maximal_isr.len() >= usize::from(ctx.cfg.min_insync_replicas);
+        let result = |offset| if enough { Ok(offset) } else { Err(ProduceError::NotEnoughReplicasAfterAppend) };
         let done: Vec<_> = leader.pending_acks.iter().filter(|a| a.offset < hw).copied().collect();
         leader.pending_acks.retain(|a| a.offset >= hw);
         for ack in done {
             fx.send(
                 Address::Producer(ack.producer),
-                Msg::ProduceResponse { partition: p, sequence: ack.sequence, result: Ok(ack.offset) },
+                Msg::ProduceResponse { partition: p, sequence: ack.sequence, result: result(ack.offset) },
             );
         }
         if hw != current_hw {
@@ -250,7 +247,13 @@ impl BrokerState {
     }
 
     /// A produce this broker cannot take as leader.
-    pub(super) fn reject_produce(p: PartitionId, to: Address, sequence: crate::ids::Sequence, error: ProduceError, fx: &mut Effects) {
+    pub(super) fn reject_produce(
+        p: PartitionId,
+        to: Address,
+        sequence: crate::ids::Sequence,
+        error: ProduceError,
+        fx: &mut Effects,
+    ) {
         fx.send(to, Msg::ProduceResponse { partition: p, sequence, result: Err(error) });
     }
 }

@@ -6,7 +6,7 @@ use crate::config::TruncationRule;
 use crate::effects::{Address, Effects};
 use crate::ids::PartitionId;
 use crate::metadata::PartitionState;
-use crate::msg::{Msg, ProduceError};
+use crate::msg::{FetchRequest, Msg, ProduceError};
 
 impl BrokerState {
     pub(super) fn on_partition_change(&mut self, ctx: Ctx<'_>, meta: PartitionState, fx: &mut Effects) {
@@ -77,7 +77,11 @@ impl BrokerState {
             for ack in leader.pending_acks {
                 fx.send(
                     Address::Producer(ack.producer),
-                    Msg::ProduceResponse { partition: p, sequence: ack.sequence, result: Err(ProduceError::NotLeaderOrFollower) },
+                    Msg::ProduceResponse {
+                        partition: p,
+                        sequence: ack.sequence,
+                        result: Err(ProduceError::NotLeaderOrFollower),
+                    },
                 );
             }
         }
@@ -105,7 +109,12 @@ impl BrokerState {
             Some(epoch) if truncates_by_epoch_request(ctx.cfg.truncation) => {
                 fx.send(
                     Address::Broker(leader),
-                    Msg::OffsetsForLeaderEpoch { partition: p, replica: ctx.me, current_leader_epoch: meta.leader_epoch, epoch },
+                    Msg::OffsetsForLeaderEpoch {
+                        partition: p,
+                        replica: ctx.me,
+                        current_leader_epoch: meta.leader_epoch,
+                        epoch,
+                    },
                 );
                 self.set_fetch_state(p, FetchState::AwaitingEpochEnd { epoch });
             }
@@ -122,10 +131,11 @@ impl BrokerState {
         };
         let disk = self.disk.replica(p);
         let fetch_offset = disk.log.end_offset();
-        let last_fetched_epoch = (ctx.cfg.truncation == TruncationRule::Kip320).then(|| disk.log.latest_epoch()).flatten();
+        let last_fetched_epoch =
+            (ctx.cfg.truncation == TruncationRule::Kip320).then(|| disk.log.latest_epoch()).flatten();
         fx.send(
             Address::Broker(leader),
-            Msg::Fetch {
+            Msg::Fetch(FetchRequest {
                 partition: p,
                 replica: ctx.me,
                 broker_epoch,
@@ -133,7 +143,7 @@ impl BrokerState {
                 fetch_offset,
                 last_fetched_epoch,
                 known_high_watermark: disk.high_watermark,
-            },
+            }),
         );
         self.set_fetch_state(p, FetchState::Fetching { fetch_offset });
     }

@@ -170,11 +170,10 @@ impl BrokerState {
             Msg::SessionExpired { broker_epoch } => self.on_session_expired(ctx, broker_epoch, fx),
             Msg::ShutdownAccepted { broker_epoch } => self.on_shutdown_accepted(broker_epoch, fx),
             Msg::PartitionChange(meta) => self.on_partition_change(ctx, meta, fx),
-            Msg::AlterPartitionResponse { partition, result } => self.on_alter_partition_response(ctx, partition, result, fx),
-            Msg::Fetch { partition, replica, broker_epoch, current_leader_epoch, fetch_offset, last_fetched_epoch, known_high_watermark } => {
-                let fetch = leader::FetchRequest { replica, broker_epoch, current_leader_epoch, fetch_offset, last_fetched_epoch, known_high_watermark };
-                self.on_fetch(ctx, partition, fetch, fx)
+            Msg::AlterPartitionResponse { partition, result } => {
+                self.on_alter_partition_response(ctx, partition, result, fx)
             }
+            Msg::Fetch(request) => self.on_fetch(ctx, request, fx),
             Msg::FetchResponse { partition, current_leader_epoch, fetch_offset, result } => {
                 self.on_fetch_response(ctx, partition, current_leader_epoch, fetch_offset, result, fx)
             }
@@ -222,7 +221,9 @@ impl BrokerState {
         }
         for (replica, p) in process.replicas.iter().zip(ctx.cfg.partition_ids()) {
             match &replica.role {
-                Role::Leader(leader) if self.faults.isr_shrinks < budget.isr_shrinks && leader.pending_isr.is_none() => {
+                Role::Leader(leader)
+                    if self.faults.isr_shrinks < budget.isr_shrinks && leader.pending_isr.is_none() =>
+                {
                     let meta = replica.meta.as_ref().expect("a leader has applied metadata");
                     let end = self.disk.replica(p).log.end_offset();
                     for f in &leader.followers {

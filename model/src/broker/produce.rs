@@ -9,7 +9,14 @@ use crate::log::Record;
 use crate::msg::{Msg, ProduceError};
 
 impl BrokerState {
-    pub(super) fn on_produce(&mut self, ctx: Ctx<'_>, p: PartitionId, producer: ProducerId, sequence: Sequence, fx: &mut Effects) {
+    pub(super) fn on_produce(
+        &mut self,
+        ctx: Ctx<'_>,
+        p: PartitionId,
+        producer: ProducerId,
+        sequence: Sequence,
+        fx: &mut Effects,
+    ) {
         let to = Address::Producer(producer);
         let acks = ctx.cfg.acks;
         let replica = self.replica(p).expect("checked by on_msg");

@@ -1,0 +1,1049 @@
+//! The broker's handlers, message or timer in, exact sends and state out. Default configuration:
+//! three brokers, one partition on all three with broker 1 leading epoch 1, min ISR 2, acks=all,
+//! KIP-320 truncation and fencing, flush never, one producer.
+
+use super::*;
+use crate::config::{Acks, FaultBudget, FlushPolicy};
+use crate::controller::ControllerState;
+use crate::effects::Address;
+use crate::ids::PartitionEpoch;
+use crate::log::{EpochEnd, EpochEntry, Record};
+use crate::msg::{AlterPartitionError, FetchError, FetchRequest, FetchResult, IsrMember, ProduceError};
+
+const P0: PartitionId = PartitionId(0);
+const P1: Address = Address::Producer(ProducerId(1));
+
+fn b(n: u8) -> BrokerId {
+    BrokerId(n)
+}
+
+fn to(n: u8) -> Address {
+    Address::Broker(b(n))
+}
+
+fn ctx(cfg: &Config, me: u8) -> Ctx<'_> {
+    Ctx { cfg, me: b(me) }
+}
+
+fn set(brokers: &[u8]) -> BrokerSet {
+    BrokerSet::of(brokers.iter().copied().map(BrokerId))
+}
+
+/// Producer 1's record `sequence`, written in `epoch`.
+fn rec(epoch: u8, sequence: u8) -> Record {
+    Record { epoch: LeaderEpoch(epoch), producer: ProducerId(1), sequence: Sequence(sequence) }
+}
+
+/// Partition 0's record (replicas 1,2,3) with the given leader, epochs and ISR.
+fn meta(leader: Option<u8>, leader_epoch: u8, partition_epoch: u8, isr: &[u8]) -> PartitionState {
+    PartitionState {
+        partition: P0,
+        replicas: vec![b(1), b(2), b(3)],
+        leader: leader.map(BrokerId),
+        leader_epoch: LeaderEpoch(leader_epoch),
+        partition_epoch: PartitionEpoch(partition_epoch),
+        isr: set(isr),
+        elr: BrokerSet::EMPTY,
+        last_known_elr: BrokerSet::EMPTY,
+    }
+}
+
+/// Broker `me` of the freshly formatted cluster.
+fn boot(cfg: &Config, me: u8) -> BrokerState {
+    let records = ControllerState::bootstrap(cfg).partitions;
+    BrokerState::bootstrap(ctx(cfg, me), &records, &mut Effects::default())
+}
+
+/// A running broker registered with epoch = its id, with partition 0's log holding one record per
+/// entry of `epochs` (sequence = offset), HW `hw`, and no metadata applied yet.
+fn with_log(cfg: &Config, me: u8, epochs: &[u8], hw: u8) -> BrokerState {
+    let mut disk = Disk::empty(cfg);
+    for (i, e) in epochs.iter().enumerate() {
+        disk.replicas[0].log.append(rec(*e, i as u8));
+    }
+    disk.replicas[0].high_watermark = Offset(hw);
+    let replicas = vec![Replica { meta: None, role: Role::None }; usize::from(cfg.partitions)];
+    BrokerState {
+        disk,
+        process: Some(Process { session: Session::Registered(BrokerEpoch(me)), replicas }),
+        faults: FaultsSuffered::default(),
+    }
+}
+
+fn step(broker: &mut BrokerState, cfg: &Config, me: u8, msg: Msg) -> Effects {
+    let mut fx = Effects::default();
+    broker.on_msg(ctx(cfg, me), msg, &mut fx);
+    fx
+}
+
+fn tick(broker: &mut BrokerState, cfg: &Config, me: u8, timer: Timer) -> Effects {
+    let mut fx = Effects::default();
+    broker.on_timer(ctx(cfg, me), timer, &mut fx);
+    fx
+}
+
+fn fx(sends: Vec<(Address, Msg)>, save_disk: bool) -> Effects {
+    Effects { sends, save_disk }
+}
+
+fn fetch(
+    replica: u8,
+    broker_epoch: u8,
+    leader_epoch: u8,
+    offset: u8,
+    last_fetched_epoch: Option<u8>,
+    known_hw: u8,
+) -> Msg {
+    Msg::Fetch(FetchRequest {
+        partition: P0,
+        replica: b(replica),
+        broker_epoch: BrokerEpoch(broker_epoch),
+        current_leader_epoch: LeaderEpoch(leader_epoch),
+        fetch_offset: Offset(offset),
+        last_fetched_epoch: last_fetched_epoch.map(LeaderEpoch),
+        known_high_watermark: Offset(known_hw),
+    })
+}
+
+fn fetch_response(leader_epoch: u8, offset: u8, result: FetchResult) -> Msg {
+    Msg::FetchResponse {
+        partition: P0,
+        current_leader_epoch: LeaderEpoch(leader_epoch),
+        fetch_offset: Offset(offset),
+        result,
+    }
+}
+
+fn records(records: Vec<Record>, hw: u8) -> FetchResult {
+    FetchResult::Records { records, high_watermark: Offset(hw) }
+}
+
+fn produce(sequence: u8) -> Msg {
+    Msg::Produce { partition: P0, producer: ProducerId(1), sequence: Sequence(sequence) }
+}
+
+fn produced(sequence: u8, result: Result<u8, ProduceError>) -> (Address, Msg) {
+    (P1, Msg::ProduceResponse { partition: P0, sequence: Sequence(sequence), result: result.map(Offset) })
+}
+
+fn member(broker: u8, epoch: Option<u8>) -> IsrMember {
+    IsrMember { broker: b(broker), broker_epoch: epoch.map(BrokerEpoch) }
+}
+
+fn process(broker: &BrokerState) -> &Process {
+    broker.process.as_ref().expect("running")
+}
+
+fn role(broker: &BrokerState) -> &Role {
+    &process(broker).replicas[0].role
+}
+
+fn leader_state(broker: &BrokerState) -> &LeaderState {
+    match role(broker) {
+        Role::Leader(l) => l,
+        other => panic!("not a leader: {other:?}"),
+    }
+}
+
+fn progress(broker: &BrokerState, follower: u8) -> FollowerProgress {
+    *leader_state(broker).followers.iter().find(|f| f.broker == b(follower)).expect("a follower")
+}
+
+fn log(broker: &BrokerState) -> &crate::log::ReplicaLog {
+    &broker.disk.replicas[0].log
+}
+
+fn hw(broker: &BrokerState) -> Offset {
+    broker.disk.replicas[0].high_watermark
+}
+
+fn unknown(broker: u8) -> FollowerProgress {
+    FollowerProgress { broker: b(broker), end_offset: None, broker_epoch: None, parked: None }
+}
+
+fn parked_at(broker: u8, broker_epoch: u8, leader_epoch: u8, offset: u8, known_hw: u8) -> FollowerProgress {
+    FollowerProgress {
+        broker: b(broker),
+        end_offset: Some(Offset(offset)),
+        broker_epoch: Some(BrokerEpoch(broker_epoch)),
+        parked: Some(ParkedFetch {
+            current_leader_epoch: LeaderEpoch(leader_epoch),
+            fetch_offset: Offset(offset),
+            known_high_watermark: Offset(known_hw),
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bootstrap.
+
+#[test]
+fn bootstrap_leader_leads_epoch_1_with_followers_unknown() {
+    let cfg = Config::default();
+    let records = ControllerState::bootstrap(&cfg).partitions;
+    let mut effects = Effects::default();
+    let broker = BrokerState::bootstrap(ctx(&cfg, 1), &records, &mut effects);
+    // KIP-320 (KAFKA-7415): the new epoch enters the epoch cache at once, which is a disk change.
+    assert_eq!(effects, fx(vec![], true));
+    assert_eq!(process(&broker).session, Session::Registered(BrokerEpoch(1)));
+    assert_eq!(process(&broker).replicas[0].meta, Some(records[0].clone()));
+    assert_eq!(
+        *role(&broker),
+        Role::Leader(LeaderState {
+            followers: vec![unknown(2), unknown(3)],
+            pending_isr: None,
+            pending_acks: vec![],
+            epoch_start: Offset(0),
+        })
+    );
+    assert_eq!(log(&broker).epochs, vec![EpochEntry { epoch: LeaderEpoch(1), start_offset: Offset(0) }]);
+    assert!(log(&broker).records.is_empty());
+    assert_eq!(hw(&broker), Offset(0));
+    assert_eq!(broker.faults, FaultsSuffered::default());
+    assert_eq!(broker.disk.clean_shutdown_epoch, None);
+    assert_eq!(broker.leading_epoch(P0), Some(LeaderEpoch(1)));
+    assert_eq!(broker.broker_epoch(), Some(BrokerEpoch(1)));
+}
+
+#[test]
+fn bootstrap_follower_fetches_from_the_leader() {
+    let cfg = Config::default();
+    let records = ControllerState::bootstrap(&cfg).partitions;
+    let mut effects = Effects::default();
+    let broker = BrokerState::bootstrap(ctx(&cfg, 2), &records, &mut effects);
+    assert_eq!(effects, fx(vec![(to(1), fetch(2, 2, 1, 0, None, 0))], false));
+    assert_eq!(*role(&broker), Role::Follower(FetchState::Fetching { fetch_offset: Offset(0) }));
+    assert_eq!(process(&broker).replicas[0].meta, Some(records[0].clone()));
+    assert_eq!(broker.disk, Disk::empty(&cfg));
+    assert_eq!(broker.leading_epoch(P0), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The leader serving fetches.
+
+#[test]
+fn the_leader_fences_fetches_of_another_leader_epoch() {
+    let cfg = Config::default();
+    let mut leader = boot(&cfg, 1);
+    let before = leader.clone();
+    let e = step(&mut leader, &cfg, 1, fetch(2, 2, 0, 0, None, 0));
+    assert_eq!(e, fx(vec![(to(2), fetch_response(0, 0, FetchResult::Error(FetchError::FencedLeaderEpoch)))], false));
+    let e = step(&mut leader, &cfg, 1, fetch(3, 3, 2, 0, None, 0));
+    assert_eq!(e, fx(vec![(to(3), fetch_response(2, 0, FetchResult::Error(FetchError::UnknownLeaderEpoch)))], false));
+    assert_eq!(leader, before, "a fenced fetch does not count as the follower's position");
+}
+
+#[test]
+fn without_kip320_fencing_the_leader_serves_any_epoch() {
+    let cfg = Config { fetch_epoch_fencing: false, ..Config::default() };
+    let mut leader = boot(&cfg, 1);
+    let e = step(&mut leader, &cfg, 1, fetch(2, 2, 0, 0, None, 0));
+    assert_eq!(e, fx(vec![], false));
+    assert_eq!(progress(&leader, 2), parked_at(2, 2, 0, 0, 0));
+}
+
+#[test]
+fn a_broker_that_does_not_lead_refuses_fetches() {
+    let cfg = Config::default();
+    let mut follower = boot(&cfg, 2);
+    let before = follower.clone();
+    let e = step(&mut follower, &cfg, 2, fetch(3, 3, 1, 0, None, 0));
+    assert_eq!(e, fx(vec![(to(3), fetch_response(1, 0, FetchResult::Error(FetchError::NotLeaderOrFollower)))], false));
+    assert_eq!(follower, before);
+
+    // Even with fencing off.
+    let cfg = Config { fetch_epoch_fencing: false, ..Config::default() };
+    let mut follower = boot(&cfg, 2);
+    let e = step(&mut follower, &cfg, 2, fetch(3, 3, 1, 0, None, 0));
+    assert_eq!(e, fx(vec![(to(3), fetch_response(1, 0, FetchResult::Error(FetchError::NotLeaderOrFollower)))], false));
+}
+
+#[test]
+fn the_leader_tells_a_diverging_follower_where_its_epoch_ends() {
+    let cfg = Config::default();
+    // The leader wrote offset 0 in epoch 1 and offset 1 in epoch 3; it leads epoch 3.
+    let mut leader = with_log(&cfg, 1, &[1, 3], 0);
+    step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 3, 3, &[1, 2, 3])));
+    assert_eq!(leader_state(&leader).epoch_start, Offset(2));
+    // The follower wrote offset 1 in epoch 2 (a leader that lost it): epoch 2 is unknown to the
+    // leader, whose largest epoch <= 2 is epoch 1, ending at offset 1.
+    let e = step(&mut leader, &cfg, 1, fetch(2, 2, 3, 2, Some(2), 0));
+    let end = EpochEnd { epoch: LeaderEpoch(1), end_offset: Offset(1) };
+    assert_eq!(e, fx(vec![(to(2), fetch_response(3, 2, FetchResult::Diverging { end }))], false));
+    assert_eq!(progress(&leader, 2), unknown(2), "a diverging fetch is no position");
+}
+
+#[test]
+fn the_leader_ignores_the_last_fetched_epoch_before_kip320() {
+    let cfg = Config { truncation: TruncationRule::Kip279, ..Config::default() };
+    let mut leader = with_log(&cfg, 1, &[1, 3], 0);
+    step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 3, 3, &[1, 2, 3])));
+    // The same request: no divergence check, the records from offset 1 are served.
+    let e = step(&mut leader, &cfg, 1, fetch(2, 2, 3, 1, Some(2), 0));
+    assert_eq!(e, fx(vec![(to(2), fetch_response(3, 1, records(vec![rec(3, 1)], 0)))], false));
+}
+
+#[test]
+fn a_fetch_past_the_log_end_is_out_of_range() {
+    let cfg = Config::default();
+    let mut leader = boot(&cfg, 1);
+    let before = leader.clone();
+    let e = step(&mut leader, &cfg, 1, fetch(2, 2, 1, 3, None, 0));
+    assert_eq!(
+        e,
+        fx(vec![(to(2), fetch_response(1, 3, FetchResult::OffsetOutOfRange { leader_end_offset: Offset(0) }))], false)
+    );
+    assert_eq!(leader, before);
+}
+
+#[test]
+fn a_fetch_with_nothing_new_is_parked_and_answered_by_the_next_produce() {
+    let cfg = Config::default();
+    let mut leader = boot(&cfg, 1);
+    let e = step(&mut leader, &cfg, 1, fetch(2, 2, 1, 0, None, 0));
+    assert_eq!(e, fx(vec![], false));
+    assert_eq!(progress(&leader, 2), parked_at(2, 2, 1, 0, 0));
+    assert_eq!(progress(&leader, 3), unknown(3));
+
+    let e = step(&mut leader, &cfg, 1, produce(0));
+    assert_eq!(e, fx(vec![(to(2), fetch_response(1, 0, records(vec![rec(1, 0)], 0)))], true));
+    assert_eq!(log(&leader).records, vec![rec(1, 0)]);
+    assert_eq!(progress(&leader, 2).parked, None);
+    assert_eq!(
+        leader_state(&leader).pending_acks,
+        vec![PendingAck { producer: ProducerId(1), sequence: Sequence(0), offset: Offset(0) }]
+    );
+    assert_eq!(hw(&leader), Offset(0), "follower 3's position is unknown: the HW holds");
+}
+
+#[test]
+fn the_hw_advances_when_every_isr_follower_fetched_and_acks_all_is_answered() {
+    let cfg = Config::default();
+    let mut leader = boot(&cfg, 1);
+    step(&mut leader, &cfg, 1, fetch(2, 2, 1, 0, None, 0));
+    step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
+    let e = step(&mut leader, &cfg, 1, produce(0));
+    assert_eq!(
+        e,
+        fx(
+            vec![
+                (to(2), fetch_response(1, 0, records(vec![rec(1, 0)], 0))),
+                (to(3), fetch_response(1, 0, records(vec![rec(1, 0)], 0))),
+            ],
+            true
+        )
+    );
+    // Follower 2 caught up; follower 3 has not: nothing to say yet, the fetch is parked.
+    let e = step(&mut leader, &cfg, 1, fetch(2, 2, 1, 1, Some(1), 0));
+    assert_eq!(e, fx(vec![], false));
+    assert_eq!(hw(&leader), Offset(0));
+    assert_eq!(progress(&leader, 2), parked_at(2, 2, 1, 1, 0));
+    // Follower 3 caught up: the HW passes offset 0, the produce is acknowledged, and both parked
+    // fetches learn the new HW.
+    let e = step(&mut leader, &cfg, 1, fetch(3, 3, 1, 1, Some(1), 0));
+    assert_eq!(
+        e,
+        fx(
+            vec![
+                produced(0, Ok(0)),
+                (to(2), fetch_response(1, 1, records(vec![], 1))),
+                (to(3), fetch_response(1, 1, records(vec![], 1))),
+            ],
+            true
+        )
+    );
+    assert_eq!(hw(&leader), Offset(1));
+    assert_eq!(leader_state(&leader).pending_acks, vec![]);
+    assert_eq!(progress(&leader, 2).parked, None);
+    assert_eq!(progress(&leader, 3).parked, None);
+}
+
+#[test]
+fn a_caught_up_follower_outside_the_isr_is_proposed_with_broker_epochs() {
+    let cfg = Config::default();
+    let mut leader = boot(&cfg, 1);
+    let e = step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 1, 2, &[1, 2])));
+    assert_eq!(e, fx(vec![], false));
+    step(&mut leader, &cfg, 1, fetch(2, 2, 1, 0, None, 0));
+    let e = step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
+    let request = Msg::AlterPartition {
+        partition: P0,
+        leader: b(1),
+        broker_epoch: BrokerEpoch(1),
+        leader_epoch: LeaderEpoch(1),
+        partition_epoch: PartitionEpoch(2),
+        isr: vec![member(1, Some(1)), member(2, Some(2)), member(3, Some(3))],
+    };
+    assert_eq!(e, fx(vec![(Address::Controller, request)], false));
+    assert_eq!(leader_state(&leader).pending_isr, Some(set(&[1, 2, 3])));
+
+    // While it is in flight, no second proposal.
+    let e = step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
+    assert_eq!(e, fx(vec![], false));
+
+    // The controller's answer is applied and closes the pending change.
+    let accepted = meta(Some(1), 1, 3, &[1, 2, 3]);
+    let e = step(&mut leader, &cfg, 1, Msg::AlterPartitionResponse { partition: P0, result: Ok(accepted.clone()) });
+    assert_eq!(e, fx(vec![], false));
+    assert_eq!(leader_state(&leader).pending_isr, None);
+    assert_eq!(process(&leader).replicas[0].meta, Some(accepted));
+}
+
+#[test]
+fn without_kip903_the_proposal_names_no_broker_epochs() {
+    let cfg = Config { broker_epoch_fencing: false, ..Config::default() };
+    let mut leader = boot(&cfg, 1);
+    step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 1, 2, &[1, 2])));
+    let e = step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
+    let request = Msg::AlterPartition {
+        partition: P0,
+        leader: b(1),
+        broker_epoch: BrokerEpoch(1),
+        leader_epoch: LeaderEpoch(1),
+        partition_epoch: PartitionEpoch(2),
+        isr: vec![member(1, None), member(2, None), member(3, None)],
+    };
+    assert_eq!(e, fx(vec![(Address::Controller, request)], false));
+}
+
+#[test]
+fn kafka_7128_a_follower_joins_only_once_it_reached_the_epoch_start() {
+    let cfg = Config::default();
+    // The leader has two records of epoch 1 (HW 0) and leads epoch 2 from offset 2.
+    let mut leader = with_log(&cfg, 1, &[1, 1], 0);
+    step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2])));
+    assert_eq!(leader_state(&leader).epoch_start, Offset(2));
+    // Follower 3 is at offset 1: past the HW, short of the epoch start. No proposal.
+    let e = step(&mut leader, &cfg, 1, fetch(3, 3, 2, 1, Some(1), 0));
+    assert_eq!(e, fx(vec![(to(3), fetch_response(2, 1, records(vec![rec(1, 1)], 0)))], false));
+    assert_eq!(leader_state(&leader).pending_isr, None);
+
+    // Without the KAFKA-7128 check, it is proposed at once.
+    let cfg = Config { isr_expand_epoch_check: false, ..Config::default() };
+    let mut leader = with_log(&cfg, 1, &[1, 1], 0);
+    step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2])));
+    let e = step(&mut leader, &cfg, 1, fetch(3, 3, 2, 1, Some(1), 0));
+    assert_eq!(e.sends[0].0, Address::Controller);
+    assert_eq!(leader_state(&leader).pending_isr, Some(set(&[1, 2, 3])));
+}
+
+#[test]
+fn lag_timeout_proposes_a_shrink_and_counts_it() {
+    let cfg = Config::default();
+    let mut leader = boot(&cfg, 1);
+    step(&mut leader, &cfg, 1, fetch(2, 2, 1, 0, None, 0));
+    // Follower 2 is caught up: never removed.
+    let before = leader.clone();
+    let e = tick(&mut leader, &cfg, 1, Timer::LagTimeout(P0, b(2)));
+    assert_eq!(e, fx(vec![], false));
+    assert_eq!(leader, before);
+
+    // Follower 3 never fetched in this epoch: out of sync.
+    let e = tick(&mut leader, &cfg, 1, Timer::LagTimeout(P0, b(3)));
+    let request = Msg::AlterPartition {
+        partition: P0,
+        leader: b(1),
+        broker_epoch: BrokerEpoch(1),
+        leader_epoch: LeaderEpoch(1),
+        partition_epoch: PartitionEpoch(1),
+        isr: vec![member(1, Some(1)), member(2, Some(2))],
+    };
+    assert_eq!(e, fx(vec![(Address::Controller, request)], false));
+    assert_eq!(leader_state(&leader).pending_isr, Some(set(&[1, 2])));
+    assert_eq!(leader.faults.isr_shrinks, 1);
+
+    // A refusal clears the pending change.
+    let e = step(
+        &mut leader,
+        &cfg,
+        1,
+        Msg::AlterPartitionResponse { partition: P0, result: Err(AlterPartitionError::InvalidUpdateVersion) },
+    );
+    assert_eq!(e, fx(vec![], false));
+    assert_eq!(leader_state(&leader).pending_isr, None);
+    assert_eq!(process(&leader).replicas[0].meta, Some(meta(Some(1), 1, 1, &[1, 2, 3])));
+}
+
+#[test]
+fn a_committed_shrink_lets_the_hw_pass_the_lagging_follower() {
+    let cfg = Config::default();
+    let mut leader = boot(&cfg, 1);
+    step(&mut leader, &cfg, 1, fetch(2, 2, 1, 0, None, 0));
+    step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
+    step(&mut leader, &cfg, 1, produce(0));
+    step(&mut leader, &cfg, 1, fetch(2, 2, 1, 1, Some(1), 0));
+    tick(&mut leader, &cfg, 1, Timer::LagTimeout(P0, b(3)));
+    assert_eq!(hw(&leader), Offset(0), "a pending shrink keeps the current ISR as the maximal ISR");
+    let e = step(
+        &mut leader,
+        &cfg,
+        1,
+        Msg::AlterPartitionResponse { partition: P0, result: Ok(meta(Some(1), 1, 2, &[1, 2])) },
+    );
+    assert_eq!(e, fx(vec![produced(0, Ok(0)), (to(2), fetch_response(1, 1, records(vec![], 1)))], true));
+    assert_eq!(hw(&leader), Offset(1));
+    assert_eq!(leader_state(&leader).pending_isr, None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Produce.
+
+#[test]
+fn a_follower_refuses_produce() {
+    let cfg = Config::default();
+    let mut follower = boot(&cfg, 2);
+    let before = follower.clone();
+    let e = step(&mut follower, &cfg, 2, produce(0));
+    assert_eq!(e, fx(vec![produced(0, Err(ProduceError::NotLeaderOrFollower))], false));
+    assert_eq!(follower, before);
+}
+
+#[test]
+fn acks_all_is_refused_below_min_isr_without_appending() {
+    let cfg = Config::default();
+    let mut leader = boot(&cfg, 1);
+    let e = step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 1, 2, &[1])));
+    assert_eq!(e, fx(vec![], false));
+    let e = step(&mut leader, &cfg, 1, produce(0));
+    assert_eq!(e, fx(vec![produced(0, Err(ProduceError::NotEnoughReplicas))], false));
+    assert!(log(&leader).records.is_empty());
+    assert_eq!(leader_state(&leader).pending_acks, vec![]);
+
+    // acks=1 does not look at min ISR.
+    let cfg = Config { acks: Acks::One, ..Config::default() };
+    let mut leader = boot(&cfg, 1);
+    step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 1, 2, &[1])));
+    let e = step(&mut leader, &cfg, 1, produce(0));
+    assert_eq!(e, fx(vec![produced(0, Ok(0))], true));
+}
+
+#[test]
+fn acks_1_is_answered_after_the_leader_append_and_duplicates_are_not_appended() {
+    let cfg = Config { acks: Acks::One, ..Config::default() };
+    let mut leader = boot(&cfg, 1);
+    let e = step(&mut leader, &cfg, 1, produce(0));
+    assert_eq!(e, fx(vec![produced(0, Ok(0))], true));
+    let e = step(&mut leader, &cfg, 1, produce(1));
+    assert_eq!(e, fx(vec![produced(1, Ok(1))], true));
+    // A retry of sequence 0: answered with its original offset, not appended again (KIP-98).
+    let e = step(&mut leader, &cfg, 1, produce(0));
+    assert_eq!(e, fx(vec![produced(0, Ok(0))], false));
+    assert_eq!(log(&leader).records, vec![rec(1, 0), rec(1, 1)]);
+    assert_eq!(leader_state(&leader).pending_acks, vec![]);
+    assert_eq!(leader.disk.replicas[0].flushed, Offset(0), "flush.messages is not set");
+}
+
+#[test]
+fn an_acks_all_duplicate_waits_for_the_hw_at_its_original_offset() {
+    let cfg = Config::default();
+    let mut leader = boot(&cfg, 1);
+    step(&mut leader, &cfg, 1, produce(0));
+    let e = step(&mut leader, &cfg, 1, produce(0));
+    assert_eq!(e, fx(vec![], false));
+    assert_eq!(log(&leader).records, vec![rec(1, 0)]);
+    let ack = PendingAck { producer: ProducerId(1), sequence: Sequence(0), offset: Offset(0) };
+    assert_eq!(leader_state(&leader).pending_acks, vec![ack, ack]);
+}
+
+#[test]
+fn without_idempotence_a_retry_is_appended_again() {
+    let cfg = Config { acks: Acks::One, idempotence: false, ..Config::default() };
+    let mut leader = boot(&cfg, 1);
+    step(&mut leader, &cfg, 1, produce(0));
+    let e = step(&mut leader, &cfg, 1, produce(0));
+    assert_eq!(e, fx(vec![produced(0, Ok(1))], true));
+    assert_eq!(log(&leader).records, vec![rec(1, 0), rec(1, 0)]);
+}
+
+#[test]
+fn acks_0_is_never_answered() {
+    let cfg = Config { acks: Acks::Zero, ..Config::default() };
+    let mut leader = boot(&cfg, 1);
+    let e = step(&mut leader, &cfg, 1, produce(0));
+    assert_eq!(e, fx(vec![], true));
+    assert_eq!(log(&leader).records, vec![rec(1, 0)]);
+    assert_eq!(leader_state(&leader).pending_acks, vec![]);
+}
+
+#[test]
+fn flush_always_syncs_every_append() {
+    let cfg = Config { flush: FlushPolicy::Always, ..Config::default() };
+    let mut leader = boot(&cfg, 1);
+    step(&mut leader, &cfg, 1, produce(0));
+    assert_eq!(leader.disk.replicas[0].flushed, Offset(1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The follower.
+
+#[test]
+fn the_follower_appends_fetched_records_takes_the_hw_and_fetches_on() {
+    let cfg = Config::default();
+    let mut follower = boot(&cfg, 2);
+    let e = step(&mut follower, &cfg, 2, fetch_response(1, 0, records(vec![rec(1, 0), rec(1, 1)], 1)));
+    assert_eq!(e, fx(vec![(to(1), fetch(2, 2, 1, 2, Some(1), 1))], true));
+    assert_eq!(log(&follower).records, vec![rec(1, 0), rec(1, 1)]);
+    assert_eq!(log(&follower).epochs, vec![EpochEntry { epoch: LeaderEpoch(1), start_offset: Offset(0) }]);
+    assert_eq!(hw(&follower), Offset(1));
+    assert_eq!(*role(&follower), Role::Follower(FetchState::Fetching { fetch_offset: Offset(2) }));
+}
+
+#[test]
+fn the_follower_hw_is_capped_by_its_own_log_end() {
+    let cfg = Config::default();
+    let mut follower = boot(&cfg, 2);
+    step(&mut follower, &cfg, 2, fetch_response(1, 0, records(vec![rec(1, 0)], 3)));
+    assert_eq!(hw(&follower), Offset(1));
+}
+
+#[test]
+fn the_follower_takes_a_leader_hw_lower_than_its_own() {
+    let cfg = Config::default();
+    let mut follower = with_log(&cfg, 2, &[1, 1], 2);
+    step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2, 3])));
+    step(&mut follower, &cfg, 2, fetch_response(2, 2, records(vec![], 1)));
+    assert_eq!(hw(&follower), Offset(1));
+}
+
+#[test]
+fn a_diverging_epoch_truncates_the_follower_and_it_fetches_from_there() {
+    let cfg = Config::default();
+    let mut follower = with_log(&cfg, 2, &[1, 2], 0);
+    let e = step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(1), 3, 3, &[1, 2, 3])));
+    assert_eq!(e, fx(vec![(to(1), fetch(2, 2, 3, 2, Some(2), 0))], false));
+
+    let end = EpochEnd { epoch: LeaderEpoch(1), end_offset: Offset(1) };
+    let e = step(&mut follower, &cfg, 2, fetch_response(3, 2, FetchResult::Diverging { end }));
+    assert_eq!(e, fx(vec![(to(1), fetch(2, 2, 3, 1, Some(1), 0))], true));
+    assert_eq!(log(&follower).records, vec![rec(1, 0)]);
+    assert_eq!(log(&follower).epochs, vec![EpochEntry { epoch: LeaderEpoch(1), start_offset: Offset(0) }]);
+    assert!(follower.faults.truncated);
+    assert_eq!(*role(&follower), Role::Follower(FetchState::Fetching { fetch_offset: Offset(1) }));
+}
+
+#[test]
+fn offset_out_of_range_cuts_the_follower_back_to_the_leader_end() {
+    let cfg = Config::default();
+    let mut follower = with_log(&cfg, 2, &[1, 1, 1], 2);
+    step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2, 3])));
+    let e = step(
+        &mut follower,
+        &cfg,
+        2,
+        fetch_response(2, 3, FetchResult::OffsetOutOfRange { leader_end_offset: Offset(1) }),
+    );
+    assert_eq!(e, fx(vec![(to(1), fetch(2, 2, 2, 1, Some(1), 1))], true));
+    assert_eq!(log(&follower).records, vec![rec(1, 0)]);
+    assert_eq!(hw(&follower), Offset(1));
+    assert!(follower.faults.truncated);
+}
+
+#[test]
+fn stale_fetch_responses_are_ignored() {
+    let cfg = Config::default();
+    let mut follower = boot(&cfg, 2);
+    let before = follower.clone();
+    // Another leader epoch.
+    let e = step(&mut follower, &cfg, 2, fetch_response(2, 0, records(vec![rec(2, 0)], 1)));
+    assert_eq!(e, Effects::default());
+    // Another fetch offset than the one in flight.
+    let e = step(&mut follower, &cfg, 2, fetch_response(1, 1, records(vec![rec(1, 1)], 1)));
+    assert_eq!(e, Effects::default());
+    // A response to a leader.
+    let mut leader = boot(&cfg, 1);
+    let leader_before = leader.clone();
+    let e = step(&mut leader, &cfg, 1, fetch_response(1, 0, records(vec![rec(1, 0)], 1)));
+    assert_eq!(e, Effects::default());
+    assert_eq!(leader, leader_before);
+    assert_eq!(follower, before);
+}
+
+#[test]
+fn fetch_errors_back_off_or_wait_for_metadata() {
+    let cfg = Config::default();
+    let mut follower = boot(&cfg, 2);
+    let e = step(&mut follower, &cfg, 2, fetch_response(1, 0, FetchResult::Error(FetchError::UnknownLeaderEpoch)));
+    assert_eq!(e, Effects::default());
+    assert_eq!(*role(&follower), Role::Follower(FetchState::Backoff { truncating: false }));
+    assert!(follower.wanted_timers(ctx(&cfg, 2)).contains(&Timer::FetchBackoff(P0)));
+    let e = tick(&mut follower, &cfg, 2, Timer::FetchBackoff(P0));
+    assert_eq!(e, fx(vec![(to(1), fetch(2, 2, 1, 0, None, 0))], false));
+    assert_eq!(*role(&follower), Role::Follower(FetchState::Fetching { fetch_offset: Offset(0) }));
+
+    let e = step(&mut follower, &cfg, 2, fetch_response(1, 0, FetchResult::Error(FetchError::FencedLeaderEpoch)));
+    assert_eq!(e, Effects::default());
+    assert_eq!(*role(&follower), Role::Follower(FetchState::Idle));
+    assert_eq!(tick(&mut follower, &cfg, 2, Timer::FetchBackoff(P0)), Effects::default());
+}
+
+#[test]
+fn before_kip101_a_new_follower_truncates_to_its_hw() {
+    let cfg = Config { truncation: TruncationRule::HighWatermark, ..Config::default() };
+    let mut follower = with_log(&cfg, 2, &[1, 1], 1);
+    let e = step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2, 3])));
+    // No last fetched epoch before KIP-320.
+    assert_eq!(e, fx(vec![(to(1), fetch(2, 2, 2, 1, None, 1))], true));
+    assert_eq!(log(&follower).records, vec![rec(1, 0)]);
+    assert!(follower.faults.truncated);
+
+    // Under KIP-320 the same follower keeps its log and lets the leader judge it.
+    let cfg = Config::default();
+    let mut follower = with_log(&cfg, 2, &[1, 1], 1);
+    let e = step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2, 3])));
+    assert_eq!(e, fx(vec![(to(1), fetch(2, 2, 2, 2, Some(1), 1))], false));
+    assert!(!follower.faults.truncated);
+}
+
+#[test]
+fn under_kip279_a_new_follower_asks_where_its_epoch_ends_then_truncates() {
+    let cfg = Config { truncation: TruncationRule::Kip279, ..Config::default() };
+    let mut follower = with_log(&cfg, 2, &[1, 1], 0);
+    let e = step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2, 3])));
+    let ask = Msg::OffsetsForLeaderEpoch {
+        partition: P0,
+        replica: b(2),
+        current_leader_epoch: LeaderEpoch(2),
+        epoch: LeaderEpoch(1),
+    };
+    assert_eq!(e, fx(vec![(to(1), ask)], false));
+    assert_eq!(*role(&follower), Role::Follower(FetchState::AwaitingEpochEnd { epoch: LeaderEpoch(1) }));
+
+    // A stale answer (another leader epoch) is ignored.
+    let stale =
+        Msg::OffsetsForLeaderEpochResponse { partition: P0, current_leader_epoch: LeaderEpoch(1), result: Ok(None) };
+    assert_eq!(step(&mut follower, &cfg, 2, stale), Effects::default());
+
+    // The leader's epoch 1 ends at offset 1: truncate there, then fetch (no last fetched epoch).
+    let answer = Ok(Some(EpochEnd { epoch: LeaderEpoch(1), end_offset: Offset(1) }));
+    let e = step(
+        &mut follower,
+        &cfg,
+        2,
+        Msg::OffsetsForLeaderEpochResponse { partition: P0, current_leader_epoch: LeaderEpoch(2), result: answer },
+    );
+    assert_eq!(e, fx(vec![(to(1), fetch(2, 2, 2, 1, None, 0))], true));
+    assert_eq!(log(&follower).records, vec![rec(1, 0)]);
+    assert!(follower.faults.truncated);
+}
+
+#[test]
+fn an_empty_kip279_follower_fetches_at_once() {
+    let cfg = Config { truncation: TruncationRule::Kip279, ..Config::default() };
+    let mut effects = Effects::default();
+    let records = ControllerState::bootstrap(&cfg).partitions;
+    BrokerState::bootstrap(ctx(&cfg, 2), &records, &mut effects);
+    assert_eq!(effects, fx(vec![(to(1), fetch(2, 2, 1, 0, None, 0))], false));
+}
+
+#[test]
+fn the_kip279_leader_answers_offsets_for_leader_epoch() {
+    let cfg = Config { truncation: TruncationRule::Kip279, ..Config::default() };
+    let mut leader = with_log(&cfg, 1, &[1, 1, 2], 0);
+    step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2, 3])));
+    let ask = |epoch: u8, current: u8| Msg::OffsetsForLeaderEpoch {
+        partition: P0,
+        replica: b(2),
+        current_leader_epoch: LeaderEpoch(current),
+        epoch: LeaderEpoch(epoch),
+    };
+    let answer = |current: u8, result| {
+        fx(
+            vec![(
+                to(2),
+                Msg::OffsetsForLeaderEpochResponse {
+                    partition: P0,
+                    current_leader_epoch: LeaderEpoch(current),
+                    result,
+                },
+            )],
+            false,
+        )
+    };
+    let e = step(&mut leader, &cfg, 1, ask(1, 2));
+    assert_eq!(e, answer(2, Ok(Some(EpochEnd { epoch: LeaderEpoch(1), end_offset: Offset(2) }))));
+    let e = step(&mut leader, &cfg, 1, ask(3, 2));
+    assert_eq!(e, answer(2, Ok(None)));
+    let e = step(&mut leader, &cfg, 1, ask(1, 1));
+    assert_eq!(e, answer(1, Err(FetchError::FencedLeaderEpoch)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metadata.
+
+#[test]
+fn a_resigning_leader_fails_its_pending_acks_and_follows() {
+    let cfg = Config::default();
+    let mut broker = boot(&cfg, 1);
+    step(&mut broker, &cfg, 1, produce(0));
+    let e = step(&mut broker, &cfg, 1, Msg::PartitionChange(meta(Some(2), 2, 2, &[1, 2, 3])));
+    assert_eq!(
+        e,
+        fx(vec![produced(0, Err(ProduceError::NotLeaderOrFollower)), (to(2), fetch(1, 1, 2, 1, Some(1), 0))], false)
+    );
+    assert_eq!(*role(&broker), Role::Follower(FetchState::Fetching { fetch_offset: Offset(1) }));
+    assert_eq!(broker.leading_epoch(P0), None);
+}
+
+#[test]
+fn a_stale_partition_record_is_ignored() {
+    let cfg = Config::default();
+    let mut follower = boot(&cfg, 2);
+    let before = follower.clone();
+    let e = step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(3), 2, 1, &[2, 3])));
+    assert_eq!(e, Effects::default());
+    assert_eq!(follower, before);
+}
+
+#[test]
+fn a_follower_restarts_its_fetcher_only_on_a_new_leader_epoch() {
+    let cfg = Config::default();
+    let mut follower = boot(&cfg, 2);
+    // Same leader epoch, ISR change only: nothing to do.
+    let e = step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(1), 1, 2, &[1, 2])));
+    assert_eq!(e, Effects::default());
+    assert_eq!(*role(&follower), Role::Follower(FetchState::Fetching { fetch_offset: Offset(0) }));
+    // A new leader: fetch from it.
+    let e = step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(3), 2, 3, &[2, 3])));
+    assert_eq!(e, fx(vec![(to(3), fetch(2, 2, 2, 0, None, 0))], false));
+    // No leader: idle.
+    let e = step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(None, 3, 4, &[2])));
+    assert_eq!(e, Effects::default());
+    assert_eq!(*role(&follower), Role::Follower(FetchState::Idle));
+}
+
+#[test]
+fn a_follower_elected_leader_starts_a_new_epoch_at_its_log_end() {
+    let cfg = Config::default();
+    let mut broker = boot(&cfg, 2);
+    step(&mut broker, &cfg, 2, fetch_response(1, 0, records(vec![rec(1, 0)], 0)));
+    let e = step(&mut broker, &cfg, 2, Msg::PartitionChange(meta(Some(2), 2, 2, &[2, 3])));
+    assert_eq!(e, fx(vec![], true));
+    assert_eq!(
+        *role(&broker),
+        Role::Leader(LeaderState {
+            followers: vec![unknown(1), unknown(3)],
+            pending_isr: None,
+            pending_acks: vec![],
+            epoch_start: Offset(1),
+        })
+    );
+    assert_eq!(
+        log(&broker).epochs,
+        vec![
+            EpochEntry { epoch: LeaderEpoch(1), start_offset: Offset(0) },
+            EpochEntry { epoch: LeaderEpoch(2), start_offset: Offset(1) },
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle.
+
+#[test]
+fn a_crash_loses_the_process_and_keeps_the_disk() {
+    let cfg = Config::default();
+    let mut broker = boot(&cfg, 1);
+    step(&mut broker, &cfg, 1, produce(0));
+    let disk = broker.disk.clone();
+    let e = tick(&mut broker, &cfg, 1, Timer::Crash);
+    assert_eq!(e, Effects::default());
+    assert_eq!(broker.process, None);
+    assert_eq!(broker.disk, disk);
+    assert_eq!(broker.faults, FaultsSuffered { crashes: 1, ..FaultsSuffered::default() });
+    // A broker that is down hears nothing.
+    assert_eq!(step(&mut broker, &cfg, 1, produce(1)), Effects::default());
+    assert_eq!(broker.disk, disk);
+    assert_eq!(broker.wanted_timers(ctx(&cfg, 1)), vec![Timer::Restart]);
+}
+
+#[test]
+fn a_power_loss_loses_unflushed_records() {
+    let cfg = Config::default();
+    let mut broker = boot(&cfg, 1);
+    step(&mut broker, &cfg, 1, produce(0));
+    let e = tick(&mut broker, &cfg, 1, Timer::PowerLoss);
+    assert_eq!(e, fx(vec![], true));
+    assert_eq!(broker.process, None);
+    assert_eq!(broker.faults, FaultsSuffered { power_losses: 1, ..FaultsSuffered::default() });
+    assert!(log(&broker).records.is_empty());
+    // The epoch that began at offset 0 goes with the log (recovery truncates the epoch cache).
+    assert!(log(&broker).epochs.is_empty());
+}
+
+#[test]
+fn a_power_loss_keeps_flushed_records() {
+    let cfg = Config { flush: FlushPolicy::Always, ..Config::default() };
+    let mut broker = boot(&cfg, 1);
+    step(&mut broker, &cfg, 1, produce(0));
+    tick(&mut broker, &cfg, 1, Timer::PowerLoss);
+    assert_eq!(log(&broker).records, vec![rec(1, 0)]);
+}
+
+#[test]
+fn restart_after_a_crash_registers_without_a_clean_shutdown_epoch() {
+    let cfg = Config::default();
+    let mut broker = boot(&cfg, 2);
+    tick(&mut broker, &cfg, 2, Timer::Crash);
+    let e = tick(&mut broker, &cfg, 2, Timer::Restart);
+    assert_eq!(e, fx(vec![(Address::Controller, Msg::RegisterBroker { broker: b(2), previous_epoch: None })], true));
+    assert_eq!(
+        broker.process,
+        Some(Process { session: Session::Registering, replicas: vec![Replica { meta: None, role: Role::None }] })
+    );
+    assert_eq!(broker.faults.crashes, 1);
+    assert_eq!(broker.broker_epoch(), None);
+    // A running broker does not restart.
+    let before = broker.clone();
+    assert_eq!(tick(&mut broker, &cfg, 2, Timer::Restart), Effects::default());
+    assert_eq!(broker, before);
+}
+
+#[test]
+fn restart_recovers_a_hw_checkpoint_ahead_of_the_log() {
+    let cfg = Config::default();
+    let mut broker = with_log(&cfg, 2, &[1, 1], 2);
+    tick(&mut broker, &cfg, 2, Timer::PowerLoss);
+    assert_eq!(hw(&broker), Offset(2), "the HW checkpoint survives the power loss");
+    tick(&mut broker, &cfg, 2, Timer::Restart);
+    assert_eq!(hw(&broker), Offset(0));
+}
+
+#[test]
+fn controlled_shutdown_then_restart_registers_with_the_clean_shutdown_epoch() {
+    let cfg = Config { budget: FaultBudget { shutdowns: 1, ..FaultBudget::default() }, ..Config::default() };
+    let mut broker = boot(&cfg, 1);
+    step(&mut broker, &cfg, 1, produce(0));
+    assert!(broker.wanted_timers(ctx(&cfg, 1)).contains(&Timer::Shutdown));
+    let e = tick(&mut broker, &cfg, 1, Timer::Shutdown);
+    assert_eq!(
+        e,
+        fx(vec![(Address::Controller, Msg::ControlledShutdown { broker: b(1), broker_epoch: BrokerEpoch(1) })], false)
+    );
+    assert_eq!(process(&broker).session, Session::ShuttingDown(BrokerEpoch(1)));
+    assert_eq!(broker.faults.shutdowns, 1);
+    // No fault while shutting down.
+    assert_eq!(broker.wanted_timers(ctx(&cfg, 1)), vec![Timer::LagTimeout(P0, b(2)), Timer::LagTimeout(P0, b(3))]);
+
+    // Another incarnation's acceptance is not ours.
+    assert_eq!(step(&mut broker, &cfg, 1, Msg::ShutdownAccepted { broker_epoch: BrokerEpoch(4) }), Effects::default());
+    assert!(broker.is_up());
+
+    let e = step(&mut broker, &cfg, 1, Msg::ShutdownAccepted { broker_epoch: BrokerEpoch(1) });
+    assert_eq!(e, fx(vec![], true));
+    assert_eq!(broker.process, None);
+    assert_eq!(broker.disk.clean_shutdown_epoch, Some(BrokerEpoch(1)));
+    assert_eq!(broker.disk.replicas[0].flushed, Offset(1), "a clean shutdown flushes");
+
+    let e = tick(&mut broker, &cfg, 1, Timer::Restart);
+    assert_eq!(
+        e,
+        fx(
+            vec![(Address::Controller, Msg::RegisterBroker { broker: b(1), previous_epoch: Some(BrokerEpoch(1)) })],
+            true
+        )
+    );
+    assert_eq!(broker.disk.clean_shutdown_epoch, None, "the marker is removed at startup");
+}
+
+#[test]
+fn registration_accepted_heartbeats_and_applies_the_metadata() {
+    let cfg = Config::default();
+    let mut broker = boot(&cfg, 2);
+    tick(&mut broker, &cfg, 2, Timer::Crash);
+    tick(&mut broker, &cfg, 2, Timer::Restart);
+    // Nothing is applied before the registration is accepted.
+    let e = step(&mut broker, &cfg, 2, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 3])));
+    assert_eq!(e, Effects::default());
+    assert_eq!(process(&broker).replicas[0], Replica { meta: None, role: Role::None });
+
+    let partitions = vec![meta(Some(1), 2, 2, &[1, 3])];
+    let e = step(
+        &mut broker,
+        &cfg,
+        2,
+        Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(5), partitions: partitions.clone() },
+    );
+    assert_eq!(
+        e,
+        fx(
+            vec![
+                (Address::Controller, Msg::BrokerHeartbeat { broker: b(2), broker_epoch: BrokerEpoch(5) }),
+                (to(1), fetch(2, 5, 2, 0, None, 0)),
+            ],
+            false
+        )
+    );
+    assert_eq!(process(&broker).session, Session::Registered(BrokerEpoch(5)));
+    assert_eq!(process(&broker).replicas[0].meta, Some(partitions[0].clone()));
+    assert_eq!(*role(&broker), Role::Follower(FetchState::Fetching { fetch_offset: Offset(0) }));
+
+    // A second acceptance is not for this registration.
+    let before = broker.clone();
+    let e = step(&mut broker, &cfg, 2, Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(6), partitions });
+    assert_eq!(e, Effects::default());
+    assert_eq!(broker, before);
+}
+
+#[test]
+fn session_expired_is_answered_by_a_heartbeat_of_the_current_epoch() {
+    let cfg = Config::default();
+    let mut broker = boot(&cfg, 2);
+    let e = step(&mut broker, &cfg, 2, Msg::SessionExpired { broker_epoch: BrokerEpoch(2) });
+    assert_eq!(
+        e,
+        fx(vec![(Address::Controller, Msg::BrokerHeartbeat { broker: b(2), broker_epoch: BrokerEpoch(2) })], false)
+    );
+    let e = step(&mut broker, &cfg, 2, Msg::SessionExpired { broker_epoch: BrokerEpoch(1) });
+    assert_eq!(e, Effects::default());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers.
+
+#[test]
+fn wanted_timers_follow_role_and_budget() {
+    let cfg = Config::default();
+    let mut leader = boot(&cfg, 1);
+    assert_eq!(
+        leader.wanted_timers(ctx(&cfg, 1)),
+        vec![Timer::Crash, Timer::PowerLoss, Timer::LagTimeout(P0, b(2)), Timer::LagTimeout(P0, b(3))]
+    );
+    step(&mut leader, &cfg, 1, fetch(2, 2, 1, 0, None, 0));
+    step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
+    assert_eq!(leader.wanted_timers(ctx(&cfg, 1)), vec![Timer::Crash, Timer::PowerLoss], "both followers caught up");
+    step(&mut leader, &cfg, 1, produce(0));
+    assert_eq!(
+        leader.wanted_timers(ctx(&cfg, 1)),
+        vec![Timer::Crash, Timer::PowerLoss, Timer::LagTimeout(P0, b(2)), Timer::LagTimeout(P0, b(3))]
+    );
+    // A pending ISR change suspends the lag checks; the spent shrink budget ends them.
+    tick(&mut leader, &cfg, 1, Timer::LagTimeout(P0, b(3)));
+    assert_eq!(leader.wanted_timers(ctx(&cfg, 1)), vec![Timer::Crash, Timer::PowerLoss]);
+    step(
+        &mut leader,
+        &cfg,
+        1,
+        Msg::AlterPartitionResponse { partition: P0, result: Err(AlterPartitionError::IneligibleReplica) },
+    );
+    assert_eq!(leader.wanted_timers(ctx(&cfg, 1)), vec![Timer::Crash, Timer::PowerLoss]);
+
+    let follower = boot(&cfg, 2);
+    assert_eq!(follower.wanted_timers(ctx(&cfg, 2)), vec![Timer::Crash, Timer::PowerLoss]);
+
+    let mut spent = boot(&cfg, 2);
+    spent.faults = FaultsSuffered { crashes: 1, power_losses: 1, ..FaultsSuffered::default() };
+    assert_eq!(spent.wanted_timers(ctx(&cfg, 2)), vec![]);
+
+    assert_eq!(
+        BrokerState::all_timers(ctx(&cfg, 2)),
+        vec![
+            Timer::Crash,
+            Timer::PowerLoss,
+            Timer::Shutdown,
+            Timer::Restart,
+            Timer::FetchBackoff(P0),
+            Timer::LagTimeout(P0, b(1)),
+            Timer::LagTimeout(P0, b(3)),
+        ]
+    );
+}

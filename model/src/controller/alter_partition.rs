@@ -24,7 +24,8 @@ pub struct AlterPartitionRequest {
 impl ControllerState {
     pub fn on_alter_partition(&mut self, cfg: &Config, req: AlterPartitionRequest, fx: &mut Effects) {
         let result = self.validate_alter_partition(cfg, &req).and_then(|target_isr| {
-            let outcome = self.change_partition(cfg, req.partition, target_isr, Self::default_election(cfg), None, true, fx);
+            let outcome =
+                self.change_partition(cfg, req.partition, target_isr, Self::default_election(cfg), None, true, fx);
             match outcome {
                 // The change moved leadership away from the requester (NEW_LEADER_ELECTED).
                 Some(ElectionOutcome::Clean(_) | ElectionOutcome::Unclean(_) | ElectionOutcome::Offline) => {
@@ -37,7 +38,11 @@ impl ControllerState {
     }
 
     /// The checks of `alterPartition`, in Kafka's order; the target ISR when all pass.
-    fn validate_alter_partition(&self, cfg: &Config, req: &AlterPartitionRequest) -> Result<BrokerSet, AlterPartitionError> {
+    fn validate_alter_partition(
+        &self,
+        cfg: &Config,
+        req: &AlterPartitionRequest,
+    ) -> Result<BrokerSet, AlterPartitionError> {
         let record = &self.partitions[usize::from(req.partition.0)];
         if self.registration(req.leader).epoch != req.broker_epoch {
             return Err(AlterPartitionError::StaleBrokerEpoch);
@@ -50,6 +55,11 @@ impl ControllerState {
         }
         if req.partition_epoch < record.partition_epoch {
             return Err(AlterPartitionError::InvalidUpdateVersion);
+        }
+        // "The ISR must always include the current leader", and only replicas (`Replicas.validateIsr`).
+        let in_assignment = req.isr.iter().all(|m| record.replicas.contains(&m.broker));
+        if !req.isr.iter().any(|m| m.broker == req.leader) || !in_assignment {
+            return Err(AlterPartitionError::InvalidRequest);
         }
         // KIP-841: fenced or shutting-down brokers may not join; KIP-903: nor may a member whose
         // broker epoch (as the leader saw it in its fetches) is not its current registration.

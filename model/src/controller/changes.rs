@@ -78,7 +78,13 @@ impl ControllerState {
     /// `handleBrokerFenced` / `handleBrokerInControlledShutdown` (`brokerToRemove`) and
     /// `handleBrokerUncleanShutdown` (`brokerWithUncleanShutdown`, KIP-966): the broker leaves every
     /// ISR (and, after an unclean shutdown, every ELR), and partitions it led elect a new leader.
-    pub(super) fn remove_from_isrs(&mut self, cfg: &Config, broker: BrokerId, unclean_shutdown: bool, fx: &mut Effects) {
+    pub(super) fn remove_from_isrs(
+        &mut self,
+        cfg: &Config,
+        broker: BrokerId,
+        unclean_shutdown: bool,
+        fx: &mut Effects,
+    ) {
         for p in cfg.partition_ids() {
             let record = &self.partitions[usize::from(p.0)];
             let in_elr = unclean_shutdown && record.elr.contains(broker);

@@ -12,9 +12,9 @@ mod tests;
 
 use crate::broker_set::BrokerSet;
 use crate::config::Config;
+use crate::effects::Effects;
 use crate::ids::{BrokerEpoch, BrokerId, LeaderEpoch, PartitionEpoch};
 use crate::metadata::PartitionState;
-use crate::effects::Effects;
 use crate::msg::Msg;
 use crate::rules::partition_change::ElectionKind;
 use crate::timer::Timer;
@@ -112,10 +112,7 @@ impl ControllerState {
 
     /// Every timer the controller can ever arm (to cancel those no longer wanted).
     pub fn all_timers(cfg: &Config) -> Vec<Timer> {
-        cfg.broker_ids()
-            .map(Timer::SessionTimeout)
-            .chain(cfg.partition_ids().map(Timer::PreferredElection))
-            .collect()
+        cfg.broker_ids().map(Timer::SessionTimeout).chain(cfg.partition_ids().map(Timer::PreferredElection)).collect()
     }
 }
 

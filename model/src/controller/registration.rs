@@ -15,7 +15,13 @@ impl ControllerState {
     /// broker whose `previous_epoch` does not match its last registration shut down uncleanly and
     /// leaves every ISR and ELR. The new registration gets a fresh broker epoch (KIP-380) and
     /// starts fenced.
-    pub fn on_register(&mut self, cfg: &Config, broker: BrokerId, previous_epoch: Option<BrokerEpoch>, fx: &mut Effects) {
+    pub fn on_register(
+        &mut self,
+        cfg: &Config,
+        broker: BrokerId,
+        previous_epoch: Option<BrokerEpoch>,
+        fx: &mut Effects,
+    ) {
         let old = *self.registration(broker);
         if !old.fenced {
             self.fence(cfg, broker, fx);
@@ -48,7 +54,13 @@ impl ControllerState {
 
     /// `handleBrokerInControlledShutdown`: move the broker's leaderships away and take it out of
     /// every ISR, then let it stop.
-    pub fn on_controlled_shutdown(&mut self, cfg: &Config, broker: BrokerId, broker_epoch: BrokerEpoch, fx: &mut Effects) {
+    pub fn on_controlled_shutdown(
+        &mut self,
+        cfg: &Config,
+        broker: BrokerId,
+        broker_epoch: BrokerEpoch,
+        fx: &mut Effects,
+    ) {
         if self.registration(broker).epoch != broker_epoch {
             return;
         }

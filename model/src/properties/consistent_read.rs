@@ -3,7 +3,8 @@
 
 use crate::view::View;
 
-pub const DESCRIPTION: &str = "A record readable below a high watermark never changes or disappears (TLA+ ConsistentRead).";
+pub const DESCRIPTION: &str =
+    "A record readable below a high watermark never changes or disappears (TLA+ ConsistentRead).";
 
 pub fn violation(view: &View<'_>) -> Option<String> {
     for p in view.cfg.partition_ids() {

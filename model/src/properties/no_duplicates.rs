@@ -10,7 +10,10 @@ pub fn violation(view: &View<'_>) -> Option<String> {
             let log = &broker.disk.replica(p).log;
             for (i, r) in log.records.iter().enumerate() {
                 if log.records[..i].iter().any(|earlier| earlier.same_value(r)) {
-                    return Some(format!("broker {b} holds {}#{} twice in partition {p}: {log}", r.producer, r.sequence));
+                    return Some(format!(
+                        "broker {b} holds {}#{} twice in partition {p}: {log}",
+                        r.producer, r.sequence
+                    ));
                 }
             }
         }

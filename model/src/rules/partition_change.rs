@@ -82,14 +82,16 @@ pub fn partition_change(current: &PartitionState, req: &ChangeRequest) -> Option
             let preferred = Some(current.replicas[0]).filter(|r| valid(*r));
             (preferred.or(current_valid).or_else(|| first_valid(&current.replicas[1..])), false)
         }
-        ElectionKind::Online | ElectionKind::Unclean => match current_valid.or_else(|| first_valid(&current.replicas)) {
-            Some(w) => (Some(w), false),
-            None if req.election == ElectionKind::Unclean => {
-                let any = current.replicas.iter().copied().find(|r| req.acceptable.contains(*r));
-                (any, any.is_some())
+        ElectionKind::Online | ElectionKind::Unclean => {
+            match current_valid.or_else(|| first_valid(&current.replicas)) {
+                Some(w) => (Some(w), false),
+                None if req.election == ElectionKind::Unclean => {
+                    let any = current.replicas.iter().copied().find(|r| req.acceptable.contains(*r));
+                    (any, any.is_some())
+                }
+                None => (None, false),
             }
-            None => (None, false),
-        },
+        }
     };
 
     let mut next = current.clone();

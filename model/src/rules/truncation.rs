@@ -59,7 +59,13 @@ pub fn follower_truncation(
     if rule == TruncationRule::Kip101 {
         return done(answer.end_offset);
     }
-    match follower.end_for_epoch(answer.epoch) {
+    // The follower looks its own log up the way its Kafka version's `endOffsetFor` does: from 2.1
+    // (KAFKA-7415) an epoch older than every known one ends where the first known epoch starts.
+    let own = match rule {
+        TruncationRule::Kip320 => leader_epoch_end(TruncationRule::Kip320, follower, answer.epoch),
+        _ => follower.end_for_epoch(answer.epoch),
+    };
+    match own {
         None => done(answer.end_offset),
         Some(own) if own.epoch != answer.epoch => {
             TruncationPoint { offset: own.end_offset.min(own_end), complete: false }

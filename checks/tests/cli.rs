@@ -1,0 +1,94 @@
+//! The `kelp` binary as users run it: exit codes, error messages, the scenario list and JSON.
+
+use std::process::Command;
+
+fn kelp(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kelp")).args(args).output().expect("kelp runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn nonsense_configuration_exits_2_naming_the_value() {
+    let (code, _, err) = kelp(&["check", "--brokers", "0"]);
+    assert_eq!(code, 2);
+    assert_eq!(err.trim(), "error: command line: invalid configuration: brokers = 0: must be 1 to 9");
+    let (code, _, err) = kelp(&["check", "--replication-factor", "4"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("replication-factor = 4"), "{err}");
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    for args in
+        [&["check", "--acks", "2"][..], &["check", "--threads", "0"], &["check", "--scenario", "nope"], &["frobnicate"]]
+    {
+        let (code, _, err) = kelp(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(!err.is_empty(), "{args:?}");
+    }
+    let (_, _, err) = kelp(&["check", "--scenario", "nope"]);
+    assert_eq!(err.trim(), "error: unknown scenario 'nope' (kelp scenarios lists them)");
+}
+
+#[test]
+fn a_missing_or_broken_config_file_exits_2() {
+    let (code, _, err) = kelp(&["check", "--config", "/nonexistent/kelp.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with("error: cannot read /nonexistent/kelp.toml"), "{err}");
+    let dir = std::env::temp_dir().join(format!("kelp-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("broken.toml");
+    std::fs::write(&file, "name = 'x'\n[config\n").unwrap();
+    let (code, _, err) = kelp(&["check", "--config", file.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a valid scenario"), "{err}");
+}
+
+#[test]
+fn scenarios_lists_names_and_expectations() {
+    let (code, out, _) = kelp(&["scenarios"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("scenarios", out);
+}
+
+#[test]
+fn json_output_has_the_documented_fields_and_exit_1_on_unexpected_verdicts() {
+    // Without faults nothing is lost, but the fault witnesses are not reached: not as expected.
+    let (code, out, _) = kelp(&[
+        "check",
+        "--records",
+        "1",
+        "--crashes",
+        "0",
+        "--power-losses",
+        "0",
+        "--session-expiries",
+        "0",
+        "--isr-shrinks",
+        "0",
+        "--threads",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    for field in ["scenario", "engine", "threads", "states", "unique", "depth", "seconds", "properties"] {
+        assert!(v.get(field).is_some(), "missing {field}");
+    }
+    let props = v["properties"].as_array().unwrap();
+    let loss = props.iter().find(|p| p["name"] == "no-acked-loss").unwrap();
+    assert_eq!((loss["kind"].as_str(), loss["verdict"].as_str()), (Some("always"), Some("holds")));
+    let crash = props.iter().find(|p| p["name"] == "process-crash").unwrap();
+    assert_eq!((crash["kind"].as_str(), crash["verdict"].as_str()), (Some("sometimes"), Some("violated")));
+}
+
+#[test]
+fn acks_1_exits_0_because_the_violation_is_expected() {
+    let (code, out, _) = kelp(&["check", "--scenario", "acks-1", "--threads", "1"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("counterexample for no-acked-loss"));
+}

@@ -1,0 +1,55 @@
+//! Pinned state-space sizes of two small configurations, and agreement between the native engine
+//! and stateright's on them: a change of these numbers is a change of the model's semantics.
+
+use kelp_checks::run::{run, Engine, RunOptions, RunReport, Search};
+use kelp_checks::scenario::Scenario;
+use kelp_model::config::{Config, FaultBudget};
+
+fn small(records: u8, crashes: u8) -> Scenario {
+    Scenario::ad_hoc(Config {
+        records,
+        retries: 0,
+        budget: FaultBudget {
+            crashes,
+            power_losses: 0,
+            shutdowns: 0,
+            session_expiries: 0,
+            isr_shrinks: 0,
+            leader_epochs: 2,
+            faults: None,
+        },
+        ..Config::default()
+    })
+}
+
+fn check(scenario: &Scenario, engine: Engine) -> RunReport {
+    run(scenario, RunOptions { engine, search: Search::Bfs, threads: 2 })
+}
+
+fn figures(r: &RunReport) -> (usize, usize, usize) {
+    (r.states, r.unique, r.depth)
+}
+
+/// What both engines must agree on. (stateright's multi-threaded BFS is not level by level, so
+/// its maximum depth depends on the schedule; the native engine's does not.)
+fn counts(r: &RunReport) -> (usize, usize) {
+    (r.states, r.unique)
+}
+
+#[test]
+fn two_records_without_faults() {
+    let scenario = small(2, 0);
+    let native = check(&scenario, Engine::Native);
+    assert_eq!(counts(&native), counts(&check(&scenario, Engine::Stateright)));
+    insta::assert_debug_snapshot!("two_records_without_faults", figures(&native));
+}
+
+#[test]
+fn one_record_and_one_crash() {
+    let scenario = small(1, 1);
+    let native = check(&scenario, Engine::Native);
+    assert_eq!(counts(&native), counts(&check(&scenario, Engine::Stateright)));
+    insta::assert_debug_snapshot!("one_record_and_one_crash", figures(&native));
+    let verdicts = |r: &RunReport| r.properties.iter().map(|p| (p.name, p.verdict)).collect::<Vec<_>>();
+    assert_eq!(verdicts(&native), verdicts(&check(&scenario, Engine::Stateright)));
+}
