@@ -128,8 +128,10 @@ pub enum Msg {
     ShutdownAccepted {
         broker_epoch: BrokerEpoch,
     },
+    /// The result of the AlterPartition that was made against `request_partition_epoch`.
     AlterPartitionResponse {
         partition: PartitionId,
+        request_partition_epoch: crate::ids::PartitionEpoch,
         result: Result<PartitionState, AlterPartitionError>,
     },
 

@@ -58,7 +58,7 @@ impl fmt::Display for Msg {
             Msg::RegistrationAccepted { broker_epoch, .. } => write!(f, "RegistrationAccepted{{broker epoch {broker_epoch}}}"),
             Msg::SessionExpired { broker_epoch } => write!(f, "SessionExpired{{broker epoch {broker_epoch}}}"),
             Msg::ShutdownAccepted { broker_epoch } => write!(f, "ShutdownAccepted{{broker epoch {broker_epoch}}}"),
-            Msg::AlterPartitionResponse { partition, result } => match result {
+            Msg::AlterPartitionResponse { partition, result, .. } => match result {
                 Ok(s) => write!(f, "AlterPartitionResponse{{p{partition} ok isr {} partition-epoch {}}}", s.isr, s.partition_epoch),
                 Err(e) => write!(f, "AlterPartitionResponse{{p{partition} {e:?}}}"),
             },

@@ -66,6 +66,9 @@ struct Node<S> {
 }
 
 /// The new states one frontier state leads to, before de-duplication within the level.
+/// `terminal`: the state has no successor at all, not even one beyond the boundary (stateright
+/// counts a state whose successors all lie beyond the boundary as terminal, and so reports
+/// liveness violations that are only the budget running out).
 struct Expansion<S> {
     successors: Vec<(Fingerprint, u32, S)>,
     generated: usize,
@@ -197,11 +200,12 @@ where
                 let mut expansion = Expansion { successors: Vec::new(), generated: 0, terminal: true };
                 for (index, action) in actions.into_iter().enumerate() {
                     let Some(next) = model.next_state(&node.state, action) else { continue };
+                    // A path cut by the boundary has not ended: it is not judged for liveness.
+                    expansion.terminal = false;
                     if !model.within_boundary(&next) {
                         continue;
                     }
                     expansion.generated += 1;
-                    expansion.terminal = false;
                     let fp = fingerprint(&next);
                     if !visited.contains_key(&fp) {
                         expansion.successors.push((fp, index as u32, next));

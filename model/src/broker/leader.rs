@@ -2,11 +2,11 @@
 //! answering OffsetsForLeaderEpoch, tracking follower positions, moving the HW, and asking the
 //! controller for ISR changes (AlterPartition, KIP-497).
 
-use super::{BrokerState, Ctx, LeaderState, ParkedFetch, Role};
+use super::{BrokerState, Ctx, LeaderState, ParkedFetch, PendingIsr, Role};
 use crate::broker_set::BrokerSet;
 use crate::config::TruncationRule;
 use crate::effects::{Address, Effects};
-use crate::ids::{BrokerId, LeaderEpoch, Offset, PartitionId};
+use crate::ids::{BrokerId, LeaderEpoch, Offset, PartitionEpoch, PartitionId};
 use crate::metadata::PartitionState;
 use crate::msg::{AlterPartitionError, FetchError, FetchRequest, FetchResult, IsrMember, Msg, ProduceError};
 use crate::rules::high_watermark::{leader_high_watermark, LeaderHwInput};
@@ -180,21 +180,26 @@ impl BrokerState {
             partition_epoch: meta.partition_epoch,
             isr,
         };
-        leader.pending_isr = Some(target);
+        leader.pending_isr = Some(PendingIsr { isr: target, partition_epoch: meta.partition_epoch });
         fx.send(Address::Controller, request);
     }
 
+    /// The answer to our AlterPartition. One that answers an earlier request (superseded when
+    /// newer metadata cleared it) is ignored, as `Partition.handleAlterPartitionUpdate` ignores a
+    /// result that does not match the pending state.
     pub(super) fn on_alter_partition_response(
         &mut self,
         ctx: Ctx<'_>,
         p: PartitionId,
+        request_partition_epoch: PartitionEpoch,
         result: Result<PartitionState, AlterPartitionError>,
         fx: &mut Effects,
     ) {
         let Some((leader, _)) = self.leading(p) else { return };
-        if leader.pending_isr.take().is_none() {
+        if leader.pending_isr.is_none_or(|pending| pending.partition_epoch != request_partition_epoch) {
             return;
         }
+        leader.pending_isr = None;
         match result {
             Ok(meta) => self.on_partition_change(ctx, meta, fx),
             Err(_) => self.update_high_watermark(ctx, p, fx),
@@ -202,12 +207,11 @@ impl BrokerState {
         self.answer_parked_fetches(p, fx);
     }
 
-    /// The same leader epoch with a new record: the ISR changed. A pending change it answers is done.
+    /// The same leader epoch with a newer record: the committed ISR is the record's, and a pending
+    /// change is dropped (`makeLeader` sets a `CommittedPartitionState`); its late answer is ignored.
     pub(super) fn adopt_isr(&mut self, ctx: Ctx<'_>, p: PartitionId, fx: &mut Effects) {
-        let (leader, meta) = self.leading(p).expect("checked by caller");
-        if leader.pending_isr == Some(meta.isr) {
-            leader.pending_isr = None;
-        }
+        let (leader, _) = self.leading(p).expect("checked by caller");
+        leader.pending_isr = None;
         self.update_high_watermark(ctx, p, fx);
         self.answer_parked_fetches(p, fx);
     }
@@ -217,7 +221,7 @@ impl BrokerState {
         let disk = self.disk.replica(p);
         let (current_hw, leader_end) = (disk.high_watermark, disk.log.end_offset());
         let Some((leader, meta)) = self.leading(p) else { return };
-        let maximal_isr = meta.isr.union(leader.pending_isr.unwrap_or(BrokerSet::EMPTY));
+        let maximal_isr = meta.isr.union(leader.pending_isr.map_or(BrokerSet::EMPTY, |pending| pending.isr));
         let ends: Vec<Option<Offset>> =
             leader.followers.iter().filter(|f| maximal_isr.contains(f.broker)).map(|f| f.end_offset).collect();
         let hw = leader_high_watermark(LeaderHwInput {

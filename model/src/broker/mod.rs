@@ -18,7 +18,7 @@ pub use disk::{Disk, ReplicaDisk};
 use crate::broker_set::BrokerSet;
 use crate::config::{Config, TruncationRule};
 use crate::effects::Effects;
-use crate::ids::{BrokerEpoch, BrokerId, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence};
+use crate::ids::{BrokerEpoch, BrokerId, LeaderEpoch, Offset, PartitionEpoch, PartitionId, ProducerId, Sequence};
 use crate::metadata::PartitionState;
 use crate::msg::Msg;
 use crate::timer::Timer;
@@ -54,6 +54,14 @@ pub struct ParkedFetch {
     pub known_high_watermark: Offset,
 }
 
+/// An ISR change asked of the controller: the ISR proposed and the partition epoch it was
+/// proposed against (a response to another request is stale and ignored).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PendingIsr {
+    pub isr: BrokerSet,
+    pub partition_epoch: PartitionEpoch,
+}
+
 /// An acks=all produce waiting for the HW to pass its offset (Kafka's delayed produce).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PendingAck {
@@ -65,8 +73,8 @@ pub struct PendingAck {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LeaderState {
     pub followers: Vec<FollowerProgress>,
-    /// The ISR of an AlterPartition in flight (Kafka's `PendingExpandIsr`/`PendingShrinkIsr`).
-    pub pending_isr: Option<BrokerSet>,
+    /// The AlterPartition in flight (Kafka's `PendingExpandIsr`/`PendingShrinkIsr`).
+    pub pending_isr: Option<PendingIsr>,
     pub pending_acks: Vec<PendingAck>,
     /// The log end offset when this leader epoch began (KAFKA-7128 check).
     pub epoch_start: Offset,
@@ -170,8 +178,8 @@ impl BrokerState {
             Msg::SessionExpired { broker_epoch } => self.on_session_expired(ctx, broker_epoch, fx),
             Msg::ShutdownAccepted { broker_epoch } => self.on_shutdown_accepted(broker_epoch, fx),
             Msg::PartitionChange(meta) => self.on_partition_change(ctx, meta, fx),
-            Msg::AlterPartitionResponse { partition, result } => {
-                self.on_alter_partition_response(ctx, partition, result, fx)
+            Msg::AlterPartitionResponse { partition, request_partition_epoch, result } => {
+                self.on_alter_partition_response(ctx, partition, request_partition_epoch, result, fx)
             }
             Msg::Fetch(request) => self.on_fetch(ctx, request, fx),
             Msg::FetchResponse { partition, current_leader_epoch, fetch_offset, result } => {

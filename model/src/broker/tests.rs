@@ -375,7 +375,7 @@ fn a_caught_up_follower_outside_the_isr_is_proposed_with_broker_epochs() {
         isr: vec![member(1, Some(1)), member(2, Some(2)), member(3, Some(3))],
     };
     assert_eq!(e, fx(vec![(Address::Controller, request)], false));
-    assert_eq!(leader_state(&leader).pending_isr, Some(set(&[1, 2, 3])));
+    assert_eq!(leader_state(&leader).pending_isr.map(|p| p.isr), Some(set(&[1, 2, 3])));
 
     // While it is in flight, no second proposal.
     let e = step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
@@ -383,7 +383,16 @@ fn a_caught_up_follower_outside_the_isr_is_proposed_with_broker_epochs() {
 
     // The controller's answer is applied and closes the pending change.
     let accepted = meta(Some(1), 1, 3, &[1, 2, 3]);
-    let e = step(&mut leader, &cfg, 1, Msg::AlterPartitionResponse { partition: P0, result: Ok(accepted.clone()) });
+    let e = step(
+        &mut leader,
+        &cfg,
+        1,
+        Msg::AlterPartitionResponse {
+            partition: P0,
+            request_partition_epoch: PartitionEpoch(2),
+            result: Ok(accepted.clone()),
+        },
+    );
     assert_eq!(e, fx(vec![], false));
     assert_eq!(leader_state(&leader).pending_isr, None);
     assert_eq!(process(&leader).replicas[0].meta, Some(accepted));
@@ -424,7 +433,7 @@ fn kafka_7128_a_follower_joins_only_once_it_reached_the_epoch_start() {
     step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2])));
     let e = step(&mut leader, &cfg, 1, fetch(3, 3, 2, 1, Some(1), 0));
     assert_eq!(e.sends[0].0, Address::Controller);
-    assert_eq!(leader_state(&leader).pending_isr, Some(set(&[1, 2, 3])));
+    assert_eq!(leader_state(&leader).pending_isr.map(|p| p.isr), Some(set(&[1, 2, 3])));
 }
 
 #[test]
@@ -449,7 +458,7 @@ fn lag_timeout_proposes_a_shrink_and_counts_it() {
         isr: vec![member(1, Some(1)), member(2, Some(2))],
     };
     assert_eq!(e, fx(vec![(Address::Controller, request)], false));
-    assert_eq!(leader_state(&leader).pending_isr, Some(set(&[1, 2])));
+    assert_eq!(leader_state(&leader).pending_isr.map(|p| p.isr), Some(set(&[1, 2])));
     assert_eq!(leader.faults.isr_shrinks, 1);
 
     // A refusal clears the pending change.
@@ -457,11 +466,38 @@ fn lag_timeout_proposes_a_shrink_and_counts_it() {
         &mut leader,
         &cfg,
         1,
-        Msg::AlterPartitionResponse { partition: P0, result: Err(AlterPartitionError::InvalidUpdateVersion) },
+        Msg::AlterPartitionResponse {
+            partition: P0,
+            request_partition_epoch: PartitionEpoch(1),
+            result: Err(AlterPartitionError::InvalidUpdateVersion),
+        },
     );
     assert_eq!(e, fx(vec![], false));
     assert_eq!(leader_state(&leader).pending_isr, None);
     assert_eq!(process(&leader).replicas[0].meta, Some(meta(Some(1), 1, 1, &[1, 2, 3])));
+}
+
+#[test]
+fn a_late_answer_to_a_superseded_alter_partition_is_ignored() {
+    let cfg = Config::default();
+    let mut leader = boot(&cfg, 1);
+    step(&mut leader, &cfg, 1, fetch(2, 2, 1, 0, None, 0));
+    // Shrink proposed against partition epoch 1 ...
+    tick(&mut leader, &cfg, 1, Timer::LagTimeout(P0, b(3)));
+    // ... then the controller fences broker 3 itself: the newer record drops the pending change.
+    step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 1, 2, &[1, 2])));
+    assert_eq!(leader_state(&leader).pending_isr, None);
+    // Broker 3 (re-registered) catches up: an expansion is proposed against partition epoch 2.
+    step(&mut leader, &cfg, 1, fetch(3, 4, 1, 0, None, 0));
+    assert_eq!(leader_state(&leader).pending_isr.map(|p| p.partition_epoch), Some(PartitionEpoch(2)));
+    // The late refusal of the shrink must not clear the expansion in flight.
+    let late = Msg::AlterPartitionResponse {
+        partition: P0,
+        request_partition_epoch: PartitionEpoch(1),
+        result: Err(AlterPartitionError::InvalidUpdateVersion),
+    };
+    assert_eq!(step(&mut leader, &cfg, 1, late), fx(vec![], false));
+    assert_eq!(leader_state(&leader).pending_isr.map(|p| p.isr), Some(set(&[1, 2, 3])));
 }
 
 #[test]
@@ -478,7 +514,11 @@ fn a_committed_shrink_lets_the_hw_pass_the_lagging_follower() {
         &mut leader,
         &cfg,
         1,
-        Msg::AlterPartitionResponse { partition: P0, result: Ok(meta(Some(1), 1, 2, &[1, 2])) },
+        Msg::AlterPartitionResponse {
+            partition: P0,
+            request_partition_epoch: PartitionEpoch(1),
+            result: Ok(meta(Some(1), 1, 2, &[1, 2])),
+        },
     );
     assert_eq!(e, fx(vec![produced(0, Ok(0)), (to(2), fetch_response(1, 1, records(vec![], 1)))], true));
     assert_eq!(hw(&leader), Offset(1));
@@ -1023,7 +1063,11 @@ fn wanted_timers_follow_role_and_budget() {
         &mut leader,
         &cfg,
         1,
-        Msg::AlterPartitionResponse { partition: P0, result: Err(AlterPartitionError::IneligibleReplica) },
+        Msg::AlterPartitionResponse {
+            partition: P0,
+            request_partition_epoch: PartitionEpoch(1),
+            result: Err(AlterPartitionError::IneligibleReplica),
+        },
     );
     assert_eq!(leader.wanted_timers(ctx(&cfg, 1)), vec![Timer::Crash, Timer::PowerLoss]);
 

@@ -34,7 +34,12 @@ impl ControllerState {
                 _ => Ok(self.partitions[usize::from(req.partition.0)].clone()),
             }
         });
-        fx.send(Address::Broker(req.leader), Msg::AlterPartitionResponse { partition: req.partition, result });
+        let response = Msg::AlterPartitionResponse {
+            partition: req.partition,
+            request_partition_epoch: req.partition_epoch,
+            result,
+        };
+        fx.send(Address::Broker(req.leader), response);
     }
 
     /// The checks of `alterPartition`, in Kafka's order; the target ISR when all pass.

@@ -80,8 +80,12 @@ fn alter(leader: u8, broker_epoch: u8, leader_epoch: u8, partition_epoch: u8, is
     }
 }
 
-fn alter_response(to: u8, result: Result<PartitionState, AlterPartitionError>) -> Effects {
-    sends(vec![(Address::Broker(b(to)), Msg::AlterPartitionResponse { partition: P0, result })])
+fn alter_response(to: u8, request_partition_epoch: u8, result: Result<PartitionState, AlterPartitionError>) -> Effects {
+    let request_partition_epoch = PartitionEpoch(request_partition_epoch);
+    sends(vec![(
+        Address::Broker(b(to)),
+        Msg::AlterPartitionResponse { partition: P0, request_partition_epoch, result },
+    )])
 }
 
 /// Brokers 2 then 3 lost their sessions: the ISR is {1} and broker 3, which left it below min ISR,
@@ -409,7 +413,7 @@ fn alter_partition_checks_the_requester_broker_epoch_first() {
     let before = c.clone();
     // Everything is wrong; the broker epoch is checked first.
     let fx = step(&mut c, &cfg, alter(1, 9, 0, 0, &[(1, Some(1))]));
-    assert_eq!(fx, alter_response(1, Err(AlterPartitionError::StaleBrokerEpoch)));
+    assert_eq!(fx, alter_response(1, 0, Err(AlterPartitionError::StaleBrokerEpoch)));
     assert_eq!(c, before);
 }
 
@@ -420,9 +424,9 @@ fn alter_partition_checks_the_leader_epoch_before_the_leader() {
     let before = c.clone();
     // Broker 2 is not the leader, but its leader epoch is checked first.
     let fx = step(&mut c, &cfg, alter(2, 2, 0, 0, &[(2, Some(2))]));
-    assert_eq!(fx, alter_response(2, Err(AlterPartitionError::FencedLeaderEpoch)));
+    assert_eq!(fx, alter_response(2, 0, Err(AlterPartitionError::FencedLeaderEpoch)));
     let fx = step(&mut c, &cfg, alter(2, 2, 1, 0, &[(2, Some(2))]));
-    assert_eq!(fx, alter_response(2, Err(AlterPartitionError::NotLeader)));
+    assert_eq!(fx, alter_response(2, 0, Err(AlterPartitionError::NotLeader)));
     assert_eq!(c, before);
 }
 
@@ -433,7 +437,7 @@ fn alter_partition_checks_the_partition_epoch_after_the_leader() {
     c.partitions[0] = record(Some(1), 1, 2, &[1, 2], &[], &[]);
     let before = c.clone();
     let fx = step(&mut c, &cfg, alter(1, 1, 1, 1, &[(1, Some(1)), (2, Some(2)), (3, Some(3))]));
-    assert_eq!(fx, alter_response(1, Err(AlterPartitionError::InvalidUpdateVersion)));
+    assert_eq!(fx, alter_response(1, 1, Err(AlterPartitionError::InvalidUpdateVersion)));
     assert_eq!(c, before);
 }
 
@@ -444,16 +448,16 @@ fn alter_partition_refuses_fenced_or_shutting_down_members() {
     c.brokers[2] = reg(3, true, false);
     let before = c.clone();
     let fx = step(&mut c, &cfg, alter(1, 1, 1, 1, &[(1, Some(1)), (2, Some(2)), (3, Some(3))]));
-    assert_eq!(fx, alter_response(1, Err(AlterPartitionError::IneligibleReplica)));
+    assert_eq!(fx, alter_response(1, 1, Err(AlterPartitionError::IneligibleReplica)));
     // The same without broker epochs: a fenced member is ineligible whatever its epoch.
     let fx = step(&mut c, &cfg, alter(1, 1, 1, 1, &[(1, None), (2, None), (3, None)]));
-    assert_eq!(fx, alter_response(1, Err(AlterPartitionError::IneligibleReplica)));
+    assert_eq!(fx, alter_response(1, 1, Err(AlterPartitionError::IneligibleReplica)));
     assert_eq!(c, before);
 
     let mut c = ControllerState::bootstrap(&cfg);
     c.brokers[1] = reg(2, false, true);
     let fx = step(&mut c, &cfg, alter(1, 1, 1, 1, &[(1, Some(1)), (2, Some(2))]));
-    assert_eq!(fx, alter_response(1, Err(AlterPartitionError::IneligibleReplica)));
+    assert_eq!(fx, alter_response(1, 1, Err(AlterPartitionError::IneligibleReplica)));
 }
 
 #[test]
@@ -463,7 +467,7 @@ fn alter_partition_refuses_a_member_with_a_stale_broker_epoch_under_kip903() {
     let before = c.clone();
     // Broker 2 is registered with epoch 2; the leader saw epoch 1.
     let fx = step(&mut c, &cfg, alter(1, 1, 1, 1, &[(1, Some(1)), (2, Some(1))]));
-    assert_eq!(fx, alter_response(1, Err(AlterPartitionError::IneligibleReplica)));
+    assert_eq!(fx, alter_response(1, 1, Err(AlterPartitionError::IneligibleReplica)));
     assert_eq!(c, before);
 }
 
@@ -473,7 +477,7 @@ fn alter_partition_accepts_a_stale_member_epoch_without_kip903() {
     let mut c = ControllerState::bootstrap(&cfg);
     let fx = step(&mut c, &cfg, alter(1, 1, 1, 1, &[(1, Some(1)), (2, Some(1))]));
     let r = record(Some(1), 1, 2, &[1, 2], &[], &[]);
-    assert_eq!(fx, alter_response(1, Ok(r.clone())));
+    assert_eq!(fx, alter_response(1, 1, Ok(r.clone())));
     assert_eq!(c.partitions, vec![r]);
 }
 
@@ -482,7 +486,7 @@ fn an_unknown_member_epoch_is_not_checked() {
     let cfg = Config::default();
     let mut c = ControllerState::bootstrap(&cfg);
     let fx = step(&mut c, &cfg, alter(1, 1, 1, 1, &[(1, Some(1)), (2, None)]));
-    assert_eq!(fx, alter_response(1, Ok(record(Some(1), 1, 2, &[1, 2], &[], &[]))));
+    assert_eq!(fx, alter_response(1, 1, Ok(record(Some(1), 1, 2, &[1, 2], &[], &[]))));
 }
 
 #[test]
@@ -492,7 +496,7 @@ fn an_accepted_shrink_answers_the_leader_only() {
     let fx = step(&mut c, &cfg, alter(1, 1, 1, 1, &[(1, Some(1)), (2, Some(2))]));
     let r = record(Some(1), 1, 2, &[1, 2], &[], &[]);
     // No PartitionChange to anyone: the leader learns the record from the response.
-    assert_eq!(fx, alter_response(1, Ok(r.clone())));
+    assert_eq!(fx, alter_response(1, 1, Ok(r.clone())));
     assert_eq!(c.partitions, vec![r]);
     assert_eq!(c.brokers, ControllerState::bootstrap(&cfg).brokers);
 }
@@ -504,7 +508,7 @@ fn an_accepted_expansion_answers_the_leader_only() {
     c.partitions[0] = record(Some(1), 1, 2, &[1, 2], &[], &[]);
     let fx = step(&mut c, &cfg, alter(1, 1, 1, 2, &[(1, Some(1)), (2, Some(2)), (3, Some(3))]));
     let r = record(Some(1), 1, 3, &[1, 2, 3], &[], &[]);
-    assert_eq!(fx, alter_response(1, Ok(r.clone())));
+    assert_eq!(fx, alter_response(1, 2, Ok(r.clone())));
     assert_eq!(c.partitions, vec![r]);
 }
 
@@ -514,7 +518,7 @@ fn an_alter_partition_that_changes_nothing_answers_the_current_record() {
     let mut c = ControllerState::bootstrap(&cfg);
     let before = c.clone();
     let fx = step(&mut c, &cfg, alter(1, 1, 1, 1, &[(1, Some(1)), (2, Some(2)), (3, Some(3))]));
-    assert_eq!(fx, alter_response(1, Ok(before.partitions[0].clone())));
+    assert_eq!(fx, alter_response(1, 1, Ok(before.partitions[0].clone())));
     assert_eq!(c, before);
 }
 
@@ -525,7 +529,7 @@ fn a_shrink_below_min_isr_moves_the_removed_member_to_the_elr() {
     c.partitions[0] = record(Some(1), 1, 2, &[1, 2], &[], &[]);
     let fx = step(&mut c, &cfg, alter(1, 1, 1, 2, &[(1, Some(1))]));
     let r = record(Some(1), 1, 3, &[1], &[2], &[]);
-    assert_eq!(fx, alter_response(1, Ok(r.clone())));
+    assert_eq!(fx, alter_response(1, 2, Ok(r.clone())));
     assert_eq!(c.partitions, vec![r]);
 }
 
