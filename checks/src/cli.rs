@@ -19,6 +19,21 @@ pub enum Command {
     Check(CheckArgs),
     /// List the named scenarios with their expected outcome.
     Scenarios,
+    /// Check every scenario against its expected outcome; exit 1 on any mismatch.
+    Matrix(MatrixArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// The scenarios CI runs (the default).
+    #[arg(long, conflicts_with = "full")]
+    pub ci: bool,
+    /// Every scenario, the larger bounds included.
+    #[arg(long)]
+    pub full: bool,
+    /// Scenarios checked at the same time (default: the machine's cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub parallel: Option<u16>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod describe;
 pub mod engine;
+pub mod matrix;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -1,10 +1,11 @@
 //! `kelp`: exit 0 when every property meets the scenario's expectation, 1 when not, 2 on bad input.
 
 use clap::Parser;
-use kelp_checks::cli::{CheckArgs, Cli, Command};
+use kelp_checks::cli::{CheckArgs, Cli, Command, MatrixArgs};
+use kelp_checks::matrix;
 use kelp_checks::report;
 use kelp_checks::run::{self, Engine, RunOptions};
-use kelp_checks::scenario::{Scenario, ScenarioError};
+use kelp_checks::scenario::{Scenario, ScenarioError, Tier};
 use std::process::ExitCode;
 
 /// Model checking allocates and frees states at a high rate; mimalloc does that far faster than
@@ -49,12 +50,28 @@ fn scenarios() {
     }
 }
 
+fn matrix(args: &MatrixArgs) -> bool {
+    let tier = if args.full { Tier::Full } else { Tier::Ci };
+    let parallel =
+        args.parallel.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let rows = matrix::run_matrix(tier, parallel);
+    print!("{}", matrix::table(&rows));
+    rows.iter().all(|r| r.report.as_expected())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scenarios => {
             scenarios();
             ExitCode::SUCCESS
+        }
+        Command::Matrix(args) => {
+            if matrix(&args) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
         }
         Command::Check(args) => match check(&args) {
             Ok(true) => ExitCode::SUCCESS,

@@ -36,11 +36,22 @@ impl Verdict {
     }
 }
 
+/// Which `kelp matrix` runs a scenario: `ci` (every CI run, minutes on 2 cores) or `full` only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    #[default]
+    Ci,
+    Full,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
     pub description: String,
+    #[serde(default)]
+    pub tier: Tier,
     #[serde(default)]
     pub config: Config,
     /// Expected verdicts by property name; unlisted properties are expected to hold.
@@ -62,10 +73,25 @@ pub enum ScenarioError {
     Config { path: String, source: kelp_model::config::ConfigError },
 }
 
-const BUILT_IN: &[(&str, &str)] = &[
-    ("healthy.toml", include_str!("../scenarios/healthy.toml")),
-    ("acks-1.toml", include_str!("../scenarios/acks-1.toml")),
-];
+macro_rules! scenario_files {
+    ($($file:literal),* $(,)?) => {
+        &[$(($file, include_str!(concat!("../scenarios/", $file)))),*]
+    };
+}
+
+/// Every file under `checks/scenarios/`, in the order `kelp scenarios` lists them.
+const BUILT_IN: &[(&str, &str)] = scenario_files!(
+    "healthy.toml",
+    "acks-1.toml",
+    "acks-1-fixed.toml",
+    "unclean-election.toml",
+    "min-isr-1.toml",
+    "min-isr-1-fixed.toml",
+    "kip-966-last-replica-standing.toml",
+    "kip-966-elr.toml",
+    "no-idempotence.toml",
+    "no-idempotence-fixed.toml",
+);
 
 impl Scenario {
     pub fn parse(path: &str, text: &str) -> Result<Scenario, ScenarioError> {
@@ -101,6 +127,7 @@ impl Scenario {
         Scenario {
             name: "custom".to_string(),
             description: "configuration from the command line".to_string(),
+            tier: Tier::Ci,
             config,
             expect: BTreeMap::new(),
         }
@@ -133,6 +160,17 @@ fn is_safety(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_scenario_file_is_built_in() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        files.sort();
+        let mut built_in: Vec<String> = BUILT_IN.iter().map(|(f, _)| f.to_string()).collect();
+        built_in.sort();
+        assert_eq!(files, built_in);
+    }
 
     #[test]
     fn built_in_scenarios_parse_and_are_valid() {
