@@ -236,11 +236,6 @@ impl Config {
     pub fn producer_actor_index(&self, producer: ProducerId) -> usize {
         usize::from(self.brokers) + usize::from(producer.0)
     }
-
-    /// Total number of actors: controller, brokers, producers.
-    pub fn actor_count(&self) -> usize {
-        1 + usize::from(self.brokers) + usize::from(self.producers)
-    }
 }
 
 #[cfg(test)]

@@ -82,20 +82,11 @@ impl BrokerEpoch {
 }
 
 impl Offset {
-    pub fn next(self) -> Self {
-        Offset(self.0 + 1)
-    }
     pub fn index(self) -> usize {
         usize::from(self.0)
     }
     pub fn of_len(len: usize) -> Self {
         Offset(u8::try_from(len).expect("logs are bounded by the record budget"))
-    }
-}
-
-impl Sequence {
-    pub fn next(self) -> Self {
-        Sequence(self.0 + 1)
     }
 }
 

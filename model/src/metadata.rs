@@ -48,3 +48,37 @@ impl fmt::Display for PartitionState {
         )
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::ids::PartitionId;
+
+    /// Partition 0's record (replicas 1,2,3) with the given leader, epochs and ISR; no ELR.
+    pub(crate) fn partition_record(
+        leader: Option<u8>,
+        leader_epoch: u8,
+        partition_epoch: u8,
+        isr: &[u8],
+    ) -> PartitionState {
+        PartitionState {
+            partition: PartitionId(0),
+            replicas: vec![BrokerId(1), BrokerId(2), BrokerId(3)],
+            leader: leader.map(BrokerId),
+            leader_epoch: LeaderEpoch(leader_epoch),
+            partition_epoch: PartitionEpoch(partition_epoch),
+            isr: BrokerSet::of(isr.iter().copied().map(BrokerId)),
+            elr: BrokerSet::EMPTY,
+            last_known_elr: BrokerSet::EMPTY,
+        }
+    }
+
+    #[test]
+    fn describes_itself_as_kafka_topics_does() {
+        let record = partition_record(Some(2), 3, 4, &[2, 3]);
+        assert_eq!(
+            record.to_string(),
+            "Topic: t\tPartition: 0\tLeader: 2\tReplicas: 1,2,3\tIsr: 2,3\tElr: \tLastKnownElr: "
+        );
+    }
+}

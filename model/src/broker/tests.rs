@@ -36,16 +36,7 @@ fn rec(epoch: u8, sequence: u8) -> Record {
 
 /// Partition 0's record (replicas 1,2,3) with the given leader, epochs and ISR.
 fn meta(leader: Option<u8>, leader_epoch: u8, partition_epoch: u8, isr: &[u8]) -> PartitionState {
-    PartitionState {
-        partition: P0,
-        replicas: vec![b(1), b(2), b(3)],
-        leader: leader.map(BrokerId),
-        leader_epoch: LeaderEpoch(leader_epoch),
-        partition_epoch: PartitionEpoch(partition_epoch),
-        isr: set(isr),
-        elr: BrokerSet::EMPTY,
-        last_known_elr: BrokerSet::EMPTY,
-    }
+    crate::metadata::tests::partition_record(leader, leader_epoch, partition_epoch, isr)
 }
 
 /// Broker `me` of the freshly formatted cluster.

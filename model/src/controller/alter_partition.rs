@@ -2,6 +2,7 @@
 //! against its record (`ReplicationControlManager.alterPartition`, `validateAlterPartitionData`)
 //! and applies it.
 
+use super::changes::Ask;
 use super::ControllerState;
 use crate::broker_set::BrokerSet;
 use crate::config::Config;
@@ -24,8 +25,8 @@ pub struct AlterPartitionRequest {
 impl ControllerState {
     pub fn on_alter_partition(&mut self, cfg: &Config, req: AlterPartitionRequest, fx: &mut Effects) {
         let result = self.validate_alter_partition(cfg, &req).and_then(|target_isr| {
-            let outcome =
-                self.change_partition(cfg, req.partition, target_isr, Self::default_election(cfg), None, true, fx);
+            let ask = Ask::controller(req.partition, target_isr, Self::default_election(cfg));
+            let outcome = self.change_partition(cfg, Ask { requested_by_leader: true, ..ask }, fx);
             match outcome {
                 // The change moved leadership away from the requester (NEW_LEADER_ELECTED).
                 Some(ElectionOutcome::Clean(_) | ElectionOutcome::Unclean(_) | ElectionOutcome::Offline) => {

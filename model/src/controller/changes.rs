@@ -9,6 +9,25 @@ use crate::ids::{BrokerId, PartitionId};
 use crate::msg::Msg;
 use crate::rules::partition_change::{partition_change, ChangeRequest, ElectionKind, ElectionOutcome};
 
+/// A change the controller asks of one partition.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Ask {
+    pub partition: PartitionId,
+    pub target_isr: BrokerSet,
+    pub election: ElectionKind,
+    /// A broker that registered again after an unclean shutdown (KIP-966).
+    pub unclean_shutdown: Option<BrokerId>,
+    /// The leader's own AlterPartition: it learns the result from the response.
+    pub requested_by_leader: bool,
+}
+
+impl Ask {
+    /// A change the controller makes on its own (fencing, unfencing, rebalance).
+    pub fn controller(partition: PartitionId, target_isr: BrokerSet, election: ElectionKind) -> Self {
+        Ask { partition, target_isr, election, unclean_shutdown: None, requested_by_leader: false }
+    }
+}
+
 impl ControllerState {
     /// The election every automatic change runs: ONLINE, or UNCLEAN when the topic allows it.
     pub(super) fn default_election(cfg: &Config) -> ElectionKind {
@@ -19,19 +38,11 @@ impl ControllerState {
         }
     }
 
-    /// Runs one `PartitionChangeBuilder` change on `partition` and publishes the new record
+    /// Runs one `PartitionChangeBuilder` change on `ask.partition` and publishes the new record
     /// (except to the leader of an AlterPartition, which learns it from the response).
     /// Returns the election outcome, or `None` when nothing changed.
-    pub(super) fn change_partition(
-        &mut self,
-        cfg: &Config,
-        partition: PartitionId,
-        target_isr: BrokerSet,
-        election: ElectionKind,
-        unclean_shutdown: Option<BrokerId>,
-        requested_by_leader: bool,
-        fx: &mut Effects,
-    ) -> Option<ElectionOutcome> {
+    pub(super) fn change_partition(&mut self, cfg: &Config, ask: Ask, fx: &mut Effects) -> Option<ElectionOutcome> {
+        let Ask { partition, target_isr, election, unclean_shutdown, requested_by_leader } = ask;
         let current = &self.partitions[usize::from(partition.0)];
         let request = ChangeRequest {
             target_isr,
@@ -93,7 +104,9 @@ impl ControllerState {
             }
             let target_isr = record.isr.without(broker);
             let unclean = unclean_shutdown.then_some(broker);
-            self.change_partition(cfg, p, target_isr, Self::default_election(cfg), unclean, false, fx);
+            let election = Self::default_election(cfg);
+            let ask = Ask { partition: p, target_isr, election, unclean_shutdown: unclean, requested_by_leader: false };
+            self.change_partition(cfg, ask, fx);
         }
     }
 
@@ -104,7 +117,7 @@ impl ControllerState {
             let record = &self.partitions[usize::from(p.0)];
             if record.leader.is_none() {
                 let isr = record.isr;
-                self.change_partition(cfg, p, isr, Self::default_election(cfg), None, false, fx);
+                self.change_partition(cfg, Ask::controller(p, isr, Self::default_election(cfg)), fx);
             }
         }
     }

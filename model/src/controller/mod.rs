@@ -139,7 +139,7 @@ impl ControllerState {
             // Auto leader rebalance (`auto.leader.rebalance.enable`): a preferred election.
             Timer::PreferredElection(p) => {
                 let isr = self.partitions[usize::from(p.0)].isr;
-                self.change_partition(cfg, p, isr, ElectionKind::Preferred, None, false, fx);
+                self.change_partition(cfg, changes::Ask::controller(p, isr, ElectionKind::Preferred), fx);
             }
             _ => {}
         }

@@ -6,6 +6,7 @@ use super::*;
 use crate::config::FaultBudget;
 use crate::effects::Address;
 use crate::ids::{PartitionId, ProducerId};
+use crate::metadata::tests::partition_record;
 use crate::msg::{AlterPartitionError, IsrMember};
 
 const P0: PartitionId = PartitionId(0);
@@ -32,14 +33,9 @@ fn record(
     last_known_elr: &[u8],
 ) -> PartitionState {
     PartitionState {
-        partition: P0,
-        replicas: vec![b(1), b(2), b(3)],
-        leader: leader.map(BrokerId),
-        leader_epoch: LeaderEpoch(leader_epoch),
-        partition_epoch: PartitionEpoch(partition_epoch),
-        isr: set(isr),
         elr: set(elr),
         last_known_elr: set(last_known_elr),
+        ..partition_record(leader, leader_epoch, partition_epoch, isr)
     }
 }
 
