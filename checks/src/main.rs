@@ -1,4 +1,6 @@
-//! `kelp`: exit 0 when every property meets the scenario's expectation, 1 when not, 2 on bad input.
+//! `kelp`: `check` exits 0 when nothing is violated and every verdict is the expected one, 1 otherwise
+//! (a violation fails the check even when the scenario expects it); `matrix` exits 0 when every
+//! scenario meets its expectation; 2 on bad input.
 
 use clap::Parser;
 use kelp_checks::cli::{CheckArgs, Cli, Command, MatrixArgs};
@@ -40,7 +42,7 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
     } else {
         print!("{}", report::text(&scenario, &report, true));
     }
-    Ok(report.as_expected())
+    Ok(report.passed())
 }
 
 fn scenarios() {

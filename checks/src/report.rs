@@ -87,10 +87,14 @@ pub fn text(scenario: &Scenario, report: &RunReport, timings: bool) -> String {
             out.push_str(&trace.render("  "));
         }
     }
-    out.push_str(&format!(
-        "\n{}\n",
-        if report.as_expected() { "result: as expected" } else { "result: NOT as expected" }
-    ));
+    let violations = report.violations();
+    let result = match (violations.is_empty(), report.as_expected()) {
+        (true, true) => "result: every property holds, as expected".to_string(),
+        (false, true) => format!("result: {} violated, as this scenario expects", violations.join(", ")),
+        (true, false) => "result: NOT as expected".to_string(),
+        (false, false) => format!("result: {} violated, NOT as expected", violations.join(", ")),
+    };
+    out.push_str(&format!("\n{result}\n"));
     out
 }
 

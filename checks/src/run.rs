@@ -72,6 +72,22 @@ impl RunReport {
         self.properties.iter().all(PropertyResult::as_expected)
     }
 
+    /// The safety and liveness properties found violated.
+    pub fn violations(&self) -> Vec<&'static str> {
+        self.properties
+            .iter()
+            .filter(|p| p.kind != Kind::Sometimes && p.verdict == Verdict::Violated)
+            .map(|p| p.name)
+            .collect()
+    }
+
+    /// What `kelp check` exits with: success only when nothing is violated and every verdict is
+    /// the one expected. A violation fails the check even when the scenario expects it (it
+    /// demonstrates a bug); `kelp matrix` is what passes a scenario for reproducing its bug.
+    pub fn passed(&self) -> bool {
+        self.violations().is_empty() && self.as_expected()
+    }
+
     pub fn unique_per_second(&self) -> f64 {
         if self.seconds > 0.0 {
             self.unique as f64 / self.seconds
