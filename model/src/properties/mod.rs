@@ -12,6 +12,8 @@ mod no_acked_loss;
 mod no_duplicates;
 mod reachability;
 mod strong_isr;
+#[cfg(test)]
+mod tests;
 
 use crate::system::{KelpModel, SystemState};
 use crate::view::View;

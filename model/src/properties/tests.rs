@@ -1,0 +1,104 @@
+//! Each invariant flags a state that breaks it: states built by hand from the model's start, so
+//! that no property is vacuous even where no catalogue scenario can break it yet (election safety
+//! needs a second controller, issue 7).
+
+use crate::actor::KelpState;
+use crate::broker::{BrokerState, Role};
+use crate::config::Config;
+use crate::ids::{BrokerId, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence};
+use crate::log::Record;
+use crate::producer::Outcome;
+use crate::system::{build, SystemState};
+use crate::view::View;
+use stateright::Model;
+use std::sync::Arc;
+
+const P0: PartitionId = PartitionId(0);
+
+fn start(cfg: &Config) -> SystemState {
+    build(cfg.clone()).init_states().remove(0)
+}
+
+fn broker_mut(state: &mut SystemState, b: u8) -> &mut BrokerState {
+    match Arc::make_mut(&mut state.actor_states[usize::from(b)]) {
+        KelpState::Broker(broker) => broker,
+        _ => unreachable!("actor {b} is a broker"),
+    }
+}
+
+fn record(sequence: u8, epoch: u8) -> Record {
+    Record { epoch: LeaderEpoch(epoch), producer: ProducerId(1), sequence: Sequence(sequence) }
+}
+
+fn violation(name: &str, cfg: &Config, state: &SystemState) -> Option<String> {
+    (super::by_name(name).expect("a property").explain)(&View::new(cfg, state))
+}
+
+#[test]
+fn the_start_breaks_no_invariant() {
+    let cfg = Config::default();
+    let state = start(&cfg);
+    for p in super::ALL.iter().filter(|p| p.kind == super::Kind::Always) {
+        assert_eq!(violation(p.name, &cfg, &state), None, "{}", p.name);
+    }
+}
+
+#[test]
+fn election_safety_flags_two_leaders_in_one_epoch() {
+    let cfg = Config::default();
+    let mut state = start(&cfg);
+    let leader_role = broker_mut(&mut state, 1).process.as_ref().unwrap().replicas[0].clone();
+    assert!(matches!(leader_role.role, Role::Leader(_)), "broker 1 leads at the start");
+    let second = broker_mut(&mut state, 2);
+    second.process.as_mut().unwrap().replicas[0] = leader_role;
+    let why = violation("election-safety", &cfg, &state).expect("two leaders in epoch 1");
+    assert_eq!(why, "brokers 1 and 2 both lead partition 0 in epoch 1");
+}
+
+#[test]
+fn leader_in_isr_flags_a_leader_outside_the_isr() {
+    let cfg = Config::default();
+    let mut state = start(&cfg);
+    if let KelpState::Controller(c) = Arc::make_mut(&mut state.actor_states[0]) {
+        c.partitions[0].isr = c.partitions[0].isr.without(BrokerId(1));
+    }
+    assert!(violation("leader-in-isr", &cfg, &state).is_some());
+}
+
+#[test]
+fn no_acked_loss_flags_an_acknowledged_record_missing_from_the_leader() {
+    let cfg = Config::default();
+    let mut state = start(&cfg);
+    if let KelpState::Producer(p) = Arc::make_mut(&mut state.actor_states[4]) {
+        p.outcomes.push(Outcome::Acked { partition: P0, offset: Offset(0) });
+    }
+    let why = violation("no-acked-loss", &cfg, &state).expect("the leader's log is empty");
+    assert!(why.starts_with("record p1#0 was acknowledged at offset 0"), "{why}");
+}
+
+#[test]
+fn log_and_read_invariants_flag_divergence_below_the_high_watermarks() {
+    let cfg = Config::default();
+    let mut state = start(&cfg);
+    for (b, r) in [(1, record(0, 1)), (2, record(1, 1))] {
+        let disk = broker_mut(&mut state, b).disk.replica_mut(P0);
+        disk.log.append(r);
+        disk.high_watermark = Offset(1);
+    }
+    assert!(violation("log-matching", &cfg, &state).is_some());
+    assert!(violation("consistent-read", &cfg, &state).is_some());
+    assert!(violation("strong-isr", &cfg, &state).is_some());
+}
+
+#[test]
+fn no_duplicates_flags_a_record_written_twice() {
+    let cfg = Config::default();
+    let mut state = start(&cfg);
+    let disk = broker_mut(&mut state, 3).disk.replica_mut(P0);
+    disk.log.append(record(0, 1));
+    disk.log.append(record(0, 1));
+    assert_eq!(
+        violation("no-duplicates", &cfg, &state),
+        Some("broker 3 holds p1#0 twice in partition 0: [p1#0@e1 p1#0@e1]".to_string())
+    );
+}
