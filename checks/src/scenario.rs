@@ -91,6 +91,7 @@ const BUILT_IN: &[(&str, &str)] = scenario_files!(
     "kip-966-elr.toml",
     "no-idempotence.toml",
     "no-idempotence-fixed.toml",
+    "no-retries.toml",
 );
 
 impl Scenario {

@@ -89,6 +89,7 @@ pub const ALL: &[Property] = &[
     invariant!("no-duplicates", Kind::Always, no_duplicates),
     invariant!("eventually-leader", Kind::Eventually, eventually_leader),
     reachable!("record-acknowledged", record_acknowledged, "A producer was told a record is acknowledged."),
+    reachable!("record-rejected", record_rejected, "A producer was told a record failed (retries exhausted)."),
     reachable!("leader-changed", leader_changed, "The controller elected a second leader epoch."),
     reachable!("isr-shrunk", isr_shrunk, "An ISR lost a member."),
     reachable!("log-truncated", log_truncated, "A follower truncated records from its log."),

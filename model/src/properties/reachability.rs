@@ -7,6 +7,11 @@ pub fn record_acknowledged(view: &View<'_>) -> bool {
     view.producers().any(|(_, p)| p.outcomes.iter().any(|o| matches!(o, Outcome::Acked { .. })))
 }
 
+/// A producer was told a record failed: failures reach the application rather than vanish.
+pub fn record_rejected(view: &View<'_>) -> bool {
+    view.producers().any(|(_, p)| p.outcomes.iter().any(|o| matches!(o, Outcome::Failed { .. })))
+}
+
 pub fn leader_changed(view: &View<'_>) -> bool {
     view.controller().partitions.iter().any(|p| p.leader_epoch.0 >= 2)
 }
