@@ -92,6 +92,8 @@ const BUILT_IN: &[(&str, &str)] = scenario_files!(
     "no-idempotence.toml",
     "no-idempotence-fixed.toml",
     "no-retries.toml",
+    "kip-903-no-broker-epoch.toml",
+    "kip-903-no-broker-epoch-fixed.toml",
 );
 
 impl Scenario {
