@@ -2,7 +2,7 @@
 //! the native engine's results do not depend on the thread count), compared with its expectation.
 
 use crate::run::{run, Engine, RunOptions, RunReport, Search};
-use crate::scenario::{Scenario, Tier, Verdict};
+use crate::scenario::{Scenario, Tier};
 use kelp_model::properties::Kind;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -15,13 +15,7 @@ pub struct Row {
 impl Row {
     /// The safety and liveness properties found violated, or "every property holds".
     fn got(&self) -> String {
-        let violated: Vec<&str> = self
-            .report
-            .properties
-            .iter()
-            .filter(|p| p.kind != Kind::Sometimes && p.verdict == Verdict::Violated)
-            .map(|p| p.name)
-            .collect();
+        let violated = self.report.violations();
         let mut got = if violated.is_empty() {
             "every property holds".to_string()
         } else {
