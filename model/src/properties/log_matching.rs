@@ -1,25 +1,40 @@
-//! `log-matching` (LogMatching in the TLA+ specs): two replicas agree on every offset below both
-//! their high watermarks (as on disk: a broker that is down is judged by what it will restart with).
+//! `log-matching` (LogMatching in the TLA+ specs): every ISR member agrees with the leader on every
+//! offset below both their high watermarks. This is where Kafka promises agreement: a replica out of
+//! the ISR may hold a stale suffix (an acked record lost by a power loss leaves one on the replica
+//! that still has it, until it follows the new leader and truncates), but no replica may be taken
+//! back into the ISR, or stay in it, while it disagrees with the leader below its high watermark
+//! (the KIP-101 divergence). Members whose current incarnation the controller has not registered
+//! yet are judged once they register, as in `strong-isr`.
 
 use crate::view::View;
 
-pub const DESCRIPTION: &str = "Two replicas agree on every offset below both their high watermarks (TLA+ LogMatching).";
+pub const DESCRIPTION: &str =
+    "Every ISR member agrees with the leader on every offset below both their high watermarks (TLA+ LogMatching).";
 
 pub fn violation(view: &View<'_>) -> Option<String> {
-    for p in view.cfg.partition_ids() {
-        let replicas = view.cfg.replicas(p);
-        for (i, a) in replicas.iter().enumerate() {
-            for b in &replicas[i + 1..] {
-                let (da, db) = (view.broker(*a).disk.replica(p), view.broker(*b).disk.replica(p));
-                let below = da.high_watermark.min(db.high_watermark).min(da.log.end_offset()).min(db.log.end_offset());
-                let agree = da.log.common_prefix(&db.log);
-                if agree < below {
-                    return Some(format!(
-                        "brokers {a} and {b} disagree at offset {agree} of partition {p}, below both high watermarks: \
-                         {} vs {}",
-                        da.log, db.log
-                    ));
-                }
+    let controller = view.controller();
+    for record in &controller.partitions {
+        let p = record.partition;
+        let Some((leader, leader_state, _)) = view.current_leader(p) else { continue };
+        let leader_disk = leader_state.disk.replica(p);
+        for member in record.isr.iter().filter(|m| *m != leader) {
+            let broker = view.broker(member);
+            if broker.broker_epoch() != Some(controller.registration(member).epoch) {
+                continue;
+            }
+            let disk = broker.disk.replica(p);
+            let below =
+                [leader_disk.high_watermark, disk.high_watermark, leader_disk.log.end_offset(), disk.log.end_offset()]
+                    .into_iter()
+                    .min()
+                    .expect("four offsets");
+            let agree = disk.log.common_prefix(&leader_disk.log);
+            if agree < below {
+                return Some(format!(
+                    "broker {member} is in the ISR of partition {p} but disagrees with leader broker {leader} at offset \
+                     {agree}, below both high watermarks: {} vs the leader's {}",
+                    disk.log, leader_disk.log
+                ));
             }
         }
     }

@@ -91,6 +91,22 @@ fn log_and_read_invariants_flag_divergence_below_the_high_watermarks() {
 }
 
 #[test]
+fn log_matching_judges_isr_members_only() {
+    let cfg = Config::default();
+    let mut state = start(&cfg);
+    for (b, r) in [(1, record(0, 1)), (2, record(1, 1))] {
+        let disk = broker_mut(&mut state, b).disk.replica_mut(P0);
+        disk.log.append(r);
+        disk.high_watermark = Offset(1);
+    }
+    if let KelpState::Controller(c) = Arc::make_mut(&mut state.actor_states[0]) {
+        c.partitions[0].isr = c.partitions[0].isr.without(BrokerId(2));
+    }
+    // Broker 2 left the ISR with a stale record: it will truncate before it can come back.
+    assert_eq!(violation("log-matching", &cfg, &state), None);
+}
+
+#[test]
 fn no_duplicates_flags_a_record_written_twice() {
     let cfg = Config::default();
     let mut state = start(&cfg);
