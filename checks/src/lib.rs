@@ -2,6 +2,7 @@
 //! the text and JSON reports. `main.rs` is only the command line's entry point.
 
 pub mod cli;
+pub mod columns;
 pub mod describe;
 pub mod engine;
 pub mod matrix;

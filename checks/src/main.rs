@@ -4,6 +4,7 @@
 
 use clap::Parser;
 use kelp_checks::cli::{CheckArgs, Cli, Command, MatrixArgs};
+use kelp_checks::columns::Align;
 use kelp_checks::matrix;
 use kelp_checks::report;
 use kelp_checks::run::{self, Engine, RunOptions};
@@ -46,10 +47,9 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
 }
 
 fn scenarios() {
-    println!("{:<32} {:<40} description", "scenario", "expected");
-    for s in Scenario::built_in() {
-        println!("{:<32} {:<40} {}", s.name, s.expected_summary(), s.description);
-    }
+    let mut rows = vec![vec!["scenario".to_string(), "expected".to_string(), "description".to_string()]];
+    rows.extend(Scenario::built_in().into_iter().map(|s| vec![s.name.clone(), s.expected_summary(), s.description]));
+    print!("{}", kelp_checks::columns::layout(&rows, &[Align::Left; 3]));
 }
 
 fn matrix(args: &MatrixArgs) -> bool {

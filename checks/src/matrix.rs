@@ -1,6 +1,7 @@
 //! `kelp matrix`: every scenario of a tier checked (scenarios in parallel, one checker thread each:
 //! the native engine's results do not depend on the thread count), compared with its expectation.
 
+use crate::columns::{layout, Align};
 use crate::run::{run, Engine, RunOptions, RunReport, Search};
 use crate::scenario::{Scenario, Tier};
 use kelp_model::properties::Kind;
@@ -64,22 +65,21 @@ pub fn run_matrix(tier: Tier, parallel: usize) -> Vec<Row> {
 }
 
 pub fn table(rows: &[Row]) -> String {
-    let mut out = format!(
-        "{:<32} {:<6} {:<44} {:<60} {:>11} {:>8} {:>6}\n",
-        "scenario", "ok", "expected", "got", "unique", "seconds", "trace"
-    );
+    let header = ["scenario", "ok", "expected", "got", "unique", "seconds", "trace"];
+    let mut cells = vec![header.map(String::from).to_vec()];
     for row in rows {
-        out.push_str(&format!(
-            "{:<32} {:<6} {:<44} {:<60} {:>11} {:>8.1} {:>6}\n",
-            row.scenario.name,
-            if row.report.as_expected() { "yes" } else { "NO" },
+        cells.push(vec![
+            row.scenario.name.clone(),
+            (if row.report.as_expected() { "yes" } else { "NO" }).to_string(),
             row.scenario.expected_summary(),
             row.got(),
-            row.report.unique,
-            row.report.seconds,
-            row.trace_length()
-        ));
+            row.report.unique.to_string(),
+            format!("{:.1}", row.report.seconds),
+            row.trace_length().to_string(),
+        ]);
     }
+    use Align::{Left, Right};
+    let mut out = layout(&cells, &[Left, Left, Left, Left, Right, Right, Right]);
     let failed = rows.iter().filter(|r| !r.report.as_expected()).count();
     out.push_str(&format!("\n{} scenario(s), {} as expected, {} not\n", rows.len(), rows.len() - failed, failed));
     out
