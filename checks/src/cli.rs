@@ -168,6 +168,9 @@ pub struct ConfigFlags {
     /// At most this many faults of any kind in one run.
     #[arg(long, help_heading = "Fault budget")]
     pub faults: Option<u8>,
+    /// How many times in one run a stopped broker comes back (default: always).
+    #[arg(long, help_heading = "Fault budget")]
+    pub restarts: Option<u8>,
     /// The highest leader epoch an election may reach.
     #[arg(long, help_heading = "Fault budget")]
     pub leader_epochs: Option<u8>,
@@ -210,6 +213,9 @@ impl ConfigFlags {
         );
         if let Some(faults) = self.faults {
             cfg.budget.faults = Some(faults);
+        }
+        if let Some(restarts) = self.restarts {
+            cfg.budget.restarts = Some(restarts);
         }
         *cfg != before
     }

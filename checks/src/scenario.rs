@@ -92,6 +92,12 @@ const BUILT_IN: &[(&str, &str)] = scenario_files!(
     "no-idempotence.toml",
     "no-idempotence-fixed.toml",
     "no-retries.toml",
+    "kip-101-hw-truncation.toml",
+    "kip-101-hw-truncation-fixed.toml",
+    "kip-101-divergence.toml",
+    "kip-101-divergence-fixed.toml",
+    "kip-320-unfenced-fetch.toml",
+    "kip-320-unfenced-fetch-fixed.toml",
     "kip-903-no-broker-epoch.toml",
     "kip-903-no-broker-epoch-fixed.toml",
 );
@@ -179,6 +185,16 @@ mod tests {
     fn built_in_scenarios_parse_and_are_valid() {
         let names: Vec<String> = Scenario::built_in().into_iter().map(|s| s.name).collect();
         assert!(names.contains(&"healthy".to_string()) && names.contains(&"acks-1".to_string()));
+    }
+
+    #[test]
+    fn files_spell_values_as_the_command_line_does() {
+        let text =
+            "name='x'\ndescription='d'\n[config]\nacks = '1'\ntruncation = 'kip-101'\n[config.budget]\nrestarts = 0\n";
+        let s = Scenario::parse("x.toml", text).expect("valid");
+        assert_eq!(s.config.acks, kelp_model::config::Acks::One);
+        assert_eq!(s.config.truncation, kelp_model::config::TruncationRule::Kip101);
+        assert_eq!(s.config.budget.restarts, Some(0));
     }
 
     #[test]

@@ -17,6 +17,7 @@ fn small(records: u8, crashes: u8) -> Scenario {
             isr_shrinks: 0,
             leader_epochs: 2,
             faults: None,
+            restarts: None,
         },
         ..Config::default()
     })

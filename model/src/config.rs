@@ -12,10 +12,13 @@ use std::fmt;
 #[serde(rename_all = "kebab-case")]
 pub enum Acks {
     /// acks=0: fire and forget, no response.
+    #[serde(rename = "0", alias = "zero")]
     Zero,
     /// acks=1: the leader answers after its own append.
+    #[serde(rename = "1", alias = "one")]
     One,
     /// acks=all (-1, Kafka's default since 3.0): the leader answers once the HW passes the record.
+    #[serde(alias = "-1")]
     All,
 }
 
@@ -27,12 +30,15 @@ pub enum TruncationRule {
     HighWatermark,
     /// KIP-101 as first shipped: OffsetsForLeaderEpoch with the follower's latest epoch; the leader
     /// answers the start offset of the next larger epoch it knows (KAFKA-6361 bug).
+    #[serde(rename = "kip-101", alias = "kip101")]
     Kip101,
     /// KIP-279: the leader answers the largest epoch <= the requested one with its end offset, and
     /// the follower truncates to the smaller of that and its own end offset for that epoch.
+    #[serde(rename = "kip-279", alias = "kip279")]
     Kip279,
     /// KIP-320 (and KIP-595's fetch form): the fetch carries the last fetched epoch and the leader
     /// answers a diverging epoch in the fetch response itself. Kafka's current behaviour.
+    #[serde(rename = "kip-320", alias = "kip320")]
     Kip320,
 }
 
@@ -66,6 +72,9 @@ pub struct FaultBudget {
     /// At most this many faults of any kind in one run (crashes, power losses, shutdowns, session
     /// expiries, ISR shrinks together); unset: only the per-kind limits apply.
     pub faults: Option<u8>,
+    /// How many times, in one run, a stopped broker comes back; unset: always. Once they are
+    /// spent, a stopped broker stays down for good (a machine that is not coming back).
+    pub restarts: Option<u8>,
 }
 
 impl Default for FaultBudget {
@@ -78,6 +87,7 @@ impl Default for FaultBudget {
             isr_shrinks: 1,
             leader_epochs: 3,
             faults: None,
+            restarts: None,
         }
     }
 }
@@ -199,6 +209,9 @@ impl Config {
         let b = &self.budget;
         if let Some(faults) = b.faults {
             check(faults <= MAX_FAULTS, "faults", faults, "must be 0 to 16")?;
+        }
+        if let Some(restarts) = b.restarts {
+            check(restarts <= MAX_FAULTS, "restarts", restarts, "must be 0 to 16")?;
         }
         for (field, value) in [
             ("crashes", b.crashes),

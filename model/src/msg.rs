@@ -100,6 +100,12 @@ pub enum Msg {
         broker: BrokerId,
         broker_epoch: BrokerEpoch,
     },
+    /// Not a request: the end of a dead process's periodic heartbeats (sent by the model at the
+    /// crash or power loss), after which the controller's session timer for it runs out for sure.
+    HeartbeatsStopped {
+        broker: BrokerId,
+        broker_epoch: BrokerEpoch,
+    },
     /// BrokerHeartbeat with wantShutDown=true: move my leaderships away first.
     ControlledShutdown {
         broker: BrokerId,

@@ -47,6 +47,9 @@ impl fmt::Display for Msg {
                 write!(f, "BrokerRegistration{{broker {broker}, clean-shutdown epoch {}}}", opt(previous_epoch))
             }
             Msg::BrokerHeartbeat { broker, broker_epoch } => write!(f, "BrokerHeartbeat{{broker {broker} epoch {broker_epoch}}}"),
+            Msg::HeartbeatsStopped { broker, broker_epoch } => {
+                write!(f, "(heartbeats stop){{broker {broker} epoch {broker_epoch}}}")
+            }
             Msg::ControlledShutdown { broker, broker_epoch } => {
                 write!(f, "ControlledShutdown{{broker {broker} epoch {broker_epoch}}}")
             }

@@ -34,6 +34,7 @@ pub fn within_budget(view: &View<'_>) -> bool {
         used.power_losses += b.faults.power_losses;
         used.shutdowns += b.faults.shutdowns;
         used.isr_shrinks += b.faults.isr_shrinks;
+        used.restarts += b.faults.restarts;
     }
     let controller = view.controller();
     let total = used.crashes + used.power_losses + used.shutdowns + used.isr_shrinks + controller.session_expiries;
@@ -42,6 +43,7 @@ pub fn within_budget(view: &View<'_>) -> bool {
         && used.power_losses <= budget.power_losses
         && used.shutdowns <= budget.shutdowns
         && used.isr_shrinks <= budget.isr_shrinks
+        && budget.restarts.is_none_or(|cap| used.restarts <= cap)
         && controller.session_expiries <= budget.session_expiries
         && controller.partitions.iter().all(|p| p.leader_epoch.0 <= budget.leader_epochs)
 }

@@ -33,22 +33,32 @@ impl BrokerState {
     }
 
     /// SIGKILL: memory is gone, the page cache (every written record) survives.
-    pub(super) fn crash(&mut self) {
-        self.process = None;
+    pub(super) fn crash(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
+        self.die(ctx, fx);
         self.faults.crashes += 1;
     }
 
     /// Power loss: memory and every unflushed record are gone.
-    pub(super) fn power_loss(&mut self, fx: &mut Effects) {
-        self.process = None;
+    pub(super) fn power_loss(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
+        self.die(ctx, fx);
         self.faults.power_losses += 1;
         self.disk.lose_unflushed();
         fx.save_disk = true;
     }
 
+    /// The process is gone, and with it the heartbeats of its session: the controller will fence it
+    /// after `broker.session.timeout.ms` (recovery, not a fault: it is not in the fault budget).
+    fn die(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
+        let process = self.process.take().expect("only a running broker dies");
+        if let Session::Registered(broker_epoch) | Session::ShuttingDown(broker_epoch) = process.session {
+            fx.send(Address::Controller, Msg::HeartbeatsStopped { broker: ctx.me, broker_epoch });
+        }
+    }
+
     pub(super) fn restart(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
         if self.process.is_none() {
-            *self = Self::start_from_disk(ctx, self.disk.clone(), self.faults, fx);
+            let faults = FaultsSuffered { restarts: self.faults.restarts + 1, ..self.faults };
+            *self = Self::start_from_disk(ctx, self.disk.clone(), faults, fx);
         }
     }
 

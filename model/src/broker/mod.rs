@@ -123,6 +123,8 @@ pub struct FaultsSuffered {
     pub power_losses: u8,
     pub shutdowns: u8,
     pub isr_shrinks: u8,
+    /// Recovery, counted only because a budget may say a stopped broker stays down.
+    pub restarts: u8,
     pub truncated: bool,
 }
 
@@ -198,8 +200,8 @@ impl BrokerState {
 
     pub fn on_timer(&mut self, ctx: Ctx<'_>, timer: Timer, fx: &mut Effects) {
         match timer {
-            Timer::Crash => self.crash(),
-            Timer::PowerLoss => self.power_loss(fx),
+            Timer::Crash => self.crash(ctx, fx),
+            Timer::PowerLoss => self.power_loss(ctx, fx),
             Timer::Shutdown => self.begin_controlled_shutdown(ctx, fx),
             Timer::Restart => self.restart(ctx, fx),
             Timer::LagTimeout(p, follower) => self.on_lag_timeout(ctx, p, follower, fx),
@@ -213,7 +215,8 @@ impl BrokerState {
     pub fn wanted_timers(&self, ctx: Ctx<'_>) -> Vec<Timer> {
         let budget = &ctx.cfg.budget;
         let Some(process) = &self.process else {
-            return vec![Timer::Restart];
+            let may_restart = budget.restarts.is_none_or(|cap| self.faults.restarts < cap);
+            return if may_restart { vec![Timer::Restart] } else { Vec::new() };
         };
         let mut timers = Vec::new();
         if !matches!(process.session, Session::ShuttingDown(_)) {

@@ -877,7 +877,9 @@ fn a_crash_loses_the_process_and_keeps_the_disk() {
     step(&mut broker, &cfg, 1, produce(0));
     let disk = broker.disk.clone();
     let e = tick(&mut broker, &cfg, 1, Timer::Crash);
-    assert_eq!(e, Effects::default());
+    // Its heartbeats stop: the controller's session timer will fence it (recovery, not a fault).
+    let stopped = Msg::HeartbeatsStopped { broker: BrokerId(1), broker_epoch: BrokerEpoch(1) };
+    assert_eq!(e, fx(vec![(Address::Controller, stopped)], false));
     assert_eq!(broker.process, None);
     assert_eq!(broker.disk, disk);
     assert_eq!(broker.faults, FaultsSuffered { crashes: 1, ..FaultsSuffered::default() });
@@ -888,12 +890,25 @@ fn a_crash_loses_the_process_and_keeps_the_disk() {
 }
 
 #[test]
+fn a_broker_stays_down_once_the_restarts_are_spent() {
+    let cfg = Config { budget: FaultBudget { restarts: Some(1), ..FaultBudget::default() }, ..Config::default() };
+    let mut broker = boot(&cfg, 1);
+    tick(&mut broker, &cfg, 1, Timer::Crash);
+    assert_eq!(broker.wanted_timers(ctx(&cfg, 1)), vec![Timer::Restart]);
+    tick(&mut broker, &cfg, 1, Timer::Restart);
+    assert_eq!(broker.faults, FaultsSuffered { crashes: 1, restarts: 1, ..FaultsSuffered::default() });
+    broker.process = None;
+    assert_eq!(broker.wanted_timers(ctx(&cfg, 1)), Vec::<Timer>::new());
+}
+
+#[test]
 fn a_power_loss_loses_unflushed_records() {
     let cfg = Config::default();
     let mut broker = boot(&cfg, 1);
     step(&mut broker, &cfg, 1, produce(0));
     let e = tick(&mut broker, &cfg, 1, Timer::PowerLoss);
-    assert_eq!(e, fx(vec![], true));
+    let stopped = Msg::HeartbeatsStopped { broker: BrokerId(1), broker_epoch: BrokerEpoch(1) };
+    assert_eq!(e, fx(vec![(Address::Controller, stopped)], true));
     assert_eq!(broker.process, None);
     assert_eq!(broker.faults, FaultsSuffered { power_losses: 1, ..FaultsSuffered::default() });
     assert!(log(&broker).records.is_empty());

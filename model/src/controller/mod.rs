@@ -27,6 +27,8 @@ pub struct Registration {
     pub epoch: BrokerEpoch,
     pub fenced: bool,
     pub in_controlled_shutdown: bool,
+    /// The incarnation's heartbeats stopped (its process died): its session will expire.
+    pub silent: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -36,7 +38,7 @@ pub struct ControllerState {
     pub next_broker_epoch: BrokerEpoch,
     /// Indexed by partition id.
     pub partitions: Vec<PartitionState>,
-    /// Session expiries injected so far (fault budget).
+    /// Session expiries of live brokers injected so far (fault budget).
     pub session_expiries: u8,
 }
 
@@ -47,7 +49,12 @@ impl ControllerState {
     pub fn bootstrap(cfg: &Config) -> Self {
         let brokers = cfg
             .broker_ids()
-            .map(|b| Registration { epoch: BrokerEpoch(b.0), fenced: false, in_controlled_shutdown: false })
+            .map(|b| Registration {
+                epoch: BrokerEpoch(b.0),
+                fenced: false,
+                in_controlled_shutdown: false,
+                silent: false,
+            })
             .collect();
         let partitions = cfg
             .partition_ids()
@@ -91,11 +98,11 @@ impl ControllerState {
     /// The timers the controller should have armed in this state.
     pub fn wanted_timers(&self, cfg: &Config) -> Vec<Timer> {
         let mut timers = Vec::new();
-        if self.session_expiries < cfg.budget.session_expiries {
-            for b in cfg.broker_ids() {
-                if !self.registration(b).fenced {
-                    timers.push(Timer::SessionTimeout(b));
-                }
+        let may_expire_live = self.session_expiries < cfg.budget.session_expiries;
+        for b in cfg.broker_ids() {
+            let reg = self.registration(b);
+            if !reg.fenced && (reg.silent || may_expire_live) {
+                timers.push(Timer::SessionTimeout(b));
             }
         }
         if cfg.auto_leader_rebalance {
@@ -125,6 +132,7 @@ impl ControllerState {
             Msg::ControlledShutdown { broker, broker_epoch } => {
                 self.on_controlled_shutdown(cfg, broker, broker_epoch, fx)
             }
+            Msg::HeartbeatsStopped { broker, broker_epoch } => self.on_heartbeats_stopped(broker, broker_epoch),
             Msg::AlterPartition { partition, leader, broker_epoch, leader_epoch, partition_epoch, isr } => {
                 let req = AlterPartitionRequest { partition, leader, broker_epoch, leader_epoch, partition_epoch, isr };
                 self.on_alter_partition(cfg, req, fx)

@@ -34,7 +34,8 @@ impl ControllerState {
         fx.sends.retain(|(to, msg)| !(*to == Address::Broker(broker) && matches!(msg, Msg::PartitionChange(_))));
         let epoch = self.next_broker_epoch;
         self.next_broker_epoch = epoch.next();
-        *self.registration_mut(broker) = Registration { epoch, fenced: true, in_controlled_shutdown: false };
+        *self.registration_mut(broker) =
+            Registration { epoch, fenced: true, in_controlled_shutdown: false, silent: false };
         fx.send(
             Address::Broker(broker),
             Msg::RegistrationAccepted { broker_epoch: epoch, partitions: self.partitions.clone() },
@@ -69,13 +70,25 @@ impl ControllerState {
         fx.send(Address::Broker(broker), Msg::ShutdownAccepted { broker_epoch });
     }
 
-    /// `broker.session.timeout.ms` passed without a heartbeat: fence the broker and tell it (its
-    /// next heartbeat response would).
+    /// The broker's process died: no heartbeat of this incarnation will come again.
+    pub fn on_heartbeats_stopped(&mut self, broker: BrokerId, broker_epoch: BrokerEpoch) {
+        let reg = self.registration_mut(broker);
+        if reg.epoch == broker_epoch {
+            reg.silent = true;
+        }
+    }
+
+    /// `broker.session.timeout.ms` passed without a heartbeat (`BrokerHeartbeatManager`): fence the
+    /// broker and tell it (its next heartbeat response would). The session of a dead broker always
+    /// expires; a live broker's expiring (a GC pause, a slow network) is a fault of the budget.
     pub fn on_session_timeout(&mut self, cfg: &Config, broker: BrokerId, fx: &mut Effects) {
-        if self.registration(broker).fenced {
+        let reg = *self.registration(broker);
+        if reg.fenced {
             return;
         }
-        self.session_expiries += 1;
+        if !reg.silent {
+            self.session_expiries += 1;
+        }
         self.fence(cfg, broker, fx);
         let broker_epoch = self.registration(broker).epoch;
         fx.send(Address::Broker(broker), Msg::SessionExpired { broker_epoch });

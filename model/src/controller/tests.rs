@@ -20,7 +20,7 @@ fn set(brokers: &[u8]) -> BrokerSet {
 }
 
 fn reg(epoch: u8, fenced: bool, in_controlled_shutdown: bool) -> Registration {
-    Registration { epoch: BrokerEpoch(epoch), fenced, in_controlled_shutdown }
+    Registration { epoch: BrokerEpoch(epoch), fenced, in_controlled_shutdown, silent: false }
 }
 
 /// Partition 0's record with the given leader, epochs, ISR and ELR.
@@ -367,6 +367,33 @@ fn session_timeout_of_a_follower_fences_it_counts_and_tells_it() {
     let before = c.clone();
     assert_eq!(tick(&mut c, &cfg, Timer::SessionTimeout(b(2))), Effects::default());
     assert_eq!(c, before);
+}
+
+#[test]
+fn a_dead_brokers_session_always_expires_and_is_not_a_fault() {
+    let cfg = Config { budget: FaultBudget { session_expiries: 0, ..FaultBudget::default() }, ..Config::default() };
+    let mut c = ControllerState::bootstrap(&cfg);
+    // No live broker's session may expire in this budget.
+    assert!(!c.wanted_timers(&cfg).contains(&Timer::SessionTimeout(b(1))));
+    // A stale note from an older incarnation changes nothing.
+    assert_eq!(
+        step(&mut c, &cfg, Msg::HeartbeatsStopped { broker: b(1), broker_epoch: BrokerEpoch(9) }),
+        Effects::default()
+    );
+    assert!(!c.brokers[0].silent);
+
+    let fx = step(&mut c, &cfg, Msg::HeartbeatsStopped { broker: b(1), broker_epoch: BrokerEpoch(1) });
+    assert_eq!(fx, Effects::default());
+    assert_eq!(c.brokers[0], Registration { silent: true, ..reg(1, false, false) });
+    assert_eq!(c.wanted_timers(&cfg), vec![Timer::SessionTimeout(b(1))]);
+
+    let fx = tick(&mut c, &cfg, Timer::SessionTimeout(b(1)));
+    let r = record(Some(2), 2, 2, &[2, 3], &[], &[]);
+    let mut expected = to_everyone(&r);
+    expected.push((Address::Broker(b(1)), Msg::SessionExpired { broker_epoch: BrokerEpoch(1) }));
+    assert_eq!(fx, sends(expected));
+    assert_eq!(c.session_expiries, 0, "recovery, not a fault");
+    assert!(c.wanted_timers(&cfg).is_empty());
 }
 
 #[test]
