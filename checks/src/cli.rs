@@ -1,5 +1,6 @@
 //! The `kelp` command line: `kelp check` (a named scenario, a scenario file, or flags for any
-//! `Config` field) and `kelp scenarios`. Parsing only; the work is in `run` and `report`.
+//! `Config` field), `kelp simulate` (the same, walked at random), `kelp trace` (a counterexample's
+//! file) and `kelp scenarios`. Parsing only; the work is in `run`, `report` and `simulate`.
 
 use crate::run::{Engine, Search};
 use clap::{Args, Parser, Subcommand};
@@ -21,6 +22,39 @@ pub enum Command {
     Scenarios,
     /// Check every scenario against its expected outcome; exit 1 on any mismatch.
     Matrix(MatrixArgs),
+    /// Random walks through a scenario too large to check exhaustively; exit 1 on a violation.
+    Simulate(SimulateArgs),
+    /// Read a counterexample's trace.json: print it, or replay it against today's model.
+    #[command(subcommand)]
+    Trace(TraceCommand),
+    /// stateright's Explorer (a web UI to step through the model's states) on loopback.
+    Explore(ExploreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    #[command(flatten)]
+    pub selection: ScenarioArgs,
+    /// A counterexample's trace.json: explore its configuration and print the URL that opens its path.
+    #[arg(long, conflicts_with_all = ["scenario", "config"])]
+    pub trace: Option<PathBuf>,
+    /// Where the Explorer listens: loopback only.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub bind: std::net::SocketAddr,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TraceCommand {
+    /// Print a trace.json as trace.md tells it (without the diagram); exit 2 on a bad file.
+    Show {
+        file: PathBuf,
+        /// Every field of every actor at the start and after every step.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Re-run a trace.json's actions against today's model: exit 0 if it still breaks its
+    /// property, 1 if a step no longer applies or the property holds, 2 on a bad file.
+    Replay { file: PathBuf },
 }
 
 #[derive(Debug, Args)]
@@ -34,10 +68,22 @@ pub struct MatrixArgs {
     /// Scenarios checked at the same time (default: the machine's cores).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=512))]
     pub parallel: Option<u16>,
+    /// No `done <scenario>` line on stderr as each scenario finishes.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Fail a scenario whose counterexample differs from the one committed in
+    /// DIR/<scenario>/<property>/trace.json, or has none there.
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub traces: Option<PathBuf>,
+    /// Write every counterexample to DIR/<scenario>/<property>/ (how committed traces are refreshed).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
+/// Which configuration a command works on: a named scenario, a scenario file, or the defaults,
+/// each with any field overridden by a flag.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub struct ScenarioArgs {
     /// A named scenario (see `kelp scenarios`); flags below override its configuration.
     #[arg(long)]
     pub scenario: Option<String>,
@@ -46,6 +92,18 @@ pub struct CheckArgs {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub overrides: ConfigFlags,
+}
+
+impl ScenarioArgs {
+    pub fn select(&self) -> Result<crate::scenario::Scenario, crate::scenario::ScenarioError> {
+        crate::scenario::Scenario::select(self.scenario.as_deref(), self.config.as_deref(), &self.overrides)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub selection: ScenarioArgs,
     /// The checker: native (kelp's deterministic BFS) or stateright.
     #[arg(long, value_enum, default_value_t = Engine::Native)]
     pub engine: Engine,
@@ -61,6 +119,25 @@ pub struct CheckArgs {
     /// Print one JSON object instead of the text report.
     #[arg(long)]
     pub json: bool,
+    /// No progress on stderr. Otherwise a line (elapsed time, depth, states generated, unique
+    /// states, queue, unique states/s) goes to stderr every 2 s on a terminal, every 10 s when
+    /// stderr is a file or pipe.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Progress every MS milliseconds instead.
+    #[arg(long, value_name = "MS", conflicts_with = "quiet", value_parser = clap::value_parser!(u64).range(1..))]
+    pub progress_interval_ms: Option<u64>,
+    /// Count each kind of action (`deliver Fetch`, `timer Crash`, ...): transitions fired and how
+    /// many reached a new state; kinds that never fired are flagged NEVER FIRED. A table after the
+    /// properties, or `coverage` in JSON. Native engine only.
+    #[arg(long)]
+    pub coverage: bool,
+    /// Write each counterexample to DIR/<scenario>/<property>/ (trace.md, trace.json, trace.svg).
+    #[arg(long, value_name = "DIR", default_value = "traces")]
+    pub out: PathBuf,
+    /// Write no trace files.
+    #[arg(long, conflicts_with = "out")]
+    pub no_traces: bool,
 }
 
 impl CheckArgs {
@@ -75,6 +152,41 @@ impl CheckArgs {
     pub fn threads(&self) -> usize {
         self.threads.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
     }
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub selection: ScenarioArgs,
+    /// Run 0's seed, decimal or 0x hex (default: from the clock); later runs' seeds derive from it.
+    #[arg(long, value_parser = parse_seed)]
+    pub seed: Option<u64>,
+    /// How many random walks.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+    /// The most steps one walk takes.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub depth: u32,
+    /// Runs walked at the same time (default: the machine's cores); the result is the same.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub threads: Option<u16>,
+    /// Print one JSON object instead of the text report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl SimulateArgs {
+    pub fn threads(&self) -> usize {
+        self.threads.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+}
+
+fn parse_seed(s: &str) -> Result<u64, String> {
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => s.parse(),
+    }
+    .map_err(|_| "expected a 64-bit number, decimal or 0x hex".to_string())
 }
 
 fn parse_acks(s: &str) -> Result<Acks, String> {

@@ -3,10 +3,17 @@
 
 pub mod cli;
 pub mod columns;
+pub mod coverage;
 pub mod describe;
 pub mod engine;
+pub mod explore;
 pub mod matrix;
+pub mod progress;
+pub mod replay;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod simulate;
 pub mod trace;
+pub mod trace_cmd;
+pub mod trace_file;

@@ -1,6 +1,7 @@
 //! `kelp`: `check` exits 0 when nothing is violated and every verdict is the expected one, 1 otherwise
 //! (a violation fails the check even when the scenario expects it); `matrix` exits 0 when every
-//! scenario meets its expectation; 2 on bad input.
+//! scenario meets its expectation; `simulate` exits 1 when a run breaks a property; `trace replay`
+//! exits 1 when a recorded counterexample no longer breaks its property; 2 on bad input.
 
 use clap::Parser;
 use kelp_checks::cli::{CheckArgs, Cli, Command, MatrixArgs};
@@ -17,31 +18,33 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn scenario_for(args: &CheckArgs) -> Result<Scenario, ScenarioError> {
-    let mut scenario = match (&args.scenario, &args.config) {
-        (Some(name), _) => Scenario::named(name)?,
-        (None, Some(path)) => Scenario::from_file(path)?,
-        (None, None) => Scenario::ad_hoc(kelp_model::config::Config::default()),
-    };
-    if args.overrides.apply(&mut scenario.config) {
-        scenario
-            .config
-            .validate()
-            .map_err(|source| ScenarioError::Config { path: "command line".to_string(), source })?;
-    }
-    Ok(scenario)
+    args.selection.select()
 }
 
 fn check(args: &CheckArgs) -> Result<bool, String> {
     if args.dfs && args.engine == Engine::Native {
         return Err("--dfs needs --engine stateright (the native engine searches breadth-first)".to_string());
     }
+    if args.coverage && args.engine != Engine::Native {
+        return Err("--coverage needs the native engine (drop --engine stateright)".to_string());
+    }
     let scenario = scenario_for(args).map_err(|e| e.to_string())?;
-    let report =
-        run::run(&scenario, RunOptions { engine: args.engine, search: args.search(), threads: args.threads() });
+    let extras = run::Extras {
+        progress: kelp_checks::progress::interval(args.quiet, args.progress_interval_ms),
+        coverage: args.coverage,
+    };
+    let report = run::run_with(
+        &scenario,
+        RunOptions { engine: args.engine, search: args.search(), threads: args.threads() },
+        extras,
+    );
     if args.json {
         println!("{}", report::json(&report));
     } else {
         print!("{}", report::text(&scenario, &report, true));
+    }
+    if !args.no_traces {
+        kelp_checks::trace_cmd::write_check(&args.out, &scenario, &report, args.quiet)?;
     }
     Ok(report.passed())
 }
@@ -56,9 +59,18 @@ fn matrix(args: &MatrixArgs) -> bool {
     let tier = if args.full { Tier::Full } else { Tier::Ci };
     let parallel =
         args.parallel.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let rows = matrix::run_matrix(tier, parallel);
+    let done = |row: &matrix::Row| {
+        if !args.quiet {
+            eprintln!("{}", matrix::done_line(&row.scenario.name, &row.report));
+        }
+    };
+    let mut rows = matrix::run_matrix_with(tier, parallel, &done);
+    if let Err(e) = kelp_checks::trace_cmd::matrix(&mut rows, args.traces.as_deref(), args.out.as_deref(), args.quiet) {
+        eprintln!("error: {e}");
+        return false;
+    }
     print!("{}", matrix::table(&rows));
-    rows.iter().all(|r| r.report.as_expected())
+    rows.iter().all(matrix::Row::ok)
 }
 
 fn main() -> ExitCode {
@@ -76,6 +88,22 @@ fn main() -> ExitCode {
             }
         }
         Command::Check(args) => match check(&args) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Trace(command) => kelp_checks::trace_cmd::run(&command),
+        Command::Explore(args) => match kelp_checks::explore::command(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Simulate(args) => match kelp_checks::simulate::command(&args) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(1),
             Err(e) => {

@@ -11,9 +11,16 @@ use std::sync::Mutex;
 pub struct Row {
     pub scenario: Scenario,
     pub report: RunReport,
+    /// How its counterexamples differ from the committed ones (`kelp matrix --traces`).
+    pub trace_problems: Vec<String>,
 }
 
 impl Row {
+    /// As expected, and every counterexample as committed.
+    pub fn ok(&self) -> bool {
+        self.report.as_expected() && self.trace_problems.is_empty()
+    }
+
     /// The safety and liveness properties found violated, or "every property holds".
     fn got(&self) -> String {
         let violated = self.report.violations();
@@ -44,6 +51,11 @@ impl Row {
 /// Runs the scenarios of `tier` (`Full` runs every scenario), `parallel` at a time. Each runs on a
 /// worker thread of its own with a one-thread checker, so its seconds are its own.
 pub fn run_matrix(tier: Tier, parallel: usize) -> Vec<Row> {
+    run_matrix_with(tier, parallel, &|_| {})
+}
+
+/// `run_matrix`, calling `done` with each row as its scenario finishes (in finishing order).
+pub fn run_matrix_with(tier: Tier, parallel: usize, done: &(dyn Fn(&Row) + Sync)) -> Vec<Row> {
     let scenarios: Vec<Scenario> =
         Scenario::built_in().into_iter().filter(|s| tier == Tier::Full || s.tier == Tier::Ci).collect();
     let next = AtomicUsize::new(0);
@@ -55,7 +67,9 @@ pub fn run_matrix(tier: Tier, parallel: usize) -> Vec<Row> {
                 let Some(scenario) = scenarios.get(i) else { break };
                 let options = RunOptions { engine: Engine::Native, search: Search::Bfs, threads: 1 };
                 let report = run(scenario, options);
-                results.lock().expect("no worker panicked").push((i, Row { scenario: scenario.clone(), report }));
+                let row = Row { scenario: scenario.clone(), report, trace_problems: Vec::new() };
+                done(&row);
+                results.lock().expect("no worker panicked").push((i, row));
             });
         }
     });
@@ -64,13 +78,18 @@ pub fn run_matrix(tier: Tier, parallel: usize) -> Vec<Row> {
     rows.into_iter().map(|(_, row)| row).collect()
 }
 
+/// The stderr line for a finished scenario: `done kip-101-divergence: 155,667 unique in 2.0 s`.
+pub fn done_line(scenario: &str, report: &RunReport) -> String {
+    format!("done {scenario}: {} unique in {:.1} s", crate::report::thousands(report.unique), report.seconds)
+}
+
 pub fn table(rows: &[Row]) -> String {
     let header = ["scenario", "ok", "expected", "got", "unique", "seconds", "trace"];
     let mut cells = vec![header.map(String::from).to_vec()];
     for row in rows {
         cells.push(vec![
             row.scenario.name.clone(),
-            (if row.report.as_expected() { "yes" } else { "NO" }).to_string(),
+            (if row.ok() { "yes" } else { "NO" }).to_string(),
             row.scenario.expected_summary(),
             row.got(),
             row.report.unique.to_string(),
@@ -80,7 +99,26 @@ pub fn table(rows: &[Row]) -> String {
     }
     use Align::{Left, Right};
     let mut out = layout(&cells, &[Left, Left, Left, Left, Right, Right, Right]);
-    let failed = rows.iter().filter(|r| !r.report.as_expected()).count();
+    for row in rows {
+        for problem in &row.trace_problems {
+            out.push_str(&format!("{}: {problem}\n", row.scenario.name));
+        }
+    }
+    let failed = rows.iter().filter(|r| !r.ok()).count();
     out.push_str(&format!("\n{} scenario(s), {} as expected, {} not\n", rows.len(), rows.len() - failed, failed));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finished_scenario_is_one_line() {
+        let scenario = Scenario::named("no-idempotence").unwrap();
+        let report = run(&scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads: 1 });
+        let line = done_line(&scenario.name, &report);
+        assert!(line.starts_with("done no-idempotence: 629 unique in "), "{line}");
+        assert!(line.ends_with(" s"), "{line}");
+    }
 }

@@ -36,7 +36,7 @@ pub fn config_summary(cfg: &Config) -> String {
     )
 }
 
-fn thousands(n: usize) -> String {
+pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -78,6 +78,10 @@ pub fn text(scenario: &Scenario, report: &RunReport, timings: bool) -> String {
             p.verdict.describe(p.kind),
             p.expected.describe(p.kind)
         ));
+    }
+    if let Some(coverage) = &report.coverage {
+        out.push('\n');
+        out.push_str(&crate::coverage::table(coverage));
     }
     for p in &report.properties {
         if let Some(steps) = &p.trace {

@@ -11,7 +11,7 @@ use serde::Serialize;
 use stateright::Path;
 use stateright::{Checker, Model};
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Which checker explores the model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -37,6 +37,14 @@ pub struct RunOptions {
     pub threads: usize,
 }
 
+/// What `kelp check` may add to a run (neither changes its result): progress lines on stderr every
+/// `progress`, and coverage counts (native engine only; ignored by stateright's).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extras {
+    pub progress: Option<Duration>,
+    pub coverage: bool,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct PropertyResult {
     pub name: &'static str,
@@ -47,6 +55,9 @@ pub struct PropertyResult {
     pub explanation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<trace::Step>>,
+    /// The counterexample itself, for trace files (`trace_file::write`); not in the JSON report.
+    #[serde(skip)]
+    pub path: Option<Path<SystemState, Action>>,
 }
 
 impl PropertyResult {
@@ -65,6 +76,9 @@ pub struct RunReport {
     pub depth: usize,
     pub seconds: f64,
     pub properties: Vec<PropertyResult>,
+    /// Transitions by kind of action, with `--coverage`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Vec<crate::coverage::Row>>,
 }
 
 impl RunReport {
@@ -99,20 +113,42 @@ impl RunReport {
 
 /// Checks `scenario` exhaustively (within its fault budget).
 pub fn run(scenario: &Scenario, options: RunOptions) -> RunReport {
+    run_with(scenario, options, Extras::default())
+}
+
+/// `run`, with progress on stderr and coverage counts as `extras` asks.
+pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> RunReport {
     let started = Instant::now();
     let model = system::build(scenario.config.clone());
+    let mut coverage = None;
     let (engine, found) = match (options.engine, options.search) {
         (Engine::Native, _) => {
-            let outcome = engine::bfs::check(&model, options.threads);
+            let counters = crate::progress::Counters::default();
+            let classifier = crate::coverage::classify;
+            let observers = engine::bfs::Observers {
+                progress: extras.progress.map(|_| &counters),
+                coverage: extras.coverage.then_some(engine::bfs::Classifier {
+                    classify: &classifier,
+                    kinds: crate::coverage::Kind::ALL.len(),
+                }),
+            };
+            let outcome = crate::progress::report_while(
+                extras.progress,
+                || counters.snapshot(),
+                || engine::bfs::check_with(&model, options.threads, observers),
+            );
+            coverage = outcome.coverage.map(|c| crate::coverage::rows(&c.fired, &c.new_states));
             let figures = Figures { states: outcome.states, unique: outcome.unique, depth: outcome.depth };
             ("native-bfs", (figures, outcome.discoveries))
         }
-        (Engine::Stateright, Search::Bfs) => {
-            ("stateright-bfs", stateright_discoveries(model.checker().threads(options.threads).spawn_bfs().join()))
-        }
-        (Engine::Stateright, Search::Dfs) => {
-            ("stateright-dfs", stateright_discoveries(model.checker().threads(options.threads).spawn_dfs().join()))
-        }
+        (Engine::Stateright, Search::Bfs) => (
+            "stateright-bfs",
+            stateright_discoveries(join(model.checker().threads(options.threads).spawn_bfs(), extras.progress)),
+        ),
+        (Engine::Stateright, Search::Dfs) => (
+            "stateright-dfs",
+            stateright_discoveries(join(model.checker().threads(options.threads).spawn_dfs(), extras.progress)),
+        ),
     };
     let (figures, mut discoveries) = found;
     let properties = properties::ALL
@@ -123,8 +159,8 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> RunReport {
                 (Kind::Sometimes, true) | (Kind::Always | Kind::Eventually, false) => Verdict::Holds,
                 _ => Verdict::Violated,
             };
-            let trace: Option<Trace> =
-                discovery.filter(|_| p.kind != Kind::Sometimes).map(|path| trace::build(&scenario.config, p, path));
+            let path = discovery.filter(|_| p.kind != Kind::Sometimes);
+            let trace: Option<Trace> = path.clone().map(|path| trace::build(&scenario.config, p, path));
             PropertyResult {
                 name: p.name,
                 kind: p.kind,
@@ -132,6 +168,7 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> RunReport {
                 expected: scenario.expected(p.name),
                 explanation: trace.as_ref().and_then(|t| t.explanation.clone()),
                 trace: trace.map(|t| t.steps),
+                path,
             }
         })
         .collect();
@@ -144,6 +181,7 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> RunReport {
         depth: figures.depth,
         seconds: started.elapsed().as_secs_f64(),
         properties,
+        coverage,
     }
 }
 
@@ -154,6 +192,23 @@ struct Figures {
 }
 
 type Discoveries = HashMap<&'static str, Path<SystemState, Action>>;
+
+/// Waits for a spawned stateright checker, printing what it exposes every `progress`.
+fn join<C: Checker<system::KelpModel> + Sync>(mut checker: C, progress: Option<Duration>) -> C {
+    let handles = checker.handles();
+    let sample = || crate::progress::Snapshot {
+        states: checker.state_count(),
+        unique: checker.unique_state_count(),
+        depth: checker.max_depth(),
+        queue: None,
+    };
+    crate::progress::report_while(progress, sample, || {
+        for handle in handles {
+            handle.join().expect("a checker thread finishes");
+        }
+    });
+    checker
+}
 
 /// A finished stateright checker's figures and discoveries.
 fn stateright_discoveries(checker: impl Checker<system::KelpModel>) -> (Figures, Discoveries) {

@@ -2,6 +2,7 @@
 //! ones are the TOML files under `checks/scenarios/` (compiled in, so `kelp` runs anywhere);
 //! `kelp check --config FILE` reads a user's file of the same form.
 
+use crate::cli::ConfigFlags;
 use kelp_model::config::Config;
 use kelp_model::properties::{self, Kind};
 use serde::Deserialize;
@@ -140,6 +141,25 @@ impl Scenario {
             config,
             expect: BTreeMap::new(),
         }
+    }
+
+    /// The scenario a command line names: `--scenario NAME`, `--config FILE` or neither (the
+    /// default configuration), with the configuration flags written over it.
+    pub fn select(name: Option<&str>, file: Option<&Path>, overrides: &ConfigFlags) -> Result<Scenario, ScenarioError> {
+        let mut scenario = match (name, file) {
+            (Some(name), _) => Scenario::named(name)?,
+            (None, Some(path)) => Scenario::from_file(path)?,
+            (None, None) => Scenario::ad_hoc(Config::default()),
+        };
+        if overrides.apply(&mut scenario.config) {
+            scenario
+                .config
+                .validate()
+                .map_err(|source| ScenarioError::Config { path: "command line".to_string(), source })?;
+            // No longer the named scenario: its reports and trace files must not pass for it.
+            scenario.name.push_str("+flags");
+        }
+        Ok(scenario)
     }
 
     pub fn expected(&self, property: &str) -> Verdict {

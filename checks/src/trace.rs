@@ -11,20 +11,22 @@ use kelp_model::msg::Msg;
 use kelp_model::properties::Property;
 use kelp_model::system::SystemState;
 use kelp_model::view::View;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stateright::actor::{ActorModelAction, Id, Network};
 use stateright::Path;
 
 pub type Action = ActorModelAction<<KelpActor as stateright::actor::Actor>::Msg, kelp_model::timer::Timer, ()>;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Change {
     pub field: String,
     pub before: String,
     pub after: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Step {
     pub step: usize,
     pub actor: String,

@@ -3,6 +3,7 @@
 //! judged on each new state in that order, so the first discovery of a property is the first in
 //! BFS order: a shortest path, independent of the thread count.
 
+use crate::progress::{Counters, Snapshot};
 use rayon::prelude::*;
 use stateright::{Expectation, Model, Path};
 use std::collections::HashMap;
@@ -31,7 +32,8 @@ impl std::hash::Hasher for IdentityHasher {
     }
 }
 
-type Visited = HashMap<Fingerprint, Parent, std::hash::BuildHasherDefault<IdentityHasher>>;
+/// Each visited state's parent: the state it was first reached from (`None` for an initial state).
+type Visited = HashMap<Fingerprint, Option<Fingerprint>, std::hash::BuildHasherDefault<IdentityHasher>>;
 
 /// Frontier states expanded in parallel (per thread) before their successors are admitted in
 /// order: enough to keep every thread busy, few enough that successors do not pile up in memory
@@ -39,23 +41,51 @@ type Visited = HashMap<Fingerprint, Parent, std::hash::BuildHasherDefault<Identi
 /// nothing in the result: states are admitted in frontier order either way.
 const CHUNK_PER_THREAD: usize = 64;
 
-/// How a visited state was first reached: its parent and the index of the action taken there
-/// (`None` for an initial state, whose index among the initial states is kept instead).
-#[derive(Clone, Copy, Debug)]
-struct Parent {
-    parent: Option<Fingerprint>,
-    index: u32,
-}
-
 /// What a finished search found.
 pub struct Outcome<M: Model> {
     /// States generated within the boundary (with repeats), as stateright counts them.
     pub states: usize,
     pub unique: usize,
     pub depth: usize,
+    /// Transitions by kind, when `Observers::coverage` asked for them.
+    pub coverage: Option<Coverage>,
     /// The first path found for each property that has a discovery: a violated `always` or
     /// `eventually`, a reached `sometimes`.
     pub discoveries: HashMap<&'static str, Path<M::State, M::Action>>,
+}
+
+/// What a search publishes and counts besides its result; nothing by default, which costs nothing.
+pub struct Observers<'a, A> {
+    /// Receives the search's figures after each chunk of a level and at each level's end.
+    pub progress: Option<&'a Counters>,
+    /// Counts transitions by the kind `classify` gives their action.
+    pub coverage: Option<Classifier<'a, A>>,
+}
+
+impl<A> Default for Observers<'_, A> {
+    fn default() -> Self {
+        Observers { progress: None, coverage: None }
+    }
+}
+
+/// An action's kind, as an index.
+pub type Classify<'a, A> = &'a (dyn Fn(&A) -> usize + Sync);
+
+/// Maps an action to its kind, an index below `kinds` (at most 65,536 kinds).
+pub struct Classifier<'a, A> {
+    pub classify: Classify<'a, A>,
+    pub kinds: usize,
+}
+
+/// Transitions by kind: each count is indexed by the classifier's kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Coverage {
+    /// Transitions explored within the boundary (with repeats): they sum to `Outcome::states`
+    /// less the initial states.
+    pub fired: Vec<usize>,
+    /// Transitions that reached a state first (the edge it is admitted through): they sum to
+    /// `Outcome::unique` less the initial states.
+    pub new_states: Vec<usize>,
 }
 
 /// One frontier state and the `eventually` properties not yet satisfied on its path.
@@ -70,7 +100,12 @@ struct Node<S> {
 /// counts a state whose successors all lie beyond the boundary as terminal, and so reports
 /// liveness violations that are only the budget running out).
 struct Expansion<S> {
-    successors: Vec<(Fingerprint, u32, S)>,
+    /// New states: fingerprint, kind (0 without coverage), state; sorted by fingerprint, so
+    /// that the order does not depend on the order the model lists actions in (stateright keeps
+    /// timers in a hash set seeded at random: their order differs from one process to the next).
+    successors: Vec<(Fingerprint, u16, S)>,
+    /// The kind of each transition generated (only with coverage).
+    fired: Vec<u16>,
     generated: usize,
     terminal: bool,
 }
@@ -81,8 +116,21 @@ where
     M::State: Hash + Clone + Send + Sync + PartialEq,
     M::Action: Clone + PartialEq + Send,
 {
+    check_with(model, threads, Observers::default())
+}
+
+/// `check`, publishing progress and counting coverage as `observers` ask. The result is the same.
+pub fn check_with<M>(model: &M, threads: usize, observers: Observers<'_, M::Action>) -> Outcome<M>
+where
+    M: Model + Sync,
+    M::State: Hash + Clone + Send + Sync + PartialEq,
+    M::Action: Clone + PartialEq + Send,
+{
+    if let Some(c) = &observers.coverage {
+        assert!(c.kinds <= 1 << 16, "at most 65,536 kinds");
+    }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a thread pool");
-    pool.install(|| Search::new(model).run())
+    pool.install(|| Search::new(model, observers).run())
 }
 
 struct Search<'m, M: Model> {
@@ -92,6 +140,9 @@ struct Search<'m, M: Model> {
     found: Vec<Option<Fingerprint>>,
     states: usize,
     depth: usize,
+    progress: Option<&'m Counters>,
+    classify: Option<Classify<'m, M::Action>>,
+    coverage: Option<Coverage>,
 }
 
 impl<'m, M> Search<'m, M>
@@ -100,11 +151,35 @@ where
     M::State: Hash + Clone + Send + Sync + PartialEq,
     M::Action: Clone + PartialEq + Send,
 {
-    fn new(model: &'m M) -> Self {
+    fn new(model: &'m M, observers: Observers<'m, M::Action>) -> Self {
         let properties = model.properties();
         assert!(properties.len() <= 64, "at most 64 properties");
         let found = vec![None; properties.len()];
-        Search { model, properties, visited: Visited::default(), found, states: 0, depth: 0 }
+        let coverage =
+            observers.coverage.as_ref().map(|c| Coverage { fired: vec![0; c.kinds], new_states: vec![0; c.kinds] });
+        Search {
+            model,
+            properties,
+            visited: Visited::default(),
+            found,
+            states: 0,
+            depth: 0,
+            progress: observers.progress,
+            classify: observers.coverage.map(|c| c.classify),
+            coverage,
+        }
+    }
+
+    /// Publishes the figures for the progress reporter, if there is one.
+    fn publish(&self, queue: usize) {
+        if let Some(counters) = self.progress {
+            counters.publish(Snapshot {
+                states: self.states,
+                unique: self.visited.len(),
+                depth: self.depth + 1,
+                queue: Some(queue),
+            });
+        }
     }
 
     fn eventually_mask(&self) -> u64 {
@@ -153,22 +228,26 @@ where
     fn run(mut self) -> Outcome<M> {
         let mut frontier = Vec::new();
         let all_eventually = self.eventually_mask();
-        for (index, state) in self.model.init_states().into_iter().enumerate() {
-            let fp = fingerprint(&state);
+        let mut inits: Vec<(Fingerprint, M::State)> =
+            self.model.init_states().into_iter().map(|state| (fingerprint(&state), state)).collect();
+        inits.sort_by_key(|(fp, _)| *fp);
+        for (fp, state) in inits {
             if self.visited.contains_key(&fp) || !self.model.within_boundary(&state) {
                 continue;
             }
-            self.visited.insert(fp, Parent { parent: None, index: index as u32 });
+            self.visited.insert(fp, None);
             self.states += 1;
             let holds = Self::evaluate(self.model, &self.properties, &state);
             let pending_eventually = self.admit(fp, holds, all_eventually);
             frontier.push(Node { state, fp, pending_eventually });
         }
+        self.publish(frontier.len());
         while !frontier.is_empty() && !self.everything_found() {
             frontier = self.next_level(frontier);
             if !frontier.is_empty() {
                 self.depth += 1;
             }
+            self.publish(frontier.len());
         }
         let discoveries = self
             .properties
@@ -176,14 +255,23 @@ where
             .zip(&self.found)
             .filter_map(|(p, fp)| fp.map(|fp| (p.name, self.path_to(fp))))
             .collect();
-        Outcome { states: self.states, unique: self.visited.len(), depth: self.depth + 1, discoveries }
+        Outcome {
+            states: self.states,
+            unique: self.visited.len(),
+            depth: self.depth + 1,
+            coverage: self.coverage.take(),
+            discoveries,
+        }
     }
 
     /// Expands one level, chunk by chunk, admitting new states in frontier order.
     fn next_level(&mut self, frontier: Vec<Node<M::State>>) -> Vec<Node<M::State>> {
         let mut next = Vec::new();
+        let mut left = frontier.len();
         for chunk in frontier.chunks(CHUNK_PER_THREAD * rayon::current_num_threads()) {
             self.expand_chunk(chunk, &mut next);
+            left -= chunk.len();
+            self.publish(left + next.len());
         }
         next
     }
@@ -192,13 +280,16 @@ where
     fn expand_chunk(&mut self, frontier: &[Node<M::State>], next: &mut Vec<Node<M::State>>) {
         let model = self.model;
         let visited = &self.visited;
+        let classify = self.classify;
         let expansions: Vec<Expansion<M::State>> = frontier
             .par_iter()
             .map(|node| {
                 let mut actions = Vec::new();
                 model.actions(&node.state, &mut actions);
-                let mut expansion = Expansion { successors: Vec::new(), generated: 0, terminal: true };
-                for (index, action) in actions.into_iter().enumerate() {
+                let mut expansion =
+                    Expansion { successors: Vec::new(), fired: Vec::new(), generated: 0, terminal: true };
+                for action in actions {
+                    let kind = classify.map_or(0, |classify| classify(&action) as u16);
                     let Some(next) = model.next_state(&node.state, action) else { continue };
                     // A path cut by the boundary has not ended: it is not judged for liveness.
                     expansion.terminal = false;
@@ -206,11 +297,15 @@ where
                         continue;
                     }
                     expansion.generated += 1;
+                    if classify.is_some() {
+                        expansion.fired.push(kind);
+                    }
                     let fp = fingerprint(&next);
                     if !visited.contains_key(&fp) {
-                        expansion.successors.push((fp, index as u32, next));
+                        expansion.successors.push((fp, kind, next));
                     }
                 }
+                expansion.successors.sort_by_key(|(fp, kind, _)| (*fp, *kind));
                 expansion
             })
             .collect();
@@ -219,6 +314,11 @@ where
         let mut admitted = Vec::new();
         for (node, expansion) in frontier.iter().zip(expansions) {
             self.states += expansion.generated;
+            if let Some(coverage) = &mut self.coverage {
+                for &kind in &expansion.fired {
+                    coverage.fired[usize::from(kind)] += 1;
+                }
+            }
             if expansion.terminal {
                 // A path that ends here without ever satisfying an `eventually` property.
                 for i in (0..self.properties.len()).filter(|i| node.pending_eventually & eventually & (1 << i) != 0) {
@@ -227,9 +327,12 @@ where
                     }
                 }
             }
-            for (fp, index, state) in expansion.successors {
+            for (fp, kind, state) in expansion.successors {
                 if let std::collections::hash_map::Entry::Vacant(e) = self.visited.entry(fp) {
-                    e.insert(Parent { parent: Some(node.fp), index });
+                    e.insert(Some(node.fp));
+                    if let Some(coverage) = &mut self.coverage {
+                        coverage.new_states[usize::from(kind)] += 1;
+                    }
                     admitted.push((state, fp, node.pending_eventually));
                 }
             }
@@ -245,30 +348,33 @@ where
         }
     }
 
-    /// Rebuilds the path to a visited state by following parent links back and replaying the
-    /// action indices from the initial state.
+    /// Rebuilds the path to a visited state: follows parent links back to an initial state, then
+    /// replays forward, at each step taking the action whose successor has the next fingerprint.
     fn path_to(&self, fp: Fingerprint) -> Path<M::State, M::Action> {
-        let mut indices = Vec::new();
-        let mut at = fp;
-        let init_index = loop {
-            let link = self.visited[&at];
-            match link.parent {
-                Some(parent) => {
-                    indices.push(link.index as usize);
-                    at = parent;
-                }
-                None => break link.index as usize,
-            }
-        };
-        indices.reverse();
-        let init = self.model.init_states().swap_remove(init_index);
+        let mut chain = vec![fp];
+        while let Some(parent) = self.visited[chain.last().expect("not empty")] {
+            chain.push(parent);
+        }
+        chain.reverse();
+        let init = self
+            .model
+            .init_states()
+            .into_iter()
+            .find(|s| fingerprint(s) == chain[0])
+            .expect("the path starts at an initial state");
         let mut state = init.clone();
-        let mut actions = Vec::with_capacity(indices.len());
-        for index in indices {
+        let mut actions = Vec::with_capacity(chain.len() - 1);
+        for &next_fp in &chain[1..] {
             let mut available = Vec::new();
             self.model.actions(&state, &mut available);
-            let action = available.swap_remove(index);
-            state = self.model.next_state(&state, action.clone()).expect("a recorded step replays");
+            let (action, next) = available
+                .into_iter()
+                .find_map(|action| {
+                    let next = self.model.next_state(&state, action.clone())?;
+                    (fingerprint(&next) == next_fp).then_some((action, next))
+                })
+                .expect("a recorded step replays");
+            state = next;
             actions.push(action);
         }
         Path::from_actions(self.model, init, &actions).expect("a recorded path replays")

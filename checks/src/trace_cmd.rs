@@ -1,0 +1,64 @@
+//! What the command line does with trace files: `kelp trace show` and `kelp trace replay`,
+//! `kelp check` writing its counterexamples, and `kelp matrix` writing them (`--out`) or holding
+//! them against the committed ones (`--traces`). Exit codes: 0 fine, 1 a trace that no longer
+//! replays, 2 a file that cannot be read or is not a valid trace file.
+
+use crate::cli::TraceCommand;
+use crate::matrix::Row;
+use crate::replay;
+use crate::run::RunReport;
+use crate::scenario::Scenario;
+use crate::trace_file::json::TraceFileError;
+use crate::trace_file::markdown::{self, Options};
+use crate::trace_file::{committed, json, write};
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn run(command: &TraceCommand) -> ExitCode {
+    let outcome = match command {
+        TraceCommand::Show { file, full } => json::read(file).and_then(|t| {
+            json::complete(&t)
+                .map_err(|message| TraceFileError::Invalid { path: file.display().to_string(), message })?;
+            Ok(Ok(markdown::render(&t, Options { diagram: false, full: *full })))
+        }),
+        TraceCommand::Replay { file } => json::read(file).map(|t| replay::replay(&t).map(|r| replay::summary(&r))),
+    };
+    match outcome {
+        Ok(Ok(text)) => {
+            println!("{}", text.trim_end());
+            ExitCode::SUCCESS
+        }
+        Ok(Err(why)) => {
+            println!("invalid: {why}");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `kelp check`: writes every counterexample under `root` and, unless `quiet`, says where on stderr.
+pub fn write_check(root: &Path, scenario: &Scenario, report: &RunReport, quiet: bool) -> Result<(), String> {
+    for dir in write::write_counterexamples(root, scenario, report).map_err(|e| e.to_string())? {
+        if !quiet {
+            eprintln!("counterexample written to {}/ (trace.md, trace.json, trace.svg)", dir.display());
+        }
+    }
+    Ok(())
+}
+
+/// `kelp matrix`: with `out`, writes every row's counterexamples there; with `traces`, records in
+/// each row how its counterexamples differ from the ones committed there.
+pub fn matrix(rows: &mut [Row], traces: Option<&Path>, out: Option<&Path>, quiet: bool) -> Result<(), String> {
+    for row in rows {
+        if let Some(root) = out {
+            write_check(root, &row.scenario, &row.report, quiet)?;
+        }
+        if let Some(root) = traces {
+            row.trace_problems = committed::compare(root, &row.scenario, &row.report);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! A counterexample's directory, `<root>/<scenario>/<property>/`, with `trace.md`, `trace.json`
+//! and `trace.svg`; and the trace files of a finished check, one per violated safety or liveness
+//! property (a `sometimes` property left unreached has no counterexample).
+
+use super::json::{to_json, TraceFileError};
+use super::markdown::{self, Options};
+use super::record::{record, Origin};
+use super::sequence::Diagram;
+use super::{svg, TraceFile};
+use crate::run::RunReport;
+use crate::scenario::Scenario;
+use kelp_model::properties;
+use std::path::{Component, Path, PathBuf};
+
+/// `trace.md` as written.
+pub fn markdown(file: &TraceFile) -> String {
+    markdown::render(file, Options { diagram: true, full: false })
+}
+
+/// `trace.svg` as written.
+pub fn svg(file: &TraceFile) -> String {
+    svg::render(&Diagram::of(file), &format!("{}: {}", file.scenario, file.verdict))
+}
+
+/// Every file of a counterexample's directory: name and contents.
+fn contents(file: &TraceFile) -> [(&'static str, String); 3] {
+    [("trace.md", markdown(file)), ("trace.json", to_json(file)), ("trace.svg", svg(file))]
+}
+
+/// `root/<scenario>/<property>`; a scenario name that is not a plain directory name (a user's file
+/// may say `../x`) is refused.
+pub fn dir_for(root: &Path, scenario: &str, property: &str) -> Result<PathBuf, TraceFileError> {
+    let mut components = Path::new(scenario).components();
+    match (components.next(), components.next()) {
+        (Some(Component::Normal(_)), None) => Ok(root.join(scenario).join(property)),
+        _ => Err(TraceFileError::Invalid {
+            path: root.display().to_string(),
+            message: format!("scenario name '{scenario}' cannot name a directory"),
+        }),
+    }
+}
+
+pub fn write(dir: &Path, file: &TraceFile) -> Result<(), TraceFileError> {
+    let failed = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| TraceFileError::Write { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(failed(dir))?;
+    for (name, text) in contents(file) {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(failed(&path))?;
+    }
+    Ok(())
+}
+
+/// The trace file of every counterexample `report` found in `scenario`.
+pub fn counterexamples(scenario: &Scenario, report: &RunReport) -> Vec<TraceFile> {
+    let origin = Origin { scenario: &scenario.name, description: &scenario.description, config: &scenario.config };
+    report
+        .properties
+        .iter()
+        .filter_map(|p| Some(record(origin, properties::by_name(p.name)?, p.path.clone()?)))
+        .collect()
+}
+
+/// Writes every counterexample of `report` under `root`; returns the directories written.
+pub fn write_counterexamples(
+    root: &Path,
+    scenario: &Scenario,
+    report: &RunReport,
+) -> Result<Vec<PathBuf>, TraceFileError> {
+    let mut written = Vec::new();
+    for file in counterexamples(scenario, report) {
+        let dir = dir_for(root, &file.scenario, &file.property)?;
+        write(&dir, &file)?;
+        written.push(dir);
+    }
+    Ok(written)
+}
