@@ -148,3 +148,14 @@ fn bad_files_exit_2_with_one_line() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_scenario_changed_by_flags_writes_under_its_own_name() {
+    let dir = scratch("flags");
+    let (code, _, err) =
+        kelp_in(&dir, &["check", "--scenario", "no-idempotence", "--retries", "2", "--threads", "1", "--quiet"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(dir.join("traces/no-idempotence+flags/no-duplicates/trace.json").exists());
+    assert!(!dir.join("traces/no-idempotence").exists(), "the named scenario's traces are left alone");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

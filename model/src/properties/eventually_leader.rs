@@ -2,8 +2,9 @@
 //! that knows it leads. Judged with stateright's `eventually`: every path to a terminal state must
 //! pass a state where the cluster has settled: every broker up, nothing in flight, and every
 //! partition led by a live broker in the controller's current epoch. (The model starts with
-//! messages in flight, so this is not satisfied at the start; stateright does not see cycles, so
-//! the native checker's fair-cycle check is the stronger form.)
+//! messages in flight, so this is not satisfied at the start.) Neither engine sees cycles yet: a
+//! path that loops forever (retries, fetch back-offs) is never judged; a fair-cycle check is the
+//! native checker's next step (issue 5).
 
 use crate::view::View;
 
