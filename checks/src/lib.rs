@@ -14,6 +14,7 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod simulate;
+pub mod simulated;
 pub mod trace;
 pub mod trace_cmd;
 pub mod trace_file;

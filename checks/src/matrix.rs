@@ -39,6 +39,9 @@ impl Row {
         if !unexpected.is_empty() {
             got.push_str(&format!(" ({})", unexpected.join(", ")));
         }
+        if self.report.engine == crate::simulated::ENGINE {
+            got.push_str(&format!(" (by simulation: {} steps)", self.report.states));
+        }
         got
     }
 
@@ -65,8 +68,10 @@ pub fn run_matrix_with(tier: Tier, parallel: usize, done: &(dyn Fn(&Row) + Sync)
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(scenario) = scenarios.get(i) else { break };
-                let options = RunOptions { engine: Engine::Native, search: Search::Bfs, threads: 1 };
-                let report = run(scenario, options);
+                let report = match scenario.simulate {
+                    Some(bounds) => crate::simulated::report(scenario, bounds, 1),
+                    None => run(scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads: 1 }),
+                };
                 let row = Row { scenario: scenario.clone(), report, trace_problems: Vec::new() };
                 done(&row);
                 results.lock().expect("no worker panicked").push((i, row));

@@ -20,7 +20,7 @@ pub use walk::End;
 use crate::scenario::Scenario;
 use crate::trace::{self, Action, Trace};
 use kelp_model::properties::{self, Kind, Property};
-use kelp_model::system::{self, KelpModel};
+use kelp_model::system::{self, KelpModel, SystemState};
 use rayon::prelude::*;
 use stateright::{Model, Path};
 use std::time::Instant;
@@ -65,6 +65,7 @@ pub struct Counterexample {
     pub run: usize,
     pub seed: u64,
     pub trace: Trace,
+    pub path: Path<SystemState, Action>,
 }
 
 pub struct Simulation {
@@ -135,7 +136,8 @@ fn counterexample(model: &KelpModel, scenario: &Scenario, property: &Property, r
         .min_by_key(|(r, v)| (v.step, r.run))?;
     let init = model.init_states().into_iter().next()?;
     let path: Path<_, _> = Path::from_actions(model, init, &violation.actions)?;
-    Some(Counterexample { run: run.run, seed: run.seed, trace: trace::build(&scenario.config, property, path) })
+    let trace = trace::build(&scenario.config, property, path.clone());
+    Some(Counterexample { run: run.run, seed: run.seed, trace, path })
 }
 
 /// Simulates `scenario`: `options.runs` random walks, in parallel.
