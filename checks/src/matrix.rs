@@ -85,7 +85,12 @@ pub fn run_matrix_with(tier: Tier, parallel: usize, done: &(dyn Fn(&Row) + Sync)
 
 /// The stderr line for a finished scenario: `done kip-101-divergence: 155,667 unique in 2.0 s`.
 pub fn done_line(scenario: &str, report: &RunReport) -> String {
-    format!("done {scenario}: {} unique in {:.1} s", crate::report::thousands(report.unique), report.seconds)
+    let explored = if report.engine == crate::simulated::ENGINE {
+        format!("{} steps of random walks", crate::report::thousands(report.states))
+    } else {
+        format!("{} unique", crate::report::thousands(report.unique))
+    };
+    format!("done {scenario}: {explored} in {:.1} s", report.seconds)
 }
 
 pub fn table(rows: &[Row]) -> String {
