@@ -20,32 +20,40 @@ pub fn replay(file: &TraceFile) -> Result<TraceFile, String> {
     let property = json::property(file)?;
     let cfg = &file.config;
     let model = system::build(cfg.clone());
+    let actions: Vec<Action> = file.actions.iter().map(|a| a.to_model(cfg)).collect();
+    let states = rerun(&model, property, &actions)?;
+    let init = states.into_iter().next().expect("a path has a state");
+    let path = Path::from_actions(&model, init, &actions).ok_or("the replayed path does not rebuild")?;
+    Ok(record(Origin { scenario: &file.scenario, description: &file.description, config: cfg }, property, path))
+}
+
+/// Re-runs `actions` from the model's single initial state: each must be enabled, change the state
+/// and stay within the boundary, and the last state must still break `property`. Returns the states
+/// visited, the initial one first, or why the path is no longer a counterexample. (`kelp trace
+/// replay` and `kelp simulate`'s confirmation of a walk share it.)
+pub fn rerun(model: &KelpModel, property: &Property, actions: &[Action]) -> Result<Vec<SystemState>, String> {
     let init = match model.init_states().as_slice() {
         [init] => init.clone(),
         other => return Err(format!("today's model has {} initial states, not one", other.len())),
     };
-    if !Model::within_boundary(&model, &init) {
+    if !Model::within_boundary(model, &init) {
         return Err("the initial state lies outside today's model's boundary".to_string());
     }
-    let mut states = vec![init.clone()];
-    let mut actions: Vec<Action> = Vec::new();
-    for (i, recorded) in file.actions.iter().enumerate() {
-        let action = recorded.to_model(cfg);
+    let mut states = vec![init];
+    for (i, action) in actions.iter().enumerate() {
         let state = states.last().expect("the initial state is there");
-        let why = match enabled(&model, state, &action) {
-            Ok(next) if Model::within_boundary(&model, &next) => {
+        let why = match enabled(model, state, action) {
+            Ok(next) if Model::within_boundary(model, &next) => {
                 states.push(next);
-                actions.push(action);
                 continue;
             }
             Ok(_) => "goes beyond the fault budget in today's model",
             Err(why) => why,
         };
-        return Err(format!("step {}: {recorded}: {why}", i + 1));
+        return Err(format!("step {}: {}: {why}", i + 1, TraceAction::of(action, &model.cfg)));
     }
-    still_violated(&model, property, &states)?;
-    let path = Path::from_actions(&model, init, &actions).ok_or("the replayed path does not rebuild")?;
-    Ok(record(Origin { scenario: &file.scenario, description: &file.description, config: cfg }, property, path))
+    still_violated(model, property, &states)?;
+    Ok(states)
 }
 
 /// The state `action` leads to from `state`, if today's model offers it there and it does something.

@@ -1,15 +1,8 @@
 //! The `kelp` binary as users run it: exit codes, error messages, the scenario list and JSON.
 
-use std::process::Command;
+mod common;
 
-fn kelp(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kelp")).args(args).output().expect("kelp runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+use common::kelp;
 
 #[test]
 fn nonsense_configuration_exits_2_naming_the_value() {

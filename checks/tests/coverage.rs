@@ -1,10 +1,12 @@
 //! `kelp check --coverage`: counts by kind of action, the same for any thread count, adding up to
 //! the run's own figures, and the table pinned for a small scenario.
 
+mod common;
+
 use kelp_checks::coverage;
 use kelp_checks::run::{run, run_with, Engine, Extras, RunOptions, RunReport, Search};
 use kelp_checks::scenario::Scenario;
-use kelp_model::config::{Config, FaultBudget};
+use kelp_model::config::Config;
 use stateright::Model;
 
 /// Two brokers, one record, one crash: small (6,000 states), yet most rules fire.
@@ -15,16 +17,7 @@ fn two_brokers_and_a_crash() -> Scenario {
         min_insync_replicas: 1,
         records: 1,
         retries: 0,
-        budget: FaultBudget {
-            crashes: 1,
-            power_losses: 0,
-            shutdowns: 0,
-            session_expiries: 0,
-            isr_shrinks: 0,
-            leader_epochs: 2,
-            faults: None,
-            restarts: None,
-        },
+        budget: common::crashes_only(1),
         ..Config::default()
     })
 }

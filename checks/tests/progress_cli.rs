@@ -1,16 +1,9 @@
 //! `kelp check` progress on stderr (`--quiet`, `--progress-interval-ms`) and `--coverage` as users
 //! run them.
 
-use std::process::Command;
+mod common;
 
-fn kelp(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kelp")).args(args).output().expect("kelp runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+use common::kelp;
 
 /// A check of a tenth of a second (two brokers, one record, one crash); it exits 1 (its power-loss
 /// witness is not reached).

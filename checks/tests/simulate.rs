@@ -1,16 +1,9 @@
 //! `kelp simulate` as users run it: the report for a fixed seed, the same runs for any thread count
 //! and in any process, a reproduce command that replays the violation, exit codes.
 
-use std::process::Command;
+mod common;
 
-fn kelp(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kelp")).args(args).output().expect("kelp runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+use common::kelp;
 
 /// The report without its one line of wall-clock figures.
 fn without_timings(out: &str) -> String {

@@ -1,26 +1,14 @@
 //! Pinned state-space sizes of two small configurations, and agreement between the native engine
 //! and stateright's on them: a change of these numbers is a change of the model's semantics.
 
+mod common;
+
 use kelp_checks::run::{run, Engine, RunOptions, RunReport, Search};
 use kelp_checks::scenario::Scenario;
-use kelp_model::config::{Config, FaultBudget};
+use kelp_model::config::Config;
 
 fn small(records: u8, crashes: u8) -> Scenario {
-    Scenario::ad_hoc(Config {
-        records,
-        retries: 0,
-        budget: FaultBudget {
-            crashes,
-            power_losses: 0,
-            shutdowns: 0,
-            session_expiries: 0,
-            isr_shrinks: 0,
-            leader_epochs: 2,
-            faults: None,
-            restarts: None,
-        },
-        ..Config::default()
-    })
+    Scenario::ad_hoc(Config { records, retries: 0, budget: common::crashes_only(crashes), ..Config::default() })
 }
 
 fn check(scenario: &Scenario, engine: Engine) -> RunReport {

@@ -1,21 +1,10 @@
 //! Trace files as users meet them through the binary: `kelp check` writing them (`--out`,
 //! `--no-traces`), `kelp trace show` and `kelp trace replay` on good, tampered and bad files.
 
+mod common;
+
+use common::{kelp, kelp_in};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn kelp_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kelp")).current_dir(dir).args(args).output().expect("kelp runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-fn kelp(args: &[&str]) -> (i32, String, String) {
-    kelp_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
 
 /// A fresh, empty directory of this test's own.
 fn scratch(name: &str) -> PathBuf {

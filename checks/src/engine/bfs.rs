@@ -12,7 +12,7 @@ use std::hash::Hash;
 /// A fingerprint: a 64-bit hash of a state with fixed seeds (stable across runs and builds).
 pub type Fingerprint = u64;
 
-fn fingerprint<S: Hash>(state: &S) -> Fingerprint {
+pub fn fingerprint<S: Hash>(state: &S) -> Fingerprint {
     ahash::RandomState::with_seeds(0x6b656c70, 0x6b61666b61, 0x72657063, 0x656c6563).hash_one(state)
 }
 

@@ -4,16 +4,12 @@
 //! each path from action indices on every request, would open another step than the one its URL
 //! names. Here each state's actions are sorted by the fingerprint of the state they lead to.
 
+use crate::engine::bfs::fingerprint;
 use crate::trace::Action;
 use kelp_model::system::{KelpModel, SystemState};
 use stateright::{Expectation, Model, Path, Property};
-use std::hash::Hash;
 
 pub struct Canonical(pub KelpModel);
-
-fn fingerprint<T: Hash>(value: &T) -> u64 {
-    ahash::RandomState::with_seeds(0x6b656c70, 0x6578706c, 0x6f726572, 0x73746570).hash_one(value)
-}
 
 impl Model for Canonical {
     type State = SystemState;

@@ -5,6 +5,7 @@
 use crate::actor::KelpState;
 use crate::broker::{BrokerState, Role};
 use crate::config::Config;
+use crate::controller::ControllerState;
 use crate::ids::{BrokerId, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence};
 use crate::log::Record;
 use crate::producer::Outcome;
@@ -24,6 +25,25 @@ fn broker_mut(state: &mut SystemState, b: u8) -> &mut BrokerState {
         KelpState::Broker(broker) => broker,
         _ => unreachable!("actor {b} is a broker"),
     }
+}
+
+fn controller_mut(state: &mut SystemState) -> &mut ControllerState {
+    match Arc::make_mut(&mut state.actor_states[0]) {
+        KelpState::Controller(controller) => controller,
+        _ => unreachable!("actor 0 is the controller"),
+    }
+}
+
+/// The start, with brokers 1 (the leader) and 2 holding different records at offset 0, both
+/// below their high watermark 1.
+fn diverged(cfg: &Config) -> SystemState {
+    let mut state = start(cfg);
+    for (b, r) in [(1, record(0, 1)), (2, record(1, 1))] {
+        let disk = broker_mut(&mut state, b).disk.replica_mut(P0);
+        disk.log.append(r);
+        disk.high_watermark = Offset(1);
+    }
+    state
 }
 
 fn record(sequence: u8, epoch: u8) -> Record {
@@ -59,9 +79,8 @@ fn election_safety_flags_two_leaders_in_one_epoch() {
 fn leader_in_isr_flags_a_leader_outside_the_isr() {
     let cfg = Config::default();
     let mut state = start(&cfg);
-    if let KelpState::Controller(c) = Arc::make_mut(&mut state.actor_states[0]) {
-        c.partitions[0].isr = c.partitions[0].isr.without(BrokerId(1));
-    }
+    let c = controller_mut(&mut state);
+    c.partitions[0].isr = c.partitions[0].isr.without(BrokerId(1));
     assert!(violation("leader-in-isr", &cfg, &state).is_some());
 }
 
@@ -79,12 +98,7 @@ fn no_acked_loss_flags_an_acknowledged_record_missing_from_the_leader() {
 #[test]
 fn log_and_read_invariants_flag_divergence_below_the_high_watermarks() {
     let cfg = Config::default();
-    let mut state = start(&cfg);
-    for (b, r) in [(1, record(0, 1)), (2, record(1, 1))] {
-        let disk = broker_mut(&mut state, b).disk.replica_mut(P0);
-        disk.log.append(r);
-        disk.high_watermark = Offset(1);
-    }
+    let state = diverged(&cfg);
     assert!(violation("log-matching", &cfg, &state).is_some());
     assert!(violation("consistent-read", &cfg, &state).is_some());
     assert!(violation("strong-isr", &cfg, &state).is_some());
@@ -93,15 +107,9 @@ fn log_and_read_invariants_flag_divergence_below_the_high_watermarks() {
 #[test]
 fn log_matching_judges_isr_members_only() {
     let cfg = Config::default();
-    let mut state = start(&cfg);
-    for (b, r) in [(1, record(0, 1)), (2, record(1, 1))] {
-        let disk = broker_mut(&mut state, b).disk.replica_mut(P0);
-        disk.log.append(r);
-        disk.high_watermark = Offset(1);
-    }
-    if let KelpState::Controller(c) = Arc::make_mut(&mut state.actor_states[0]) {
-        c.partitions[0].isr = c.partitions[0].isr.without(BrokerId(2));
-    }
+    let mut state = diverged(&cfg);
+    let c = controller_mut(&mut state);
+    c.partitions[0].isr = c.partitions[0].isr.without(BrokerId(2));
     // Broker 2 left the ISR with a stale record: it will truncate before it can come back.
     assert_eq!(violation("log-matching", &cfg, &state), None);
 }

@@ -1,0 +1,36 @@
+//! What the integration tests share: running the `kelp` binary, and the fault budget of the small
+//! configurations they check. Each test file uses a part of it.
+#![allow(dead_code)]
+
+use kelp_model::config::FaultBudget;
+use std::path::Path;
+use std::process::Command;
+
+/// Runs `kelp` in `dir`: exit code, stdout, stderr.
+pub fn kelp_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kelp")).current_dir(dir).args(args).output().expect("kelp runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// Runs `kelp` in the `checks/` package directory.
+pub fn kelp(args: &[&str]) -> (i32, String, String) {
+    kelp_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// Only process crashes, leader epochs up to 2: the budget of the small pinned configurations.
+pub fn crashes_only(crashes: u8) -> FaultBudget {
+    FaultBudget {
+        crashes,
+        power_losses: 0,
+        shutdowns: 0,
+        session_expiries: 0,
+        isr_shrinks: 0,
+        leader_epochs: 2,
+        faults: None,
+        restarts: None,
+    }
+}
