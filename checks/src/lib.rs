@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod describe;
 pub mod engine;
 pub mod explore;
+pub mod fairness;
 pub mod matrix;
 pub mod progress;
 pub mod replay;

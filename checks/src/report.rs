@@ -1,6 +1,7 @@
 //! How a check reads: a text report for people (properties, figures, counterexamples as numbered
 //! steps) and one JSON object for scripts.
 
+use crate::columns::{layout, Align};
 use crate::run::RunReport;
 use crate::scenario::Scenario;
 use crate::trace::Trace;
@@ -68,16 +69,21 @@ pub fn text(scenario: &Scenario, report: &RunReport, timings: bool) -> String {
         ));
     }
     out.push_str("\n\n");
-    out.push_str(&format!("{:<22} {:<11} {:<12} {:<12}\n", "property", "kind", "verdict", "expected"));
+    let mut rows = vec![["property", "kind", "verdict", "expected", ""].map(String::from).to_vec()];
     for p in &report.properties {
-        let mark = if p.as_expected() { "" } else { "  <- unexpected" };
-        out.push_str(&format!(
-            "{:<22} {:<11} {:<12} {:<12}{mark}\n",
-            p.name,
-            p.kind.name(),
-            p.verdict.describe(p.kind),
-            p.expected.describe(p.kind)
-        ));
+        let mark = if p.as_expected() { "" } else { "<- unexpected" };
+        rows.push(vec![
+            p.name.to_string(),
+            p.kind.name().to_string(),
+            p.verdict.describe(p.kind).to_string(),
+            p.expected.describe(p.kind).to_string(),
+            mark.to_string(),
+        ]);
+    }
+    // A row without a mark ends in the padding of its verdicts: trim it.
+    for line in layout(&rows, &[Align::Left; 5]).lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
     if let Some(coverage) = &report.coverage {
         out.push('\n');
@@ -89,6 +95,15 @@ pub fn text(scenario: &Scenario, report: &RunReport, timings: bool) -> String {
                 Trace { property: p.name.to_string(), steps: steps.clone(), explanation: p.explanation.clone() };
             out.push_str(&format!("\ncounterexample for {} ({} steps):\n", p.name, steps.len()));
             out.push_str(&trace.render("  "));
+            if p.kind == kelp_model::properties::Kind::Eventually {
+                out.push_str(&match p.loop_start {
+                    Some(k) => format!("  (a fair cycle: steps {}-{} repeat for ever)\n", k + 1, steps.len()),
+                    None => format!(
+                        "  (nothing but spent faults can follow step {}: the run stays there for ever)\n",
+                        steps.len()
+                    ),
+                });
+            }
         }
     }
     let violations = report.violations();

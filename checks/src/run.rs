@@ -55,6 +55,10 @@ pub struct PropertyResult {
     pub explanation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<trace::Step>>,
+    /// For an `eventually` property broken by a cycle (native engine): the step after which the
+    /// cycle starts; the trace's last state is the state after that step again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loop_start: Option<usize>,
     /// The counterexample itself, for trace files (`trace_file::write`); not in the JSON report.
     #[serde(skip)]
     pub path: Option<Path<SystemState, Action>>,
@@ -121,6 +125,7 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
     let started = Instant::now();
     let model = system::build(scenario.config.clone());
     let mut coverage = None;
+    let mut loops = HashMap::new();
     let (engine, found) = match (options.engine, options.search) {
         (Engine::Native, _) => {
             let counters = crate::progress::Counters::default();
@@ -135,9 +140,15 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
             let outcome = crate::progress::report_while(
                 extras.progress,
                 || counters.snapshot(),
-                || engine::bfs::check_with(&model, options.threads, observers),
+                || {
+                    crate::fairness::with(&scenario.config, |fairness| {
+                        let options = engine::bfs::Options { threads: options.threads, fairness: Some(fairness) };
+                        engine::bfs::check_with(&model, options, observers)
+                    })
+                },
             );
             coverage = outcome.coverage.map(|c| crate::coverage::rows(&c.fired, &c.new_states));
+            loops = outcome.loops;
             let figures = Figures { states: outcome.states, unique: outcome.unique, depth: outcome.depth };
             ("native-bfs", (figures, outcome.discoveries))
         }
@@ -168,6 +179,7 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
                 expected: scenario.expected(p.name),
                 explanation: trace.as_ref().and_then(|t| t.explanation.clone()),
                 trace: trace.map(|t| t.steps),
+                loop_start: loops.get(p.name).copied(),
                 path,
             }
         })

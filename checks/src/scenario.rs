@@ -117,6 +117,7 @@ const BUILT_IN: &[(&str, &str)] = scenario_files!(
     "kip-320-unfenced-fetch-fixed.toml",
     "kip-903-no-broker-epoch.toml",
     "kip-903-no-broker-epoch-fixed.toml",
+    "leader-gone-for-good.toml",
 );
 
 impl Scenario {

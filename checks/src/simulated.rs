@@ -36,6 +36,7 @@ pub fn report(scenario: &Scenario, bounds: SimulationBounds, threads: usize) -> 
                 expected: scenario.expected(p.name),
                 explanation: found.as_ref().and_then(|c| c.trace.explanation.clone()),
                 trace: found.as_ref().map(|c| c.trace.steps.clone()),
+                loop_start: None,
                 path: found.map(|c| c.path),
             }
         })

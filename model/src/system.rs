@@ -45,5 +45,12 @@ pub fn within_budget(view: &View<'_>) -> bool {
         && used.isr_shrinks <= budget.isr_shrinks
         && budget.restarts.is_none_or(|cap| used.restarts <= cap)
         && controller.session_expiries <= budget.session_expiries
-        && controller.partitions.iter().all(|p| p.leader_epoch.0 <= budget.leader_epochs)
+        && !beyond_exploration_bound(view)
+}
+
+/// Whether a state lies past the leader-epoch limit: an election the search does not follow. The
+/// other limits of the budget bound faults, which simply do not happen once spent; this one cuts
+/// recovery short, so a liveness check must not read the cut as the system standing still.
+pub fn beyond_exploration_bound(view: &View<'_>) -> bool {
+    view.controller().partitions.iter().any(|p| p.leader_epoch.0 > view.cfg.budget.leader_epochs)
 }

@@ -1,8 +1,10 @@
 //! Deterministic parallel BFS. Invariants: a state enters the visited set at its shallowest
 //! depth, through the first (frontier order, action order) edge that reaches it; properties are
 //! judged on each new state in that order, so the first discovery of a property is the first in
-//! BFS order: a shortest path, independent of the thread count.
+//! BFS order: a shortest path, independent of the thread count. `eventually` properties are
+//! judged after the search, on the graph of the states where they fail (`liveness`).
 
+use super::liveness::{Fairness, Recorder, Transitions};
 use crate::progress::{Counters, Snapshot};
 use rayon::prelude::*;
 use stateright::{Expectation, Model, Path};
@@ -52,6 +54,23 @@ pub struct Outcome<M: Model> {
     /// The first path found for each property that has a discovery: a violated `always` or
     /// `eventually`, a reached `sometimes`.
     pub discoveries: HashMap<&'static str, Path<M::State, M::Action>>,
+    /// For an `eventually` property broken by a cycle: the index of the path's state where the
+    /// cycle starts (the path's last state is that state again). A broken `eventually` property
+    /// without an entry here is a deadlock: its path ends where nothing more can happen.
+    pub loops: HashMap<&'static str, usize>,
+}
+
+/// How to search: with how many threads, and the fairness `eventually` properties are judged
+/// under (without it no action is fair: any cycle that avoids the property breaks it).
+pub struct Options<'a, M: Model> {
+    pub threads: usize,
+    pub fairness: Option<Fairness<'a, M::State, M::Action>>,
+}
+
+impl<M: Model> Options<'_, M> {
+    pub fn threads(threads: usize) -> Self {
+        Options { threads, fairness: None }
+    }
 }
 
 /// What a search publishes and counts besides its result; nothing by default, which costs nothing.
@@ -88,17 +107,14 @@ pub struct Coverage {
     pub new_states: Vec<usize>,
 }
 
-/// One frontier state and the `eventually` properties not yet satisfied on its path.
+/// One frontier state and the `eventually` properties that fail in it.
 struct Node<S> {
     state: S,
     fp: Fingerprint,
-    pending_eventually: u64,
+    failing: u64,
 }
 
 /// The new states one frontier state leads to, before de-duplication within the level.
-/// `terminal`: the state has no successor at all, not even one beyond the boundary (stateright
-/// counts a state whose successors all lie beyond the boundary as terminal, and so reports
-/// liveness violations that are only the budget running out).
 struct Expansion<S> {
     /// New states: fingerprint, kind (0 without coverage), state; sorted by fingerprint, so
     /// that the order does not depend on the order the model lists actions in (stateright keeps
@@ -107,7 +123,8 @@ struct Expansion<S> {
     /// The kind of each transition generated (only with coverage).
     fired: Vec<u16>,
     generated: usize,
-    terminal: bool,
+    /// Every transition, for the liveness graph: only for states where an `eventually` fails.
+    transitions: Option<Transitions>,
 }
 
 pub fn check<M>(model: &M, threads: usize) -> Outcome<M>
@@ -116,11 +133,12 @@ where
     M::State: Hash + Clone + Send + Sync + PartialEq,
     M::Action: Clone + PartialEq + Send,
 {
-    check_with(model, threads, Observers::default())
+    check_with(model, Options::threads(threads), Observers::default())
 }
 
-/// `check`, publishing progress and counting coverage as `observers` ask. The result is the same.
-pub fn check_with<M>(model: &M, threads: usize, observers: Observers<'_, M::Action>) -> Outcome<M>
+/// `check` with `options`, publishing progress and counting coverage as `observers` ask (which
+/// changes nothing in the result).
+pub fn check_with<M>(model: &M, options: Options<'_, M>, observers: Observers<'_, M::Action>) -> Outcome<M>
 where
     M: Model + Sync,
     M::State: Hash + Clone + Send + Sync + PartialEq,
@@ -129,8 +147,8 @@ where
     if let Some(c) = &observers.coverage {
         assert!(c.kinds <= 1 << 16, "at most 65,536 kinds");
     }
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a thread pool");
-    pool.install(|| Search::new(model, observers).run())
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads).build().expect("a thread pool");
+    pool.install(|| Search::new(model, options.fairness, observers).run())
 }
 
 struct Search<'m, M: Model> {
@@ -143,6 +161,13 @@ struct Search<'m, M: Model> {
     progress: Option<&'m Counters>,
     classify: Option<Classify<'m, M::Action>>,
     coverage: Option<Coverage>,
+    fairness: Option<Fairness<'m, M::State, M::Action>>,
+    /// The `eventually` properties, by bit.
+    eventually: u64,
+    /// The graph of the states where an `eventually` property fails (only if there is one).
+    liveness: Option<Recorder>,
+    /// The frontier being built, kept between levels so its memory is reused.
+    spare: Vec<Node<M::State>>,
 }
 
 impl<'m, M> Search<'m, M>
@@ -151,12 +176,21 @@ where
     M::State: Hash + Clone + Send + Sync + PartialEq,
     M::Action: Clone + PartialEq + Send,
 {
-    fn new(model: &'m M, observers: Observers<'m, M::Action>) -> Self {
+    fn new(
+        model: &'m M,
+        fairness: Option<Fairness<'m, M::State, M::Action>>,
+        observers: Observers<'m, M::Action>,
+    ) -> Self {
         let properties = model.properties();
         assert!(properties.len() <= 64, "at most 64 properties");
         let found = vec![None; properties.len()];
         let coverage =
             observers.coverage.as_ref().map(|c| Coverage { fired: vec![0; c.kinds], new_states: vec![0; c.kinds] });
+        let eventually = properties
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.expectation == Expectation::Eventually)
+            .fold(0, |mask, (i, _)| mask | (1 << i));
         Search {
             model,
             properties,
@@ -167,6 +201,10 @@ where
             progress: observers.progress,
             classify: observers.coverage.map(|c| c.classify),
             coverage,
+            fairness,
+            eventually,
+            liveness: (eventually != 0).then(Recorder::default),
+            spare: Vec::new(),
         }
     }
 
@@ -182,52 +220,46 @@ where
         }
     }
 
-    fn eventually_mask(&self) -> u64 {
-        self.properties
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.expectation == Expectation::Eventually)
-            .fold(0, |mask, (i, _)| mask | (1 << i))
+    /// The properties still to judge on each new state: every `eventually` one, and the others
+    /// until their first discovery.
+    fn undecided(&self) -> u64 {
+        self.found.iter().enumerate().filter(|(_, f)| f.is_none()).fold(self.eventually, |mask, (i, _)| mask | (1 << i))
     }
 
-    /// Which properties' conditions hold in `state`, as a bit mask.
-    fn evaluate(model: &M, properties: &[stateright::Property<M>], state: &M::State) -> u64 {
+    /// Which of the properties in `mask` have their condition hold in `state`, as a bit mask.
+    fn evaluate(model: &M, properties: &[stateright::Property<M>], mask: u64, state: &M::State) -> u64 {
         properties
             .iter()
             .enumerate()
-            .filter(|(_, p)| (p.condition)(model, state))
-            .fold(0, |mask, (i, _)| mask | (1 << i))
+            .filter(|(i, p)| mask & (1 << i) != 0 && (p.condition)(model, state))
+            .fold(0, |holds, (i, _)| holds | (1 << i))
     }
 
     /// Records the first discoveries a new state makes (callers go in BFS order) and returns the
-    /// `eventually` properties still pending on its path.
-    fn admit(&mut self, fp: Fingerprint, holds: u64, mut pending: u64) -> u64 {
+    /// `eventually` properties that fail in it. `judged`: the properties `holds` tells about.
+    fn admit(&mut self, fp: Fingerprint, judged: u64, holds: u64) -> u64 {
         for (i, p) in self.properties.iter().enumerate() {
-            let held = holds & (1 << i) != 0;
+            let bit = 1 << i;
             let discovered = match p.expectation {
-                Expectation::Always => !held,
-                Expectation::Sometimes => held,
-                Expectation::Eventually => {
-                    if held {
-                        pending &= !(1 << i);
-                    }
-                    false
-                }
+                Expectation::Always => judged & bit != 0 && holds & bit == 0,
+                Expectation::Sometimes => holds & bit != 0,
+                Expectation::Eventually => false,
             };
             if discovered && self.found[i].is_none() {
                 self.found[i] = Some(fp);
             }
         }
-        pending
+        self.eventually & !holds
     }
 
+    /// The search may stop early only when nothing is left to find: `eventually` properties are
+    /// judged on the whole graph.
     fn everything_found(&self) -> bool {
-        self.found.iter().all(Option::is_some)
+        self.eventually == 0 && self.found.iter().all(Option::is_some)
     }
 
     fn run(mut self) -> Outcome<M> {
         let mut frontier = Vec::new();
-        let all_eventually = self.eventually_mask();
         let mut inits: Vec<(Fingerprint, M::State)> =
             self.model.init_states().into_iter().map(|state| (fingerprint(&state), state)).collect();
         inits.sort_by_key(|(fp, _)| *fp);
@@ -237,9 +269,10 @@ where
             }
             self.visited.insert(fp, None);
             self.states += 1;
-            let holds = Self::evaluate(self.model, &self.properties, &state);
-            let pending_eventually = self.admit(fp, holds, all_eventually);
-            frontier.push(Node { state, fp, pending_eventually });
+            let judged = self.undecided();
+            let holds = Self::evaluate(self.model, &self.properties, judged, &state);
+            let failing = self.admit(fp, judged, holds);
+            frontier.push(Node { state, fp, failing });
         }
         self.publish(frontier.len());
         while !frontier.is_empty() && !self.everything_found() {
@@ -249,30 +282,46 @@ where
             }
             self.publish(frontier.len());
         }
-        let discoveries = self
+        let mut discoveries: HashMap<_, _> = self
             .properties
             .iter()
             .zip(&self.found)
-            .filter_map(|(p, fp)| fp.map(|fp| (p.name, self.path_to(fp))))
+            .filter_map(|(p, fp)| fp.map(|fp| (p.name, self.path_along(self.chain_to(fp)))))
             .collect();
+        let mut loops = HashMap::new();
+        if let Some(recorder) = self.liveness.take() {
+            let graph = recorder.finish();
+            for (i, p) in self.properties.iter().enumerate().filter(|(i, _)| self.eventually & (1 << i) != 0) {
+                let Some(violation) = graph.violation(i as u32) else { continue };
+                let mut chain = self.chain_to(violation.entry);
+                if !violation.cycle.is_empty() {
+                    loops.insert(p.name, chain.len() - 1);
+                }
+                chain.extend(violation.cycle);
+                discoveries.insert(p.name, self.path_along(chain));
+            }
+        }
         Outcome {
             states: self.states,
             unique: self.visited.len(),
             depth: self.depth + 1,
             coverage: self.coverage.take(),
             discoveries,
+            loops,
         }
     }
 
     /// Expands one level, chunk by chunk, admitting new states in frontier order.
-    fn next_level(&mut self, frontier: Vec<Node<M::State>>) -> Vec<Node<M::State>> {
-        let mut next = Vec::new();
+    fn next_level(&mut self, mut frontier: Vec<Node<M::State>>) -> Vec<Node<M::State>> {
+        let mut next = std::mem::take(&mut self.spare);
         let mut left = frontier.len();
         for chunk in frontier.chunks(CHUNK_PER_THREAD * rayon::current_num_threads()) {
             self.expand_chunk(chunk, &mut next);
             left -= chunk.len();
             self.publish(left + next.len());
         }
+        frontier.clear();
+        self.spare = frontier;
         next
     }
 
@@ -281,19 +330,32 @@ where
         let model = self.model;
         let visited = &self.visited;
         let classify = self.classify;
+        let fairness = self.fairness.as_ref();
+        let record = self.liveness.is_some();
         let expansions: Vec<Expansion<M::State>> = frontier
             .par_iter()
             .map(|node| {
                 let mut actions = Vec::new();
                 model.actions(&node.state, &mut actions);
-                let mut expansion =
-                    Expansion { successors: Vec::new(), fired: Vec::new(), generated: 0, terminal: true };
+                let mut expansion = Expansion {
+                    successors: Vec::new(),
+                    fired: Vec::new(),
+                    generated: 0,
+                    transitions: (record && node.failing != 0).then(Transitions::default),
+                };
                 for action in actions {
                     let kind = classify.map_or(0, |classify| classify(&action) as u16);
+                    let class = match (&expansion.transitions, fairness) {
+                        (Some(_), Some(f)) => (f.class)(&node.state, &action),
+                        _ => None,
+                    };
                     let Some(next) = model.next_state(&node.state, action) else { continue };
-                    // A path cut by the boundary has not ended: it is not judged for liveness.
-                    expansion.terminal = false;
                     if !model.within_boundary(&next) {
+                        if let (Some(t), Some(f)) = (&mut expansion.transitions, fairness) {
+                            if (f.beyond_bound)(&next) {
+                                t.cut.push(class);
+                            }
+                        }
                         continue;
                     }
                     expansion.generated += 1;
@@ -301,6 +363,9 @@ where
                         expansion.fired.push(kind);
                     }
                     let fp = fingerprint(&next);
+                    if let Some(t) = &mut expansion.transitions {
+                        t.edges.push((fp, class));
+                    }
                     if !visited.contains_key(&fp) {
                         expansion.successors.push((fp, kind, next));
                     }
@@ -310,7 +375,6 @@ where
             })
             .collect();
 
-        let eventually = self.eventually_mask();
         let mut admitted = Vec::new();
         for (node, expansion) in frontier.iter().zip(expansions) {
             self.states += expansion.generated;
@@ -319,13 +383,8 @@ where
                     coverage.fired[usize::from(kind)] += 1;
                 }
             }
-            if expansion.terminal {
-                // A path that ends here without ever satisfying an `eventually` property.
-                for i in (0..self.properties.len()).filter(|i| node.pending_eventually & eventually & (1 << i) != 0) {
-                    if self.found[i].is_none() {
-                        self.found[i] = Some(node.fp);
-                    }
-                }
+            if let (Some(recorder), Some(transitions)) = (&mut self.liveness, expansion.transitions) {
+                recorder.record(node.fp, node.failing, transitions);
             }
             for (fp, kind, state) in expansion.successors {
                 if let std::collections::hash_map::Entry::Vacant(e) = self.visited.entry(fp) {
@@ -333,29 +392,35 @@ where
                     if let Some(coverage) = &mut self.coverage {
                         coverage.new_states[usize::from(kind)] += 1;
                     }
-                    admitted.push((state, fp, node.pending_eventually));
+                    admitted.push((state, fp));
                 }
             }
         }
         // Judge the new states in parallel, then record discoveries in frontier order.
         let model = self.model;
         let properties = &self.properties;
+        let judged = self.undecided();
         let verdicts: Vec<u64> =
-            admitted.par_iter().map(|(state, _, _)| Self::evaluate(model, properties, state)).collect();
-        for ((state, fp, pending), holds) in admitted.into_iter().zip(verdicts) {
-            let pending_eventually = self.admit(fp, holds, pending);
-            next.push(Node { state, fp, pending_eventually });
+            admitted.par_iter().map(|(state, _)| Self::evaluate(model, properties, judged, state)).collect();
+        for ((state, fp), holds) in admitted.into_iter().zip(verdicts) {
+            let failing = self.admit(fp, judged, holds);
+            next.push(Node { state, fp, failing });
         }
     }
 
-    /// Rebuilds the path to a visited state: follows parent links back to an initial state, then
-    /// replays forward, at each step taking the action whose successor has the next fingerprint.
-    fn path_to(&self, fp: Fingerprint) -> Path<M::State, M::Action> {
+    /// The fingerprints from an initial state to the visited state `fp`, along parent links.
+    fn chain_to(&self, fp: Fingerprint) -> Vec<Fingerprint> {
         let mut chain = vec![fp];
         while let Some(parent) = self.visited[chain.last().expect("not empty")] {
             chain.push(parent);
         }
         chain.reverse();
+        chain
+    }
+
+    /// Rebuilds the path through the states `chain` names (the first an initial state): replays
+    /// forward, at each step taking the first action whose successor has the next fingerprint.
+    fn path_along(&self, chain: Vec<Fingerprint>) -> Path<M::State, M::Action> {
         let init = self
             .model
             .init_states()

@@ -5,3 +5,4 @@
 //! kept as 64-bit fingerprints with a parent link; counterexample states are rebuilt by replay.
 
 pub mod bfs;
+pub mod liveness;

@@ -11,7 +11,7 @@ use stateright::Path;
 
 /// The violation's path, replayed and checked, or why it does not replay.
 pub fn confirm(model: &KelpModel, violation: &Violation) -> Result<Path<SystemState, Action>, String> {
-    let states = replay::rerun(model, violation.property, &violation.actions)?;
+    let states = replay::rerun(model, violation.property, &violation.actions, None)?;
     if let Some(step) = states.iter().zip(&violation.states).position(|(replayed, recorded)| replayed != recorded) {
         return Err(format!("step {step} leads elsewhere than recorded"));
     }

@@ -93,6 +93,14 @@ pub fn render(file: &TraceFile, options: Options) -> String {
     }
     out.push('\n');
     for (i, (s, action)) in file.steps.iter().zip(&file.actions).enumerate() {
+        if file.loop_start == Some(i) {
+            out.push_str(&format!(
+                "*The cycle: from here, steps {}-{} repeat for ever (the state after step {} is the state after step {i}).*\n\n",
+                i + 1,
+                file.steps.len(),
+                file.steps.len(),
+            ));
+        }
         let after = if options.full { file.states.get(i + 1) } else { None };
         step(&mut out, s, action, after);
     }

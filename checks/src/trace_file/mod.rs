@@ -49,4 +49,9 @@ pub struct TraceFile {
     /// `actions.len() + 1` snapshots: the initial state, then the state after each step.
     pub states: Vec<Snapshot>,
     pub explanation: String,
+    /// For an `eventually` property broken by a fair cycle: the step after which the cycle starts
+    /// (the state after the last step is the state after this one again). Absent for a run that
+    /// ends where nothing more can happen, and for every other property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loop_start: Option<usize>,
 }

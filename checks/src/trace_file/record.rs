@@ -22,31 +22,44 @@ pub struct Origin<'a> {
     pub config: &'a Config,
 }
 
-/// The trace file of `path`, a counterexample to `property` in `origin`'s configuration.
-pub fn record(origin: Origin<'_>, property: &Property, path: Path<SystemState, Action>) -> TraceFile {
+/// The trace file of `path`, a counterexample to `property` in `origin`'s configuration;
+/// `loop_start` as `TraceFile::loop_start` says.
+pub fn record(
+    origin: Origin<'_>,
+    property: &Property,
+    path: Path<SystemState, Action>,
+    loop_start: Option<usize>,
+) -> TraceFile {
     let cfg = origin.config;
     let actions: Vec<TraceAction> = path.clone().into_actions().iter().map(|a| TraceAction::of(a, cfg)).collect();
     let states: Vec<Snapshot> = path.clone().into_states().iter().map(|s| snapshot(cfg, s)).collect();
-    let explanation = explanation(cfg, property, path.last_state());
+    let steps_taken = actions.len();
+    let explanation = explanation(cfg, property, path.last_state(), steps_taken, loop_start);
     let steps = trace::build(cfg, property, path).steps;
     TraceFile {
         version: VERSION,
         scenario: origin.scenario.to_string(),
         description: origin.description.to_string(),
         property: property.name.to_string(),
-        verdict: verdict(property.name, steps.len()),
+        verdict: verdict(property, steps.len(), loop_start),
         config: cfg.clone(),
         actions,
         steps,
         states,
         explanation,
+        loop_start,
     }
 }
 
-/// `no-acked-loss violated after 6 steps`.
-fn verdict(property: &str, steps: usize) -> String {
+/// `no-acked-loss violated after 6 steps`; for a liveness property, how the run goes on for ever.
+fn verdict(property: &Property, steps: usize, loop_start: Option<usize>) -> String {
     let plural = if steps == 1 { "" } else { "s" };
-    format!("{property} violated after {steps} step{plural}")
+    let forever = match (property.kind, loop_start) {
+        (Kind::Eventually, Some(k)) => format!(", then steps {}-{steps} repeat for ever", k + 1),
+        (Kind::Eventually, None) => ", then nothing more can happen".to_string(),
+        _ => String::new(),
+    };
+    format!("{} violated after {steps} step{plural}{forever}", property.name)
 }
 
 /// Every actor's fields in `state`.
@@ -65,11 +78,24 @@ fn snapshot(cfg: &Config, state: &SystemState) -> Snapshot {
 }
 
 /// Why the path's last state breaks `property`, in words: the invariant's explanation, or for an
-/// `eventually` property that the run ends there without ever having got there.
-fn explanation(cfg: &Config, property: &Property, last: &SystemState) -> String {
+/// `eventually` property how the run stays without it for ever.
+fn explanation(
+    cfg: &Config,
+    property: &Property,
+    last: &SystemState,
+    steps: usize,
+    loop_start: Option<usize>,
+) -> String {
     let why = (property.explain)(&View::new(cfg, last)).unwrap_or_else(|| "(no explanation)".to_string());
-    match property.kind {
-        Kind::Eventually => format!("the run can go no further and never settled; at its end {why}"),
-        Kind::Always | Kind::Sometimes => why,
+    match (property.kind, loop_start) {
+        (Kind::Eventually, Some(k)) => format!(
+            "steps {}-{steps} can repeat for ever, and fairly (every recovery enabled all along the cycle is taken \
+             in it), without the property holding in any of their states; after step {steps}: {why}",
+            k + 1
+        ),
+        (Kind::Eventually, None) => {
+            format!("after step {steps} nothing but spent faults is left, and the run stays there for ever: {why}")
+        }
+        (Kind::Always | Kind::Sometimes, _) => why,
     }
 }

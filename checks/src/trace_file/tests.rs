@@ -93,6 +93,7 @@ fn hand_made() -> TraceFile {
         ],
         explanation: "record p1#0 was acknowledged at offset 0 of partition 0, but leader broker 2 has nothing there"
             .to_string(),
+        loop_start: None,
     }
 }
 

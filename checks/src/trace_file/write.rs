@@ -59,7 +59,7 @@ pub fn counterexamples(scenario: &Scenario, report: &RunReport) -> Vec<TraceFile
     report
         .properties
         .iter()
-        .filter_map(|p| Some(record(origin, properties::by_name(p.name)?, p.path.clone()?)))
+        .filter_map(|p| Some(record(origin, properties::by_name(p.name)?, p.path.clone()?, p.loop_start)))
         .collect()
 }
 

@@ -1,11 +1,13 @@
 //! Every property the checker judges, one file each, with the source it comes from. Safety
-//! properties are invariants of each state; `eventually-leader` is a liveness property; the
+//! properties are invariants of each state; `eventually-leader` and `eventually-write-completes`
+//! are liveness properties (judged on fair cycles by the native checker); the
 //! `sometimes` properties are reachability witnesses that the safety properties are not vacuous
 //! (each event they name is reached, so the invariants were tested against it).
 
 mod consistent_read;
 mod election_safety;
 mod eventually_leader;
+mod eventually_write_completes;
 mod leader_in_isr;
 mod log_matching;
 mod no_acked_loss;
@@ -88,6 +90,7 @@ pub const ALL: &[Property] = &[
     invariant!("leader-in-isr", Kind::Always, leader_in_isr),
     invariant!("no-duplicates", Kind::Always, no_duplicates),
     invariant!("eventually-leader", Kind::Eventually, eventually_leader),
+    invariant!("eventually-write-completes", Kind::Eventually, eventually_write_completes),
     reachable!("record-acknowledged", record_acknowledged, "A producer was told a record is acknowledged."),
     reachable!("record-rejected", record_rejected, "A producer was told a record failed (retries exhausted)."),
     reachable!("leader-changed", leader_changed, "The controller elected a second leader epoch."),

@@ -1,0 +1,199 @@
+//! Liveness under weak fairness. An `eventually` property P is read as "on every fair path, P
+//! holds again and again" (□◇P): after any fault, the system gets back to P. It is violated by
+//!
+//! - a *lasso*: a reachable cycle of states none of which satisfies P, and which is fair: every
+//!   recovery action (message delivery, restart, a session or request time-out, ...) that is
+//!   enabled in every state of the cycle is taken somewhere on it (weak fairness). Faults have no
+//!   fairness (they are bounded by the budget and never forced); or by
+//! - a *deadlock*: a reachable state without P from which nothing can happen any more (every
+//!   action left is a fault the budget has spent).
+//!
+//! The BFS records, for every state where some `eventually` property fails, its successors with
+//! the fairness class of the action that leads there (`Recorder`). After the search, `Graph`
+//! finds the strongly connected components of each property's failing states (`scc`) and keeps
+//! the first fair one (`lasso`). A successor cut off by an exploration bound (not a fault: the
+//! leader-epoch limit that stops elections) keeps its class as *enabled but never taken*, so a
+//! cycle that a bounded-away recovery would leave is never reported as fair.
+
+mod lasso;
+mod scc;
+
+use super::bfs::Fingerprint;
+use std::collections::HashMap;
+
+/// The model-specific half of fairness.
+pub struct Fairness<'a, S, A> {
+    /// The weak-fairness class of taking `action` in `state` (a stable key, e.g. "deliveries from
+    /// broker 1 to the controller"); `None` for a fault, which fairness never forces.
+    pub class: &'a (dyn Fn(&S, &A) -> Option<u64> + Sync),
+    /// Whether a successor outside the model's boundary lies beyond an exploration bound (a
+    /// recovery the search does not follow) rather than beyond the fault budget (a fault that
+    /// cannot happen).
+    pub beyond_bound: &'a (dyn Fn(&S) -> bool + Sync),
+}
+
+/// One expanded state's outgoing transitions, as the parallel phase of the BFS found them.
+#[derive(Default)]
+pub struct Transitions {
+    /// Successors within the boundary: fingerprint and fairness class.
+    pub edges: Vec<(Fingerprint, Option<u64>)>,
+    /// The fairness classes of successors beyond an exploration bound.
+    pub cut: Vec<Option<u64>>,
+}
+
+/// A fairness class as recorded: 0 for none, else an interned key.
+type ClassId = u32;
+
+struct NodeRecord {
+    fp: Fingerprint,
+    /// The `eventually` properties (by bit) that fail in this state.
+    failing: u64,
+    edges_end: usize,
+    enabled_end: usize,
+    cut: bool,
+}
+
+/// The graph of the states where some `eventually` property fails, recorded in BFS order (so node
+/// numbers, and every choice made from them, are the same for any thread count).
+#[derive(Default)]
+pub struct Recorder {
+    nodes: Vec<NodeRecord>,
+    targets: Vec<Fingerprint>,
+    classes: Vec<ClassId>,
+    /// Each node's enabled fair classes, sorted, without repeats.
+    enabled: Vec<ClassId>,
+    interned: HashMap<u64, ClassId>,
+}
+
+impl Recorder {
+    fn intern(&mut self, class: Option<u64>) -> ClassId {
+        match class {
+            None => 0,
+            Some(key) => {
+                let next = self.interned.len() as ClassId + 1;
+                *self.interned.entry(key).or_insert(next)
+            }
+        }
+    }
+
+    /// Records an expanded state where the properties in `failing` fail.
+    pub fn record(&mut self, fp: Fingerprint, failing: u64, transitions: Transitions) {
+        let first_enabled = self.enabled.len();
+        for (target, class) in transitions.edges {
+            let id = self.intern(class);
+            self.targets.push(target);
+            self.classes.push(id);
+            if id != 0 {
+                self.enabled.push(id);
+            }
+        }
+        for class in &transitions.cut {
+            let id = self.intern(*class);
+            if id != 0 {
+                self.enabled.push(id);
+            }
+        }
+        self.enabled[first_enabled..].sort_unstable();
+        let mut kept = first_enabled;
+        for i in first_enabled..self.enabled.len() {
+            if kept == first_enabled || self.enabled[kept - 1] != self.enabled[i] {
+                self.enabled[kept] = self.enabled[i];
+                kept += 1;
+            }
+        }
+        self.enabled.truncate(kept);
+        self.nodes.push(NodeRecord {
+            fp,
+            failing,
+            edges_end: self.targets.len(),
+            enabled_end: self.enabled.len(),
+            cut: !transitions.cut.is_empty(),
+        });
+    }
+
+    /// How many states are recorded.
+    pub fn nodes(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Resolves every edge to a node number, ready for the search for violations.
+    pub fn finish(self) -> Graph {
+        let index: HashMap<Fingerprint, u32> = self.nodes.iter().enumerate().map(|(i, n)| (n.fp, i as u32)).collect();
+        let targets = self.targets.iter().map(|fp| index.get(fp).copied().unwrap_or(scc::OUTSIDE)).collect::<Vec<_>>();
+        let mut offsets = Vec::with_capacity(self.nodes.len() + 1);
+        let mut enabled_offsets = Vec::with_capacity(self.nodes.len() + 1);
+        offsets.push(0);
+        enabled_offsets.push(0);
+        for n in &self.nodes {
+            offsets.push(n.edges_end);
+            enabled_offsets.push(n.enabled_end);
+        }
+        Graph { nodes: self.nodes, offsets, targets, classes: self.classes, enabled_offsets, enabled: self.enabled }
+    }
+}
+
+/// The recorded graph with its edges resolved.
+pub struct Graph {
+    nodes: Vec<NodeRecord>,
+    offsets: Vec<usize>,
+    targets: Vec<u32>,
+    classes: Vec<ClassId>,
+    enabled_offsets: Vec<usize>,
+    enabled: Vec<ClassId>,
+}
+
+/// A path that breaks an `eventually` property: the BFS path to `entry`, then `cycle` (the
+/// fingerprints after `entry`, ending with `entry` again); an empty cycle is a deadlock at `entry`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub entry: Fingerprint,
+    pub cycle: Vec<Fingerprint>,
+}
+
+impl Graph {
+    fn adjacency(&self) -> scc::Adjacency<'_> {
+        scc::Adjacency { offsets: &self.offsets, targets: &self.targets }
+    }
+
+    fn successors(&self, node: u32) -> &[u32] {
+        let n = node as usize;
+        &self.targets[self.offsets[n]..self.offsets[n + 1]]
+    }
+
+    fn enabled_at(&self, node: u32) -> &[ClassId] {
+        let n = node as usize;
+        &self.enabled[self.enabled_offsets[n]..self.enabled_offsets[n + 1]]
+    }
+
+    fn edge_classes(&self, node: u32) -> &[ClassId] {
+        let n = node as usize;
+        &self.classes[self.offsets[n]..self.offsets[n + 1]]
+    }
+
+    /// The violation of the `eventually` property with bit `property` whose first state comes
+    /// first in BFS order (the shortest way into it), if there is one.
+    pub fn violation(&self, property: u32) -> Option<Violation> {
+        let bit = 1u64 << property;
+        let member = |n: u32| self.nodes[n as usize].failing & bit != 0;
+        let deadlock = (0..self.nodes.len() as u32).find(|&n| {
+            member(n) && self.offsets[n as usize] == self.offsets[n as usize + 1] && !self.nodes[n as usize].cut
+        });
+        let lasso = scc::cyclic_components(&self.adjacency(), member)
+            .into_iter()
+            .filter(|component| lasso::is_fair(self, component))
+            .min_by_key(|component| component[0]);
+        let fp = |n: u32| self.nodes[n as usize].fp;
+        match (deadlock, lasso) {
+            (Some(d), Some(c)) if d < c[0] => Some(Violation { entry: fp(d), cycle: Vec::new() }),
+            (_, Some(component)) => {
+                let cycle = lasso::fair_cycle(self, &component);
+                Some(Violation { entry: fp(component[0]), cycle: cycle.into_iter().map(fp).collect() })
+            }
+            (Some(d), None) => Some(Violation { entry: fp(d), cycle: Vec::new() }),
+            (None, None) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
