@@ -17,6 +17,7 @@ mod msg_display;
 pub mod producer;
 pub mod properties;
 pub mod rules;
+pub mod symmetry;
 pub mod system;
 pub mod timer;
 pub mod view;
