@@ -142,7 +142,12 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
                 || counters.snapshot(),
                 || {
                     crate::fairness::with(&scenario.config, |fairness| {
-                        let options = engine::bfs::Options { threads: options.threads, fairness: Some(fairness) };
+                        let actors = engine::successors::Actors(&model);
+                        let options = engine::bfs::Options {
+                            threads: options.threads,
+                            fairness: Some(fairness),
+                            successors: Some(&actors),
+                        };
                         engine::bfs::check_with(&model, options, observers)
                     })
                 },

@@ -5,6 +5,8 @@
 //! judged after the search, on the graph of the states where they fail (`liveness`).
 
 use super::liveness::{Fairness, Recorder, Transitions};
+use super::successors::{Step, Successors, Whole};
+use super::visited::{Claim, Visited};
 use crate::progress::{Counters, Snapshot};
 use rayon::prelude::*;
 use stateright::{Expectation, Model, Path};
@@ -17,25 +19,6 @@ pub type Fingerprint = u64;
 pub fn fingerprint<S: Hash>(state: &S) -> Fingerprint {
     ahash::RandomState::with_seeds(0x6b656c70, 0x6b61666b61, 0x72657063, 0x656c6563).hash_one(state)
 }
-
-/// Fingerprints are already uniform hashes: the visited map uses them as they are.
-#[derive(Default)]
-struct IdentityHasher(u64);
-
-impl std::hash::Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("only fingerprints are hashed")
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// Each visited state's parent: the state it was first reached from (`None` for an initial state).
-type Visited = HashMap<Fingerprint, Option<Fingerprint>, std::hash::BuildHasherDefault<IdentityHasher>>;
 
 /// Frontier states expanded in parallel (per thread) before their successors are admitted in
 /// order: enough to keep every thread busy, few enough that successors do not pile up in memory
@@ -60,16 +43,18 @@ pub struct Outcome<M: Model> {
     pub loops: HashMap<&'static str, usize>,
 }
 
-/// How to search: with how many threads, and the fairness `eventually` properties are judged
-/// under (without it no action is fair: any cycle that avoids the property breaks it).
+/// How to search: with how many threads, the fairness `eventually` properties are judged under
+/// (without it no action is fair: any cycle that avoids the property breaks it), and how states
+/// are fingerprinted (by default `Whole`: each successor built and hashed).
 pub struct Options<'a, M: Model> {
     pub threads: usize,
     pub fairness: Option<Fairness<'a, M::State, M::Action>>,
+    pub successors: Option<&'a dyn Successors<M>>,
 }
 
 impl<M: Model> Options<'_, M> {
     pub fn threads(threads: usize) -> Self {
-        Options { threads, fairness: None }
+        Options { threads, fairness: None, successors: None }
     }
 }
 
@@ -116,9 +101,10 @@ struct Node<S> {
 
 /// The new states one frontier state leads to, before de-duplication within the level.
 struct Expansion<S> {
-    /// New states: fingerprint, kind (0 without coverage), state; sorted by fingerprint, so
-    /// that the order does not depend on the order the model lists actions in (stateright keeps
-    /// timers in a hash set seeded at random: their order differs from one process to the next).
+    /// New states: fingerprint, kind (0 without coverage), state; sorted by a hash of the whole
+    /// state, so that the order does not depend on the order the model lists actions in
+    /// (stateright keeps timers in a hash set seeded at random: their order differs from one
+    /// process to the next).
     successors: Vec<(Fingerprint, u16, S)>,
     /// The kind of each transition generated (only with coverage).
     fired: Vec<u16>,
@@ -148,13 +134,17 @@ where
         assert!(c.kinds <= 1 << 16, "at most 65,536 kinds");
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads).build().expect("a thread pool");
-    pool.install(|| Search::new(model, options.fairness, observers).run())
+    let whole = Whole(model);
+    let successors = options.successors.unwrap_or(&whole);
+    pool.install(|| Search::new(model, successors, options.fairness, observers).run())
 }
 
 struct Search<'m, M: Model> {
     model: &'m M,
+    successors: &'m dyn Successors<M>,
     properties: Vec<stateright::Property<M>>,
     visited: Visited,
+    unique: usize,
     found: Vec<Option<Fingerprint>>,
     states: usize,
     depth: usize,
@@ -178,6 +168,7 @@ where
 {
     fn new(
         model: &'m M,
+        successors: &'m dyn Successors<M>,
         fairness: Option<Fairness<'m, M::State, M::Action>>,
         observers: Observers<'m, M::Action>,
     ) -> Self {
@@ -193,8 +184,10 @@ where
             .fold(0, |mask, (i, _)| mask | (1 << i));
         Search {
             model,
+            successors,
             properties,
             visited: Visited::default(),
+            unique: 0,
             found,
             states: 0,
             depth: 0,
@@ -213,7 +206,7 @@ where
         if let Some(counters) = self.progress {
             counters.publish(Snapshot {
                 states: self.states,
-                unique: self.visited.len(),
+                unique: self.unique,
                 depth: self.depth + 1,
                 queue: Some(queue),
             });
@@ -261,13 +254,13 @@ where
     fn run(mut self) -> Outcome<M> {
         let mut frontier = Vec::new();
         let mut inits: Vec<(Fingerprint, M::State)> =
-            self.model.init_states().into_iter().map(|state| (fingerprint(&state), state)).collect();
+            self.model.init_states().into_iter().map(|state| (self.successors.fingerprint(&state), state)).collect();
         inits.sort_by_key(|(fp, _)| *fp);
         for (fp, state) in inits {
-            if self.visited.contains_key(&fp) || !self.model.within_boundary(&state) {
+            if !self.model.within_boundary(&state) || !self.visited.insert_initial(fp) {
                 continue;
             }
-            self.visited.insert(fp, None);
+            self.unique += 1;
             self.states += 1;
             let judged = self.undecided();
             let holds = Self::evaluate(self.model, &self.properties, judged, &state);
@@ -303,7 +296,7 @@ where
         }
         Outcome {
             states: self.states,
-            unique: self.visited.len(),
+            unique: self.unique,
             depth: self.depth + 1,
             coverage: self.coverage.take(),
             discoveries,
@@ -315,8 +308,9 @@ where
     fn next_level(&mut self, mut frontier: Vec<Node<M::State>>) -> Vec<Node<M::State>> {
         let mut next = std::mem::take(&mut self.spare);
         let mut left = frontier.len();
-        for chunk in frontier.chunks(CHUNK_PER_THREAD * rayon::current_num_threads()) {
-            self.expand_chunk(chunk, &mut next);
+        let chunk_size = CHUNK_PER_THREAD * rayon::current_num_threads();
+        for (i, chunk) in frontier.chunks(chunk_size).enumerate() {
+            self.expand_chunk(chunk, i * chunk_size, &mut next);
             left -= chunk.len();
             self.publish(left + next.len());
         }
@@ -325,58 +319,69 @@ where
         next
     }
 
-    /// Expands a chunk of the frontier in parallel, then admits and judges its new states.
-    fn expand_chunk(&mut self, frontier: &[Node<M::State>], next: &mut Vec<Node<M::State>>) {
+    /// Expands a chunk of the frontier (its first node the level's node `first`) in parallel, then
+    /// admits and judges its new states.
+    fn expand_chunk(&mut self, frontier: &[Node<M::State>], first: usize, next: &mut Vec<Node<M::State>>) {
         let model = self.model;
+        let successors = self.successors;
         let visited = &self.visited;
         let classify = self.classify;
         let fairness = self.fairness.as_ref();
         let record = self.liveness.is_some();
+        let level = self.depth as u32 + 1;
         let expansions: Vec<Expansion<M::State>> = frontier
             .par_iter()
-            .map(|node| {
-                let mut actions = Vec::new();
-                model.actions(&node.state, &mut actions);
+            .enumerate()
+            .map(|(i, node)| {
+                let claim = (first + i) as u32;
                 let mut expansion = Expansion {
                     successors: Vec::new(),
                     fired: Vec::new(),
                     generated: 0,
                     transitions: (record && node.failing != 0).then(Transitions::default),
                 };
-                for action in actions {
+                let seen = |fp: Fingerprint| visited.seen(fp, level, claim);
+                successors.for_each(&node.state, node.fp, &seen, &mut |action, step| {
                     let kind = classify.map_or(0, |classify| classify(&action) as u16);
                     let class = match (&expansion.transitions, fairness) {
                         (Some(_), Some(f)) => (f.class)(&node.state, &action),
                         _ => None,
                     };
-                    let Some(next) = model.next_state(&node.state, action) else { continue };
-                    if !model.within_boundary(&next) {
-                        if let (Some(t), Some(f)) = (&mut expansion.transitions, fairness) {
-                            if (f.beyond_bound)(&next) {
-                                t.cut.push(class);
+                    let fp = match step {
+                        Step::Seen(fp) => fp,
+                        Step::New(fp, next) => {
+                            if !model.within_boundary(&next) {
+                                if let (Some(t), Some(f)) = (&mut expansion.transitions, fairness) {
+                                    if (f.beyond_bound)(&next) {
+                                        t.cut.push(class);
+                                    }
+                                }
+                                return;
                             }
+                            if visited.claim(fp, level, claim, node.fp) == Claim::Kept {
+                                expansion.successors.push((fp, kind, next));
+                            }
+                            fp
                         }
-                        continue;
-                    }
+                    };
                     expansion.generated += 1;
                     if classify.is_some() {
                         expansion.fired.push(kind);
                     }
-                    let fp = fingerprint(&next);
                     if let Some(t) = &mut expansion.transitions {
                         t.edges.push((fp, class));
                     }
-                    if !visited.contains_key(&fp) {
-                        expansion.successors.push((fp, kind, next));
-                    }
-                }
-                expansion.successors.sort_by_key(|(fp, kind, _)| (*fp, *kind));
+                });
+                // Admission order follows the whole-state hash, whatever fingerprints the search
+                // uses: the same shortest counterexamples with either way of fingerprinting.
+                expansion.successors.sort_by_cached_key(|(_, kind, state)| (fingerprint(state), *kind));
                 expansion
             })
             .collect();
 
         let mut admitted = Vec::new();
-        for (node, expansion) in frontier.iter().zip(expansions) {
+        for (i, (node, expansion)) in frontier.iter().zip(expansions).enumerate() {
+            let claim = (first + i) as u32;
             self.states += expansion.generated;
             if let Some(coverage) = &mut self.coverage {
                 for &kind in &expansion.fired {
@@ -387,8 +392,8 @@ where
                 recorder.record(node.fp, node.failing, transitions);
             }
             for (fp, kind, state) in expansion.successors {
-                if let std::collections::hash_map::Entry::Vacant(e) = self.visited.entry(fp) {
-                    e.insert(Some(node.fp));
+                if self.visited.won(fp, claim) {
+                    self.unique += 1;
                     if let Some(coverage) = &mut self.coverage {
                         coverage.new_states[usize::from(kind)] += 1;
                     }
@@ -411,7 +416,7 @@ where
     /// The fingerprints from an initial state to the visited state `fp`, along parent links.
     fn chain_to(&self, fp: Fingerprint) -> Vec<Fingerprint> {
         let mut chain = vec![fp];
-        while let Some(parent) = self.visited[chain.last().expect("not empty")] {
+        while let Some(parent) = self.visited.parent(*chain.last().expect("not empty")) {
             chain.push(parent);
         }
         chain.reverse();
@@ -425,7 +430,7 @@ where
             .model
             .init_states()
             .into_iter()
-            .find(|s| fingerprint(s) == chain[0])
+            .find(|s| self.successors.fingerprint(s) == chain[0])
             .expect("the path starts at an initial state");
         let mut state = init.clone();
         let mut actions = Vec::with_capacity(chain.len() - 1);
@@ -436,7 +441,7 @@ where
                 .into_iter()
                 .find_map(|action| {
                     let next = self.model.next_state(&state, action.clone())?;
-                    (fingerprint(&next) == next_fp).then_some((action, next))
+                    (self.successors.fingerprint(&next) == next_fp).then_some((action, next))
                 })
                 .expect("a recorded step replays");
             state = next;

@@ -6,3 +6,5 @@
 
 pub mod bfs;
 pub mod liveness;
+pub mod successors;
+pub mod visited;

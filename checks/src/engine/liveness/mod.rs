@@ -19,7 +19,9 @@ mod lasso;
 mod scc;
 
 use super::bfs::Fingerprint;
+use super::visited::IdentityHasher;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 /// The model-specific half of fairness.
 pub struct Fairness<'a, S, A> {
@@ -118,7 +120,8 @@ impl Recorder {
 
     /// Resolves every edge to a node number, ready for the search for violations.
     pub fn finish(self) -> Graph {
-        let index: HashMap<Fingerprint, u32> = self.nodes.iter().enumerate().map(|(i, n)| (n.fp, i as u32)).collect();
+        let index: HashMap<Fingerprint, u32, BuildHasherDefault<IdentityHasher>> =
+            self.nodes.iter().enumerate().map(|(i, n)| (n.fp, i as u32)).collect();
         let targets = self.targets.iter().map(|fp| index.get(fp).copied().unwrap_or(scc::OUTSIDE)).collect::<Vec<_>>();
         let mut offsets = Vec::with_capacity(self.nodes.len() + 1);
         let mut enabled_offsets = Vec::with_capacity(self.nodes.len() + 1);

@@ -1,0 +1,324 @@
+//! How the search gets from a state to its successors' fingerprints. `Whole` works for any model:
+//! it builds each successor (`Model::next_state`) and hashes all of it. `Actors` is for
+//! stateright actor models on an ordered network (kelp's): a step changes one actor's state, the
+//! flow it consumed from, the flows it sends on, that actor's timers and saved storage. The
+//! fingerprint is a sum of hashes of those parts, so a successor's fingerprint is its parent's
+//! with the changed parts swapped, computed from the handler's output without building the
+//! successor; the successor is built (by stateright's own `next_state`) only when its fingerprint
+//! is new. Most successors are states already seen: they cost one handler call and a few small
+//! hashes instead of a clone, a hash and a drop of the whole system.
+
+use super::bfs::{fingerprint, Fingerprint};
+use stateright::actor::{Actor, ActorModel, ActorModelAction, ActorModelState, Command, Envelope, Id, Network, Out};
+use stateright::Model;
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::fmt::Debug;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+/// A successor: seen before (only its fingerprint), or new (the state too).
+pub enum Step<S> {
+    Seen(Fingerprint),
+    New(Fingerprint, S),
+}
+
+/// A way to fingerprint states and walk their successors; the search's results depend only on
+/// which states are equal, so any two implementations agree on every count and verdict (not on
+/// the order successors are admitted in, which follows the fingerprints).
+pub trait Successors<M: Model>: Sync {
+    fn fingerprint(&self, state: &M::State) -> Fingerprint;
+
+    /// Calls `visit` for each action of `state` (fingerprint `fp`) that changes it, with its
+    /// successor; the successor's state is left out when `seen` accepts its fingerprint (a seen
+    /// state lies within the model's boundary, so whoever gets a `Seen` need not check that).
+    fn for_each(
+        &self,
+        state: &M::State,
+        fp: Fingerprint,
+        seen: &dyn Fn(Fingerprint) -> bool,
+        visit: &mut dyn FnMut(M::Action, Step<M::State>),
+    );
+}
+
+/// Builds and hashes every successor whole: any model.
+pub struct Whole<'m, M>(pub &'m M);
+
+impl<M> Successors<M> for Whole<'_, M>
+where
+    M: Model + Sync,
+    M::State: Hash,
+    M::Action: Clone,
+{
+    fn fingerprint(&self, state: &M::State) -> Fingerprint {
+        fingerprint(state)
+    }
+
+    fn for_each(
+        &self,
+        state: &M::State,
+        _: Fingerprint,
+        seen: &dyn Fn(Fingerprint) -> bool,
+        visit: &mut dyn FnMut(M::Action, Step<M::State>),
+    ) {
+        let mut actions = Vec::new();
+        self.0.actions(state, &mut actions);
+        for action in actions {
+            let Some(next) = self.0.next_state(state, action.clone()) else { continue };
+            let fp = fingerprint(&next);
+            visit(action, if seen(fp) { Step::Seen(fp) } else { Step::New(fp, next) });
+        }
+    }
+}
+
+/// Incremental fingerprints for an actor model on an ordered network.
+pub struct Actors<'m, A: Actor, C, H: Clone + Debug + Hash>(pub &'m ActorModel<A, C, H>)
+where
+    A::Msg: Ord,
+    A::Timer: Ord;
+
+type State<A, H> = ActorModelState<A, H>;
+type Flows<Msg> = std::collections::BTreeMap<(Id, Id), VecDeque<Msg>>;
+/// A flow a step changes: its key, the position of the message it consumed, the messages it sent.
+type FlowEdit<'a, Msg> = ((Id, Id), Option<usize>, Vec<&'a Msg>);
+type Action<A> = ActorModelAction<<A as Actor>::Msg, <A as Actor>::Timer, <A as Actor>::Random>;
+
+/// The parts' hashes. Tags keep parts of different kinds and places apart.
+fn actor_part<S: Hash>(index: usize, state: &S) -> u64 {
+    fingerprint(&(0u8, index, state))
+}
+fn timer_part<T: Hash>(index: usize, timer: &T) -> u64 {
+    fingerprint(&(1u8, index, timer))
+}
+fn storage_part<S: Hash>(index: usize, storage: &S) -> u64 {
+    fingerprint(&(2u8, index, storage))
+}
+fn crashed_part(index: usize, crashed: bool) -> u64 {
+    fingerprint(&(3u8, index, crashed))
+}
+fn history_part<H: Hash>(history: &H) -> u64 {
+    fingerprint(&(4u8, history))
+}
+fn random_part<R: Hash>(index: usize, choices: &R) -> u64 {
+    fingerprint(&(5u8, index, choices))
+}
+fn sizes_part(actors: usize, timers: usize, storages: usize, randoms: usize) -> u64 {
+    fingerprint(&(6u8, actors, timers, storages, randoms))
+}
+/// A flow (the queue of messages from one actor to another), in order; an empty flow is absent.
+fn flow_part<'a, M: Hash + 'a>(src: Id, dst: Id, msgs: impl Iterator<Item = &'a M>) -> u64 {
+    let mut hasher = ahash::RandomState::with_seeds(0x6b656c70, 0x6b61666b61, 0x72657063, 0x656c6563).build_hasher();
+    (7u8, src, dst).hash(&mut hasher);
+    let mut count = 0usize;
+    for msg in msgs {
+        msg.hash(&mut hasher);
+        count += 1;
+    }
+    if count == 0 {
+        return 0;
+    }
+    hasher.write_usize(count);
+    hasher.finish()
+}
+
+impl<'m, A, C, H> Actors<'m, A, C, H>
+where
+    A: Actor,
+    A::Msg: Ord + Hash,
+    A::Timer: Ord + Hash,
+    A::State: Hash,
+    A::Storage: Hash,
+    A::Random: Hash,
+    H: Clone + Debug + Hash,
+{
+    fn flows(state: &State<A, H>) -> Option<&Flows<A::Msg>> {
+        match &state.network {
+            Network::Ordered(flows) => Some(flows),
+            _ => None,
+        }
+    }
+
+    fn whole(state: &State<A, H>) -> Fingerprint {
+        let mut sum = sizes_part(
+            state.actor_states.len(),
+            state.timers_set.len(),
+            state.actor_storages.len(),
+            state.random_choices.len(),
+        );
+        for (i, actor) in state.actor_states.iter().enumerate() {
+            sum = sum.wrapping_add(actor_part(i, &**actor));
+        }
+        sum = sum.wrapping_add(history_part(&state.history));
+        for (i, timers) in state.timers_set.iter().enumerate() {
+            for timer in timers.iter() {
+                sum = sum.wrapping_add(timer_part(i, timer));
+            }
+        }
+        for (i, choices) in state.random_choices.iter().enumerate() {
+            sum = sum.wrapping_add(random_part(i, choices));
+        }
+        for (i, crashed) in state.crashed.iter().enumerate() {
+            sum = sum.wrapping_add(crashed_part(i, *crashed));
+        }
+        for (i, storage) in state.actor_storages.iter().enumerate() {
+            sum = sum.wrapping_add(storage_part(i, storage));
+        }
+        let flows = Self::flows(state).expect("an ordered network");
+        for ((src, dst), msgs) in flows {
+            sum = sum.wrapping_add(flow_part(*src, *dst, msgs.iter()));
+        }
+        sum
+    }
+
+    /// The successor's fingerprint after actor `index` handled an event: `consumed` is the flow
+    /// and message a delivery took, `fired` the timer a time-out used up. `None` where the step
+    /// does something this shortcut does not follow (random choices, growing vectors).
+    #[allow(clippy::too_many_arguments, clippy::ptr_arg)] // the `Cow` tells whether the actor changed
+    fn after(
+        &self,
+        state: &State<A, H>,
+        fp: Fingerprint,
+        index: usize,
+        actor: &Cow<'_, A::State>,
+        out: &Out<A>,
+        consumed: Option<(Id, Id, &A::Msg)>,
+        fired: Option<&A::Timer>,
+    ) -> Option<Fingerprint> {
+        let model = self.0;
+        let flows = Self::flows(state)?;
+        let id = Id::from(index);
+        let mut fp = fp;
+        if let Cow::Owned(next) = actor {
+            fp = fp.wrapping_sub(actor_part(index, &*state.actor_states[index])).wrapping_add(actor_part(index, next));
+        }
+        // History, as stateright records it: the delivery in, then each send out.
+        let mut history: Option<H> = None;
+        if let Some((src, dst, msg)) = consumed {
+            history = (model.record_msg_in)(&model.cfg, &state.history, Envelope { src, dst, msg });
+        }
+        // The flows this step touches: the one consumed from, and those sent on.
+        let mut edits: Vec<FlowEdit<'_, A::Msg>> = Vec::new();
+        if let Some((src, dst, msg)) = consumed {
+            let position = flows.get(&(src, dst)).and_then(|q| q.iter().position(|m| m == msg))?;
+            edits.push(((src, dst), Some(position), Vec::new()));
+        }
+        let timers = state.timers_set.get(index)?;
+        let mut timer_changes: Vec<(&A::Timer, bool)> = Vec::new();
+        let is_set = |changes: &Vec<(&A::Timer, bool)>, t: &A::Timer| {
+            changes.iter().rev().find(|(c, _)| *c == t).map_or_else(|| timers.iter().any(|x| x == t), |(_, set)| *set)
+        };
+        if let Some(timer) = fired {
+            timer_changes.push((timer, false));
+            fp = fp.wrapping_sub(timer_part(index, timer));
+        }
+        for command in out.iter() {
+            match command {
+                Command::Send(dst, msg) => {
+                    let history_now = history.as_ref().unwrap_or(&state.history);
+                    if let Some(h) =
+                        (model.record_msg_out)(&model.cfg, history_now, Envelope { src: id, dst: *dst, msg })
+                    {
+                        history = Some(h);
+                    }
+                    match edits.iter_mut().find(|(key, _, _)| *key == (id, *dst)) {
+                        Some((_, _, appended)) => appended.push(msg),
+                        None => edits.push(((id, *dst), None, vec![msg])),
+                    }
+                }
+                Command::SetTimer(timer, _) => {
+                    if !is_set(&timer_changes, timer) {
+                        fp = fp.wrapping_add(timer_part(index, timer));
+                    }
+                    timer_changes.push((timer, true));
+                }
+                Command::CancelTimer(timer) => {
+                    if is_set(&timer_changes, timer) {
+                        fp = fp.wrapping_sub(timer_part(index, timer));
+                    }
+                    timer_changes.push((timer, false));
+                }
+                Command::Save(storage) => {
+                    let old = state.actor_storages.get(index)?;
+                    fp = fp.wrapping_sub(storage_part(index, old)).wrapping_add(storage_part(index, &Some(storage)));
+                }
+                Command::ChooseRandom(..) => return None,
+            }
+        }
+        // A storage saved twice counts once: `Save` above assumed each replaces the original.
+        if out.iter().filter(|c| matches!(c, Command::Save(_))).count() > 1 {
+            return None;
+        }
+        if let Some(h) = history {
+            fp = fp.wrapping_sub(history_part(&state.history)).wrapping_add(history_part(&h));
+        }
+        for ((src, dst), removed, appended) in edits {
+            let old = flows.get(&(src, dst));
+            let before = old.map_or(0, |q| flow_part(src, dst, q.iter()));
+            let kept = old.into_iter().flat_map(|q| q.iter().enumerate()).filter(|(i, _)| Some(*i) != removed);
+            let after = flow_part(src, dst, kept.map(|(_, m)| m).chain(appended));
+            fp = fp.wrapping_sub(before).wrapping_add(after);
+        }
+        Some(fp)
+    }
+}
+
+impl<A, C, H> Successors<ActorModel<A, C, H>> for Actors<'_, A, C, H>
+where
+    A: Actor + Sync,
+    A::Msg: Ord + Hash + Sync,
+    A::Timer: Ord + Hash + Sync,
+    A::State: Hash + Sync,
+    A::Storage: Hash + Sync,
+    A::Random: Hash + Sync,
+    C: Sync,
+    H: Clone + Debug + Hash + Sync,
+    ActorModel<A, C, H>: Model<State = State<A, H>, Action = Action<A>>,
+{
+    fn fingerprint(&self, state: &State<A, H>) -> Fingerprint {
+        Self::whole(state)
+    }
+
+    fn for_each(
+        &self,
+        state: &State<A, H>,
+        fp: Fingerprint,
+        seen: &dyn Fn(Fingerprint) -> bool,
+        visit: &mut dyn FnMut(Action<A>, Step<State<A, H>>),
+    ) {
+        let model = self.0;
+        let mut actions = Vec::new();
+        model.actions(state, &mut actions);
+        for action in actions {
+            let predicted = match &action {
+                ActorModelAction::Deliver { src, dst, msg } => {
+                    let index = usize::from(*dst);
+                    if index >= state.actor_states.len() || state.crashed[index] {
+                        continue; // stateright does not deliver to it either
+                    }
+                    let mut actor = Cow::Borrowed(&*state.actor_states[index]);
+                    let mut out = Out::new();
+                    model.actors[index].on_msg(*dst, &mut actor, *src, msg.clone(), &mut out);
+                    self.after(state, fp, index, &actor, &out, Some((*src, *dst, msg)), None)
+                }
+                ActorModelAction::Timeout(id, timer) => {
+                    let index = usize::from(*id);
+                    let mut actor = Cow::Borrowed(&*state.actor_states[index]);
+                    let mut out = Out::new();
+                    model.actors[index].on_timeout(*id, &mut actor, timer, &mut out);
+                    if stateright::actor::is_no_op_with_timer(&actor, &out, timer) {
+                        continue; // stateright's next_state gives no successor
+                    }
+                    self.after(state, fp, index, &actor, &out, None, Some(timer))
+                }
+                _ => None,
+            };
+            match predicted {
+                Some(next_fp) if seen(next_fp) => visit(action, Step::Seen(next_fp)),
+                _ => {
+                    let Some(next) = model.next_state(state, action.clone()) else { continue };
+                    let next_fp = predicted.unwrap_or_else(|| Self::whole(&next));
+                    visit(action, Step::New(next_fp, next));
+                }
+            }
+        }
+    }
+}
