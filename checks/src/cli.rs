@@ -1,6 +1,7 @@
 //! The `kelp` command line: `kelp check` (a named scenario, a scenario file, or flags for any
 //! `Config` field), `kelp simulate` (the same, walked at random), `kelp trace` (a counterexample's
-//! file) and `kelp scenarios`. Parsing only; the work is in `run`, `report` and `simulate`.
+//! file), `kelp bench` (both engines' speed and memory) and `kelp scenarios`. Parsing only; the
+//! work is in `run`, `report`, `simulate` and `bench`.
 
 use crate::run::{Engine, Search};
 use clap::{Args, Parser, Subcommand};
@@ -29,6 +30,43 @@ pub enum Command {
     Trace(TraceCommand),
     /// stateright's Explorer (a web UI to step through the model's states) on loopback.
     Explore(ExploreArgs),
+    /// Unique states per second, peak memory and bytes per state of both engines on one scenario
+    /// (default: healthy), in one run; exit 1 if the engines disagree on the unique states.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The scenario measured: `--scenario NAME` or `--config FILE`, default `healthy`; the
+    /// configuration flags override it.
+    #[command(flatten)]
+    pub selection: ScenarioArgs,
+    /// Thread counts for the native engine, comma-separated (`1,2,4`); stateright's BFS runs once
+    /// at 1 thread as the baseline.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "1",
+        value_parser = clap::value_parser!(u16).range(1..=512)
+    )]
+    pub threads: Vec<u16>,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// No `bench: <engine> at <n> thread(s)...` line on stderr before each run.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl BenchArgs {
+    /// The native engine's thread counts, ascending, each once.
+    pub fn threads(&self) -> Vec<usize> {
+        let mut threads: Vec<usize> = self.threads.iter().copied().map(usize::from).collect();
+        threads.sort_unstable();
+        threads.dedup();
+        threads
+    }
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +154,11 @@ pub struct CheckArgs {
     /// Depth-first search: less memory, longer counterexamples (stateright engine only).
     #[arg(long)]
     pub dfs: bool,
+    /// Symmetry reduction (native engine): one state per orbit of the renamings of brokers and
+    /// producers the configuration cannot tell apart (none, when every broker is in the
+    /// assignment and there is one producer). `eventually` properties are then not judged.
+    #[arg(long)]
+    pub symmetry: bool,
     /// Print one JSON object instead of the text report.
     #[arg(long)]
     pub json: bool,

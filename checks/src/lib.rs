@@ -1,6 +1,7 @@
 //! The `kelp` checker: named scenarios, the stateright run, counterexample traces for people, and
 //! the text and JSON reports. `main.rs` is only the command line's entry point.
 
+pub mod bench;
 pub mod cli;
 pub mod columns;
 pub mod coverage;

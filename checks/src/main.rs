@@ -1,7 +1,8 @@
 //! `kelp`: `check` exits 0 when nothing is violated and every verdict is the expected one, 1 otherwise
 //! (a violation fails the check even when the scenario expects it); `matrix` exits 0 when every
 //! scenario meets its expectation; `simulate` exits 1 when a run breaks a property; `trace replay`
-//! exits 1 when a recorded counterexample no longer breaks its property; 2 on bad input.
+//! exits 1 when a recorded counterexample no longer breaks its property; `bench` exits 1 when the
+//! engines disagree on the unique states; 2 on bad input.
 
 use clap::Parser;
 use kelp_checks::cli::{CheckArgs, Cli, Command, MatrixArgs};
@@ -16,6 +17,19 @@ use std::process::ExitCode;
 /// the system allocator (measured: glibc's malloc took over half the checker's time).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+extern "C" {
+    /// mimalloc's `void mi_collect(bool force)`: with `force`, hands every free page back to the
+    /// system now. (The `mimalloc` crate exposes it only behind a feature that needs another crate.)
+    fn mi_collect(force: bool);
+}
+
+/// Before each `kelp bench` run: the pages earlier runs freed leave the resident set, so a run's
+/// growth in memory is its own.
+fn release_memory() {
+    // SAFETY: mi_collect takes no pointer and may be called at any time from any thread.
+    unsafe { mi_collect(true) }
+}
 
 fn scenario_for(args: &CheckArgs) -> Result<Scenario, ScenarioError> {
     args.selection.select()
@@ -35,7 +49,7 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
     };
     let report = run::run_with(
         &scenario,
-        RunOptions { engine: args.engine, search: args.search(), threads: args.threads() },
+        RunOptions { engine: args.engine, search: args.search(), threads: args.threads(), symmetry: args.symmetry },
         extras,
     );
     if args.json {
@@ -98,6 +112,14 @@ fn main() -> ExitCode {
         Command::Trace(command) => kelp_checks::trace_cmd::run(&command),
         Command::Explore(args) => match kelp_checks::explore::command(&args) {
             Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Bench(args) => match kelp_checks::bench::command(&args, &release_memory) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::from(2)

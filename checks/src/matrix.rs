@@ -70,7 +70,10 @@ pub fn run_matrix_with(tier: Tier, parallel: usize, done: &(dyn Fn(&Row) + Sync)
                 let Some(scenario) = scenarios.get(i) else { break };
                 let report = match scenario.simulate {
                     Some(bounds) => crate::simulated::report(scenario, bounds, 1),
-                    None => run(scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads: 1 }),
+                    None => run(
+                        scenario,
+                        RunOptions { engine: Engine::Native, search: Search::Bfs, threads: 1, symmetry: false },
+                    ),
                 };
                 let row = Row { scenario: scenario.clone(), report, trace_problems: Vec::new() };
                 done(&row);
@@ -126,7 +129,8 @@ mod tests {
     #[test]
     fn a_finished_scenario_is_one_line() {
         let scenario = Scenario::named("no-idempotence").unwrap();
-        let report = run(&scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads: 1 });
+        let report =
+            run(&scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads: 1, symmetry: false });
         let line = done_line(&scenario.name, &report);
         assert!(line.starts_with("done no-idempotence: 629 unique in "), "{line}");
         assert!(line.ends_with(" s"), "{line}");

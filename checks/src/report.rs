@@ -68,6 +68,10 @@ pub fn text(scenario: &Scenario, report: &RunReport, timings: bool) -> String {
             thousands(report.unique_per_second() as usize)
         ));
     }
+    out.push_str(&format!(
+        "\nfingerprint collision probability (64-bit, optimistic): {}",
+        crate::engine::collision::describe(report.collision_probability)
+    ));
     out.push_str("\n\n");
     let mut rows = vec![["property", "kind", "verdict", "expected", ""].map(String::from).to_vec()];
     for p in &report.properties {

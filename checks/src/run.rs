@@ -35,6 +35,8 @@ pub struct RunOptions {
     pub engine: Engine,
     pub search: Search,
     pub threads: usize,
+    /// Symmetry reduction (native engine only; `kelp_model::symmetry`).
+    pub symmetry: bool,
 }
 
 /// What `kelp check` may add to a run (neither changes its result): progress lines on stderr every
@@ -83,6 +85,9 @@ pub struct RunReport {
     /// Transitions by kind of action, with `--coverage`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<Vec<crate::coverage::Row>>,
+    /// The chance that two of the unique states share a 64-bit fingerprint and one went unexplored
+    /// (TLC's optimistic estimate); both engines keep 64-bit fingerprints.
+    pub collision_probability: f64,
 }
 
 impl RunReport {
@@ -126,6 +131,9 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
     let model = system::build(scenario.config.clone());
     let mut coverage = None;
     let mut loops = HashMap::new();
+    let symmetry = kelp_model::symmetry::Symmetry::of(&scenario.config);
+    // A trivial group reduces nothing: the plain search is the same search, and judges liveness.
+    let reduced = options.symmetry && options.engine == Engine::Native && !symmetry.is_trivial();
     let (engine, found) = match (options.engine, options.search) {
         (Engine::Native, _) => {
             let counters = crate::progress::Counters::default();
@@ -143,10 +151,18 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
                 || {
                     crate::fairness::with(&scenario.config, |fairness| {
                         let actors = engine::successors::Actors(&model);
+                        let representative = |s: &SystemState| symmetry.representative(s).into_owned();
+                        let symmetric = engine::successors::Symmetric {
+                            model: &model,
+                            inner: &actors,
+                            representative: &representative,
+                        };
+                        let successors: &dyn engine::successors::Successors<_> =
+                            if reduced { &symmetric } else { &actors };
                         let options = engine::bfs::Options {
                             threads: options.threads,
                             fairness: Some(fairness),
-                            successors: Some(&actors),
+                            successors: Some(successors),
                         };
                         engine::bfs::check_with(&model, options, observers)
                     })
@@ -172,9 +188,12 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
         .map(|p| {
             let discovery = discoveries.remove(p.name);
             let verdict = match (p.kind, discovery.is_some()) {
+                // A cycle of orbits need not be a cycle of states: liveness is not judged.
+                (Kind::Eventually, _) if reduced => Verdict::Unknown,
                 (Kind::Sometimes, true) | (Kind::Always | Kind::Eventually, false) => Verdict::Holds,
                 _ => Verdict::Violated,
             };
+            let discovery = discovery.filter(|_| !(reduced && p.kind == Kind::Eventually));
             let path = discovery.filter(|_| p.kind != Kind::Sometimes);
             let trace: Option<Trace> = path.clone().map(|path| trace::build(&scenario.config, p, path));
             PropertyResult {
@@ -191,12 +210,13 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
         .collect();
     RunReport {
         scenario: scenario.name.clone(),
-        engine: engine.to_string(),
+        engine: if reduced { format!("{engine}, symmetry: {symmetry}") } else { engine.to_string() },
         threads: options.threads,
         states: figures.states,
         unique: figures.unique,
         depth: figures.depth,
         seconds: started.elapsed().as_secs_f64(),
+        collision_probability: engine::collision::probability(figures.unique as u64, 64),
         properties,
         coverage,
     }

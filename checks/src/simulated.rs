@@ -50,6 +50,7 @@ pub fn report(scenario: &Scenario, bounds: SimulationBounds, threads: usize) -> 
         depth: simulation.runs.iter().map(|r| r.steps).max().unwrap_or(0),
         seconds: simulation.seconds,
         coverage: None,
+        collision_probability: 0.0,
         properties,
     }
 }

@@ -6,7 +6,7 @@ use kelp_checks::scenario::{Scenario, Verdict};
 
 fn acks_1(threads: usize) -> kelp_checks::run::RunReport {
     let scenario = Scenario::named("acks-1").unwrap();
-    run(&scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads })
+    run(&scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads, symmetry: false })
 }
 
 #[test]

@@ -23,7 +23,7 @@ fn two_brokers_and_a_crash() -> Scenario {
 }
 
 fn with_coverage(scenario: &Scenario, threads: usize) -> RunReport {
-    let options = RunOptions { engine: Engine::Native, search: Search::Bfs, threads };
+    let options = RunOptions { engine: Engine::Native, search: Search::Bfs, threads, symmetry: false };
     run_with(scenario, options, Extras { progress: None, coverage: true })
 }
 
@@ -45,7 +45,8 @@ fn coverage_is_the_same_for_one_and_two_threads_and_adds_up_to_the_run() {
         assert!(rows.iter().all(|r| r.new_states <= r.fired));
 
         // Counting changes nothing in the result.
-        let plain = run(&scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads: 2 });
+        let plain =
+            run(&scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads: 2, symmetry: false });
         assert_eq!((plain.states, plain.unique, plain.depth), (one.states, one.unique, one.depth));
         assert!(plain.coverage.is_none());
         let verdicts = |r: &RunReport| r.properties.iter().map(|p| (p.name, p.verdict)).collect::<Vec<_>>();

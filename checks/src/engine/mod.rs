@@ -5,6 +5,7 @@
 //! kept as 64-bit fingerprints with a parent link; counterexample states are rebuilt by replay.
 
 pub mod bfs;
+pub mod collision;
 pub mod liveness;
 pub mod successors;
 pub mod visited;

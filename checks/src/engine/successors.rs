@@ -60,13 +60,26 @@ where
         seen: &dyn Fn(Fingerprint) -> bool,
         visit: &mut dyn FnMut(M::Action, Step<M::State>),
     ) {
-        let mut actions = Vec::new();
-        self.0.actions(state, &mut actions);
-        for action in actions {
-            let Some(next) = self.0.next_state(state, action.clone()) else { continue };
-            let fp = fingerprint(&next);
-            visit(action, if seen(fp) { Step::Seen(fp) } else { Step::New(fp, next) });
-        }
+        build_each(self.0, state, &|next| fingerprint(next), seen, visit);
+    }
+}
+
+/// Builds each successor of `state` and fingerprints it with `fingerprint`.
+fn build_each<M: Model>(
+    model: &M,
+    state: &M::State,
+    fingerprint: &dyn Fn(&M::State) -> Fingerprint,
+    seen: &dyn Fn(Fingerprint) -> bool,
+    visit: &mut dyn FnMut(M::Action, Step<M::State>),
+) where
+    M::Action: Clone,
+{
+    let mut actions = Vec::new();
+    model.actions(state, &mut actions);
+    for action in actions {
+        let Some(next) = model.next_state(state, action.clone()) else { continue };
+        let fp = fingerprint(&next);
+        visit(action, if seen(fp) { Step::Seen(fp) } else { Step::New(fp, next) });
     }
 }
 
@@ -320,5 +333,36 @@ where
                 }
             }
         }
+    }
+}
+
+/// Symmetry reduction: states are fingerprinted by their orbit's representative (`representative`
+/// maps a state to the member of its orbit under the model's symmetries that stands for them all),
+/// so the search keeps one state per orbit. Successors are built whole, since the representative
+/// needs the state; `inner` fingerprints the representative.
+pub struct Symmetric<'a, M: Model> {
+    pub model: &'a M,
+    pub inner: &'a dyn Successors<M>,
+    pub representative: &'a (dyn Fn(&M::State) -> M::State + Sync),
+}
+
+impl<M> Successors<M> for Symmetric<'_, M>
+where
+    M: Model + Sync,
+    M::State: Clone,
+    M::Action: Clone,
+{
+    fn fingerprint(&self, state: &M::State) -> Fingerprint {
+        self.inner.fingerprint(&(self.representative)(state))
+    }
+
+    fn for_each(
+        &self,
+        state: &M::State,
+        _: Fingerprint,
+        seen: &dyn Fn(Fingerprint) -> bool,
+        visit: &mut dyn FnMut(M::Action, Step<M::State>),
+    ) {
+        build_each(self.model, state, &|next| self.fingerprint(next), seen, visit);
     }
 }

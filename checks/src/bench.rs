@@ -1,0 +1,388 @@
+//! `kelp bench`: both engines on one scenario in one process, breadth-first, so their figures are
+//! comparable: unique states per second, peak resident memory, bytes per visited state, and the
+//! native engine's scaling with threads. stateright's BFS at 1 thread is the baseline; ratios mean
+//! something only between runs of one `kelp bench` (the same machine, the same load).
+
+use crate::cli::BenchArgs;
+use crate::columns::{layout, Align};
+use crate::report::thousands;
+use crate::run::{self, Engine, RunOptions, Search};
+use crate::scenario::Scenario;
+use serde::Serialize;
+use std::time::Instant;
+
+/// The scenario `kelp bench` measures when neither `--scenario` nor `--config` is given.
+pub const DEFAULT_SCENARIO: &str = "healthy";
+
+/// One engine at one thread count.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchRun {
+    /// `native` or `stateright`.
+    pub engine: &'static str,
+    pub threads: usize,
+    pub unique: usize,
+    /// States generated, repeats included.
+    pub states: usize,
+    /// Wall-clock seconds of the whole run (model, search, verdicts).
+    pub seconds: f64,
+    pub unique_per_second: f64,
+    /// Peak resident set size of the process during the run; `None` where it cannot be measured.
+    pub peak_bytes: Option<u64>,
+    /// (peak RSS during the run - RSS just before it) / unique states.
+    pub bytes_per_state: Option<f64>,
+}
+
+/// A whole `kelp bench`: stateright at 1 thread first, then native at each thread count ascending.
+#[derive(Clone, Debug, Serialize)]
+pub struct Bench {
+    pub scenario: String,
+    pub runs: Vec<BenchRun>,
+    /// native's unique states/s over stateright's, both at 1 thread (`None` when the native
+    /// thread counts leave out 1).
+    pub native_over_stateright: Option<f64>,
+}
+
+fn engine_name(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Native => "native",
+        Engine::Stateright => "stateright",
+    }
+}
+
+/// Runs stateright's BFS at 1 thread, then the native engine at each of `threads` (ascending, as
+/// given), measuring each; `progress` announces each run on stderr. `release_memory` runs before
+/// each run: it should hand the memory the allocator keeps from earlier runs back to the system
+/// (`kelp` passes mimalloc's `mi_collect`), or the next run reuses those pages unseen and its
+/// bytes per state come out too low.
+pub fn bench(scenario: &Scenario, threads: &[usize], progress: bool, release_memory: &dyn Fn()) -> Bench {
+    let plan = std::iter::once((Engine::Stateright, 1)).chain(threads.iter().map(|&t| (Engine::Native, t)));
+    let runs: Vec<BenchRun> = plan
+        .map(|(engine, threads)| {
+            if progress {
+                eprintln!("bench: {} at {threads} thread(s)...", engine_name(engine));
+            }
+            release_memory();
+            let started = Instant::now();
+            let (report, usage) = memory::measure(|| {
+                run::run(scenario, RunOptions { engine, search: Search::Bfs, threads, symmetry: false })
+            });
+            let seconds = started.elapsed().as_secs_f64();
+            BenchRun {
+                engine: engine_name(engine),
+                threads,
+                unique: report.unique,
+                states: report.states,
+                seconds,
+                unique_per_second: per_second(report.unique, seconds),
+                peak_bytes: usage.map(|u| u.peak),
+                bytes_per_state: usage.and_then(|u| u.bytes_per_state(report.unique)),
+            }
+        })
+        .collect();
+    let native_over_stateright = match (baseline(&runs), native_at_one(&runs)) {
+        (Some(s), Some(n)) => ratio(n.unique_per_second, s.unique_per_second),
+        _ => None,
+    };
+    Bench { scenario: scenario.name.clone(), runs, native_over_stateright }
+}
+
+fn per_second(unique: usize, seconds: f64) -> f64 {
+    if seconds > 0.0 {
+        unique as f64 / seconds
+    } else {
+        0.0
+    }
+}
+
+fn ratio(a: f64, b: f64) -> Option<f64> {
+    (b > 0.0).then(|| a / b)
+}
+
+fn baseline(runs: &[BenchRun]) -> Option<&BenchRun> {
+    runs.iter().find(|r| r.engine == "stateright")
+}
+
+fn native_at_one(runs: &[BenchRun]) -> Option<&BenchRun> {
+    runs.iter().find(|r| r.engine == "native" && r.threads == 1)
+}
+
+/// The warning when the runs disagree on the unique states (an engine bug: both explore the same
+/// state space exhaustively).
+pub fn disagreement(bench: &Bench) -> Option<String> {
+    let first = bench.runs.first()?;
+    if bench.runs.iter().all(|r| r.unique == first.unique) {
+        return None;
+    }
+    let counts: Vec<String> = bench
+        .runs
+        .iter()
+        .map(|r| format!("{} at {} thread(s): {}", r.engine, r.threads, thousands(r.unique)))
+        .collect();
+    Some(format!(
+        "WARNING: the engines disagree on the number of unique states ({}): one of them has a bug",
+        counts.join("; ")
+    ))
+}
+
+/// `2.13x`, or `n/a` without a ratio.
+fn times(r: Option<f64>) -> String {
+    r.map_or_else(|| "n/a".to_string(), |r| format!("{r:.2}x"))
+}
+
+/// The last column: stateright is the baseline; native is its unique/s over stateright's, and
+/// past 1 thread also over its own at 1 thread.
+fn versus(bench: &Bench, run: &BenchRun) -> String {
+    if run.engine == "stateright" {
+        return "1.00x (baseline)".to_string();
+    }
+    let over_stateright = times(baseline(&bench.runs).and_then(|s| ratio(run.unique_per_second, s.unique_per_second)));
+    match native_at_one(&bench.runs) {
+        Some(one) if run.threads > 1 => format!(
+            "{over_stateright} ({} over native at 1 thread)",
+            times(ratio(run.unique_per_second, one.unique_per_second))
+        ),
+        _ => over_stateright,
+    }
+}
+
+fn mib(bytes: Option<u64>) -> String {
+    bytes.map_or_else(|| "n/a".to_string(), |b| format!("{:.1}", b as f64 / (1024.0 * 1024.0)))
+}
+
+fn bytes_per_state(b: Option<f64>) -> String {
+    b.map_or_else(|| "n/a".to_string(), |b| thousands(b.round() as usize))
+}
+
+/// The table and the summary line.
+pub fn text(scenario: &Scenario, bench: &Bench) -> String {
+    let mut out = format!("scenario {}: {}\n", scenario.name, scenario.description);
+    out.push_str(&format!("config: {}\n\n", crate::report::config_summary(&scenario.config)));
+    let header = ["engine", "threads", "unique", "seconds", "unique/s", "peak MiB", "bytes/state", "vs stateright"];
+    let mut rows = vec![header.map(String::from).to_vec()];
+    for run in &bench.runs {
+        rows.push(vec![
+            run.engine.to_string(),
+            run.threads.to_string(),
+            thousands(run.unique),
+            format!("{:.2}", run.seconds),
+            thousands(run.unique_per_second.round() as usize),
+            mib(run.peak_bytes),
+            bytes_per_state(run.bytes_per_state),
+            versus(bench, run),
+        ]);
+    }
+    let mut align = [Align::Right; 8];
+    align[0] = Align::Left;
+    align[7] = Align::Left;
+    out.push_str(&layout(&rows, &align));
+    out.push('\n');
+    out.push_str(&match bench.native_over_stateright {
+        Some(r) => format!("native/stateright at 1 thread: {r:.2}x (unique states per second, measured in this run)\n"),
+        None => "native/stateright at 1 thread: n/a (add 1 to --threads)\n".to_string(),
+    });
+    out
+}
+
+pub fn json(bench: &Bench) -> String {
+    serde_json::to_string_pretty(bench).expect("bench results serialize")
+}
+
+/// `kelp bench`: `Ok(true)` when the engines agree on the unique states, `Ok(false)` (exit 1)
+/// when they do not, `Err` on bad input (exit 2). `release_memory`: as for [`bench`].
+pub fn command(args: &BenchArgs, release_memory: &dyn Fn()) -> Result<bool, String> {
+    let selection = &args.selection;
+    let name = match (&selection.scenario, &selection.config) {
+        (None, None) => Some(DEFAULT_SCENARIO),
+        (name, _) => name.as_deref(),
+    };
+    let scenario =
+        Scenario::select(name, selection.config.as_deref(), &selection.overrides).map_err(|e| e.to_string())?;
+    let bench = bench(&scenario, &args.threads(), !args.quiet, release_memory);
+    if args.json {
+        println!("{}", json(&bench));
+    } else {
+        print!("{}", text(&scenario, &bench));
+    }
+    match disagreement(&bench) {
+        Some(warning) => {
+            if args.json {
+                eprintln!("{warning}");
+            } else {
+                println!("{warning}");
+            }
+            Ok(false)
+        }
+        None => Ok(true),
+    }
+}
+
+/// The process's resident memory, from Linux's /proc/self: `VmRSS` before a run, `VmHWM` (the
+/// high-water mark, reset by writing 5 to /proc/self/clear_refs) after it. Elsewhere, or where
+/// /proc refuses, nothing is measured.
+pub mod memory {
+    /// Resident set size now and its high-water mark, in bytes.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Status {
+        pub rss: u64,
+        pub hwm: u64,
+    }
+
+    /// What a run used: resident bytes just before it and at its peak.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Usage {
+        pub before: u64,
+        pub peak: u64,
+    }
+
+    impl Usage {
+        /// The memory the run added, per state; `None` for no states.
+        pub fn bytes_per_state(&self, unique: usize) -> Option<f64> {
+            (unique > 0).then(|| self.peak.saturating_sub(self.before) as f64 / unique as f64)
+        }
+    }
+
+    /// `VmRSS` and `VmHWM` from the text of /proc/self/status (`VmHWM:\t  123456 kB`).
+    pub fn parse_status(text: &str) -> Option<Status> {
+        let field = |name: &str| {
+            text.lines().find_map(|line| {
+                let rest = line.strip_prefix(name)?.strip_prefix(':')?;
+                let mut words = rest.split_whitespace();
+                let value: u64 = words.next()?.parse().ok()?;
+                (words.next()? == "kB").then_some(value.checked_mul(1024)?)
+            })
+        };
+        Some(Status { rss: field("VmRSS")?, hwm: field("VmHWM")? })
+    }
+
+    fn status() -> Option<Status> {
+        parse_status(&std::fs::read_to_string("/proc/self/status").ok()?)
+    }
+
+    /// Sets the high-water mark back to the current RSS (Linux 4.0 and later).
+    fn reset_peak() -> bool {
+        std::fs::write("/proc/self/clear_refs", "5").is_ok()
+    }
+
+    /// Runs `f`, with the memory it used where it can be measured.
+    pub fn measure<T>(f: impl FnOnce() -> T) -> (T, Option<Usage>) {
+        let before = if reset_peak() { status() } else { None };
+        let out = f();
+        let usage = before.zip(status()).map(|(before, after)| Usage {
+            before: before.rss,
+            // The high-water mark covers the RSS at the reset, but a reset that failed silently
+            // must not report a peak below the start.
+            peak: after.hwm.max(before.rss),
+        });
+        (out, usage)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        const STATUS: &str = "Name:\tkelp\nUmask:\t0022\nState:\tR (running)\nVmPeak:\t  812340 kB\n\
+            VmSize:\t  812340 kB\nVmLck:\t       0 kB\nVmHWM:\t  204800 kB\nVmRSS:\t   10240 kB\n\
+            RssAnon:\t    8000 kB\nThreads:\t3\n";
+
+        #[test]
+        fn rss_and_high_water_mark_are_read_in_bytes() {
+            assert_eq!(parse_status(STATUS), Some(Status { rss: 10240 * 1024, hwm: 204800 * 1024 }));
+        }
+
+        #[test]
+        fn a_status_without_either_field_or_with_another_unit_gives_nothing() {
+            assert_eq!(parse_status("Name:\tkelp\nVmRSS:\t 10 kB\n"), None);
+            assert_eq!(parse_status("VmHWM:\t 10 kB\n"), None);
+            assert_eq!(parse_status("VmHWM:\t 10 MB\nVmRSS:\t 10 kB\n"), None);
+            assert_eq!(parse_status("VmHWM:\t ten kB\nVmRSS:\t 10 kB\n"), None);
+            assert_eq!(parse_status(""), None);
+        }
+
+        #[test]
+        fn a_field_whose_name_only_starts_the_same_is_not_taken() {
+            assert_eq!(
+                parse_status("VmRSSX:\t 1 kB\nVmRSS:\t 2 kB\nVmHWM:\t 3 kB\n"),
+                Some(Status { rss: 2048, hwm: 3072 })
+            );
+        }
+
+        #[test]
+        fn bytes_per_state_is_the_growth_over_the_states() {
+            let usage = Usage { before: 1000, peak: 5000 };
+            assert_eq!(usage.bytes_per_state(40), Some(100.0));
+            assert_eq!(usage.bytes_per_state(0), None);
+            assert_eq!(Usage { before: 5000, peak: 1000 }.bytes_per_state(10), Some(0.0));
+        }
+
+        #[test]
+        fn measuring_here_sees_an_allocation() {
+            let (len, usage) = measure(|| {
+                let v = std::hint::black_box(vec![1u8; 64 << 20]);
+                v.iter().map(|&b| b as usize).sum::<usize>()
+            });
+            assert_eq!(len, 64 << 20);
+            // Where /proc is there, the 64 MiB touched show up in the peak.
+            if let Some(usage) = usage {
+                assert!(usage.peak >= usage.before + (60 << 20), "{usage:?}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(engine: &'static str, threads: usize, unique: usize, unique_per_second: f64) -> BenchRun {
+        BenchRun {
+            engine,
+            threads,
+            unique,
+            states: unique * 3,
+            seconds: 1.0,
+            unique_per_second,
+            peak_bytes: Some(100 << 20),
+            bytes_per_state: Some(250.4),
+        }
+    }
+
+    fn sample() -> Bench {
+        Bench {
+            scenario: "s".to_string(),
+            runs: vec![run("stateright", 1, 1000, 100.0), run("native", 1, 1000, 213.0), run("native", 2, 1000, 390.0)],
+            native_over_stateright: Some(2.13),
+        }
+    }
+
+    #[test]
+    fn the_last_column_compares_with_stateright_and_native_at_one_thread() {
+        let bench = sample();
+        let cells: Vec<String> = bench.runs.iter().map(|r| versus(&bench, r)).collect();
+        assert_eq!(cells, ["1.00x (baseline)", "2.13x", "3.90x (1.83x over native at 1 thread)"]);
+    }
+
+    #[test]
+    fn without_native_at_one_thread_there_is_no_speed_up() {
+        let mut bench = sample();
+        bench.runs.remove(1);
+        assert_eq!(versus(&bench, &bench.runs[1]), "3.90x");
+    }
+
+    #[test]
+    fn agreement_on_unique_states_is_checked() {
+        let mut bench = sample();
+        assert_eq!(disagreement(&bench), None);
+        bench.runs[2].unique = 999;
+        let warning = disagreement(&bench).unwrap();
+        assert!(warning.contains("stateright at 1 thread(s): 1,000"), "{warning}");
+        assert!(warning.contains("native at 2 thread(s): 999"), "{warning}");
+    }
+
+    #[test]
+    fn unmeasured_memory_reads_n_a() {
+        assert_eq!(mib(None), "n/a");
+        assert_eq!(bytes_per_state(None), "n/a");
+        assert_eq!(mib(Some(3 << 19)), "1.5");
+        assert_eq!(bytes_per_state(Some(1234.5)), "1,235");
+    }
+}

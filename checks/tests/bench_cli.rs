@@ -1,0 +1,135 @@
+//! `kelp bench` as users run it: the table's rows and summary, the JSON object, and bad input.
+//! Timings vary from run to run, so only the structure and the unique-state counts are checked.
+
+mod common;
+
+use common::kelp;
+
+/// A small configuration: about 21,000 unique states, well under a second per engine.
+const SMALL: [&str; 4] = ["--scenario", "kip-101-divergence-fixed", "--records", "1"];
+
+fn bench(extra: &[&str]) -> (i32, String, String) {
+    let args: Vec<&str> = ["bench"].iter().chain(&SMALL).chain(extra).copied().collect();
+    kelp(&args)
+}
+
+/// The table's data rows, split into cells (the last column, which has spaces, kept whole).
+fn rows(out: &str) -> Vec<Vec<String>> {
+    out.lines()
+        .skip_while(|l| !l.starts_with("engine "))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(|l| {
+            let mut cells: Vec<String> = l.split_whitespace().take(7).map(String::from).collect();
+            let last = l.split_whitespace().skip(7).collect::<Vec<_>>().join(" ");
+            cells.push(last);
+            cells
+        })
+        .collect()
+}
+
+#[test]
+fn the_table_has_stateright_then_native_by_thread_count_with_one_unique_count() {
+    // About 155,000 states: a few seconds per engine. Thread counts out of order and repeated:
+    // each runs once, ascending.
+    let (code, out, err) = kelp(&["bench", "--scenario", "kip-101-divergence-fixed", "--threads", "2,1,2", "--quiet"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(err, "", "--quiet prints nothing on stderr");
+    assert!(out.starts_with("scenario kip-101-divergence-fixed: "), "{out}");
+    let header = out.lines().find(|l| l.starts_with("engine ")).expect("a header");
+    let columns: Vec<&str> = header.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    assert_eq!(
+        columns,
+        ["engine", "threads", "unique", "seconds", "unique/s", "peak MiB", "bytes/state", "vs stateright"]
+    );
+    let rows = rows(&out);
+    let runs: Vec<(&str, &str)> = rows.iter().map(|r| (r[0].as_str(), r[1].as_str())).collect();
+    assert_eq!(runs, [("stateright", "1"), ("native", "1"), ("native", "2")], "{out}");
+    assert!(rows.iter().all(|r| r[2] == rows[0][2]), "every run finds the same unique states:\n{out}");
+    assert_eq!(rows[0][7], "1.00x (baseline)");
+    assert!(rows[1][7].ends_with('x') && !rows[1][7].contains("over"), "{out}");
+    assert!(rows[2][7].ends_with("over native at 1 thread)"), "{out}");
+    for row in &rows {
+        for cell in &row[3..7] {
+            assert!(cell == "n/a" || cell.replace([',', '.'], "").chars().all(|c| c.is_ascii_digit()), "{cell}");
+        }
+    }
+    let summary = out.lines().last().unwrap();
+    let ratio = summary
+        .strip_prefix("native/stateright at 1 thread: ")
+        .and_then(|s| s.strip_suffix("x (unique states per second, measured in this run)"))
+        .unwrap_or_else(|| panic!("no summary line:\n{out}"));
+    assert!(ratio.parse::<f64>().is_ok_and(|r| r > 0.0), "{summary}");
+}
+
+#[test]
+fn json_has_the_documented_fields_and_progress_goes_to_stderr() {
+    let (code, out, err) = bench(&["--threads", "1,2", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        ["bench: stateright at 1 thread(s)...", "bench: native at 1 thread(s)...", "bench: native at 2 thread(s)..."]
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    // The unique states `kelp check` reports for the configuration.
+    let args: Vec<&str> =
+        ["check"].iter().chain(&SMALL).chain(&["--threads", "1", "--json", "--no-traces"]).copied().collect();
+    let (_, check, _) = kelp(&args);
+    let check: serde_json::Value = serde_json::from_str(&check).expect("one JSON object");
+    let unique = check["unique"].as_u64().expect("a unique count");
+    assert_eq!(v["scenario"], "kip-101-divergence-fixed+flags");
+    assert!(v["native_over_stateright"].as_f64().is_some_and(|r| r > 0.0), "{v}");
+    let runs = v["runs"].as_array().expect("runs");
+    let order: Vec<(&str, u64)> =
+        runs.iter().map(|r| (r["engine"].as_str().unwrap(), r["threads"].as_u64().unwrap())).collect();
+    assert_eq!(order, [("stateright", 1), ("native", 1), ("native", 2)]);
+    for run in runs {
+        for field in
+            ["engine", "threads", "unique", "states", "seconds", "unique_per_second", "peak_bytes", "bytes_per_state"]
+        {
+            assert!(run.get(field).is_some(), "missing {field} in {run}");
+        }
+        assert_eq!(run["unique"], unique, "{run}");
+        assert!(run["states"].as_u64().unwrap() >= unique, "{run}");
+        assert!(run["unique_per_second"].as_f64().is_some_and(|r| r > 0.0), "{run}");
+        // Measured on Linux, null where /proc does not allow it: both or neither.
+        assert_eq!(run["peak_bytes"].is_null(), run["bytes_per_state"].is_null(), "{run}");
+        if !run["peak_bytes"].is_null() {
+            assert!(run["peak_bytes"].as_u64().is_some_and(|b| b > 0), "{run}");
+            assert!(run["bytes_per_state"].as_f64().is_some_and(|b| b >= 0.0), "{run}");
+        }
+    }
+}
+
+#[test]
+fn without_native_at_one_thread_there_is_no_ratio() {
+    let (code, out, _) = bench(&["--threads", "2", "--json", "--quiet"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert!(v["native_over_stateright"].is_null(), "{v}");
+}
+
+#[test]
+fn bad_thread_lists_exit_2_with_clap_errors() {
+    let (code, _, err) = kelp(&["bench", "--threads", "0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid value '0' for '--threads <LIST>': 0 is not in 1..=512"), "{err}");
+    let (code, _, err) = kelp(&["bench", "--threads", "1,x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid value 'x' for '--threads <LIST>'"), "{err}");
+    let (code, _, err) = kelp(&["bench", "--threads", "x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid value 'x' for '--threads <LIST>'"), "{err}");
+}
+
+#[test]
+fn a_bad_scenario_exits_2() {
+    let (code, out, err) = kelp(&["bench", "--scenario", "nope"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(err.trim(), "error: unknown scenario 'nope' (kelp scenarios lists them)");
+    let (code, _, err) = kelp(&["bench", "--scenario", "healthy", "--config", "x.toml"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = kelp(&["bench", "--brokers", "0"]);
+    assert_eq!(code, 2);
+    assert_eq!(err.trim(), "error: command line: invalid configuration: brokers = 0: must be 1 to 9");
+}
