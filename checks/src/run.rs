@@ -131,9 +131,11 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
     let model = system::build(scenario.config.clone());
     let mut coverage = None;
     let mut loops = HashMap::new();
-    let symmetry = kelp_model::symmetry::Symmetry::of(&scenario.config);
     // A trivial group reduces nothing: the plain search is the same search, and judges liveness.
-    let reduced = options.symmetry && options.engine == Engine::Native && !symmetry.is_trivial();
+    let symmetry = (options.symmetry && options.engine == Engine::Native)
+        .then(|| kelp_model::symmetry::Symmetry::of(&scenario.config))
+        .filter(|group| !group.is_trivial());
+    let reduced = symmetry.is_some();
     let (engine, found) = match (options.engine, options.search) {
         (Engine::Native, _) => {
             let counters = crate::progress::Counters::default();
@@ -151,7 +153,10 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
                 || {
                     crate::fairness::with(&scenario.config, |fairness| {
                         let actors = engine::successors::Actors(&model);
-                        let representative = |s: &SystemState| symmetry.representative(s).into_owned();
+                        let representative = |s: &SystemState| match &symmetry {
+                            Some(group) => group.representative(s).into_owned(),
+                            None => s.clone(),
+                        };
                         let symmetric = engine::successors::Symmetric {
                             model: &model,
                             inner: &actors,
@@ -210,7 +215,10 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
         .collect();
     RunReport {
         scenario: scenario.name.clone(),
-        engine: if reduced { format!("{engine}, symmetry: {symmetry}") } else { engine.to_string() },
+        engine: match &symmetry {
+            Some(group) => format!("{engine}, symmetry: {group}"),
+            None => engine.to_string(),
+        },
         threads: options.threads,
         states: figures.states,
         unique: figures.unique,

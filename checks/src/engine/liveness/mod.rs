@@ -113,11 +113,6 @@ impl Recorder {
         });
     }
 
-    /// How many states are recorded.
-    pub fn nodes(&self) -> usize {
-        self.nodes.len()
-    }
-
     /// Resolves every edge to a node number, ready for the search for violations.
     pub fn finish(self) -> Graph {
         let index: HashMap<Fingerprint, u32, BuildHasherDefault<IdentityHasher>> =
