@@ -109,6 +109,9 @@ struct Expansion<S> {
     /// The kind of each transition generated (only with coverage).
     fired: Vec<u16>,
     generated: usize,
+    /// Which judged properties hold in each kept successor (filled once the chunk's claims are
+    /// settled).
+    verdicts: Vec<u64>,
     /// Every transition, for the liveness graph: only for states where an `eventually` fails.
     transitions: Option<Transitions>,
 }
@@ -314,7 +317,8 @@ where
             left -= chunk.len();
             self.publish(left + next.len());
         }
-        frontier.clear();
+        // Dropping a level's states is a good part of the work: share it out too.
+        frontier.par_drain(..).for_each(drop);
         self.spare = frontier;
         next
     }
@@ -338,6 +342,7 @@ where
                     successors: Vec::new(),
                     fired: Vec::new(),
                     generated: 0,
+                    verdicts: Vec::new(),
                     transitions: (record && node.failing != 0).then(Transitions::default),
                 };
                 let seen = |fp: Fingerprint| visited.seen(fp, level, claim);
@@ -379,9 +384,21 @@ where
             })
             .collect();
 
-        let mut admitted = Vec::new();
-        for (i, (node, expansion)) in frontier.iter().zip(expansions).enumerate() {
+        // Every claim of the chunk is settled: keep the winners' copies and judge them, in
+        // parallel (the losers' copies are dropped there too), then admit them in frontier order.
+        let properties = &self.properties;
+        let judged = self.undecided();
+        let mut expansions = expansions;
+        expansions.par_iter_mut().enumerate().for_each(|(i, expansion)| {
             let claim = (first + i) as u32;
+            expansion.successors.retain(|(fp, _, _)| visited.won(*fp, claim));
+            expansion.verdicts = expansion
+                .successors
+                .iter()
+                .map(|(_, _, state)| Self::evaluate(model, properties, judged, state))
+                .collect();
+        });
+        for (node, expansion) in frontier.iter().zip(expansions) {
             self.states += expansion.generated;
             if let Some(coverage) = &mut self.coverage {
                 for &kind in &expansion.fired {
@@ -391,25 +408,14 @@ where
             if let (Some(recorder), Some(transitions)) = (&mut self.liveness, expansion.transitions) {
                 recorder.record(node.fp, node.failing, transitions);
             }
-            for (fp, kind, state) in expansion.successors {
-                if self.visited.won(fp, claim) {
-                    self.unique += 1;
-                    if let Some(coverage) = &mut self.coverage {
-                        coverage.new_states[usize::from(kind)] += 1;
-                    }
-                    admitted.push((state, fp));
+            for ((fp, kind, state), holds) in expansion.successors.into_iter().zip(expansion.verdicts) {
+                self.unique += 1;
+                if let Some(coverage) = &mut self.coverage {
+                    coverage.new_states[usize::from(kind)] += 1;
                 }
+                let failing = self.admit(fp, judged, holds);
+                next.push(Node { state, fp, failing });
             }
-        }
-        // Judge the new states in parallel, then record discoveries in frontier order.
-        let model = self.model;
-        let properties = &self.properties;
-        let judged = self.undecided();
-        let verdicts: Vec<u64> =
-            admitted.par_iter().map(|(state, _)| Self::evaluate(model, properties, judged, state)).collect();
-        for ((state, fp), holds) in admitted.into_iter().zip(verdicts) {
-            let failing = self.admit(fp, judged, holds);
-            next.push(Node { state, fp, failing });
         }
     }
 
