@@ -116,6 +116,29 @@ pub struct MatrixArgs {
     /// Write every counterexample to DIR/<scenario>/<property>/ (how committed traces are refreshed).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Checker threads per scenario, comma-separated: with more than one count (`1,2`), each
+    /// scenario is checked at each and fails if its counts, verdicts or counterexamples differ.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "1",
+        value_parser = clap::value_parser!(u16).range(1..=512)
+    )]
+    pub threads: Vec<u16>,
+}
+
+impl MatrixArgs {
+    /// The thread counts, in the order given, each once.
+    pub fn threads(&self) -> Vec<usize> {
+        let mut threads: Vec<usize> = Vec::new();
+        for n in self.threads.iter().copied().map(usize::from) {
+            if !threads.contains(&n) {
+                threads.push(n);
+            }
+        }
+        threads
+    }
 }
 
 /// Which configuration a command works on: a named scenario, a scenario file, or the defaults,
@@ -145,7 +168,8 @@ pub struct CheckArgs {
     /// The checker: native (kelp's deterministic BFS) or stateright.
     #[arg(long, value_enum, default_value_t = Engine::Native)]
     pub engine: Engine,
-    /// Checker threads (default: the machine's cores). One thread gives the shortest counterexamples.
+    /// Checker threads (default: the machine's cores). The native engine finds the same states and
+    /// counterexamples at any count; stateright's BFS gives shortest ones only at one thread.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=512))]
     pub threads: Option<u16>,
     /// Breadth-first search (the default).
