@@ -4,7 +4,7 @@
 //! BFS order: a shortest path, independent of the thread count. `eventually` properties are
 //! judged after the search, on the graph of the states where they fail (`liveness`).
 
-use super::liveness::{Fairness, Recorder, Transitions};
+use super::liveness::{Fairness, Prepared, Recorder, Transitions};
 use super::successors::{Step, Successors, Whole};
 use super::visited::{Claim, Visited};
 use crate::progress::{Counters, Snapshot};
@@ -114,6 +114,8 @@ struct Expansion<S> {
     verdicts: Vec<u64>,
     /// Every transition, for the liveness graph: only for states where an `eventually` fails.
     transitions: Option<Transitions>,
+    /// The same, prepared for recording once the chunk's claims are settled.
+    prepared: Option<Prepared>,
 }
 
 pub fn check<M>(model: &M, threads: usize) -> Outcome<M>
@@ -343,6 +345,7 @@ where
                     fired: Vec::new(),
                     generated: 0,
                     verdicts: Vec::new(),
+                    prepared: None,
                     transitions: (record && node.failing != 0).then(Transitions::default),
                 };
                 let seen = |fp: Fingerprint| visited.seen(fp, level, claim);
@@ -397,6 +400,7 @@ where
                 .iter()
                 .map(|(_, _, state)| Self::evaluate(model, properties, judged, state))
                 .collect();
+            expansion.prepared = expansion.transitions.take().map(Transitions::prepare);
         });
         for (node, expansion) in frontier.iter().zip(expansions) {
             self.states += expansion.generated;
@@ -405,7 +409,7 @@ where
                     coverage.fired[usize::from(kind)] += 1;
                 }
             }
-            if let (Some(recorder), Some(transitions)) = (&mut self.liveness, expansion.transitions) {
+            if let (Some(recorder), Some(transitions)) = (&mut self.liveness, expansion.prepared) {
                 recorder.record(node.fp, node.failing, transitions);
             }
             for ((fp, kind, state), holds) in expansion.successors.into_iter().zip(expansion.verdicts) {

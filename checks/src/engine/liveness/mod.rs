@@ -20,6 +20,7 @@ mod scc;
 
 use super::bfs::Fingerprint;
 use super::visited::IdentityHasher;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
@@ -43,8 +44,39 @@ pub struct Transitions {
     pub cut: Vec<Option<u64>>,
 }
 
-/// A fairness class as recorded: 0 for none, else an interned key.
-type ClassId = u32;
+/// A fairness class as recorded: 0 for none, else the class's key (a key of 0 counts as 1: keys
+/// are hashes, and two classes merged by that only make a cycle look fair where it is not, which
+/// `kelp trace replay` would catch).
+type ClassId = u64;
+
+fn class_id(class: Option<u64>) -> ClassId {
+    class.map_or(0, |key| key.max(1))
+}
+
+/// One expanded state's transitions, ready to be recorded: prepared in the parallel phase, so that
+/// recording them in BFS order is only copying.
+pub struct Prepared {
+    edges: Vec<(Fingerprint, ClassId)>,
+    /// The fair classes enabled in the state, sorted, without repeats.
+    enabled: Vec<ClassId>,
+    cut: bool,
+}
+
+impl Transitions {
+    pub fn prepare(self) -> Prepared {
+        let edges: Vec<(Fingerprint, ClassId)> =
+            self.edges.into_iter().map(|(target, class)| (target, class_id(class))).collect();
+        let mut enabled: Vec<ClassId> = edges
+            .iter()
+            .map(|&(_, class)| class)
+            .chain(self.cut.iter().map(|&class| class_id(class)))
+            .filter(|&class| class != 0)
+            .collect();
+        enabled.sort_unstable();
+        enabled.dedup();
+        Prepared { edges, enabled, cut: !self.cut.is_empty() }
+    }
+}
 
 struct NodeRecord {
     fp: Fingerprint,
@@ -64,52 +96,22 @@ pub struct Recorder {
     classes: Vec<ClassId>,
     /// Each node's enabled fair classes, sorted, without repeats.
     enabled: Vec<ClassId>,
-    interned: HashMap<u64, ClassId>,
 }
 
 impl Recorder {
-    fn intern(&mut self, class: Option<u64>) -> ClassId {
-        match class {
-            None => 0,
-            Some(key) => {
-                let next = self.interned.len() as ClassId + 1;
-                *self.interned.entry(key).or_insert(next)
-            }
-        }
-    }
-
     /// Records an expanded state where the properties in `failing` fail.
-    pub fn record(&mut self, fp: Fingerprint, failing: u64, transitions: Transitions) {
-        let first_enabled = self.enabled.len();
+    pub fn record(&mut self, fp: Fingerprint, failing: u64, transitions: Prepared) {
         for (target, class) in transitions.edges {
-            let id = self.intern(class);
             self.targets.push(target);
-            self.classes.push(id);
-            if id != 0 {
-                self.enabled.push(id);
-            }
+            self.classes.push(class);
         }
-        for class in &transitions.cut {
-            let id = self.intern(*class);
-            if id != 0 {
-                self.enabled.push(id);
-            }
-        }
-        self.enabled[first_enabled..].sort_unstable();
-        let mut kept = first_enabled;
-        for i in first_enabled..self.enabled.len() {
-            if kept == first_enabled || self.enabled[kept - 1] != self.enabled[i] {
-                self.enabled[kept] = self.enabled[i];
-                kept += 1;
-            }
-        }
-        self.enabled.truncate(kept);
+        self.enabled.extend_from_slice(&transitions.enabled);
         self.nodes.push(NodeRecord {
             fp,
             failing,
             edges_end: self.targets.len(),
             enabled_end: self.enabled.len(),
-            cut: !transitions.cut.is_empty(),
+            cut: transitions.cut,
         });
     }
 
@@ -117,7 +119,8 @@ impl Recorder {
     pub fn finish(self) -> Graph {
         let index: HashMap<Fingerprint, u32, BuildHasherDefault<IdentityHasher>> =
             self.nodes.iter().enumerate().map(|(i, n)| (n.fp, i as u32)).collect();
-        let targets = self.targets.iter().map(|fp| index.get(fp).copied().unwrap_or(scc::OUTSIDE)).collect::<Vec<_>>();
+        let targets =
+            self.targets.par_iter().map(|fp| index.get(fp).copied().unwrap_or(scc::OUTSIDE)).collect::<Vec<_>>();
         let mut offsets = Vec::with_capacity(self.nodes.len() + 1);
         let mut enabled_offsets = Vec::with_capacity(self.nodes.len() + 1);
         offsets.push(0);

@@ -16,7 +16,7 @@ fn graph(nodes: &[N]) -> Graph {
     let mut recorder = Recorder::default();
     for (i, N(edges, cut)) in nodes.iter().enumerate() {
         let edges = edges.iter().map(|&(t, c)| (if t == HOLDS { HOLDS } else { fp(t as u32) }, c)).collect();
-        recorder.record(fp(i as u32), 1, Transitions { edges, cut: cut.to_vec() });
+        recorder.record(fp(i as u32), 1, Transitions { edges, cut: cut.to_vec() }.prepare());
     }
     recorder.finish()
 }
@@ -88,8 +88,8 @@ fn the_violation_first_in_bfs_order_is_reported() {
 #[test]
 fn other_properties_failing_states_are_not_part_of_the_cycle() {
     let mut recorder = Recorder::default();
-    recorder.record(fp(0), 0b01, Transitions { edges: vec![(fp(1), None)], cut: vec![] });
-    recorder.record(fp(1), 0b10, Transitions { edges: vec![(fp(0), None)], cut: vec![] });
+    recorder.record(fp(0), 0b01, Transitions { edges: vec![(fp(1), None)], cut: vec![] }.prepare());
+    recorder.record(fp(1), 0b10, Transitions { edges: vec![(fp(0), None)], cut: vec![] }.prepare());
     let g = recorder.finish();
     assert_eq!(g.violation(0), None);
     assert_eq!(g.violation(1), None);
