@@ -6,7 +6,7 @@
 use crate::cli::BenchArgs;
 use crate::columns::{layout, Align};
 use crate::report::thousands;
-use crate::run::{self, Engine, RunOptions, Search};
+use crate::run::{self, Engine, RunOptions};
 use crate::scenario::Scenario;
 use serde::Serialize;
 use std::time::Instant;
@@ -63,9 +63,7 @@ pub fn bench(scenario: &Scenario, threads: &[usize], progress: bool, release_mem
             }
             release_memory();
             let started = Instant::now();
-            let (report, usage) = memory::measure(|| {
-                run::run(scenario, RunOptions { engine, search: Search::Bfs, threads, symmetry: false })
-            });
+            let (report, usage) = memory::measure(|| run::run(scenario, RunOptions::bfs(engine, threads)));
             let seconds = started.elapsed().as_secs_f64();
             BenchRun {
                 engine: engine_name(engine),

@@ -183,6 +183,10 @@ pub struct CheckArgs {
     /// assignment and there is one producer). `eventually` properties are then not judged.
     #[arg(long)]
     pub symmetry: bool,
+    /// Bits of each visited state the native engine keeps: 64 (TLC's size) or 128 (for runs whose
+    /// reported collision probability is too high; more memory).
+    #[arg(long, value_enum, default_value = "64")]
+    pub fingerprint_bits: crate::run::FingerprintBits,
     /// Print one JSON object instead of the text report.
     #[arg(long)]
     pub json: bool,

@@ -6,7 +6,7 @@
 //! a power loss, a controlled shutdown, an ISR shrink of a slow follower, the session expiry of a
 //! live broker (all bounded by the budget).
 
-use crate::engine::bfs::fingerprint;
+use crate::engine::fingerprint::fingerprint;
 use crate::engine::liveness::Fairness;
 use crate::trace::Action;
 use kelp_model::config::Config;

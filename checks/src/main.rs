@@ -64,7 +64,13 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
     };
     let report = run::run_with(
         &scenario,
-        RunOptions { engine: args.engine, search: args.search(), threads: args.threads(), symmetry: args.symmetry },
+        RunOptions {
+            engine: args.engine,
+            search: args.search(),
+            threads: args.threads(),
+            symmetry: args.symmetry,
+            fingerprint_bits: args.fingerprint_bits,
+        },
         extras,
     );
     if args.json {

@@ -4,7 +4,7 @@
 //! whose counts, verdicts or counterexamples differ between them fails.
 
 use crate::columns::{layout, Align};
-use crate::run::{run, Engine, RunOptions, RunReport, Search};
+use crate::run::{run, Engine, RunOptions, RunReport};
 use crate::scenario::{Scenario, Tier};
 use kelp_model::properties::Kind;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -74,9 +74,7 @@ pub fn run_matrix_with(tier: Tier, parallel: usize, threads: &[usize], done: &(d
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(scenario) = scenarios.get(i) else { break };
-                let check = |threads| {
-                    run(scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads, symmetry: false })
-                };
+                let check = |threads| run(scenario, RunOptions::bfs(Engine::Native, threads));
                 let (report, thread_problems) = match scenario.simulate {
                     // Random walks: what they find depends on the walk, not on the checker.
                     Some(bounds) => (crate::simulated::report(scenario, bounds, 1), Vec::new()),
@@ -169,8 +167,7 @@ mod tests {
     #[test]
     fn a_finished_scenario_is_one_line() {
         let scenario = Scenario::named("no-idempotence").unwrap();
-        let report =
-            run(&scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads: 1, symmetry: false });
+        let report = run(&scenario, RunOptions::bfs(Engine::Native, 1));
         let line = done_line(&scenario.name, &report);
         assert!(line.starts_with("done no-idempotence: 629 unique in "), "{line}");
         assert!(line.ends_with(" s"), "{line}");
@@ -179,9 +176,7 @@ mod tests {
     #[test]
     fn runs_at_two_thread_counts_agree_and_any_difference_is_named() {
         let scenario = Scenario::named("no-idempotence").unwrap();
-        let at = |threads| {
-            run(&scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads, symmetry: false })
-        };
+        let at = |threads| run(&scenario, RunOptions::bfs(Engine::Native, threads));
         let (one, mut two) = (at(1), at(2));
         assert_eq!(differences(&one, &two), Vec::<String>::new());
         two.unique += 1;

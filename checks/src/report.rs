@@ -69,7 +69,8 @@ pub fn text(scenario: &Scenario, report: &RunReport, timings: bool) -> String {
         ));
     }
     out.push_str(&format!(
-        "\nfingerprint collision probability (64-bit, optimistic): {}",
+        "\nfingerprint collision probability ({}-bit, optimistic): {}",
+        report.fingerprint_bits,
         crate::engine::collision::describe(report.collision_probability)
     ));
     out.push_str("\n\n");

@@ -2,6 +2,7 @@
 //! the verdict the scenario expects, and the counterexample of a violation.
 
 use crate::engine;
+use crate::engine::fingerprint::Fingerprint;
 use crate::scenario::{Scenario, Verdict};
 use crate::trace::{self, Action, Trace};
 use kelp_model::properties::{self, Kind};
@@ -37,6 +38,36 @@ pub struct RunOptions {
     pub threads: usize,
     /// Symmetry reduction (native engine only; `kelp_model::symmetry`).
     pub symmetry: bool,
+    /// Fingerprint size of the native engine (stateright's checkers keep 64 bits).
+    pub fingerprint_bits: FingerprintBits,
+}
+
+impl RunOptions {
+    /// A breadth-first search by `engine` at `threads`, without symmetry, 64-bit fingerprints.
+    pub fn bfs(engine: Engine, threads: usize) -> Self {
+        RunOptions { engine, search: Search::Bfs, threads, symmetry: false, fingerprint_bits: FingerprintBits::Sixty4 }
+    }
+}
+
+/// How many bits the native engine keeps of each state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum FingerprintBits {
+    /// TLC's size: the collision chance is reported with every run.
+    #[default]
+    #[value(name = "64")]
+    Sixty4,
+    /// For runs where that chance is too high: more memory per state and per liveness edge.
+    #[value(name = "128")]
+    OneTwentyEight,
+}
+
+impl FingerprintBits {
+    pub fn bits(self) -> u32 {
+        match self {
+            FingerprintBits::Sixty4 => 64,
+            FingerprintBits::OneTwentyEight => 128,
+        }
+    }
 }
 
 /// What `kelp check` may add to a run (neither changes its result): progress lines on stderr every
@@ -88,6 +119,8 @@ pub struct RunReport {
     /// The chance that two of the unique states share a 64-bit fingerprint and one went unexplored
     /// (TLC's optimistic estimate); both engines keep 64-bit fingerprints.
     pub collision_probability: f64,
+    /// The fingerprint size that probability is for.
+    pub fingerprint_bits: u32,
 }
 
 impl RunReport {
@@ -150,27 +183,13 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
             let outcome = crate::progress::report_while(
                 extras.progress,
                 || counters.snapshot(),
-                || {
-                    crate::fairness::with(&scenario.config, |fairness| {
-                        let actors = engine::successors::Actors(&model);
-                        let representative = |s: &SystemState| match &symmetry {
-                            Some(group) => group.representative(s).into_owned(),
-                            None => s.clone(),
-                        };
-                        let symmetric = engine::successors::Symmetric {
-                            model: &model,
-                            inner: &actors,
-                            representative: &representative,
-                        };
-                        let successors: &dyn engine::successors::Successors<_> =
-                            if reduced { &symmetric } else { &actors };
-                        let options = engine::bfs::Options {
-                            threads: options.threads,
-                            fairness: Some(fairness),
-                            successors: Some(successors),
-                        };
-                        engine::bfs::check_with(&model, options, observers)
-                    })
+                || match options.fingerprint_bits {
+                    FingerprintBits::Sixty4 => {
+                        native::<u64>(&model, &scenario.config, symmetry.as_ref(), options.threads, observers)
+                    }
+                    FingerprintBits::OneTwentyEight => {
+                        native::<u128>(&model, &scenario.config, symmetry.as_ref(), options.threads, observers)
+                    }
                 },
             );
             coverage = outcome.coverage.map(|c| crate::coverage::rows(&c.fired, &c.new_states));
@@ -188,6 +207,7 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
         ),
     };
     let (figures, mut discoveries) = found;
+    let bits = if options.engine == Engine::Native { options.fingerprint_bits.bits() } else { 64 };
     let properties = properties::ALL
         .iter()
         .map(|p| {
@@ -224,10 +244,34 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
         unique: figures.unique,
         depth: figures.depth,
         seconds: started.elapsed().as_secs_f64(),
-        collision_probability: engine::collision::probability(figures.unique as u64, 64),
+        collision_probability: engine::collision::probability(figures.unique as u64, bits),
+        fingerprint_bits: bits,
         properties,
         coverage,
     }
+}
+
+/// The native search with `F` fingerprints: incremental for kelp's actors, by orbit
+/// representative under a non-trivial `symmetry`, with kelp's fairness for liveness.
+fn native<F: Fingerprint>(
+    model: &system::KelpModel,
+    config: &kelp_model::config::Config,
+    symmetry: Option<&kelp_model::symmetry::Symmetry>,
+    threads: usize,
+    observers: engine::bfs::Observers<'_, Action>,
+) -> engine::bfs::Outcome<system::KelpModel> {
+    crate::fairness::with(config, |fairness| {
+        let actors = engine::successors::Actors(model);
+        let representative = |s: &SystemState| match symmetry {
+            Some(group) => group.representative(s).into_owned(),
+            None => s.clone(),
+        };
+        let symmetric = engine::successors::Symmetric { model, inner: &actors, representative: &representative };
+        let successors: &dyn engine::successors::Successors<_, F> =
+            if symmetry.is_some() { &symmetric } else { &actors };
+        let options = engine::bfs::Options { threads, fairness: Some(fairness), successors: Some(successors) };
+        engine::bfs::check_with(model, options, observers)
+    })
 }
 
 struct Figures {

@@ -51,6 +51,7 @@ pub fn report(scenario: &Scenario, bounds: SimulationBounds, threads: usize) -> 
         seconds: simulation.seconds,
         coverage: None,
         collision_probability: 0.0,
+        fingerprint_bits: 64,
         properties,
     }
 }

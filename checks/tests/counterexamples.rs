@@ -1,12 +1,12 @@
 //! The `acks-1` counterexample, pinned: a model change that changes the story shows up in review.
 
 use kelp_checks::report;
-use kelp_checks::run::{run, Engine, RunOptions, Search};
+use kelp_checks::run::{run, Engine, FingerprintBits, RunOptions};
 use kelp_checks::scenario::{Scenario, Verdict};
 
 fn acks_1(threads: usize) -> kelp_checks::run::RunReport {
     let scenario = Scenario::named("acks-1").unwrap();
-    run(&scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads, symmetry: false })
+    run(&scenario, RunOptions::bfs(Engine::Native, threads))
 }
 
 #[test]
@@ -26,4 +26,20 @@ fn the_counterexample_is_the_same_for_one_and_two_threads() {
     assert_eq!((one.states, one.unique, one.depth), (two.states, two.unique, two.depth));
     let trace = |r: &kelp_checks::run::RunReport| serde_json::to_string(&r.properties).unwrap();
     assert_eq!(trace(&one), trace(&two));
+}
+
+#[test]
+fn the_fingerprint_size_changes_no_count_verdict_or_counterexample() {
+    // A safety scenario and the liveness one (a lasso's graph is kept by fingerprint too).
+    for name in ["acks-1", "leader-gone-for-good"] {
+        let scenario = Scenario::named(name).unwrap();
+        let at =
+            |fingerprint_bits| run(&scenario, RunOptions { fingerprint_bits, ..RunOptions::bfs(Engine::Native, 2) });
+        let (narrow, wide) = (at(FingerprintBits::Sixty4), at(FingerprintBits::OneTwentyEight));
+        assert_eq!((narrow.states, narrow.unique, narrow.depth), (wide.states, wide.unique, wide.depth), "{name}");
+        let properties = |r: &kelp_checks::run::RunReport| serde_json::to_string(&r.properties).unwrap();
+        assert_eq!(properties(&narrow), properties(&wide), "{name}");
+        assert_eq!((narrow.fingerprint_bits, wide.fingerprint_bits), (64, 128));
+        assert!(wide.collision_probability < narrow.collision_probability * 1e-15, "{name}");
+    }
 }

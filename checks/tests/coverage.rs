@@ -4,7 +4,7 @@
 mod common;
 
 use kelp_checks::coverage;
-use kelp_checks::run::{run, run_with, Engine, Extras, RunOptions, RunReport, Search};
+use kelp_checks::run::{run, run_with, Engine, Extras, RunOptions, RunReport};
 use kelp_checks::scenario::Scenario;
 use kelp_model::config::Config;
 use stateright::Model;
@@ -23,7 +23,7 @@ fn two_brokers_and_a_crash() -> Scenario {
 }
 
 fn with_coverage(scenario: &Scenario, threads: usize) -> RunReport {
-    let options = RunOptions { engine: Engine::Native, search: Search::Bfs, threads, symmetry: false };
+    let options = RunOptions::bfs(Engine::Native, threads);
     run_with(scenario, options, Extras { progress: None, coverage: true })
 }
 
@@ -45,8 +45,7 @@ fn coverage_is_the_same_for_one_and_two_threads_and_adds_up_to_the_run() {
         assert!(rows.iter().all(|r| r.new_states <= r.fired));
 
         // Counting changes nothing in the result.
-        let plain =
-            run(&scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads: 2, symmetry: false });
+        let plain = run(&scenario, RunOptions::bfs(Engine::Native, 2));
         assert_eq!((plain.states, plain.unique, plain.depth), (one.states, one.unique, one.depth));
         assert!(plain.coverage.is_none());
         let verdicts = |r: &RunReport| r.properties.iter().map(|p| (p.name, p.verdict)).collect::<Vec<_>>();

@@ -1,10 +1,12 @@
 //! The incremental fingerprints of `engine::successors::Actors` against the whole-state ones: for
 //! every transition of a small kelp configuration the fingerprint predicted from the handler's
 //! output equals the one computed from the successor built by stateright, and two states get the
-//! same fingerprint exactly when stateright's `Hash` makes them equal (same unique count).
+//! same fingerprint exactly when stateright's `Hash` makes them equal (same unique count); for
+//! 64- and 128-bit fingerprints alike.
 
 mod common;
 
+use kelp_checks::engine::fingerprint::Fingerprint;
 use kelp_checks::engine::successors::{Actors, Step, Successors, Whole};
 use kelp_model::config::Config;
 use kelp_model::system::build;
@@ -12,20 +14,29 @@ use stateright::Model;
 use std::collections::{HashSet, VecDeque};
 
 #[test]
-fn every_predicted_fingerprint_is_the_successors_own() {
+fn every_predicted_64_bit_fingerprint_is_the_successors_own() {
+    predictions_hold::<u64>();
+}
+
+#[test]
+fn every_predicted_128_bit_fingerprint_is_the_successors_own() {
+    predictions_hold::<u128>();
+}
+
+fn predictions_hold<F: Fingerprint>() {
     let model = build(Config { records: 1, retries: 1, budget: common::crashes_only(1), ..Config::default() });
     let actors = Actors(&model);
     let whole = Whole(&model);
     let init = model.init_states().remove(0);
-    let mut seen_actors = HashSet::from([actors.fingerprint(&init)]);
-    let mut seen_whole = HashSet::from([whole.fingerprint(&init)]);
+    let mut seen_actors: HashSet<F> = HashSet::from([actors.fingerprint(&init)]);
+    let mut seen_whole: HashSet<F> = HashSet::from([whole.fingerprint(&init)]);
     let mut queue = VecDeque::from([init]);
     let mut transitions = 0;
     while let Some(state) = queue.pop_front() {
         if seen_actors.len() > 30_000 {
             break;
         }
-        let fp = actors.fingerprint(&state);
+        let fp: F = actors.fingerprint(&state);
         actors.for_each(&state, fp, &|_| false, &mut |action, step| {
             let Step::New(predicted, next) = step else { panic!("nothing is seen") };
             assert_eq!(predicted, actors.fingerprint(&next), "after {action:?}");

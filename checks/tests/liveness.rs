@@ -85,7 +85,11 @@ fn a_retry_loop_that_never_ends_is_a_lasso_that_stateright_misses() {
 fn weak_fairness_does_not_force_an_answer_that_comes_and_goes() {
     let model = RetryLoop { answer_while_idle: false };
     let outcome = answering_is_fair(|fairness| {
-        check_with(&model, Options { threads: 2, fairness: Some(fairness), successors: None }, Observers::default())
+        check_with::<_, u64>(
+            &model,
+            Options { threads: 2, fairness: Some(fairness), successors: None },
+            Observers::default(),
+        )
     });
     assert!(outcome.discoveries.contains_key("done"), "answering is disabled in Idle: the loop is fair");
 }
@@ -95,7 +99,11 @@ fn weak_fairness_forces_an_answer_enabled_all_along_the_loop() {
     let model = RetryLoop { answer_while_idle: true };
     assert!(check(&model, 1).discoveries.contains_key("done"), "without fairness the loop breaks `done`");
     let outcome = answering_is_fair(|fairness| {
-        check_with(&model, Options { threads: 2, fairness: Some(fairness), successors: None }, Observers::default())
+        check_with::<_, u64>(
+            &model,
+            Options { threads: 2, fairness: Some(fairness), successors: None },
+            Observers::default(),
+        )
     });
     assert!(!outcome.discoveries.contains_key("done"), "a fair run answers");
 }
@@ -124,7 +132,11 @@ fn under_fairness_a_new_leader_is_always_elected_after_a_crash() {
     let model = one_crash();
     let cfg = model.cfg.clone();
     let outcome = kelp_checks::fairness::with(&cfg, |fairness| {
-        check_with(&model, Options { threads: 2, fairness: Some(fairness), successors: None }, Observers::default())
+        check_with::<_, u64>(
+            &model,
+            Options { threads: 2, fairness: Some(fairness), successors: None },
+            Observers::default(),
+        )
     });
     assert!(!outcome.discoveries.contains_key("eventually-leader"));
     assert!(!outcome.discoveries.contains_key("eventually-write-completes"));

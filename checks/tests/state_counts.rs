@@ -3,7 +3,7 @@
 
 mod common;
 
-use kelp_checks::run::{run, Engine, RunOptions, RunReport, Search};
+use kelp_checks::run::{run, Engine, RunOptions, RunReport};
 use kelp_checks::scenario::Scenario;
 use kelp_model::config::Config;
 
@@ -12,7 +12,7 @@ fn small(records: u8, crashes: u8) -> Scenario {
 }
 
 fn check(scenario: &Scenario, engine: Engine) -> RunReport {
-    run(scenario, RunOptions { engine, search: Search::Bfs, threads: 2, symmetry: false })
+    run(scenario, RunOptions::bfs(engine, 2))
 }
 
 fn figures(r: &RunReport) -> (usize, usize, usize) {

@@ -4,14 +4,14 @@
 
 mod common;
 
-use kelp_checks::run::{run, Engine, RunOptions, RunReport, Search};
+use kelp_checks::run::{run, Engine, RunOptions, RunReport};
 use kelp_checks::scenario::{Scenario, Verdict};
 use kelp_model::config::{Acks, Config, FaultBudget};
 use kelp_model::properties::Kind;
 use kelp_model::symmetry::Symmetry;
 
 fn check(scenario: &Scenario, symmetry: bool) -> RunReport {
-    run(scenario, RunOptions { engine: Engine::Native, search: Search::Bfs, threads: 2, symmetry })
+    run(scenario, RunOptions { symmetry, ..RunOptions::bfs(Engine::Native, 2) })
 }
 
 /// Every verdict but the liveness ones, which are not judged under symmetry.

@@ -4,6 +4,7 @@
 //! BFS order: a shortest path, independent of the thread count. `eventually` properties are
 //! judged after the search, on the graph of the states where they fail (`liveness`).
 
+use super::fingerprint::{fingerprint, Fingerprint};
 use super::liveness::{Fairness, Prepared, Recorder, Transitions};
 use super::successors::{Step, Successors, Whole};
 use super::visited::{Claim, Visited};
@@ -12,13 +13,6 @@ use rayon::prelude::*;
 use stateright::{Expectation, Model, Path};
 use std::collections::HashMap;
 use std::hash::Hash;
-
-/// A fingerprint: a 64-bit hash of a state with fixed seeds (stable across runs and builds).
-pub type Fingerprint = u64;
-
-pub fn fingerprint<S: Hash>(state: &S) -> Fingerprint {
-    ahash::RandomState::with_seeds(0x6b656c70, 0x6b61666b61, 0x72657063, 0x656c6563).hash_one(state)
-}
 
 /// Frontier states expanded in parallel (per thread) before their successors are admitted in
 /// order: enough to keep every thread busy, few enough that successors do not pile up in memory
@@ -46,13 +40,13 @@ pub struct Outcome<M: Model> {
 /// How to search: with how many threads, the fairness `eventually` properties are judged under
 /// (without it no action is fair: any cycle that avoids the property breaks it), and how states
 /// are fingerprinted (by default `Whole`: each successor built and hashed).
-pub struct Options<'a, M: Model> {
+pub struct Options<'a, M: Model, F = u64> {
     pub threads: usize,
     pub fairness: Option<Fairness<'a, M::State, M::Action>>,
-    pub successors: Option<&'a dyn Successors<M>>,
+    pub successors: Option<&'a dyn Successors<M, F>>,
 }
 
-impl<M: Model> Options<'_, M> {
+impl<M: Model, F> Options<'_, M, F> {
     pub fn threads(threads: usize) -> Self {
         Options { threads, fairness: None, successors: None }
     }
@@ -93,19 +87,19 @@ pub struct Coverage {
 }
 
 /// One frontier state and the `eventually` properties that fail in it.
-struct Node<S> {
+struct Node<S, F> {
     state: S,
-    fp: Fingerprint,
+    fp: F,
     failing: u64,
 }
 
 /// The new states one frontier state leads to, before de-duplication within the level.
-struct Expansion<S> {
+struct Expansion<S, F> {
     /// New states: fingerprint, kind (0 without coverage), state; sorted by a hash of the whole
     /// state, so that the order does not depend on the order the model lists actions in
     /// (stateright keeps timers in a hash set seeded at random: their order differs from one
     /// process to the next).
-    successors: Vec<(Fingerprint, u16, S)>,
+    successors: Vec<(F, u16, S)>,
     /// The kind of each transition generated (only with coverage).
     fired: Vec<u16>,
     generated: usize,
@@ -113,9 +107,9 @@ struct Expansion<S> {
     /// settled).
     verdicts: Vec<u64>,
     /// Every transition, for the liveness graph: only for states where an `eventually` fails.
-    transitions: Option<Transitions>,
+    transitions: Option<Transitions<F>>,
     /// The same, prepared for recording once the chunk's claims are settled.
-    prepared: Option<Prepared>,
+    prepared: Option<Prepared<F>>,
 }
 
 pub fn check<M>(model: &M, threads: usize) -> Outcome<M>
@@ -124,12 +118,16 @@ where
     M::State: Hash + Clone + Send + Sync + PartialEq,
     M::Action: Clone + PartialEq + Send,
 {
-    check_with(model, Options::threads(threads), Observers::default())
+    check_with(model, Options::<M, u64>::threads(threads), Observers::default())
 }
 
 /// `check` with `options`, publishing progress and counting coverage as `observers` ask (which
 /// changes nothing in the result).
-pub fn check_with<M>(model: &M, options: Options<'_, M>, observers: Observers<'_, M::Action>) -> Outcome<M>
+pub fn check_with<M, F: Fingerprint>(
+    model: &M,
+    options: Options<'_, M, F>,
+    observers: Observers<'_, M::Action>,
+) -> Outcome<M>
 where
     M: Model + Sync,
     M::State: Hash + Clone + Send + Sync + PartialEq,
@@ -144,13 +142,13 @@ where
     pool.install(|| Search::new(model, successors, options.fairness, observers).run())
 }
 
-struct Search<'m, M: Model> {
+struct Search<'m, M: Model, F> {
     model: &'m M,
-    successors: &'m dyn Successors<M>,
+    successors: &'m dyn Successors<M, F>,
     properties: Vec<stateright::Property<M>>,
-    visited: Visited,
+    visited: Visited<F>,
     unique: usize,
-    found: Vec<Option<Fingerprint>>,
+    found: Vec<Option<F>>,
     states: usize,
     depth: usize,
     progress: Option<&'m Counters>,
@@ -160,12 +158,12 @@ struct Search<'m, M: Model> {
     /// The `eventually` properties, by bit.
     eventually: u64,
     /// The graph of the states where an `eventually` property fails (only if there is one).
-    liveness: Option<Recorder>,
+    liveness: Option<Recorder<F>>,
     /// The frontier being built, kept between levels so its memory is reused.
-    spare: Vec<Node<M::State>>,
+    spare: Vec<Node<M::State, F>>,
 }
 
-impl<'m, M> Search<'m, M>
+impl<'m, M, F: Fingerprint> Search<'m, M, F>
 where
     M: Model + Sync,
     M::State: Hash + Clone + Send + Sync + PartialEq,
@@ -173,7 +171,7 @@ where
 {
     fn new(
         model: &'m M,
-        successors: &'m dyn Successors<M>,
+        successors: &'m dyn Successors<M, F>,
         fairness: Option<Fairness<'m, M::State, M::Action>>,
         observers: Observers<'m, M::Action>,
     ) -> Self {
@@ -235,7 +233,7 @@ where
 
     /// Records the first discoveries a new state makes (callers go in BFS order) and returns the
     /// `eventually` properties that fail in it. `judged`: the properties `holds` tells about.
-    fn admit(&mut self, fp: Fingerprint, judged: u64, holds: u64) -> u64 {
+    fn admit(&mut self, fp: F, judged: u64, holds: u64) -> u64 {
         for (i, p) in self.properties.iter().enumerate() {
             let bit = 1 << i;
             let discovered = match p.expectation {
@@ -258,9 +256,9 @@ where
 
     fn run(mut self) -> Outcome<M> {
         let mut frontier = Vec::new();
-        let mut inits: Vec<(Fingerprint, M::State)> =
+        let mut inits: Vec<(F, M::State)> =
             self.model.init_states().into_iter().map(|state| (self.successors.fingerprint(&state), state)).collect();
-        inits.sort_by_key(|(fp, _)| *fp);
+        inits.sort_by_cached_key(|(_, state)| fingerprint(state));
         for (fp, state) in inits {
             if !self.model.within_boundary(&state) || !self.visited.insert_initial(fp) {
                 continue;
@@ -310,7 +308,7 @@ where
     }
 
     /// Expands one level, chunk by chunk, admitting new states in frontier order.
-    fn next_level(&mut self, mut frontier: Vec<Node<M::State>>) -> Vec<Node<M::State>> {
+    fn next_level(&mut self, mut frontier: Vec<Node<M::State, F>>) -> Vec<Node<M::State, F>> {
         let mut next = std::mem::take(&mut self.spare);
         let mut left = frontier.len();
         let chunk_size = CHUNK_PER_THREAD * rayon::current_num_threads();
@@ -327,7 +325,7 @@ where
 
     /// Expands a chunk of the frontier (its first node the level's node `first`) in parallel, then
     /// admits and judges its new states.
-    fn expand_chunk(&mut self, frontier: &[Node<M::State>], first: usize, next: &mut Vec<Node<M::State>>) {
+    fn expand_chunk(&mut self, frontier: &[Node<M::State, F>], first: usize, next: &mut Vec<Node<M::State, F>>) {
         let model = self.model;
         let successors = self.successors;
         let visited = &self.visited;
@@ -335,7 +333,7 @@ where
         let fairness = self.fairness.as_ref();
         let record = self.liveness.is_some();
         let level = self.depth as u32 + 1;
-        let expansions: Vec<Expansion<M::State>> = frontier
+        let expansions: Vec<Expansion<M::State, F>> = frontier
             .par_iter()
             .enumerate()
             .map(|(i, node)| {
@@ -348,7 +346,7 @@ where
                     prepared: None,
                     transitions: (record && node.failing != 0).then(Transitions::default),
                 };
-                let seen = |fp: Fingerprint| visited.seen(fp, level, claim);
+                let seen = |fp: F| visited.seen(fp, level, claim);
                 successors.for_each(&node.state, node.fp, &seen, &mut |action, step| {
                     let kind = classify.map_or(0, |classify| classify(&action) as u16);
                     let class = match (&expansion.transitions, fairness) {
@@ -424,7 +422,7 @@ where
     }
 
     /// The fingerprints from an initial state to the visited state `fp`, along parent links.
-    fn chain_to(&self, fp: Fingerprint) -> Vec<Fingerprint> {
+    fn chain_to(&self, fp: F) -> Vec<F> {
         let mut chain = vec![fp];
         while let Some(parent) = self.visited.parent(*chain.last().expect("not empty")) {
             chain.push(parent);
@@ -435,7 +433,7 @@ where
 
     /// Rebuilds the path through the states `chain` names (the first an initial state): replays
     /// forward, at each step taking the first action whose successor has the next fingerprint.
-    fn path_along(&self, chain: Vec<Fingerprint>) -> Path<M::State, M::Action> {
+    fn path_along(&self, chain: Vec<F>) -> Path<M::State, M::Action> {
         let init = self
             .model
             .init_states()

@@ -2,13 +2,14 @@
 //! breadth-first search: each depth's frontier is expanded in parallel (rayon) and de-duplicated
 //! in frontier order, so the unique-state count, the depth and every counterexample are the same
 //! for any number of threads, and a counterexample is always a shortest one. Visited states are
-//! kept as 64-bit fingerprints with a parent link (`visited`); counterexample states are rebuilt by
-//! replay. `successors` fingerprints states (whole, incrementally for actor models, or by symmetry
+//! kept as fingerprints (`fingerprint`: 64 bits, or 128) with a parent link (`visited`);
+//! counterexample states are rebuilt by replay. `successors` fingerprints states (whole, incrementally for actor models, or by symmetry
 //! representative); `liveness` judges `eventually` properties on fair cycles after the search;
 //! `collision` estimates the chance that two states shared a fingerprint.
 
 pub mod bfs;
 pub mod collision;
+pub mod fingerprint;
 pub mod liveness;
 pub mod successors;
 pub mod visited;

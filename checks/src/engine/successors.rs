@@ -8,25 +8,25 @@
 //! is new. Most successors are states already seen: they cost one handler call and a few small
 //! hashes instead of a clone, a hash and a drop of the whole system.
 
-use super::bfs::{fingerprint, Fingerprint};
+use super::fingerprint::Fingerprint;
 use stateright::actor::{Actor, ActorModel, ActorModelAction, ActorModelState, Command, Envelope, Id, Network, Out};
 use stateright::Model;
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt::Debug;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 /// A successor: seen before (only its fingerprint), or new (the state too).
-pub enum Step<S> {
-    Seen(Fingerprint),
-    New(Fingerprint, S),
+pub enum Step<S, F> {
+    Seen(F),
+    New(F, S),
 }
 
 /// A way to fingerprint states and walk their successors; the search's results depend only on
 /// which states are equal, so any two implementations agree on every count and verdict (not on
 /// the order successors are admitted in, which follows the fingerprints).
-pub trait Successors<M: Model>: Sync {
-    fn fingerprint(&self, state: &M::State) -> Fingerprint;
+pub trait Successors<M: Model, F>: Sync {
+    fn fingerprint(&self, state: &M::State) -> F;
 
     /// Calls `visit` for each action of `state` (fingerprint `fp`) that changes it, with its
     /// successor; the successor's state is left out when `seen` accepts its fingerprint (a seen
@@ -34,43 +34,43 @@ pub trait Successors<M: Model>: Sync {
     fn for_each(
         &self,
         state: &M::State,
-        fp: Fingerprint,
-        seen: &dyn Fn(Fingerprint) -> bool,
-        visit: &mut dyn FnMut(M::Action, Step<M::State>),
+        fp: F,
+        seen: &dyn Fn(F) -> bool,
+        visit: &mut dyn FnMut(M::Action, Step<M::State, F>),
     );
 }
 
 /// Builds and hashes every successor whole: any model.
 pub struct Whole<'m, M>(pub &'m M);
 
-impl<M> Successors<M> for Whole<'_, M>
+impl<M, F: Fingerprint> Successors<M, F> for Whole<'_, M>
 where
     M: Model + Sync,
     M::State: Hash,
     M::Action: Clone,
 {
-    fn fingerprint(&self, state: &M::State) -> Fingerprint {
-        fingerprint(state)
+    fn fingerprint(&self, state: &M::State) -> F {
+        F::of(state)
     }
 
     fn for_each(
         &self,
         state: &M::State,
-        _: Fingerprint,
-        seen: &dyn Fn(Fingerprint) -> bool,
-        visit: &mut dyn FnMut(M::Action, Step<M::State>),
+        _: F,
+        seen: &dyn Fn(F) -> bool,
+        visit: &mut dyn FnMut(M::Action, Step<M::State, F>),
     ) {
-        build_each(self.0, state, &|next| fingerprint(next), seen, visit);
+        build_each(self.0, state, &|next| F::of(next), seen, visit);
     }
 }
 
 /// Builds each successor of `state` and fingerprints it with `fingerprint`.
-fn build_each<M: Model>(
+fn build_each<M: Model, F: Copy>(
     model: &M,
     state: &M::State,
-    fingerprint: &dyn Fn(&M::State) -> Fingerprint,
-    seen: &dyn Fn(Fingerprint) -> bool,
-    visit: &mut dyn FnMut(M::Action, Step<M::State>),
+    fingerprint: &dyn Fn(&M::State) -> F,
+    seen: &dyn Fn(F) -> bool,
+    visit: &mut dyn FnMut(M::Action, Step<M::State, F>),
 ) where
     M::Action: Clone,
 {
@@ -96,30 +96,30 @@ type FlowEdit<'a, Msg> = ((Id, Id), Option<usize>, Vec<&'a Msg>);
 type Action<A> = ActorModelAction<<A as Actor>::Msg, <A as Actor>::Timer, <A as Actor>::Random>;
 
 /// The parts' hashes. Tags keep parts of different kinds and places apart.
-fn actor_part<S: Hash>(index: usize, state: &S) -> u64 {
-    fingerprint(&(0u8, index, state))
+fn actor_part<F: Fingerprint, S: Hash>(index: usize, state: &S) -> F {
+    F::of(&(0u8, index, state))
 }
-fn timer_part<T: Hash>(index: usize, timer: &T) -> u64 {
-    fingerprint(&(1u8, index, timer))
+fn timer_part<F: Fingerprint, T: Hash>(index: usize, timer: &T) -> F {
+    F::of(&(1u8, index, timer))
 }
-fn storage_part<S: Hash>(index: usize, storage: &S) -> u64 {
-    fingerprint(&(2u8, index, storage))
+fn storage_part<F: Fingerprint, S: Hash>(index: usize, storage: &S) -> F {
+    F::of(&(2u8, index, storage))
 }
-fn crashed_part(index: usize, crashed: bool) -> u64 {
-    fingerprint(&(3u8, index, crashed))
+fn crashed_part<F: Fingerprint>(index: usize, crashed: bool) -> F {
+    F::of(&(3u8, index, crashed))
 }
-fn history_part<H: Hash>(history: &H) -> u64 {
-    fingerprint(&(4u8, history))
+fn history_part<F: Fingerprint, H: Hash>(history: &H) -> F {
+    F::of(&(4u8, history))
 }
-fn random_part<R: Hash>(index: usize, choices: &R) -> u64 {
-    fingerprint(&(5u8, index, choices))
+fn random_part<F: Fingerprint, R: Hash>(index: usize, choices: &R) -> F {
+    F::of(&(5u8, index, choices))
 }
-fn sizes_part(actors: usize, timers: usize, storages: usize, randoms: usize) -> u64 {
-    fingerprint(&(6u8, actors, timers, storages, randoms))
+fn sizes_part<F: Fingerprint>(actors: usize, timers: usize, storages: usize, randoms: usize) -> F {
+    F::of(&(6u8, actors, timers, storages, randoms))
 }
 /// A flow (the queue of messages from one actor to another), in order; an empty flow is absent.
-fn flow_part<'a, M: Hash + 'a>(src: Id, dst: Id, msgs: impl Iterator<Item = &'a M>) -> u64 {
-    let mut hasher = ahash::RandomState::with_seeds(0x6b656c70, 0x6b61666b61, 0x72657063, 0x656c6563).build_hasher();
+fn flow_part<'a, F: Fingerprint, M: Hash + 'a>(src: Id, dst: Id, msgs: impl Iterator<Item = &'a M>) -> F {
+    let mut hasher = F::hasher();
     (7u8, src, dst).hash(&mut hasher);
     let mut count = 0usize;
     for msg in msgs {
@@ -127,10 +127,10 @@ fn flow_part<'a, M: Hash + 'a>(src: Id, dst: Id, msgs: impl Iterator<Item = &'a 
         count += 1;
     }
     if count == 0 {
-        return 0;
+        return F::default();
     }
     hasher.write_usize(count);
-    hasher.finish()
+    F::finish(hasher)
 }
 
 impl<'m, A, C, H> Actors<'m, A, C, H>
@@ -150,8 +150,8 @@ where
         }
     }
 
-    fn whole(state: &State<A, H>) -> Fingerprint {
-        let mut sum = sizes_part(
+    fn whole<F: Fingerprint>(state: &State<A, H>) -> F {
+        let mut sum: F = sizes_part(
             state.actor_states.len(),
             state.timers_set.len(),
             state.actor_storages.len(),
@@ -186,16 +186,16 @@ where
     /// and message a delivery took, `fired` the timer a time-out used up. `None` where the step
     /// does something this shortcut does not follow (random choices, growing vectors).
     #[allow(clippy::too_many_arguments, clippy::ptr_arg)] // the `Cow` tells whether the actor changed
-    fn after(
+    fn after<F: Fingerprint>(
         &self,
         state: &State<A, H>,
-        fp: Fingerprint,
+        fp: F,
         index: usize,
         actor: &Cow<'_, A::State>,
         out: &Out<A>,
         consumed: Option<(Id, Id, &A::Msg)>,
         fired: Option<&A::Timer>,
-    ) -> Option<Fingerprint> {
+    ) -> Option<F> {
         let model = self.0;
         let flows = Self::flows(state)?;
         let id = Id::from(index);
@@ -265,7 +265,7 @@ where
         }
         for ((src, dst), removed, appended) in edits {
             let old = flows.get(&(src, dst));
-            let before = old.map_or(0, |q| flow_part(src, dst, q.iter()));
+            let before = old.map_or(F::default(), |q| flow_part(src, dst, q.iter()));
             let kept = old.into_iter().flat_map(|q| q.iter().enumerate()).filter(|(i, _)| Some(*i) != removed);
             let after = flow_part(src, dst, kept.map(|(_, m)| m).chain(appended));
             fp = fp.wrapping_sub(before).wrapping_add(after);
@@ -274,7 +274,7 @@ where
     }
 }
 
-impl<A, C, H> Successors<ActorModel<A, C, H>> for Actors<'_, A, C, H>
+impl<A, C, H, F: Fingerprint> Successors<ActorModel<A, C, H>, F> for Actors<'_, A, C, H>
 where
     A: Actor + Sync,
     A::Msg: Ord + Hash + Sync,
@@ -286,16 +286,16 @@ where
     H: Clone + Debug + Hash + Sync,
     ActorModel<A, C, H>: Model<State = State<A, H>, Action = Action<A>>,
 {
-    fn fingerprint(&self, state: &State<A, H>) -> Fingerprint {
+    fn fingerprint(&self, state: &State<A, H>) -> F {
         Self::whole(state)
     }
 
     fn for_each(
         &self,
         state: &State<A, H>,
-        fp: Fingerprint,
-        seen: &dyn Fn(Fingerprint) -> bool,
-        visit: &mut dyn FnMut(Action<A>, Step<State<A, H>>),
+        fp: F,
+        seen: &dyn Fn(F) -> bool,
+        visit: &mut dyn FnMut(Action<A>, Step<State<A, H>, F>),
     ) {
         let model = self.0;
         let mut actions = Vec::new();
@@ -340,28 +340,28 @@ where
 /// maps a state to the member of its orbit under the model's symmetries that stands for them all),
 /// so the search keeps one state per orbit. Successors are built whole, since the representative
 /// needs the state; `inner` fingerprints the representative.
-pub struct Symmetric<'a, M: Model> {
+pub struct Symmetric<'a, M: Model, F> {
     pub model: &'a M,
-    pub inner: &'a dyn Successors<M>,
+    pub inner: &'a dyn Successors<M, F>,
     pub representative: &'a (dyn Fn(&M::State) -> M::State + Sync),
 }
 
-impl<M> Successors<M> for Symmetric<'_, M>
+impl<M, F: Fingerprint> Successors<M, F> for Symmetric<'_, M, F>
 where
     M: Model + Sync,
     M::State: Clone,
     M::Action: Clone,
 {
-    fn fingerprint(&self, state: &M::State) -> Fingerprint {
+    fn fingerprint(&self, state: &M::State) -> F {
         self.inner.fingerprint(&(self.representative)(state))
     }
 
     fn for_each(
         &self,
         state: &M::State,
-        _: Fingerprint,
-        seen: &dyn Fn(Fingerprint) -> bool,
-        visit: &mut dyn FnMut(M::Action, Step<M::State>),
+        _: F,
+        seen: &dyn Fn(F) -> bool,
+        visit: &mut dyn FnMut(M::Action, Step<M::State, F>),
     ) {
         build_each(self.model, state, &|next| self.fingerprint(next), seen, visit);
     }

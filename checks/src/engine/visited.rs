@@ -5,7 +5,7 @@
 //! wins (its index is the smallest), exactly as a one-thread BFS would have it. Only the winner's
 //! copy of the state goes on to the next frontier; the others are dropped at once.
 
-use super::bfs::Fingerprint;
+use super::fingerprint::Fingerprint;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::Mutex;
@@ -24,23 +24,26 @@ impl std::hash::Hasher for IdentityHasher {
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
     }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
 }
 
 /// A visited state: the depth it was found at, and within that level the frontier node whose
 /// claim stands (its index) and that node's fingerprint (the parent).
 #[derive(Clone, Copy)]
-struct Entry {
-    parent: Fingerprint,
+struct Entry<F> {
+    parent: F,
     level: u32,
     claim: u32,
 }
 
-type Shard = HashMap<Fingerprint, Entry, BuildHasherDefault<IdentityHasher>>;
+type Shard<F> = HashMap<F, Entry<F>, BuildHasherDefault<IdentityHasher>>;
 
 const SHARDS: usize = 256;
 
-pub struct Visited {
-    shards: Vec<Mutex<Shard>>,
+pub struct Visited<F> {
+    shards: Vec<Mutex<Shard<F>>>,
 }
 
 /// What a node's claim on a successor came to.
@@ -53,27 +56,27 @@ pub enum Claim {
     Kept,
 }
 
-impl Default for Visited {
+impl<F: Fingerprint> Default for Visited<F> {
     fn default() -> Self {
         Visited { shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect() }
     }
 }
 
-impl Visited {
-    fn shard(&self, fp: Fingerprint) -> std::sync::MutexGuard<'_, Shard> {
+impl<F: Fingerprint> Visited<F> {
+    fn shard(&self, fp: F) -> std::sync::MutexGuard<'_, Shard<F>> {
         // The maps place keys by their low bits and tell them apart in a probe by their top seven
         // (hashbrown): the shards split by bits that neither of those uses.
-        self.shards[((fp >> 32) as usize) % SHARDS].lock().expect("no thread panics holding a shard")
+        self.shards[((fp.low64() >> 32) as usize) % SHARDS].lock().expect("no thread panics holding a shard")
     }
 
     /// Whether `fp` needs no new copy from node `claim` of `level`: seen at an earlier level, or
     /// claimed in this one by `claim` or a node before it.
-    pub fn seen(&self, fp: Fingerprint, level: u32, claim: u32) -> bool {
+    pub fn seen(&self, fp: F, level: u32, claim: u32) -> bool {
         self.shard(fp).get(&fp).is_some_and(|e| e.level < level || e.claim <= claim)
     }
 
     /// Node `claim` (fingerprint `parent`) of `level` reached `fp`.
-    pub fn claim(&self, fp: Fingerprint, level: u32, claim: u32, parent: Fingerprint) -> Claim {
+    pub fn claim(&self, fp: F, level: u32, claim: u32, parent: F) -> Claim {
         let mut shard = self.shard(fp);
         match shard.get_mut(&fp) {
             None => {
@@ -89,22 +92,22 @@ impl Visited {
     }
 
     /// Whether node `claim`'s claim on `fp` stood once the level was expanded.
-    pub fn won(&self, fp: Fingerprint, claim: u32) -> bool {
+    pub fn won(&self, fp: F, claim: u32) -> bool {
         self.shard(fp).get(&fp).is_some_and(|e| e.claim == claim)
     }
 
     /// Records an initial state (level 0, no parent); false if it was already there.
-    pub fn insert_initial(&self, fp: Fingerprint) -> bool {
+    pub fn insert_initial(&self, fp: F) -> bool {
         let mut shard = self.shard(fp);
         if shard.contains_key(&fp) {
             return false;
         }
-        shard.insert(fp, Entry { parent: 0, level: 0, claim: u32::MAX });
+        shard.insert(fp, Entry { parent: F::default(), level: 0, claim: u32::MAX });
         true
     }
 
     /// The state `fp` was first reached from (`None` for an initial state).
-    pub fn parent(&self, fp: Fingerprint) -> Option<Fingerprint> {
+    pub fn parent(&self, fp: F) -> Option<F> {
         let entry = *self.shard(fp).get(&fp).expect("a visited state");
         (entry.level > 0).then_some(entry.parent)
     }
@@ -116,7 +119,7 @@ mod tests {
 
     #[test]
     fn the_first_node_in_frontier_order_wins_whatever_the_order_of_claims() {
-        let visited = Visited::default();
+        let visited = Visited::<u64>::default();
         assert_eq!(visited.claim(7, 1, 5, 500), Claim::Kept);
         assert!(visited.seen(7, 1, 6), "a later node need not build it");
         assert!(!visited.seen(7, 1, 2), "an earlier node must build its own copy");
@@ -128,7 +131,7 @@ mod tests {
 
     #[test]
     fn a_state_from_an_earlier_level_is_seen_by_everyone() {
-        let visited = Visited::default();
+        let visited = Visited::<u64>::default();
         visited.claim(9, 1, 5, 500);
         assert!(visited.seen(9, 2, 0));
         assert_eq!(visited.claim(9, 2, 0, 1), Claim::Seen);
@@ -137,7 +140,7 @@ mod tests {
 
     #[test]
     fn initial_states_have_no_parent_and_count_once() {
-        let visited = Visited::default();
+        let visited = Visited::<u64>::default();
         assert!(visited.insert_initial(3));
         assert!(!visited.insert_initial(3));
         assert_eq!(visited.parent(3), None);

@@ -4,7 +4,7 @@
 //! each path from action indices on every request, would open another step than the one its URL
 //! names. Here each state's actions are sorted by the fingerprint of the state they lead to.
 
-use crate::engine::bfs::fingerprint;
+use crate::engine::fingerprint::fingerprint;
 use crate::trace::Action;
 use kelp_model::system::{KelpModel, SystemState};
 use stateright::{Expectation, Model, Path, Property};

@@ -7,6 +7,7 @@
 //! in the component, a state where it is disabled or an edge that takes it: it is fair itself.
 
 use super::{ClassId, Graph};
+use crate::engine::fingerprint::Fingerprint;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 fn inside(component: &[u32], node: u32) -> bool {
@@ -14,7 +15,11 @@ fn inside(component: &[u32], node: u32) -> bool {
 }
 
 /// The edges from `node` that stay in `component`, with their classes.
-fn internal_edges<'g>(g: &'g Graph, component: &'g [u32], node: u32) -> impl Iterator<Item = (u32, ClassId)> + 'g {
+fn internal_edges<'g, F: Fingerprint>(
+    g: &'g Graph<F>,
+    component: &'g [u32],
+    node: u32,
+) -> impl Iterator<Item = (u32, ClassId)> + 'g {
     g.successors(node)
         .iter()
         .copied()
@@ -22,7 +27,7 @@ fn internal_edges<'g>(g: &'g Graph, component: &'g [u32], node: u32) -> impl Ite
         .filter(move |(t, _)| *t != super::scc::OUTSIDE && inside(component, *t))
 }
 
-pub fn is_fair(g: &Graph, component: &[u32]) -> bool {
+pub fn is_fair<F: Fingerprint>(g: &Graph<F>, component: &[u32]) -> bool {
     let mut enabled_in: HashMap<ClassId, usize> = HashMap::new();
     let mut taken: HashSet<ClassId> = HashSet::new();
     for &node in component {
@@ -44,7 +49,7 @@ enum Waypoint {
 }
 
 /// A fair cycle through the component's first node: the nodes after it, ending with it again.
-pub fn fair_cycle(g: &Graph, component: &[u32]) -> Vec<u32> {
+pub fn fair_cycle<F: Fingerprint>(g: &Graph<F>, component: &[u32]) -> Vec<u32> {
     let entry = component[0];
     let classes: BTreeSet<ClassId> = component.iter().flat_map(|&n| g.enabled_at(n).iter().copied()).collect();
     let mut waypoints: Vec<Waypoint> = Vec::new();
@@ -89,7 +94,7 @@ pub fn fair_cycle(g: &Graph, component: &[u32]) -> Vec<u32> {
 }
 
 /// The nodes after `from` on a shortest path to `to` inside the component (empty if they are equal).
-fn shortest_path(g: &Graph, component: &[u32], from: u32, to: u32) -> Vec<u32> {
+fn shortest_path<F: Fingerprint>(g: &Graph<F>, component: &[u32], from: u32, to: u32) -> Vec<u32> {
     if from == to {
         return Vec::new();
     }

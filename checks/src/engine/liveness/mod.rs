@@ -18,7 +18,7 @@
 mod lasso;
 mod scc;
 
-use super::bfs::Fingerprint;
+use super::fingerprint::Fingerprint;
 use super::visited::IdentityHasher;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -36,10 +36,9 @@ pub struct Fairness<'a, S, A> {
 }
 
 /// One expanded state's outgoing transitions, as the parallel phase of the BFS found them.
-#[derive(Default)]
-pub struct Transitions {
+pub struct Transitions<F> {
     /// Successors within the boundary: fingerprint and fairness class.
-    pub edges: Vec<(Fingerprint, Option<u64>)>,
+    pub edges: Vec<(F, Option<u64>)>,
     /// The fairness classes of successors beyond an exploration bound.
     pub cut: Vec<Option<u64>>,
 }
@@ -55,16 +54,22 @@ fn class_id(class: Option<u64>) -> ClassId {
 
 /// One expanded state's transitions, ready to be recorded: prepared in the parallel phase, so that
 /// recording them in BFS order is only copying.
-pub struct Prepared {
-    edges: Vec<(Fingerprint, ClassId)>,
+pub struct Prepared<F> {
+    edges: Vec<(F, ClassId)>,
     /// The fair classes enabled in the state, sorted, without repeats.
     enabled: Vec<ClassId>,
     cut: bool,
 }
 
-impl Transitions {
-    pub fn prepare(self) -> Prepared {
-        let edges: Vec<(Fingerprint, ClassId)> =
+impl<F> Default for Transitions<F> {
+    fn default() -> Self {
+        Transitions { edges: Vec::new(), cut: Vec::new() }
+    }
+}
+
+impl<F> Transitions<F> {
+    pub fn prepare(self) -> Prepared<F> {
+        let edges: Vec<(F, ClassId)> =
             self.edges.into_iter().map(|(target, class)| (target, class_id(class))).collect();
         let mut enabled: Vec<ClassId> = edges
             .iter()
@@ -78,8 +83,8 @@ impl Transitions {
     }
 }
 
-struct NodeRecord {
-    fp: Fingerprint,
+struct NodeRecord<F> {
+    fp: F,
     /// The `eventually` properties (by bit) that fail in this state.
     failing: u64,
     edges_end: usize,
@@ -89,18 +94,23 @@ struct NodeRecord {
 
 /// The graph of the states where some `eventually` property fails, recorded in BFS order (so node
 /// numbers, and every choice made from them, are the same for any thread count).
-#[derive(Default)]
-pub struct Recorder {
-    nodes: Vec<NodeRecord>,
-    targets: Vec<Fingerprint>,
+pub struct Recorder<F> {
+    nodes: Vec<NodeRecord<F>>,
+    targets: Vec<F>,
     classes: Vec<ClassId>,
     /// Each node's enabled fair classes, sorted, without repeats.
     enabled: Vec<ClassId>,
 }
 
-impl Recorder {
+impl<F> Default for Recorder<F> {
+    fn default() -> Self {
+        Recorder { nodes: Vec::new(), targets: Vec::new(), classes: Vec::new(), enabled: Vec::new() }
+    }
+}
+
+impl<F: Fingerprint> Recorder<F> {
     /// Records an expanded state where the properties in `failing` fail.
-    pub fn record(&mut self, fp: Fingerprint, failing: u64, transitions: Prepared) {
+    pub fn record(&mut self, fp: F, failing: u64, transitions: Prepared<F>) {
         for (target, class) in transitions.edges {
             self.targets.push(target);
             self.classes.push(class);
@@ -116,8 +126,8 @@ impl Recorder {
     }
 
     /// Resolves every edge to a node number, ready for the search for violations.
-    pub fn finish(self) -> Graph {
-        let index: HashMap<Fingerprint, u32, BuildHasherDefault<IdentityHasher>> =
+    pub fn finish(self) -> Graph<F> {
+        let index: HashMap<F, u32, BuildHasherDefault<IdentityHasher>> =
             self.nodes.iter().enumerate().map(|(i, n)| (n.fp, i as u32)).collect();
         let targets =
             self.targets.par_iter().map(|fp| index.get(fp).copied().unwrap_or(scc::OUTSIDE)).collect::<Vec<_>>();
@@ -134,8 +144,8 @@ impl Recorder {
 }
 
 /// The recorded graph with its edges resolved.
-pub struct Graph {
-    nodes: Vec<NodeRecord>,
+pub struct Graph<F> {
+    nodes: Vec<NodeRecord<F>>,
     offsets: Vec<usize>,
     targets: Vec<u32>,
     classes: Vec<ClassId>,
@@ -146,12 +156,12 @@ pub struct Graph {
 /// A path that breaks an `eventually` property: the BFS path to `entry`, then `cycle` (the
 /// fingerprints after `entry`, ending with `entry` again); an empty cycle is a deadlock at `entry`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Violation {
-    pub entry: Fingerprint,
-    pub cycle: Vec<Fingerprint>,
+pub struct Violation<F> {
+    pub entry: F,
+    pub cycle: Vec<F>,
 }
 
-impl Graph {
+impl<F: Fingerprint> Graph<F> {
     fn adjacency(&self) -> scc::Adjacency<'_> {
         scc::Adjacency { offsets: &self.offsets, targets: &self.targets }
     }
@@ -173,7 +183,7 @@ impl Graph {
 
     /// The violation of the `eventually` property with bit `property` whose first state comes
     /// first in BFS order (the shortest way into it), if there is one.
-    pub fn violation(&self, property: u32) -> Option<Violation> {
+    pub fn violation(&self, property: u32) -> Option<Violation<F>> {
         let bit = 1u64 << property;
         let member = |n: u32| self.nodes[n as usize].failing & bit != 0;
         let deadlock = (0..self.nodes.len() as u32).find(|&n| {

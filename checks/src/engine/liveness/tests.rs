@@ -3,17 +3,17 @@
 
 use super::*;
 
-const HOLDS: Fingerprint = 999;
+const HOLDS: u64 = 999;
 
-fn fp(node: u32) -> Fingerprint {
-    100 + Fingerprint::from(node)
+fn fp(node: u32) -> u64 {
+    100 + u64::from(node)
 }
 
 /// A node: its successors (node number or `HOLDS`, class) and the classes of cut successors.
 struct N(&'static [(u64, Option<u64>)], &'static [Option<u64>]);
 
-fn graph(nodes: &[N]) -> Graph {
-    let mut recorder = Recorder::default();
+fn graph(nodes: &[N]) -> Graph<u64> {
+    let mut recorder = Recorder::<u64>::default();
     for (i, N(edges, cut)) in nodes.iter().enumerate() {
         let edges = edges.iter().map(|&(t, c)| (if t == HOLDS { HOLDS } else { fp(t as u32) }, c)).collect();
         recorder.record(fp(i as u32), 1, Transitions { edges, cut: cut.to_vec() }.prepare());
@@ -87,7 +87,7 @@ fn the_violation_first_in_bfs_order_is_reported() {
 
 #[test]
 fn other_properties_failing_states_are_not_part_of_the_cycle() {
-    let mut recorder = Recorder::default();
+    let mut recorder = Recorder::<u64>::default();
     recorder.record(fp(0), 0b01, Transitions { edges: vec![(fp(1), None)], cut: vec![] }.prepare());
     recorder.record(fp(1), 0b10, Transitions { edges: vec![(fp(0), None)], cut: vec![] }.prepare());
     let g = recorder.finish();
