@@ -175,7 +175,8 @@ pub struct CheckArgs {
     /// Breadth-first search (the default).
     #[arg(long, conflicts_with = "dfs")]
     pub bfs: bool,
-    /// Depth-first search: less memory, longer counterexamples (stateright engine only).
+    /// Depth-first search: far less memory, longer counterexamples, one thread; the native engine
+    /// then leaves `eventually` properties unjudged.
     #[arg(long)]
     pub dfs: bool,
     /// Symmetry reduction (native engine): one state per orbit of the renamings of brokers and

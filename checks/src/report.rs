@@ -118,6 +118,12 @@ pub fn text(scenario: &Scenario, report: &RunReport, timings: bool) -> String {
         (true, false) => "result: NOT as expected".to_string(),
         (false, false) => format!("result: {} violated, NOT as expected", violations.join(", ")),
     };
+    let unjudged = report.unjudged();
+    let result = if unjudged.is_empty() {
+        result
+    } else {
+        format!("{result} ({} not judged by this search)", unjudged.join(", "))
+    };
     out.push_str(&format!("\n{result}\n"));
     out
 }

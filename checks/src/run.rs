@@ -98,8 +98,10 @@ pub struct PropertyResult {
 }
 
 impl PropertyResult {
+    /// The verdict is the expected one, or the search could not judge the property (`unknown`:
+    /// liveness under `--dfs` or `--symmetry`), which contradicts no expectation.
     pub fn as_expected(&self) -> bool {
-        self.verdict == self.expected
+        self.verdict == self.expected || self.verdict == Verdict::Unknown
     }
 }
 
@@ -126,6 +128,11 @@ pub struct RunReport {
 impl RunReport {
     pub fn as_expected(&self) -> bool {
         self.properties.iter().all(PropertyResult::as_expected)
+    }
+
+    /// The properties the search could not judge.
+    pub fn unjudged(&self) -> Vec<&'static str> {
+        self.properties.iter().filter(|p| p.verdict == Verdict::Unknown).map(|p| p.name).collect()
     }
 
     /// The safety and liveness properties found violated.
@@ -169,6 +176,9 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
         .then(|| kelp_model::symmetry::Symmetry::of(&scenario.config))
         .filter(|group| !group.is_trivial());
     let reduced = symmetry.is_some();
+    // The native engine judges liveness on the graph of the states: its DFS keeps no graph, and
+    // under symmetry the graph is of orbits (a cycle of orbits need not be a cycle of states).
+    let liveness_unjudged = options.engine == Engine::Native && (options.search == Search::Dfs || reduced);
     let (engine, found) = match (options.engine, options.search) {
         (Engine::Native, _) => {
             let counters = crate::progress::Counters::default();
@@ -185,17 +195,18 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
                 || counters.snapshot(),
                 || match options.fingerprint_bits {
                     FingerprintBits::Sixty4 => {
-                        native::<u64>(&model, &scenario.config, symmetry.as_ref(), options.threads, observers)
+                        native::<u64>(&model, &scenario.config, symmetry.as_ref(), options, observers)
                     }
                     FingerprintBits::OneTwentyEight => {
-                        native::<u128>(&model, &scenario.config, symmetry.as_ref(), options.threads, observers)
+                        native::<u128>(&model, &scenario.config, symmetry.as_ref(), options, observers)
                     }
                 },
             );
             coverage = outcome.coverage.map(|c| crate::coverage::rows(&c.fired, &c.new_states));
             loops = outcome.loops;
             let figures = Figures { states: outcome.states, unique: outcome.unique, depth: outcome.depth };
-            ("native-bfs", (figures, outcome.discoveries))
+            let name = if options.search == Search::Dfs { "native-dfs" } else { "native-bfs" };
+            (name, (figures, outcome.discoveries))
         }
         (Engine::Stateright, Search::Bfs) => (
             "stateright-bfs",
@@ -213,12 +224,11 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
         .map(|p| {
             let discovery = discoveries.remove(p.name);
             let verdict = match (p.kind, discovery.is_some()) {
-                // A cycle of orbits need not be a cycle of states: liveness is not judged.
-                (Kind::Eventually, _) if reduced => Verdict::Unknown,
+                (Kind::Eventually, _) if liveness_unjudged => Verdict::Unknown,
                 (Kind::Sometimes, true) | (Kind::Always | Kind::Eventually, false) => Verdict::Holds,
                 _ => Verdict::Violated,
             };
-            let discovery = discovery.filter(|_| !(reduced && p.kind == Kind::Eventually));
+            let discovery = discovery.filter(|_| !(liveness_unjudged && p.kind == Kind::Eventually));
             let path = discovery.filter(|_| p.kind != Kind::Sometimes);
             let trace: Option<Trace> = path.clone().map(|path| trace::build(&scenario.config, p, path));
             PropertyResult {
@@ -239,7 +249,8 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
             Some(group) => format!("{engine}, symmetry: {group}"),
             None => engine.to_string(),
         },
-        threads: options.threads,
+        // The native DFS runs on one thread, whatever was asked.
+        threads: if options.engine == Engine::Native && options.search == Search::Dfs { 1 } else { options.threads },
         states: figures.states,
         unique: figures.unique,
         depth: figures.depth,
@@ -252,12 +263,13 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
 }
 
 /// The native search with `F` fingerprints: incremental for kelp's actors, by orbit
-/// representative under a non-trivial `symmetry`, with kelp's fairness for liveness.
+/// representative under a non-trivial `symmetry`; breadth-first with kelp's fairness for
+/// liveness, or depth-first.
 fn native<F: Fingerprint>(
     model: &system::KelpModel,
     config: &kelp_model::config::Config,
     symmetry: Option<&kelp_model::symmetry::Symmetry>,
-    threads: usize,
+    options: RunOptions,
     observers: engine::bfs::Observers<'_, Action>,
 ) -> engine::bfs::Outcome<system::KelpModel> {
     crate::fairness::with(config, |fairness| {
@@ -269,8 +281,14 @@ fn native<F: Fingerprint>(
         let symmetric = engine::successors::Symmetric { model, inner: &actors, representative: &representative };
         let successors: &dyn engine::successors::Successors<_, F> =
             if symmetry.is_some() { &symmetric } else { &actors };
-        let options = engine::bfs::Options { threads, fairness: Some(fairness), successors: Some(successors) };
-        engine::bfs::check_with(model, options, observers)
+        match options.search {
+            Search::Dfs => engine::dfs::check(model, successors, observers.progress),
+            Search::Bfs => {
+                let threads = options.threads;
+                let options = engine::bfs::Options { threads, fairness: Some(fairness), successors: Some(successors) };
+                engine::bfs::check_with(model, options, observers)
+            }
+        }
     })
 }
 

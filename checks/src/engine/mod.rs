@@ -9,6 +9,7 @@
 
 pub mod bfs;
 pub mod collision;
+pub mod dfs;
 pub mod fingerprint;
 pub mod liveness;
 pub mod successors;
