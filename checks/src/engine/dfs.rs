@@ -22,7 +22,7 @@ struct Frame<S, A, F> {
     pending: Option<Vec<(A, F, S)>>,
 }
 
-/// Publishes progress every this many unique states.
+/// Publishes progress every this many unique states (a power of two).
 const PUBLISH_EVERY: usize = 1 << 14;
 
 pub fn check<M, F>(model: &M, successors: &dyn Successors<M, F>, progress: Option<&Counters>) -> Outcome<M>
@@ -72,7 +72,7 @@ where
                         actions.push(action);
                         judge(model, &properties, &init, &next, &actions, &mut found);
                         stack.push(Frame { state: next, fp, pending: None });
-                        if let Some(counters) = progress.filter(|_| visited.len() % PUBLISH_EVERY == 0) {
+                        if let Some(counters) = progress.filter(|_| visited.len() & (PUBLISH_EVERY - 1) == 0) {
                             counters.publish(Snapshot { states, unique: visited.len(), depth, queue: None });
                         }
                     }
