@@ -1,5 +1,6 @@
-//! Runs stateright's checker on a scenario's model and collects, for each property, its verdict,
-//! the verdict the scenario expects, and the counterexample of a violation.
+//! Runs a checker (the native engine, breadth- or depth-first, or stateright's) on a scenario's
+//! model and collects, for each property, its verdict, the verdict the scenario expects, and the
+//! counterexample of a violation.
 
 use crate::engine;
 use crate::engine::fingerprint::Fingerprint;
