@@ -51,8 +51,11 @@ fn scenario_for(args: &CheckArgs) -> Result<Scenario, ScenarioError> {
 }
 
 fn check(args: &CheckArgs) -> Result<bool, String> {
-    if args.coverage && (args.engine != Engine::Native || args.dfs) {
-        return Err("--coverage needs the native engine's BFS (drop --engine stateright and --dfs)".to_string());
+    if args.coverage && args.engine != Engine::Native {
+        return Err("--coverage needs the native engine (drop --engine stateright)".to_string());
+    }
+    if args.coverage && args.dfs {
+        return Err("--coverage needs the breadth-first search (drop --dfs)".to_string());
     }
     let scenario = scenario_for(args).map_err(|e| e.to_string())?;
     let extras = run::Extras {

@@ -100,3 +100,11 @@ fn coverage_with_stateright_s_engine_is_an_error() {
     assert_eq!(out, "");
     assert_eq!(err.trim(), "error: --coverage needs the native engine (drop --engine stateright)");
 }
+
+#[test]
+fn coverage_with_the_depth_first_search_is_an_error() {
+    let (code, out, err) = small(&["--dfs", "--coverage"]);
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    assert_eq!(err.trim(), "error: --coverage needs the breadth-first search (drop --dfs)");
+}
