@@ -287,8 +287,13 @@ where
         let mut loops = HashMap::new();
         if let Some(recorder) = self.liveness.take() {
             let graph = recorder.finish();
-            for (i, p) in self.properties.iter().enumerate().filter(|(i, _)| self.eventually & (1 << i) != 0) {
-                let Some(violation) = graph.violation(i as u32) else { continue };
+            // Each property's search of the graph is sequential (Tarjan); the properties' are
+            // independent, so they run side by side.
+            let properties: Vec<usize> =
+                (0..self.properties.len()).filter(|i| self.eventually & (1 << i) != 0).collect();
+            let violations: Vec<_> = properties.par_iter().map(|&i| (i, graph.violation(i as u32))).collect();
+            for (i, violation) in violations {
+                let (p, Some(violation)) = (&self.properties[i], violation) else { continue };
                 let mut chain = self.chain_to(violation.entry);
                 if !violation.cycle.is_empty() {
                     loops.insert(p.name, chain.len() - 1);
