@@ -195,7 +195,7 @@ pub fn command(args: &BenchArgs, release_memory: &dyn Fn()) -> Result<bool, Stri
     };
     let scenario =
         Scenario::select(name, selection.config.as_deref(), &selection.overrides).map_err(|e| e.to_string())?;
-    let bench = bench(&scenario, &args.threads(), !args.quiet, release_memory);
+    let bench = bench(&scenario, &args.threads.ascending(), !args.quiet, release_memory);
     if args.json {
         println!("{}", json(&bench));
     } else {

@@ -21,7 +21,9 @@ pub enum Command {
     Check(CheckArgs),
     /// List the named scenarios with their expected outcome.
     Scenarios,
-    /// Check every scenario against its expected outcome; exit 1 on any mismatch.
+    /// Check every scenario against its expected outcome; exit 1 on any mismatch. With more than
+    /// one `--threads` count, each scenario is checked at each and fails if its counts, verdicts
+    /// or counterexamples differ between them.
     Matrix(MatrixArgs),
     /// Random walks through a scenario too large to check exhaustively; exit 1 on a violation.
     Simulate(SimulateArgs),
@@ -31,7 +33,8 @@ pub enum Command {
     /// stateright's Explorer (a web UI to step through the model's states) on loopback.
     Explore(ExploreArgs),
     /// Unique states per second, peak memory and bytes per state of both engines on one scenario
-    /// (default: healthy), in one run; exit 1 if the engines disagree on the unique states.
+    /// (default: healthy), in one run: stateright's BFS once at 1 thread as the baseline, the native
+    /// engine at each `--threads` count; exit 1 if the engines disagree on the unique states.
     Bench(BenchArgs),
 }
 
@@ -41,16 +44,8 @@ pub struct BenchArgs {
     /// configuration flags override it.
     #[command(flatten)]
     pub selection: ScenarioArgs,
-    /// Thread counts for the native engine, comma-separated (`1,2,4`); stateright's BFS runs once
-    /// at 1 thread as the baseline.
-    #[arg(
-        long,
-        value_name = "LIST",
-        value_delimiter = ',',
-        default_value = "1",
-        value_parser = clap::value_parser!(u16).range(1..=512)
-    )]
-    pub threads: Vec<u16>,
+    #[command(flatten)]
+    pub threads: ThreadCounts,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -59,14 +54,33 @@ pub struct BenchArgs {
     pub quiet: bool,
 }
 
-impl BenchArgs {
-    /// The native engine's thread counts, ascending, each once.
-    pub fn threads(&self) -> Vec<usize> {
-        let mut threads: Vec<usize> = self.threads.iter().copied().map(usize::from).collect();
+/// `--threads LIST`: the thread counts a command runs the checker at, one run per count.
+#[derive(Debug, Args)]
+pub struct ThreadCounts {
+    /// Checker thread counts, comma-separated (`1,2,4`): one run at each.
+    #[arg(
+        long = "threads",
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "1",
+        value_parser = clap::value_parser!(u16).range(1..=512)
+    )]
+    counts: Vec<u16>,
+}
+
+impl ThreadCounts {
+    /// The counts, ascending, each once.
+    pub fn ascending(&self) -> Vec<usize> {
+        let mut threads: Vec<usize> = self.counts.iter().copied().map(usize::from).collect();
         threads.sort_unstable();
         threads.dedup();
         threads
     }
+}
+
+/// `--threads N` where it is optional: the machine's cores unless given.
+fn threads_or_cores(threads: Option<u16>) -> usize {
+    threads.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 #[derive(Debug, Args)]
@@ -116,29 +130,8 @@ pub struct MatrixArgs {
     /// Write every counterexample to DIR/<scenario>/<property>/ (how committed traces are refreshed).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Checker threads per scenario, comma-separated: with more than one count (`1,2`), each
-    /// scenario is checked at each and fails if its counts, verdicts or counterexamples differ.
-    #[arg(
-        long,
-        value_name = "LIST",
-        value_delimiter = ',',
-        default_value = "1",
-        value_parser = clap::value_parser!(u16).range(1..=512)
-    )]
-    pub threads: Vec<u16>,
-}
-
-impl MatrixArgs {
-    /// The thread counts, in the order given, each once.
-    pub fn threads(&self) -> Vec<usize> {
-        let mut threads: Vec<usize> = Vec::new();
-        for n in self.threads.iter().copied().map(usize::from) {
-            if !threads.contains(&n) {
-                threads.push(n);
-            }
-        }
-        threads
-    }
+    #[command(flatten)]
+    pub threads: ThreadCounts,
 }
 
 /// Which configuration a command works on: a named scenario, a scenario file, or the defaults,
@@ -222,7 +215,7 @@ impl CheckArgs {
     }
 
     pub fn threads(&self) -> usize {
-        self.threads.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        threads_or_cores(self.threads)
     }
 }
 
@@ -249,7 +242,7 @@ pub struct SimulateArgs {
 
 impl SimulateArgs {
     pub fn threads(&self) -> usize {
-        self.threads.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        threads_or_cores(self.threads)
     }
 }
 

@@ -99,7 +99,7 @@ fn matrix(args: &MatrixArgs) -> bool {
             eprintln!("{}", matrix::done_line(&row.scenario.name, &row.report));
         }
     };
-    let mut rows = matrix::run_matrix_with(tier, parallel, &args.threads(), &done);
+    let mut rows = matrix::run_matrix_with(tier, parallel, &args.threads.ascending(), &done);
     if let Err(e) = kelp_checks::trace_cmd::matrix(&mut rows, args.traces.as_deref(), args.out.as_deref(), args.quiet) {
         eprintln!("error: {e}");
         return false;

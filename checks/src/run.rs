@@ -119,10 +119,10 @@ pub struct RunReport {
     /// Transitions by kind of action, with `--coverage`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<Vec<crate::coverage::Row>>,
-    /// The chance that two of the unique states share a 64-bit fingerprint and one went unexplored
-    /// (TLC's optimistic estimate); both engines keep 64-bit fingerprints.
+    /// The chance that two of the unique states share a fingerprint and one went unexplored (TLC's
+    /// optimistic estimate).
     pub collision_probability: f64,
-    /// The fingerprint size that probability is for.
+    /// The fingerprint size that probability is for (stateright's checkers keep 64 bits).
     pub fingerprint_bits: u32,
 }
 

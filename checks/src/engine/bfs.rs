@@ -106,10 +106,9 @@ struct Expansion<S, F> {
     /// Which judged properties hold in each kept successor (filled once the chunk's claims are
     /// settled).
     verdicts: Vec<u64>,
-    /// Every transition, for the liveness graph: only for states where an `eventually` fails.
-    transitions: Option<Transitions<F>>,
-    /// The same, prepared for recording once the chunk's claims are settled.
-    prepared: Option<Prepared<F>>,
+    /// Every transition, ready for the liveness graph: only for states where an `eventually`
+    /// fails.
+    transitions: Option<Prepared<F>>,
 }
 
 pub fn check<M>(model: &M, threads: usize) -> Outcome<M>
@@ -338,7 +337,7 @@ where
         let fairness = self.fairness.as_ref();
         let record = self.liveness.is_some();
         let level = self.depth as u32 + 1;
-        let expansions: Vec<Expansion<M::State, F>> = frontier
+        let mut expansions: Vec<Expansion<M::State, F>> = frontier
             .par_iter()
             .enumerate()
             .map(|(i, node)| {
@@ -348,13 +347,13 @@ where
                     fired: Vec::new(),
                     generated: 0,
                     verdicts: Vec::new(),
-                    prepared: None,
-                    transitions: (record && node.failing != 0).then(Transitions::default),
+                    transitions: None,
                 };
+                let mut transitions = (record && node.failing != 0).then(Transitions::default);
                 let seen = |fp: F| visited.seen(fp, level, claim);
                 successors.for_each(&node.state, node.fp, &seen, &mut |action, step| {
                     let kind = classify.map_or(0, |classify| classify(&action) as u16);
-                    let class = match (&expansion.transitions, fairness) {
+                    let class = match (&transitions, fairness) {
                         (Some(_), Some(f)) => (f.class)(&node.state, &action),
                         _ => None,
                     };
@@ -362,7 +361,7 @@ where
                         Step::Seen(fp) => fp,
                         Step::New(fp, next) => {
                             if !model.within_boundary(&next) {
-                                if let (Some(t), Some(f)) = (&mut expansion.transitions, fairness) {
+                                if let (Some(t), Some(f)) = (&mut transitions, fairness) {
                                     if (f.beyond_bound)(&next) {
                                         t.cut.push(class);
                                     }
@@ -379,10 +378,11 @@ where
                     if classify.is_some() {
                         expansion.fired.push(kind);
                     }
-                    if let Some(t) = &mut expansion.transitions {
+                    if let Some(t) = &mut transitions {
                         t.edges.push((fp, class));
                     }
                 });
+                expansion.transitions = transitions.map(Transitions::prepare);
                 // Admission order follows the whole-state hash, whatever fingerprints the search
                 // uses: the same shortest counterexamples with either way of fingerprinting.
                 expansion.successors.sort_by_cached_key(|(_, kind, state)| (fingerprint(state), *kind));
@@ -394,7 +394,6 @@ where
         // parallel (the losers' copies are dropped there too), then admit them in frontier order.
         let properties = &self.properties;
         let judged = self.undecided();
-        let mut expansions = expansions;
         expansions.par_iter_mut().enumerate().for_each(|(i, expansion)| {
             let claim = (first + i) as u32;
             expansion.successors.retain(|(fp, _, _)| visited.won(*fp, claim));
@@ -403,7 +402,6 @@ where
                 .iter()
                 .map(|(_, _, state)| Self::evaluate(model, properties, judged, state))
                 .collect();
-            expansion.prepared = expansion.transitions.take().map(Transitions::prepare);
         });
         for (node, expansion) in frontier.iter().zip(expansions) {
             self.states += expansion.generated;
@@ -412,7 +410,7 @@ where
                     coverage.fired[usize::from(kind)] += 1;
                 }
             }
-            if let (Some(recorder), Some(transitions)) = (&mut self.liveness, expansion.prepared) {
+            if let (Some(recorder), Some(transitions)) = (&mut self.liveness, expansion.transitions) {
                 recorder.record(node.fp, node.failing, transitions);
             }
             for ((fp, kind, state), holds) in expansion.successors.into_iter().zip(expansion.verdicts) {

@@ -34,9 +34,8 @@ where
 {
     let properties = model.properties();
     let mut found: HashMap<&'static str, Path<M::State, M::Action>> = HashMap::new();
-    let judged = |found: &HashMap<&'static str, _>| {
-        properties.iter().filter(|p| p.expectation != Expectation::Eventually && !found.contains_key(p.name)).count()
-    };
+    // The `always` and `sometimes` properties without a discovery yet: the search stops at none.
+    let mut left = properties.iter().filter(|p| p.expectation != Expectation::Eventually).count();
     let mut visited: HashSet<F, BuildHasherDefault<IdentityHasher>> = HashSet::default();
     let (mut states, mut depth) = (0, 0);
     let mut inits = model.init_states();
@@ -48,9 +47,9 @@ where
         }
         states += 1;
         let mut actions: Vec<M::Action> = Vec::new();
-        judge(model, &properties, &init, &init, &actions, &mut found);
+        left -= judge(model, &properties, &init, &init, &actions, &mut found);
         let mut stack = vec![Frame { state: init.clone(), fp, pending: None }];
-        while judged(&found) > 0 {
+        while left > 0 {
             depth = depth.max(stack.len());
             let Some(top) = stack.last_mut() else { break };
             let pending = top.pending.get_or_insert_with(|| {
@@ -70,7 +69,7 @@ where
                 Some((action, fp, next)) => {
                     if visited.insert(fp) {
                         actions.push(action);
-                        judge(model, &properties, &init, &next, &actions, &mut found);
+                        left -= judge(model, &properties, &init, &next, &actions, &mut found);
                         stack.push(Frame { state: next, fp, pending: None });
                         if let Some(counters) = progress.filter(|_| visited.len() & (PUBLISH_EVERY - 1) == 0) {
                             counters.publish(Snapshot { states, unique: visited.len(), depth, queue: None });
@@ -88,7 +87,7 @@ where
 }
 
 /// Records the first discovery `state` (reached from `init` by `actions`) makes of each `always`
-/// and `sometimes` property.
+/// and `sometimes` property; returns how many it made.
 fn judge<M: Model>(
     model: &M,
     properties: &[stateright::Property<M>],
@@ -96,10 +95,12 @@ fn judge<M: Model>(
     state: &M::State,
     actions: &[M::Action],
     found: &mut HashMap<&'static str, Path<M::State, M::Action>>,
-) where
+) -> usize
+where
     M::State: Clone + PartialEq,
     M::Action: Clone + PartialEq,
 {
+    let mut made = 0;
     for p in properties {
         if found.contains_key(p.name) {
             continue;
@@ -112,6 +113,8 @@ fn judge<M: Model>(
         if discovered {
             let path = Path::from_actions(model, init.clone(), actions).expect("the current path replays");
             found.insert(p.name, path);
+            made += 1;
         }
     }
+    made
 }

@@ -19,7 +19,7 @@ fn seeded_high() -> ahash::RandomState {
 /// The 64-bit hash of `value`: the search's default fingerprint, and the order new states are
 /// admitted in (so the committed counterexamples do not depend on the fingerprint size).
 pub fn fingerprint<S: Hash + ?Sized>(value: &S) -> u64 {
-    seeded().hash_one(value)
+    u64::of(value)
 }
 
 /// A fingerprint size. Sums of part fingerprints (incremental fingerprints of actor models) wrap.
