@@ -1,7 +1,8 @@
 //! The `kelp` command line: `kelp check` (a named scenario, a scenario file, or flags for any
 //! `Config` field), `kelp simulate` (the same, walked at random), `kelp trace` (a counterexample's
 //! file), `kelp bench` (both engines' speed and memory) and `kelp scenarios`. Parsing only; the
-//! work is in `run`, `report`, `simulate` and `bench`.
+//! work is in `run`, `report`, `simulate` and `bench`. The reference cluster's commands (`cluster`,
+//! `topics`, `leader-election`, `produce`, `consume`) are `kelp_impl::commands`'.
 
 use crate::run::{Engine, Search};
 use clap::{Args, Parser, Subcommand};
@@ -32,6 +33,21 @@ pub enum Command {
     Trace(TraceCommand),
     /// stateright's Explorer (a web UI to step through the model's states) on loopback.
     Explore(ExploreArgs),
+    /// The reference cluster: start, stop, kill, restart its processes (the model's actors over
+    /// UDP on 127.0.0.1, with real files).
+    #[command(subcommand)]
+    Cluster(kelp_impl::commands::args::ClusterCommand),
+    /// `kafka-topics --describe`: each partition's leader, replicas, ISR and ELR.
+    Topics(kelp_impl::commands::args::TopicsArgs),
+    /// `kafka-leader-election`: a preferred or unclean election.
+    LeaderElection(kelp_impl::commands::args::LeaderElectionArgs),
+    /// Lines from stdin as records (read to the end first); prints each one's offset or error.
+    Produce(kelp_impl::commands::args::ProduceArgs),
+    /// Committed records (below the high watermark), one value per line.
+    Consume(kelp_impl::commands::args::ConsumeArgs),
+    /// Runs one node of a cluster in the foreground (what `kelp cluster` starts).
+    #[command(hide = true)]
+    Node(kelp_impl::commands::args::NodeRunArgs),
     /// Unique states per second, peak memory and bytes per state of both engines on one scenario
     /// (default: healthy), in one run: stateright's BFS once at 1 thread as the baseline, the native
     /// engine at each `--threads` count; exit 1 if the engines disagree on the unique states.
@@ -297,7 +313,7 @@ pub struct ConfigFlags {
     pub producers: Option<u8>,
     /// Records each producer sends.
     #[arg(long, help_heading = "Producer")]
-    pub records: Option<u8>,
+    pub records: Option<u32>,
     /// 0, 1 or all
     #[arg(long, value_parser = parse_acks, help_heading = "Producer")]
     pub acks: Option<Acks>,

@@ -69,6 +69,7 @@ kinds! {
     // stateright's own actions, which kelp's model never enables (its network loses nothing, its
     // actors neither crash through stateright nor choose at random): listed only if they fire.
     Stateright => "stateright Drop/Crash/Recover/SelectRandom",
+    RuntimeOnly => "runtime only: client requests, heartbeats",
 }
 
 impl Kind {
@@ -90,6 +91,7 @@ impl Kind {
             Msg::OffsetsForLeaderEpochResponse { .. } => Kind::DeliverOffsetsForLeaderEpochResponse,
             Msg::Produce { .. } => Kind::DeliverProduce,
             Msg::ProduceResponse { .. } => Kind::DeliverProduceResponse,
+            Msg::Request(_) | Msg::Response(_) => Kind::RuntimeOnly,
         }
     }
 
@@ -104,6 +106,7 @@ impl Kind {
             Timer::SessionTimeout(_) => Kind::TimerSessionTimeout,
             Timer::PreferredElection(_) => Kind::TimerPreferredElection,
             Timer::RequestTimeout => Kind::TimerRequestTimeout,
+            Timer::Heartbeat => Kind::RuntimeOnly,
         }
     }
 
@@ -135,7 +138,8 @@ pub struct Row {
 }
 
 /// The report's rows from the engine's counts (indexed like `Kind::ALL`): every kind, in order,
-/// except stateright's own actions when they never fired.
+/// except stateright's own actions and the runtime-only ones when they never fired (no scenario
+/// enables them).
 pub fn rows(fired: &[usize], new_states: &[usize]) -> Vec<Row> {
     assert_eq!(fired.len(), Kind::ALL.len(), "one count per kind");
     assert_eq!(new_states.len(), Kind::ALL.len(), "one count per kind");
@@ -143,7 +147,7 @@ pub fn rows(fired: &[usize], new_states: &[usize]) -> Vec<Row> {
         .iter()
         .enumerate()
         .map(|(i, k)| Row { kind: k.name(), fired: fired[i], new_states: new_states[i] })
-        .filter(|row| row.fired > 0 || row.kind != Kind::Stateright.name())
+        .filter(|row| row.fired > 0 || ![Kind::Stateright.name(), Kind::RuntimeOnly.name()].contains(&row.kind))
         .collect()
 }
 
@@ -175,7 +179,7 @@ mod tests {
     };
     use kelp_model::log::EpochEnd;
     use kelp_model::metadata::PartitionState;
-    use kelp_model::msg::{FetchError, FetchRequest, FetchResult, ProduceError};
+    use kelp_model::msg::{ClientRequest, ClientResponse, FetchError, FetchRequest, FetchResult, ProduceError};
     use stateright::actor::Id;
 
     fn partition() -> PartitionState {
@@ -237,7 +241,14 @@ mod tests {
                 current_leader_epoch: le,
                 result: Ok(Some(EpochEnd { epoch: le, end_offset: Offset(0) })),
             },
-            Msg::Produce { partition: p, producer: ProducerId(1), sequence: Sequence(0) },
+            Msg::Produce {
+                partition: p,
+                producer: ProducerId(1),
+                sequence: Sequence(0),
+                acks: kelp_model::config::Acks::All,
+                idempotent: true,
+                value: Default::default(),
+            },
             Msg::ProduceResponse { partition: p, sequence: Sequence(0), result: Err(ProduceError::TimedOut) },
         ]
     }
@@ -272,8 +283,19 @@ mod tests {
         let mut kinds: Vec<Kind> = messages().iter().map(Kind::of_msg).collect();
         kinds.extend(timers().iter().map(Kind::of_timer));
         kinds.push(Kind::Stateright);
+        kinds.push(Kind::RuntimeOnly);
         // One sample per variant, each to a different kind, covering the whole list.
         assert_eq!(kinds, Kind::ALL);
+    }
+
+    #[test]
+    fn what_only_the_reference_cluster_sends_or_arms_is_one_kind() {
+        let runtime_only = [
+            Kind::of_msg(&Msg::Request(ClientRequest::DescribePartitions)),
+            Kind::of_msg(&Msg::Response(ClientResponse::Partitions(vec![]))),
+            Kind::of_timer(&Timer::Heartbeat),
+        ];
+        assert_eq!(runtime_only, [Kind::RuntimeOnly; 3]);
     }
 
     #[test]
@@ -310,7 +332,7 @@ mod tests {
         fired[Kind::DeliverFetch as usize] = 1234;
         new_states[Kind::DeliverFetch as usize] = 56;
         let rows = rows(&fired, &new_states);
-        assert_eq!(rows.len(), n - 1);
+        assert_eq!(rows.len(), n - 2, "stateright's and the runtime-only kinds are hidden");
         let text = table(&rows);
         assert!(text.contains("\ndeliver Fetch                          1,234          56\n"), "{text}");
         assert!(text.contains("\ntimer Crash                                0           0  NEVER FIRED\n"), "{text}");

@@ -171,5 +171,6 @@ pub fn timer(t: &Timer) -> String {
         Timer::SessionTimeout(b) => format!("session of broker {b} expired"),
         Timer::PreferredElection(p) => format!("auto leader rebalance for p{p}"),
         Timer::RequestTimeout => "request.timeout.ms passed".to_string(),
+        Timer::Heartbeat => "broker.heartbeat.interval.ms passed".to_string(),
     }
 }

@@ -26,7 +26,11 @@ pub fn class(cfg: &Config, state: &SystemState, action: &Action) -> Option<u64> 
                 Timer::Crash | Timer::PowerLoss | Timer::Shutdown | Timer::LagTimeout(..) => false,
                 // A dead broker's session runs out for sure; a live broker's expiry is a fault.
                 Timer::SessionTimeout(b) => View::new(cfg, state).controller().registration(*b).silent,
-                Timer::Restart | Timer::FetchBackoff(_) | Timer::PreferredElection(_) | Timer::RequestTimeout => true,
+                Timer::Restart
+                | Timer::FetchBackoff(_)
+                | Timer::PreferredElection(_)
+                | Timer::RequestTimeout
+                | Timer::Heartbeat => true,
             };
             fair.then(|| fingerprint(&("timer", *id, *timer)))
         }

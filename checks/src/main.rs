@@ -132,6 +132,12 @@ fn main() -> ExitCode {
             }
         },
         Command::Trace(command) => kelp_checks::trace_cmd::run(&command),
+        Command::Cluster(command) => kelp_impl::commands::cluster(&command),
+        Command::Topics(args) => kelp_impl::commands::topics(&args),
+        Command::LeaderElection(args) => kelp_impl::commands::leader_election(&args),
+        Command::Produce(args) => kelp_impl::commands::produce(&args),
+        Command::Consume(args) => kelp_impl::commands::consume(&args),
+        Command::Node(args) => kelp_impl::commands::node(&args),
         Command::Explore(args) => match kelp_checks::explore::command(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

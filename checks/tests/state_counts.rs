@@ -7,7 +7,7 @@ use kelp_checks::run::{run, Engine, RunOptions, RunReport};
 use kelp_checks::scenario::Scenario;
 use kelp_model::config::Config;
 
-fn small(records: u8, crashes: u8) -> Scenario {
+fn small(records: u32, crashes: u8) -> Scenario {
     Scenario::ad_hoc(Config { records, retries: 0, budget: common::crashes_only(crashes), ..Config::default() })
 }
 

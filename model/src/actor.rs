@@ -7,7 +7,8 @@ use crate::broker::{BrokerState, Ctx, Disk};
 use crate::config::Config;
 use crate::controller::ControllerState;
 use crate::effects::{Address, Effects};
-use crate::ids::BrokerId;
+use crate::ids::{BrokerId, ProducerId};
+use crate::log::Value;
 use crate::msg::Msg;
 use crate::producer::ProducerState;
 use crate::timer::Timer;
@@ -20,6 +21,9 @@ use std::sync::Arc;
 pub struct KelpActor {
     pub cfg: Arc<Config>,
     pub role: Address,
+    /// A producer's record values by sequence: the application's input, like the configuration,
+    /// so not part of the state. Empty in the checker, whose records carry no payload.
+    pub values: Arc<[Value]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -31,7 +35,23 @@ pub enum KelpState {
 
 impl KelpActor {
     pub fn new(cfg: Arc<Config>, role: Address) -> Self {
-        KelpActor { cfg, role }
+        KelpActor { cfg, role, values: Arc::from([]) }
+    }
+
+    /// A producer that sends `values` (record `s` carries `values[s]`).
+    pub fn producer_of(cfg: Arc<Config>, me: ProducerId, values: Arc<[Value]>) -> Self {
+        KelpActor { cfg, role: Address::Producer(me), values }
+    }
+
+    /// Attaches the application's payload to a produce request the producer's handlers built.
+    fn with_value(&self, msg: Msg) -> Msg {
+        match msg {
+            Msg::Produce { partition, producer, sequence, acks, idempotent, .. } => {
+                let value = self.values.get(sequence.index()).cloned().unwrap_or_default();
+                Msg::Produce { partition, producer, sequence, acks, idempotent, value }
+            }
+            other => other,
+        }
     }
 
     fn broker_ctx(&self, me: BrokerId) -> Ctx<'_> {
@@ -41,7 +61,7 @@ impl KelpActor {
     /// Carries out a handler's effects, then re-arms exactly the timers the new state wants.
     fn apply(&self, state: &KelpState, fx: Effects, o: &mut Out<Self>) {
         for (to, msg) in fx.sends {
-            o.send(to.id(&self.cfg), msg);
+            o.send(to.id(&self.cfg), self.with_value(msg));
         }
         let (wanted, all) = match (state, self.role) {
             (KelpState::Controller(c), _) => (c.wanted_timers(&self.cfg), ControllerState::all_timers(&self.cfg)),
@@ -57,6 +77,9 @@ impl KelpActor {
         };
         for timer in all {
             if wanted.contains(&timer) {
+                if fx.restart_timers.contains(&timer) {
+                    o.cancel_timer(timer);
+                }
                 o.set_timer(timer, timer.duration());
             } else {
                 o.cancel_timer(timer);
@@ -103,6 +126,19 @@ impl Actor for KelpActor {
     fn on_msg(&self, _id: Id, state: &mut Cow<KelpState>, src: Id, msg: Msg, o: &mut Out<Self>) {
         let cfg = &self.cfg;
         let src = Address::of(src, cfg);
+        if let Msg::Request(request) = msg {
+            return self.handle(state, o, |s, fx| {
+                let response = match (s, self.role) {
+                    (KelpState::Controller(c), _) => c.on_client_request(cfg, request, fx),
+                    (KelpState::Broker(b), Address::Broker(me)) => b.on_client_request(self.broker_ctx(me), request),
+                    _ => None,
+                };
+                // A request is answered to whoever sent it (Kafka: on the same connection).
+                if let Some(response) = response {
+                    fx.send(src, Msg::Response(response));
+                }
+            });
+        }
         self.handle(state, o, |s, fx| match (s, self.role) {
             (KelpState::Controller(c), _) => c.on_msg(cfg, msg, fx),
             (KelpState::Broker(b), Address::Broker(me)) => b.on_msg(self.broker_ctx(me), msg, fx),

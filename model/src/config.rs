@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Producer `acks`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Acks {
     /// acks=0: fire and forget, no response.
@@ -92,6 +92,32 @@ impl Default for FaultBudget {
     }
 }
 
+/// What a real deployment needs and the checked scenarios leave out, since their state spaces do
+/// without it: the reference cluster (`impl/`) turns these on; every scenario has them off.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuntimeSettings {
+    /// KRaft broker heartbeats (`broker.heartbeat.interval.ms`): a registered broker heartbeats
+    /// periodically, and the controller fences one whose heartbeats stop for
+    /// `broker.session.timeout.ms`, as often as that happens (not a budgeted fault). The checker
+    /// instead learns of a dead process from `HeartbeatsStopped`.
+    pub heartbeats: bool,
+    /// A producer refreshes its metadata (asks the controller for every partition's record) after
+    /// a retriable error or a time-out, and while it knows no leader (Kafka's
+    /// `metadata.max.age.ms` / `Metadata.requestUpdate`). In the checker the controller pushes
+    /// every leader change to the producers instead.
+    pub metadata_refresh: bool,
+    /// The most records one fetch returns (Kafka bounds it in bytes: `replica.fetch.max.bytes`,
+    /// `fetch.max.bytes`); unset: everything to the log end.
+    pub fetch_max_records: Option<u32>,
+}
+
+impl RuntimeSettings {
+    pub fn is_off(&self) -> bool {
+        *self == RuntimeSettings::default()
+    }
+}
+
 /// A modelled cluster: one topic with `partitions` partitions, `brokers` brokers, one controller
 /// and `producers` idempotent (or not) producers.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -104,7 +130,7 @@ pub struct Config {
     pub min_insync_replicas: u8,
     pub producers: u8,
     /// Records each producer sends (each to partition `sequence % partitions`).
-    pub records: u8,
+    pub records: u32,
     pub acks: Acks,
     /// `enable.idempotence` (default true since Kafka 3.0).
     pub idempotence: bool,
@@ -127,6 +153,9 @@ pub struct Config {
     pub auto_leader_rebalance: bool,
     pub flush: FlushPolicy,
     pub budget: FaultBudget,
+    /// Off in every scenario; on in the reference cluster.
+    #[serde(skip_serializing_if = "RuntimeSettings::is_off")]
+    pub runtime: RuntimeSettings,
 }
 
 impl Default for Config {
@@ -151,6 +180,7 @@ impl Default for Config {
             auto_leader_rebalance: false,
             flush: FlushPolicy::Never,
             budget: FaultBudget::default(),
+            runtime: RuntimeSettings::default(),
         }
     }
 }
@@ -172,11 +202,11 @@ fn check(ok: bool, field: &'static str, value: impl fmt::Display, reason: &'stat
     }
 }
 
-/// Offsets and epochs are `u8`: these bounds keep every counter far from overflow.
+/// Bounds that keep every counter (`u8` ids, `u32` offsets and epochs) far from overflow.
 const MAX_BROKERS: u8 = 9;
 const MAX_PARTITIONS: u8 = 8;
 const MAX_PRODUCERS: u8 = 4;
-const MAX_RECORDS: u8 = 16;
+const MAX_RECORDS: u32 = 1_000_000;
 const MAX_LEADER_EPOCHS: u8 = 32;
 const MAX_FAULTS: u8 = 16;
 
@@ -198,7 +228,13 @@ impl Config {
             "must be at least 1 and at most the replication factor",
         )?;
         check(self.producers <= MAX_PRODUCERS, "producers", self.producers, "must be 0 to 4")?;
-        check(self.records <= MAX_RECORDS, "records", self.records, "must be 0 to 16")?;
+        check(
+            self.runtime.fetch_max_records != Some(0),
+            "runtime.fetch-max-records",
+            0,
+            "must be at least 1 when set",
+        )?;
+        check(self.records <= MAX_RECORDS, "records", self.records, "must be 0 to 1,000,000")?;
         check(self.retries <= MAX_FAULTS, "retries", self.retries, "must be 0 to 16")?;
         check(
             (1..=MAX_LEADER_EPOCHS).contains(&self.budget.leader_epochs),
@@ -235,7 +271,7 @@ impl Config {
     }
 
     pub fn producer_ids(&self) -> impl Iterator<Item = ProducerId> + Clone {
-        (1..=self.producers).map(ProducerId)
+        (1..=u32::from(self.producers)).map(ProducerId)
     }
 
     /// The replica assignment of a partition, preferred leader first: `replication_factor`
@@ -247,7 +283,7 @@ impl Config {
 
     /// The stateright actor index of a producer: after the controller and the brokers.
     pub fn producer_actor_index(&self, producer: ProducerId) -> usize {
-        usize::from(self.brokers) + usize::from(producer.0)
+        usize::from(self.brokers) + producer.0 as usize
     }
 }
 

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use stateright::actor::Id;
 use std::fmt;
 
-/// Who an actor is, by role.
+/// Who an actor is, by role. A `Producer` address is any client: the checker's clients are its
+/// producers; the reference cluster's consumers and operator tools are clients with ids of their
+/// own in the same range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Address {
     Controller,
@@ -34,7 +36,7 @@ impl Address {
         match index {
             0 => Address::Controller,
             i if i <= brokers => Address::Broker(BrokerId(i as u8)),
-            i => Address::Producer(ProducerId((i - brokers) as u8)),
+            i => Address::Producer(ProducerId((i - brokers) as u32)),
         }
     }
 }
@@ -54,10 +56,17 @@ pub struct Effects {
     pub sends: Vec<(Address, Msg)>,
     /// The broker's durable state changed and must be written (append, truncate, checkpoint).
     pub save_disk: bool,
+    /// Timers to start afresh even if armed (a heartbeat resets the session timer). The checker
+    /// ignores durations, so this only matters to the runtime.
+    pub restart_timers: Vec<crate::timer::Timer>,
 }
 
 impl Effects {
     pub fn send(&mut self, to: Address, msg: Msg) {
         self.sends.push((to, msg));
+    }
+
+    pub fn restart_timer(&mut self, timer: crate::timer::Timer) {
+        self.restart_timers.push(timer);
     }
 }

@@ -29,7 +29,7 @@ newtype!(
 );
 newtype!(
     /// An idempotent producer's id (Kafka's `producerId`), 1-based.
-    ProducerId(u8),
+    ProducerId(u32),
     "p{}"
 );
 newtype!(
@@ -39,27 +39,27 @@ newtype!(
 );
 newtype!(
     /// Bumped by the controller on every leader change (KIP-101 leader epoch).
-    LeaderEpoch(u8),
+    LeaderEpoch(u32),
     "{}"
 );
 newtype!(
     /// Bumped by the controller on every change of a partition's metadata (KIP-497 partition epoch).
-    PartitionEpoch(u8),
+    PartitionEpoch(u32),
     "{}"
 );
 newtype!(
     /// Handed out by the controller at each broker registration (KIP-380, KIP-903 broker epoch).
-    BrokerEpoch(u8),
+    BrokerEpoch(u32),
     "{}"
 );
 newtype!(
     /// A position in a partition's log; also used for log end offsets and high watermarks.
-    Offset(u8),
+    Offset(u32),
     "{}"
 );
 newtype!(
     /// An idempotent producer's per-partition sequence number.
-    Sequence(u8),
+    Sequence(u32),
     "{}"
 );
 
@@ -83,10 +83,17 @@ impl BrokerEpoch {
 
 impl Offset {
     pub fn index(self) -> usize {
-        usize::from(self.0)
+        usize::try_from(self.0).expect("offsets fit the address space")
     }
     pub fn of_len(len: usize) -> Self {
-        Offset(u8::try_from(len).expect("logs are bounded by the record budget"))
+        Offset(u32::try_from(len).expect("a log holds at most u32::MAX records"))
+    }
+}
+
+impl Sequence {
+    /// The position of this record among its producer's records.
+    pub fn index(self) -> usize {
+        usize::try_from(self.0).expect("sequences fit the address space")
     }
 }
 

@@ -6,16 +6,46 @@ use crate::ids::{LeaderEpoch, Offset, ProducerId, Sequence};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// A record's payload: a line a `kelp produce` user typed. Always empty in the checker, where the
+/// producer's (id, sequence) alone identifies a record; the producer's handlers never look at it.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Value(pub Box<[u8]>);
+
+impl Value {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Self {
+        Value(text.as_bytes().into())
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(&self.0))
+    }
+}
+
 /// One record: the producer's (id, sequence) identifies its value; `epoch` is the leader epoch of
 /// the leader that appended it (KIP-101 stamps every batch with it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Record {
     pub epoch: LeaderEpoch,
     pub producer: ProducerId,
     pub sequence: Sequence,
+    pub value: Value,
 }
 
 impl Record {
+    /// A record without payload (as every record in the checker is).
+    pub fn new(epoch: LeaderEpoch, producer: ProducerId, sequence: Sequence) -> Self {
+        Record { epoch, producer, sequence, value: Value::default() }
+    }
+
     /// The same value regardless of the epoch it was written in.
     pub fn same_value(&self, other: &Record) -> bool {
         self.producer == other.producer && self.sequence == other.sequence
@@ -146,14 +176,14 @@ impl fmt::Display for ReplicaLog {
 mod tests {
     use super::*;
 
-    fn rec(epoch: u8, seq: u8) -> Record {
-        Record { epoch: LeaderEpoch(epoch), producer: ProducerId(1), sequence: Sequence(seq) }
+    fn rec(epoch: u32, seq: u32) -> Record {
+        Record::new(LeaderEpoch(epoch), ProducerId(1), Sequence(seq))
     }
 
-    fn log_of(epochs: &[u8]) -> ReplicaLog {
+    fn log_of(epochs: &[u32]) -> ReplicaLog {
         let mut log = ReplicaLog::default();
         for (i, e) in epochs.iter().enumerate() {
-            log.append(rec(*e, i as u8));
+            log.append(rec(*e, i as u32));
         }
         log
     }

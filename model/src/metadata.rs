@@ -57,8 +57,8 @@ pub(crate) mod tests {
     /// Partition 0's record (replicas 1,2,3) with the given leader, epochs and ISR; no ELR.
     pub(crate) fn partition_record(
         leader: Option<u8>,
-        leader_epoch: u8,
-        partition_epoch: u8,
+        leader_epoch: u32,
+        partition_epoch: u32,
         isr: &[u8],
     ) -> PartitionState {
         PartitionState {

@@ -2,8 +2,9 @@
 //! (BrokerRegistration, BrokerHeartbeat, AlterPartition); the metadata the controller publishes is
 //! one `PartitionChange` per changed partition (what a broker replays from the metadata log).
 
+use crate::config::Acks;
 use crate::ids::{BrokerEpoch, BrokerId, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence};
-use crate::log::{EpochEnd, Record};
+use crate::log::{EpochEnd, Record, Value};
 use crate::metadata::PartitionState;
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,8 @@ pub enum FetchError {
     FencedLeaderEpoch,
     /// The fetcher's leader epoch is newer: the leader has not caught up yet (UNKNOWN_LEADER_EPOCH).
     UnknownLeaderEpoch,
+    /// No such partition (UNKNOWN_TOPIC_OR_PARTITION); only a consumer can ask for one.
+    UnknownTopicOrPartition,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -85,6 +88,51 @@ pub struct FetchRequest {
     /// The HW the follower already knows: with nothing new to send, the leader holds the fetch
     /// (Kafka's fetch purgatory, `replica.fetch.wait.max.ms`).
     pub known_high_watermark: Offset,
+}
+
+/// `kafka-leader-election --election-type` (KIP-460's ElectLeaders `electionType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ElectionType {
+    Preferred,
+    Unclean,
+}
+
+/// ElectLeaders' per-partition errors, as Kafka names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ElectLeadersError {
+    /// ELECTION_NOT_NEEDED: the preferred replica already leads (PREFERRED), or the partition
+    /// has a leader (UNCLEAN).
+    ElectionNotNeeded,
+    /// PREFERRED_LEADER_NOT_AVAILABLE: the preferred replica cannot lead now.
+    PreferredLeaderNotAvailable,
+    /// ELIGIBLE_LEADERS_NOT_AVAILABLE: no replica can lead, even out of sync.
+    EligibleLeadersNotAvailable,
+    /// UNKNOWN_TOPIC_OR_PARTITION.
+    UnknownTopicOrPartition,
+}
+
+/// Requests of clients outside replication: operators' tools and consumers. The actor layer
+/// answers each to the client that sent it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ClientRequest {
+    /// DescribeTopicPartitions (KIP-966) / Metadata, to the controller: every partition's record.
+    DescribePartitions,
+    /// ElectLeaders (KIP-460), to the controller.
+    ElectLeaders { election: ElectionType, partitions: Vec<PartitionId> },
+    /// A consumer's Fetch, to the leader: committed records (below the HW) from `fetch_offset`.
+    ConsumerFetch { partition: PartitionId, fetch_offset: Offset },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ClientResponse {
+    Partitions(Vec<PartitionState>),
+    LeadersElected(Vec<(PartitionId, Result<(), ElectLeadersError>)>),
+    ConsumerRecords {
+        partition: PartitionId,
+        fetch_offset: Offset,
+        /// The records and the HW, or why this broker cannot serve the partition.
+        result: Result<(Vec<Record>, Offset), FetchError>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -168,14 +216,24 @@ pub enum Msg {
     },
 
     // Producer <-> leader.
+    /// ProduceRequest: `acks` is the request's own (`acks=0|1|-1`), and an idempotent producer's
+    /// batch carries its producer id and sequence for de-duplication (KIP-98).
     Produce {
         partition: PartitionId,
         producer: ProducerId,
         sequence: Sequence,
+        acks: Acks,
+        idempotent: bool,
+        /// The payload: the application's, attached by `actor.rs` (empty in the checker).
+        value: Value,
     },
     ProduceResponse {
         partition: PartitionId,
         sequence: Sequence,
         result: Result<Offset, ProduceError>,
     },
+
+    // Clients (operators' tools, consumers, producers' metadata refresh) <-> controller, leaders.
+    Request(ClientRequest),
+    Response(ClientResponse),
 }

@@ -2,7 +2,7 @@
 //! `Fetch{p0 from b2 epoch 1 offset 1 last-epoch 1 hw 0}`.
 
 use crate::log::Record;
-use crate::msg::{FetchResult, IsrMember, Msg};
+use crate::msg::{ClientRequest, ClientResponse, FetchResult, IsrMember, Msg};
 use std::fmt;
 
 fn records(rs: &[Record]) -> String {
@@ -102,10 +102,35 @@ impl fmt::Display for Msg {
                 Ok(None) => write!(f, "OffsetsForLeaderEpochResponse{{p{partition} current-epoch {current_leader_epoch}: UNDEFINED}}"),
                 Err(e) => write!(f, "OffsetsForLeaderEpochResponse{{p{partition} current-epoch {current_leader_epoch}: {e:?}}}"),
             },
-            Msg::Produce { partition, producer, sequence } => write!(f, "Produce{{p{partition} {producer}#{sequence}}}"),
+            Msg::Produce { partition, producer, sequence, .. } => write!(f, "Produce{{p{partition} {producer}#{sequence}}}"),
             Msg::ProduceResponse { partition, sequence, result } => match result {
                 Ok(offset) => write!(f, "ProduceResponse{{p{partition} #{sequence} ok offset {offset}}}"),
                 Err(e) => write!(f, "ProduceResponse{{p{partition} #{sequence} {e:?}}}"),
+            },
+            Msg::Request(ClientRequest::DescribePartitions) => write!(f, "DescribePartitions"),
+            Msg::Request(ClientRequest::ElectLeaders { election, partitions }) => {
+                let partitions: Vec<String> = partitions.iter().map(|p| format!("p{p}")).collect();
+                write!(f, "ElectLeaders{{{election:?} {}}}", partitions.join(","))
+            }
+            Msg::Request(ClientRequest::ConsumerFetch { partition, fetch_offset }) => {
+                write!(f, "ConsumerFetch{{p{partition} offset {fetch_offset}}}")
+            }
+            Msg::Response(ClientResponse::Partitions(records)) => write!(f, "Partitions{{{} records}}", records.len()),
+            Msg::Response(ClientResponse::LeadersElected(results)) => {
+                let results: Vec<String> = results
+                    .iter()
+                    .map(|(p, r)| match r {
+                        Ok(()) => format!("p{p} ok"),
+                        Err(e) => format!("p{p} {e:?}"),
+                    })
+                    .collect();
+                write!(f, "LeadersElected{{{}}}", results.join(", "))
+            }
+            Msg::Response(ClientResponse::ConsumerRecords { partition, fetch_offset, result }) => match result {
+                Ok((records, hw)) => {
+                    write!(f, "ConsumerRecords{{p{partition} from {fetch_offset}: {} records, HW {hw}}}", records.len())
+                }
+                Err(e) => write!(f, "ConsumerRecords{{p{partition} from {fetch_offset}: {e:?}}}"),
             },
         }
     }

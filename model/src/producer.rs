@@ -6,8 +6,9 @@
 use crate::config::{Acks, Config};
 use crate::effects::{Address, Effects};
 use crate::ids::{BrokerId, LeaderEpoch, Offset, PartitionEpoch, PartitionId, ProducerId, Sequence};
+use crate::log::Value;
 use crate::metadata::PartitionState;
-use crate::msg::{Msg, ProduceError};
+use crate::msg::{ClientRequest, ClientResponse, Msg, ProduceError};
 use crate::timer::Timer;
 use serde::{Deserialize, Serialize};
 
@@ -57,30 +58,47 @@ impl ProducerState {
             in_flight: None,
             outcomes: Vec::new(),
         };
-        for record in records {
-            producer.on_metadata(cfg, me, record.clone(), fx);
+        if cfg.runtime.metadata_refresh {
+            // A client that starts later than the cluster asks for current metadata first.
+            producer.send_next(cfg, me, fx);
+            Self::request_metadata(fx);
+        } else {
+            for record in records {
+                producer.on_metadata(cfg, me, record.clone(), fx);
+            }
         }
         producer
     }
 
+    /// `Metadata.requestUpdate`: ask for every partition's current record (runtime only).
+    fn request_metadata(fx: &mut Effects) {
+        fx.send(Address::Controller, Msg::Request(ClientRequest::DescribePartitions));
+    }
+
     /// Sequence numbers are global to the producer; record `s` goes to partition `s % partitions`.
     fn partition_of(cfg: &Config, sequence: Sequence) -> PartitionId {
-        PartitionId(sequence.0 % cfg.partitions)
+        PartitionId((sequence.0 % u32::from(cfg.partitions)) as u8)
     }
 
     pub fn on_msg(&mut self, cfg: &Config, me: ProducerId, src: Address, msg: Msg, fx: &mut Effects) {
         match msg {
             Msg::PartitionChange(meta) => self.on_metadata(cfg, me, meta, fx),
             Msg::ProduceResponse { sequence, result, .. } => self.on_response(cfg, me, src, sequence, result, fx),
+            Msg::Response(ClientResponse::Partitions(records)) => {
+                for record in records {
+                    self.on_metadata(cfg, me, record, fx);
+                }
+            }
             _ => {}
         }
     }
 
-    /// A metadata refresh: newer records only (partition epoch). A record waiting for a leader
-    /// is sent once one is known.
+    /// A metadata refresh: newer records only (partition epoch), or the same record again for a
+    /// leader marked stale. A record waiting for a leader is sent once one is known.
     fn on_metadata(&mut self, cfg: &Config, me: ProducerId, meta: PartitionState, fx: &mut Effects) {
-        let info = &mut self.leaders[usize::from(meta.partition.0)];
-        if meta.partition_epoch > info.partition_epoch {
+        let Some(info) = self.leaders.get_mut(usize::from(meta.partition.0)) else { return };
+        let stale_refreshed = info.leader.is_none() && meta.partition_epoch == info.partition_epoch;
+        if meta.partition_epoch > info.partition_epoch || stale_refreshed {
             *info = LeaderInfo {
                 leader: meta.leader,
                 leader_epoch: meta.leader_epoch,
@@ -106,24 +124,37 @@ impl ProducerState {
         };
         match result {
             Ok(offset) => self.finish(Outcome::Acked { partition: in_flight.partition, offset }),
-            Err(error) => self.retry_or_fail(cfg, error),
+            Err(error) => self.retry_or_fail(cfg, error, fx),
         }
         self.send_next(cfg, me, fx);
     }
 
     /// `request.timeout.ms`: the request may or may not have been written; retry or give up.
     pub fn on_timer(&mut self, cfg: &Config, me: ProducerId, timer: Timer, fx: &mut Effects) {
-        if timer == Timer::RequestTimeout && self.in_flight.is_some_and(|f| f.sent_to.is_some()) {
-            self.retry_or_fail(cfg, ProduceError::TimedOut);
-            self.send_next(cfg, me, fx);
+        if timer != Timer::RequestTimeout {
+            return;
+        }
+        match self.in_flight {
+            Some(f) if f.sent_to.is_some() => {
+                self.retry_or_fail(cfg, ProduceError::TimedOut, fx);
+                self.send_next(cfg, me, fx);
+            }
+            // Still no leader known: ask again (the last answer or request may be lost).
+            Some(_) if cfg.runtime.metadata_refresh => Self::request_metadata(fx),
+            _ => {}
         }
     }
 
-    /// Retriable errors are retried (to the leader known now) while `retries` allow.
-    fn retry_or_fail(&mut self, cfg: &Config, error: ProduceError) {
+    /// Retriable errors are retried (to the leader known now) while `retries` allow. With metadata
+    /// refresh, the leader it went to is marked stale and the retry waits for fresh metadata.
+    fn retry_or_fail(&mut self, cfg: &Config, error: ProduceError, fx: &mut Effects) {
         let in_flight = self.in_flight.as_mut().expect("a record is in flight");
         if in_flight.attempts <= cfg.retries {
             in_flight.sent_to = None;
+            if cfg.runtime.metadata_refresh {
+                self.leaders[usize::from(in_flight.partition.0)].leader = None;
+                Self::request_metadata(fx);
+            }
         } else {
             let partition = in_flight.partition;
             self.finish(Outcome::Failed { partition, error });
@@ -138,7 +169,7 @@ impl ProducerState {
     /// Send the record in flight if it waits for a leader, else start the next record.
     fn send_next(&mut self, cfg: &Config, me: ProducerId, fx: &mut Effects) {
         if self.in_flight.is_none() {
-            let next = Sequence(self.outcomes.len() as u8);
+            let next = Sequence(self.outcomes.len() as u32);
             if next.0 >= cfg.records {
                 return;
             }
@@ -151,9 +182,10 @@ impl ProducerState {
         }
         let Some(leader) = self.leaders[usize::from(in_flight.partition.0)].leader else { return };
         in_flight.sent_to = Some(leader);
-        in_flight.attempts += 1;
+        in_flight.attempts = in_flight.attempts.saturating_add(1);
         let (partition, sequence) = (in_flight.partition, in_flight.sequence);
-        fx.send(Address::Broker(leader), Msg::Produce { partition, producer: me, sequence });
+        let (acks, idempotent, value) = (cfg.acks, cfg.idempotence, Value::default());
+        fx.send(Address::Broker(leader), Msg::Produce { partition, producer: me, sequence, acks, idempotent, value });
         if cfg.acks == Acks::Zero {
             self.finish(Outcome::Sent { partition });
             self.send_next(cfg, me, fx);
@@ -163,6 +195,8 @@ impl ProducerState {
     pub fn wanted_timers(&self, cfg: &Config) -> Vec<Timer> {
         match self.in_flight {
             Some(f) if f.sent_to.is_some() && cfg.acks != Acks::Zero => vec![Timer::RequestTimeout],
+            // Waiting for metadata: ask again if no answer comes.
+            Some(f) if f.sent_to.is_none() && cfg.runtime.metadata_refresh => vec![Timer::RequestTimeout],
             _ => vec![],
         }
     }
@@ -170,7 +204,7 @@ impl ProducerState {
     /// The records acknowledged to this producer: (sequence, partition, offset).
     pub fn acked(&self) -> impl Iterator<Item = (Sequence, PartitionId, Offset)> + '_ {
         self.outcomes.iter().enumerate().filter_map(|(s, o)| match o {
-            Outcome::Acked { partition, offset } => Some((Sequence(s as u8), *partition, *offset)),
+            Outcome::Acked { partition, offset } => Some((Sequence(s as u32), *partition, *offset)),
             _ => None,
         })
     }
@@ -190,7 +224,7 @@ mod tests {
         BrokerId(n)
     }
 
-    fn record(partition: u8, leader: Option<u8>, leader_epoch: u8, partition_epoch: u8) -> PartitionState {
+    fn record(partition: u8, leader: Option<u8>, leader_epoch: u32, partition_epoch: u32) -> PartitionState {
         let replicas = vec![b(1), b(2), b(3)];
         PartitionState {
             partition: PartitionId(partition),
@@ -229,7 +263,7 @@ mod tests {
         fx
     }
 
-    fn response(partition: u8, sequence: u8, result: Result<u8, ProduceError>) -> Msg {
+    fn response(partition: u8, sequence: u32, result: Result<u32, ProduceError>) -> Msg {
         Msg::ProduceResponse {
             partition: PartitionId(partition),
             sequence: Sequence(sequence),
@@ -238,17 +272,24 @@ mod tests {
     }
 
     /// The Produce of `sequence` to `leader`, as the only effect.
-    fn produce_to(leader: u8, partition: u8, sequence: u8) -> Effects {
+    fn produce_to(leader: u8, partition: u8, sequence: u32) -> Effects {
         Effects {
             sends: vec![(
                 Address::Broker(b(leader)),
-                Msg::Produce { partition: PartitionId(partition), producer: ME, sequence: Sequence(sequence) },
+                Msg::Produce {
+                    partition: PartitionId(partition),
+                    producer: ME,
+                    sequence: Sequence(sequence),
+                    acks: Acks::All,
+                    idempotent: true,
+                    value: Default::default(),
+                },
             )],
-            save_disk: false,
+            ..Effects::default()
         }
     }
 
-    fn in_flight(sequence: u8, sent_to: Option<u8>, attempts: u8) -> Option<InFlight> {
+    fn in_flight(sequence: u32, sent_to: Option<u8>, attempts: u8) -> Option<InFlight> {
         Some(InFlight { sequence: Sequence(sequence), partition: P0, sent_to: sent_to.map(BrokerId), attempts })
     }
 
@@ -355,9 +396,20 @@ mod tests {
     fn acks_0_records_every_record_as_sent_at_once() {
         let cfg = Config { acks: Acks::Zero, ..Config::default() };
         let (p, fx) = boot(&cfg);
-        let produce =
-            |s: u8| (Address::Broker(b(1)), Msg::Produce { partition: P0, producer: ME, sequence: Sequence(s) });
-        assert_eq!(fx, Effects { sends: vec![produce(0), produce(1)], save_disk: false });
+        let produce = |s: u8| {
+            (
+                Address::Broker(b(1)),
+                Msg::Produce {
+                    partition: P0,
+                    producer: ME,
+                    sequence: Sequence(u32::from(s)),
+                    acks: Acks::Zero,
+                    idempotent: true,
+                    value: Default::default(),
+                },
+            )
+        };
+        assert_eq!(fx, Effects { sends: vec![produce(0), produce(1)], ..Effects::default() });
         assert_eq!(p.outcomes, vec![Outcome::Sent { partition: P0 }, Outcome::Sent { partition: P0 }]);
         assert_eq!(p.in_flight, None);
         assert_eq!(p.wanted_timers(&cfg), vec![]);

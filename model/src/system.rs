@@ -52,5 +52,5 @@ pub fn within_budget(view: &View<'_>) -> bool {
 /// other limits of the budget bound faults, which simply do not happen once spent; this one cuts
 /// recovery short, so a liveness check must not read the cut as the system standing still.
 pub fn beyond_exploration_bound(view: &View<'_>) -> bool {
-    view.controller().partitions.iter().any(|p| p.leader_epoch.0 > view.cfg.budget.leader_epochs)
+    view.controller().partitions.iter().any(|p| p.leader_epoch.0 > u32::from(view.cfg.budget.leader_epochs))
 }

@@ -21,13 +21,17 @@ pub enum Timer {
     LagTimeout(PartitionId, BrokerId),
     /// `replica.fetch.backoff.ms` after UNKNOWN_LEADER_EPOCH.
     FetchBackoff(PartitionId),
+    /// `broker.heartbeat.interval.ms` (runtime heartbeats only: `RuntimeSettings::heartbeats`).
+    Heartbeat,
+
     // Controller.
     /// `broker.session.timeout.ms` passed without a heartbeat.
     SessionTimeout(BrokerId),
     /// `leader.imbalance.check.interval.seconds`: auto rebalance to the preferred leader.
     PreferredElection(PartitionId),
     // Producer.
-    /// `request.timeout.ms` passed without a response.
+    /// `request.timeout.ms` passed without a response (also, with metadata refresh, the wait
+    /// before asking for metadata again).
     RequestTimeout,
 }
 
@@ -41,6 +45,7 @@ impl Timer {
             Timer::Restart => ms(500, 1_000),
             Timer::LagTimeout(..) => ms(30_000, 30_001),
             Timer::FetchBackoff(_) => ms(1_000, 1_001),
+            Timer::Heartbeat => ms(2_000, 2_001),
             Timer::SessionTimeout(_) => ms(9_000, 9_001),
             Timer::PreferredElection(_) => ms(300_000, 300_001),
             Timer::RequestTimeout => ms(30_000, 30_001),

@@ -82,7 +82,14 @@ mod tests {
     use kelp_model::ids::{BrokerId, PartitionId, ProducerId, Sequence};
 
     fn produce() -> Action {
-        let msg = Msg::Produce { partition: PartitionId(0), producer: ProducerId(1), sequence: Sequence(0) };
+        let msg = Msg::Produce {
+            partition: PartitionId(0),
+            producer: ProducerId(1),
+            sequence: Sequence(0),
+            acks: kelp_model::config::Acks::All,
+            idempotent: true,
+            value: Default::default(),
+        };
         ActorModelAction::Deliver { src: 4.into(), dst: 1.into(), msg }
     }
 

@@ -53,7 +53,14 @@ fn hand_made() -> TraceFile {
         },
         ..Config::default()
     };
-    let produce = Msg::Produce { partition: PartitionId(0), producer: ProducerId(1), sequence: Sequence(0) };
+    let produce = Msg::Produce {
+        partition: PartitionId(0),
+        producer: ProducerId(1),
+        sequence: Sequence(0),
+        acks: kelp_model::config::Acks::All,
+        idempotent: true,
+        value: Default::default(),
+    };
     let mut expired = step(
         3,
         "controller",

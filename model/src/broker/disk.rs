@@ -54,10 +54,15 @@ impl Disk {
         }
     }
 
-    /// Log recovery at startup: the HW checkpoint can be ahead of a log cut by a power loss.
+    /// Log recovery at startup: the HW checkpoint can be ahead of a log cut by a power loss, and
+    /// so can the leader-epoch checkpoint, whose entries past the log end are dropped (Kafka's
+    /// `LeaderEpochFileCache.truncateFromEnd` in log recovery). An entry starting exactly at the
+    /// log end stays: it is an epoch that began and has no record yet.
     pub fn recover(&mut self) {
         for r in &mut self.replicas {
-            r.high_watermark = r.high_watermark.min(r.log.end_offset());
+            let end = r.log.end_offset();
+            r.high_watermark = r.high_watermark.min(end);
+            r.log.epochs.retain(|e| e.start_offset <= end);
         }
     }
 }

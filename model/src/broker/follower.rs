@@ -98,7 +98,9 @@ impl BrokerState {
     fn on_fetch_error(&mut self, p: PartitionId, error: FetchError, truncating: bool) {
         let next = match error {
             FetchError::FencedLeaderEpoch => FetchState::Idle,
-            FetchError::UnknownLeaderEpoch | FetchError::NotLeaderOrFollower => FetchState::Backoff { truncating },
+            FetchError::UnknownLeaderEpoch | FetchError::NotLeaderOrFollower | FetchError::UnknownTopicOrPartition => {
+                FetchState::Backoff { truncating }
+            }
         };
         self.set_fetch_state(p, next);
     }

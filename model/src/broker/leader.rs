@@ -77,7 +77,7 @@ impl BrokerState {
         });
         self.maybe_expand_isr(ctx, p, req.replica, fx);
         self.update_high_watermark(ctx, p, fx);
-        self.answer_parked_fetches(p, fx);
+        self.answer_parked_fetches(ctx, p, fx);
     }
 
     /// KIP-101/KIP-279 OffsetsForLeaderEpoch, fenced like a fetch under KIP-320.
@@ -101,7 +101,7 @@ impl BrokerState {
 
     /// Answer every held fetch that now has something new: records past its offset, or a HW the
     /// follower does not know yet (Kafka completes delayed fetches on appends and HW changes).
-    pub(super) fn answer_parked_fetches(&mut self, p: PartitionId, fx: &mut Effects) {
+    pub(super) fn answer_parked_fetches(&mut self, ctx: Ctx<'_>, p: PartitionId, fx: &mut Effects) {
         let disk = self.disk.replica(p);
         let (hw, end) = (disk.high_watermark, disk.log.end_offset());
         let mut answers = Vec::new();
@@ -115,8 +115,10 @@ impl BrokerState {
                 }
             }
         }
+        // `replica.fetch.max.bytes` as a record count (runtime only: datagrams are bounded).
+        let limit = ctx.cfg.runtime.fetch_max_records.map_or(usize::MAX, |n| n as usize);
         for (broker, parked) in answers {
-            let records = disk.log.records_from(parked.fetch_offset).to_vec();
+            let records = disk.log.records_from(parked.fetch_offset).iter().take(limit).cloned().collect();
             fx.send(
                 Address::Broker(broker),
                 Msg::FetchResponse {
@@ -204,7 +206,7 @@ impl BrokerState {
             Ok(meta) => self.on_partition_change(ctx, meta, fx),
             Err(_) => self.update_high_watermark(ctx, p, fx),
         }
-        self.answer_parked_fetches(p, fx);
+        self.answer_parked_fetches(ctx, p, fx);
     }
 
     /// The same leader epoch with a newer record: the committed ISR is the record's, and a pending
@@ -213,7 +215,7 @@ impl BrokerState {
         let (leader, _) = self.leading(p).expect("checked by caller");
         leader.pending_isr = None;
         self.update_high_watermark(ctx, p, fx);
-        self.answer_parked_fetches(p, fx);
+        self.answer_parked_fetches(ctx, p, fx);
     }
 
     /// `maybeIncrementLeaderHW` over the maximal ISR, then complete delayed produces it passed.

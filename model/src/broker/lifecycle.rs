@@ -13,7 +13,7 @@ impl BrokerState {
     pub fn bootstrap(ctx: Ctx<'_>, records: &[PartitionState], fx: &mut Effects) -> Self {
         let mut broker = BrokerState {
             disk: Disk::empty(ctx.cfg),
-            process: Some(Process::new(ctx, Session::Registered(BrokerEpoch(ctx.me.0)))),
+            process: Some(Process::new(ctx, Session::Registered(BrokerEpoch(u32::from(ctx.me.0))))),
             faults: FaultsSuffered::default(),
         };
         for record in records {
@@ -100,6 +100,19 @@ impl BrokerState {
         for meta in partitions {
             self.on_partition_change(ctx, meta, fx);
         }
+    }
+
+    /// `broker.heartbeat.interval.ms` (runtime heartbeats): a BrokerHeartbeat keeps the session
+    /// alive; while shutting down, the heartbeat asks again to shut down (`wantShutDown`), so a
+    /// lost request or answer is retried.
+    pub(super) fn heartbeat(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
+        let Some(process) = &self.process else { return };
+        let msg = match process.session {
+            Session::Registering => return,
+            Session::Registered(broker_epoch) => Msg::BrokerHeartbeat { broker: ctx.me, broker_epoch },
+            Session::ShuttingDown(broker_epoch) => Msg::ControlledShutdown { broker: ctx.me, broker_epoch },
+        };
+        fx.send(Address::Controller, msg);
     }
 
     /// The session expired and the controller fenced us: heartbeat to be unfenced.

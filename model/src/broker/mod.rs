@@ -2,14 +2,17 @@
 //! Its state is what survives a crash (`disk`), what a crash loses (`process`), and the count of
 //! faults it suffered (for the fault budget and the reachability checks). Handlers are split by
 //! concern: `lifecycle` (start, stops, registration), `metadata` (becoming leader or follower),
-//! `leader` (fetch serving, HW, ISR changes), `follower` (fetching and truncation), `produce`.
+//! `leader` (fetch serving, HW, ISR changes), `follower` (fetching and truncation), `produce`,
+//! `consumer` (consumers' fetches).
 
+mod consumer;
 mod disk;
 mod follower;
 mod leader;
 mod lifecycle;
 mod metadata;
 mod produce;
+use produce::ProduceRequest;
 #[cfg(test)]
 mod tests;
 
@@ -193,7 +196,10 @@ impl BrokerState {
             Msg::OffsetsForLeaderEpochResponse { partition, current_leader_epoch, result } => {
                 self.on_epoch_end_response(ctx, partition, current_leader_epoch, result, fx)
             }
-            Msg::Produce { partition, producer, sequence } => self.on_produce(ctx, partition, producer, sequence, fx),
+            Msg::Produce { partition, producer, sequence, acks, idempotent, value } => {
+                let request = ProduceRequest { partition, producer, sequence, acks, idempotent, value };
+                self.on_produce(ctx, request, fx)
+            }
             _ => {}
         }
     }
@@ -206,6 +212,7 @@ impl BrokerState {
             Timer::Restart => self.restart(ctx, fx),
             Timer::LagTimeout(p, follower) => self.on_lag_timeout(ctx, p, follower, fx),
             Timer::FetchBackoff(p) => self.on_fetch_backoff(ctx, p, fx),
+            Timer::Heartbeat => self.heartbeat(ctx, fx),
             _ => {}
         }
     }
@@ -230,6 +237,9 @@ impl BrokerState {
                 timers.push(Timer::Shutdown);
             }
         }
+        if ctx.cfg.runtime.heartbeats && !matches!(process.session, Session::Registering) {
+            timers.push(Timer::Heartbeat);
+        }
         for (replica, p) in process.replicas.iter().zip(ctx.cfg.partition_ids()) {
             match &replica.role {
                 Role::Leader(leader)
@@ -252,7 +262,7 @@ impl BrokerState {
 
     /// Every timer a broker can ever arm.
     pub fn all_timers(ctx: Ctx<'_>) -> Vec<Timer> {
-        let mut timers = vec![Timer::Crash, Timer::PowerLoss, Timer::Shutdown, Timer::Restart];
+        let mut timers = vec![Timer::Crash, Timer::PowerLoss, Timer::Shutdown, Timer::Restart, Timer::Heartbeat];
         for p in ctx.cfg.partition_ids() {
             timers.push(Timer::FetchBackoff(p));
             for b in ctx.cfg.replicas(p) {

@@ -6,19 +6,23 @@ use crate::config::Acks;
 use crate::effects::{Address, Effects};
 use crate::ids::{PartitionId, ProducerId, Sequence};
 use crate::log::Record;
+use crate::log::Value;
 use crate::msg::{Msg, ProduceError};
 
+/// A ProduceRequest's fields, as the leader's produce path takes them.
+pub(super) struct ProduceRequest {
+    pub partition: PartitionId,
+    pub producer: ProducerId,
+    pub sequence: Sequence,
+    pub acks: Acks,
+    pub idempotent: bool,
+    pub value: Value,
+}
+
 impl BrokerState {
-    pub(super) fn on_produce(
-        &mut self,
-        ctx: Ctx<'_>,
-        p: PartitionId,
-        producer: ProducerId,
-        sequence: Sequence,
-        fx: &mut Effects,
-    ) {
+    pub(super) fn on_produce(&mut self, ctx: Ctx<'_>, request: ProduceRequest, fx: &mut Effects) {
+        let ProduceRequest { partition: p, producer, sequence, acks, idempotent, value } = request;
         let to = Address::Producer(producer);
-        let acks = ctx.cfg.acks;
         let replica = self.replica(p).expect("checked by on_msg");
         let (Role::Leader(_), Some(meta)) = (&replica.role, &replica.meta) else {
             Self::reject_produce(p, to, sequence, ProduceError::NotLeaderOrFollower, fx);
@@ -32,16 +36,14 @@ impl BrokerState {
         }
         let disk = self.disk.replica_mut(p);
         // Idempotence (KIP-98): a retried record already in the log is answered with its offset.
-        let duplicate = ctx
-            .cfg
-            .idempotence
+        let duplicate = idempotent
             .then(|| disk.log.records.iter().position(|r| r.producer == producer && r.sequence == sequence))
             .flatten();
         let offset = match duplicate {
             Some(index) => crate::ids::Offset::of_len(index),
             None => {
                 let offset = disk.log.end_offset();
-                disk.append(Record { epoch, producer, sequence }, ctx.cfg.flush);
+                disk.append(Record { epoch, producer, sequence, value }, ctx.cfg.flush);
                 fx.save_disk = true;
                 offset
             }
@@ -57,6 +59,6 @@ impl BrokerState {
             }
         }
         self.update_high_watermark(ctx, p, fx);
-        self.answer_parked_fetches(p, fx);
+        self.answer_parked_fetches(ctx, p, fx);
     }
 }

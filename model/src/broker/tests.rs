@@ -30,12 +30,12 @@ fn set(brokers: &[u8]) -> BrokerSet {
 }
 
 /// Producer 1's record `sequence`, written in `epoch`.
-fn rec(epoch: u8, sequence: u8) -> Record {
-    Record { epoch: LeaderEpoch(epoch), producer: ProducerId(1), sequence: Sequence(sequence) }
+fn rec(epoch: u32, sequence: u32) -> Record {
+    Record::new(LeaderEpoch(epoch), ProducerId(1), Sequence(sequence))
 }
 
 /// Partition 0's record (replicas 1,2,3) with the given leader, epochs and ISR.
-fn meta(leader: Option<u8>, leader_epoch: u8, partition_epoch: u8, isr: &[u8]) -> PartitionState {
+fn meta(leader: Option<u8>, leader_epoch: u32, partition_epoch: u32, isr: &[u8]) -> PartitionState {
     crate::metadata::tests::partition_record(leader, leader_epoch, partition_epoch, isr)
 }
 
@@ -47,16 +47,16 @@ fn boot(cfg: &Config, me: u8) -> BrokerState {
 
 /// A running broker registered with epoch = its id, with partition 0's log holding one record per
 /// entry of `epochs` (sequence = offset), HW `hw`, and no metadata applied yet.
-fn with_log(cfg: &Config, me: u8, epochs: &[u8], hw: u8) -> BrokerState {
+fn with_log(cfg: &Config, me: u8, epochs: &[u32], hw: u32) -> BrokerState {
     let mut disk = Disk::empty(cfg);
     for (i, e) in epochs.iter().enumerate() {
-        disk.replicas[0].log.append(rec(*e, i as u8));
+        disk.replicas[0].log.append(rec(*e, i as u32));
     }
     disk.replicas[0].high_watermark = Offset(hw);
     let replicas = vec![Replica { meta: None, role: Role::None }; usize::from(cfg.partitions)];
     BrokerState {
         disk,
-        process: Some(Process { session: Session::Registered(BrokerEpoch(me)), replicas }),
+        process: Some(Process { session: Session::Registered(BrokerEpoch(u32::from(me))), replicas }),
         faults: FaultsSuffered::default(),
     }
 }
@@ -74,7 +74,7 @@ fn tick(broker: &mut BrokerState, cfg: &Config, me: u8, timer: Timer) -> Effects
 }
 
 fn fx(sends: Vec<(Address, Msg)>, save_disk: bool) -> Effects {
-    Effects { sends, save_disk }
+    Effects { sends, save_disk, ..Effects::default() }
 }
 
 fn fetch(
@@ -88,15 +88,15 @@ fn fetch(
     Msg::Fetch(FetchRequest {
         partition: P0,
         replica: b(replica),
-        broker_epoch: BrokerEpoch(broker_epoch),
-        current_leader_epoch: LeaderEpoch(leader_epoch),
-        fetch_offset: Offset(offset),
-        last_fetched_epoch: last_fetched_epoch.map(LeaderEpoch),
-        known_high_watermark: Offset(known_hw),
+        broker_epoch: BrokerEpoch(u32::from(broker_epoch)),
+        current_leader_epoch: LeaderEpoch(u32::from(leader_epoch)),
+        fetch_offset: Offset(u32::from(offset)),
+        last_fetched_epoch: last_fetched_epoch.map(|e| LeaderEpoch(u32::from(e))),
+        known_high_watermark: Offset(u32::from(known_hw)),
     })
 }
 
-fn fetch_response(leader_epoch: u8, offset: u8, result: FetchResult) -> Msg {
+fn fetch_response(leader_epoch: u32, offset: u32, result: FetchResult) -> Msg {
     Msg::FetchResponse {
         partition: P0,
         current_leader_epoch: LeaderEpoch(leader_epoch),
@@ -105,19 +105,31 @@ fn fetch_response(leader_epoch: u8, offset: u8, result: FetchResult) -> Msg {
     }
 }
 
-fn records(records: Vec<Record>, hw: u8) -> FetchResult {
+fn records(records: Vec<Record>, hw: u32) -> FetchResult {
     FetchResult::Records { records, high_watermark: Offset(hw) }
 }
 
-fn produce(sequence: u8) -> Msg {
-    Msg::Produce { partition: P0, producer: ProducerId(1), sequence: Sequence(sequence) }
+fn produce(sequence: u32) -> Msg {
+    produce_with(Acks::All, true, sequence)
 }
 
-fn produced(sequence: u8, result: Result<u8, ProduceError>) -> (Address, Msg) {
+/// Producer 1's Produce of `sequence` to partition 0 with `acks`, idempotent or not.
+fn produce_with(acks: Acks, idempotent: bool, sequence: u32) -> Msg {
+    Msg::Produce {
+        partition: P0,
+        producer: ProducerId(1),
+        sequence: Sequence(sequence),
+        acks,
+        idempotent,
+        value: Default::default(),
+    }
+}
+
+fn produced(sequence: u32, result: Result<u32, ProduceError>) -> (Address, Msg) {
     (P1, Msg::ProduceResponse { partition: P0, sequence: Sequence(sequence), result: result.map(Offset) })
 }
 
-fn member(broker: u8, epoch: Option<u8>) -> IsrMember {
+fn member(broker: u8, epoch: Option<u32>) -> IsrMember {
     IsrMember { broker: b(broker), broker_epoch: epoch.map(BrokerEpoch) }
 }
 
@@ -152,7 +164,7 @@ fn unknown(broker: u8) -> FollowerProgress {
     FollowerProgress { broker: b(broker), end_offset: None, broker_epoch: None, parked: None }
 }
 
-fn parked_at(broker: u8, broker_epoch: u8, leader_epoch: u8, offset: u8, known_hw: u8) -> FollowerProgress {
+fn parked_at(broker: u8, broker_epoch: u32, leader_epoch: u32, offset: u32, known_hw: u32) -> FollowerProgress {
     FollowerProgress {
         broker: b(broker),
         end_offset: Some(Offset(offset)),
@@ -541,23 +553,22 @@ fn acks_all_is_refused_below_min_isr_without_appending() {
     assert_eq!(leader_state(&leader).pending_acks, vec![]);
 
     // acks=1 does not look at min ISR.
-    let cfg = Config { acks: Acks::One, ..Config::default() };
     let mut leader = boot(&cfg, 1);
     step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 1, 2, &[1])));
-    let e = step(&mut leader, &cfg, 1, produce(0));
+    let e = step(&mut leader, &cfg, 1, produce_with(Acks::One, true, 0));
     assert_eq!(e, fx(vec![produced(0, Ok(0))], true));
 }
 
 #[test]
 fn acks_1_is_answered_after_the_leader_append_and_duplicates_are_not_appended() {
-    let cfg = Config { acks: Acks::One, ..Config::default() };
+    let cfg = Config::default();
     let mut leader = boot(&cfg, 1);
-    let e = step(&mut leader, &cfg, 1, produce(0));
+    let e = step(&mut leader, &cfg, 1, produce_with(Acks::One, true, 0));
     assert_eq!(e, fx(vec![produced(0, Ok(0))], true));
-    let e = step(&mut leader, &cfg, 1, produce(1));
+    let e = step(&mut leader, &cfg, 1, produce_with(Acks::One, true, 1));
     assert_eq!(e, fx(vec![produced(1, Ok(1))], true));
     // A retry of sequence 0: answered with its original offset, not appended again (KIP-98).
-    let e = step(&mut leader, &cfg, 1, produce(0));
+    let e = step(&mut leader, &cfg, 1, produce_with(Acks::One, true, 0));
     assert_eq!(e, fx(vec![produced(0, Ok(0))], false));
     assert_eq!(log(&leader).records, vec![rec(1, 0), rec(1, 1)]);
     assert_eq!(leader_state(&leader).pending_acks, vec![]);
@@ -578,19 +589,19 @@ fn an_acks_all_duplicate_waits_for_the_hw_at_its_original_offset() {
 
 #[test]
 fn without_idempotence_a_retry_is_appended_again() {
-    let cfg = Config { acks: Acks::One, idempotence: false, ..Config::default() };
+    let cfg = Config::default();
     let mut leader = boot(&cfg, 1);
-    step(&mut leader, &cfg, 1, produce(0));
-    let e = step(&mut leader, &cfg, 1, produce(0));
+    step(&mut leader, &cfg, 1, produce_with(Acks::One, false, 0));
+    let e = step(&mut leader, &cfg, 1, produce_with(Acks::One, false, 0));
     assert_eq!(e, fx(vec![produced(0, Ok(1))], true));
     assert_eq!(log(&leader).records, vec![rec(1, 0), rec(1, 0)]);
 }
 
 #[test]
 fn acks_0_is_never_answered() {
-    let cfg = Config { acks: Acks::Zero, ..Config::default() };
+    let cfg = Config::default();
     let mut leader = boot(&cfg, 1);
-    let e = step(&mut leader, &cfg, 1, produce(0));
+    let e = step(&mut leader, &cfg, 1, produce_with(Acks::Zero, true, 0));
     assert_eq!(e, fx(vec![], true));
     assert_eq!(log(&leader).records, vec![rec(1, 0)]);
     assert_eq!(leader_state(&leader).pending_acks, vec![]);
@@ -771,13 +782,13 @@ fn the_kip279_leader_answers_offsets_for_leader_epoch() {
     let cfg = Config { truncation: TruncationRule::Kip279, ..Config::default() };
     let mut leader = with_log(&cfg, 1, &[1, 1, 2], 0);
     step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2, 3])));
-    let ask = |epoch: u8, current: u8| Msg::OffsetsForLeaderEpoch {
+    let ask = |epoch: u32, current: u32| Msg::OffsetsForLeaderEpoch {
         partition: P0,
         replica: b(2),
         current_leader_epoch: LeaderEpoch(current),
         epoch: LeaderEpoch(epoch),
     };
-    let answer = |current: u8, result| {
+    let answer = |current: u32, result| {
         fx(
             vec![(
                 to(2),
@@ -1091,6 +1102,7 @@ fn wanted_timers_follow_role_and_budget() {
             Timer::PowerLoss,
             Timer::Shutdown,
             Timer::Restart,
+            Timer::Heartbeat,
             Timer::FetchBackoff(P0),
             Timer::LagTimeout(P0, b(1)),
             Timer::LagTimeout(P0, b(3)),

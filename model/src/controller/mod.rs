@@ -1,9 +1,11 @@
 //! The KRaft quorum controller (one active controller): it owns every partition's record, registers
 //! brokers and tracks their sessions, fences them, elects leaders and applies ISR changes, and
 //! publishes each change to the replicas and the producers. Handlers are split by concern:
-//! `registration` (brokers joining, heartbeats, shutdown, session expiry), `alter_partition`, and
-//! `changes` (applying a `PartitionChangeBuilder` change and publishing it).
+//! `registration` (brokers joining, heartbeats, shutdown, session expiry), `alter_partition`,
+//! `changes` (applying a `PartitionChangeBuilder` change and publishing it), and `admin`
+//! (operators' describe and election requests).
 
+mod admin;
 mod alter_partition;
 mod changes;
 mod registration;
@@ -50,7 +52,7 @@ impl ControllerState {
         let brokers = cfg
             .broker_ids()
             .map(|b| Registration {
-                epoch: BrokerEpoch(b.0),
+                epoch: BrokerEpoch(u32::from(b.0)),
                 fenced: false,
                 in_controlled_shutdown: false,
                 silent: false,
@@ -72,7 +74,12 @@ impl ControllerState {
                 }
             })
             .collect();
-        ControllerState { brokers, next_broker_epoch: BrokerEpoch(cfg.brokers + 1), partitions, session_expiries: 0 }
+        ControllerState {
+            brokers,
+            next_broker_epoch: BrokerEpoch(u32::from(cfg.brokers) + 1),
+            partitions,
+            session_expiries: 0,
+        }
     }
 
     pub fn registration(&self, broker: BrokerId) -> &Registration {
@@ -98,7 +105,8 @@ impl ControllerState {
     /// The timers the controller should have armed in this state.
     pub fn wanted_timers(&self, cfg: &Config) -> Vec<Timer> {
         let mut timers = Vec::new();
-        let may_expire_live = self.session_expiries < cfg.budget.session_expiries;
+        // With runtime heartbeats every live session can expire (missed heartbeats are real).
+        let may_expire_live = self.session_expiries < cfg.budget.session_expiries || cfg.runtime.heartbeats;
         for b in cfg.broker_ids() {
             let reg = self.registration(b);
             if !reg.fenced && (reg.silent || may_expire_live) {

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::effects::{Address, Effects};
 use crate::ids::{BrokerEpoch, BrokerId};
 use crate::msg::Msg;
+use crate::timer::Timer;
 
 impl ControllerState {
     /// `registerBroker` with a new incarnation. Kafka refuses it while the old session is still
@@ -43,10 +44,18 @@ impl ControllerState {
     }
 
     /// A heartbeat from a fenced broker of the current epoch unfences it (`handleBrokerUnfenced`);
-    /// leaderless partitions then try an election. Heartbeats of an old incarnation are ignored.
+    /// leaderless partitions then try an election. From an unfenced one it restarts the session
+    /// timer (`BrokerHeartbeatManager.touch`; runtime heartbeats only). Heartbeats of an old
+    /// incarnation are ignored.
     pub fn on_heartbeat(&mut self, cfg: &Config, broker: BrokerId, broker_epoch: BrokerEpoch, fx: &mut Effects) {
         let reg = self.registration_mut(broker);
-        if reg.epoch != broker_epoch || !reg.fenced {
+        if reg.epoch != broker_epoch {
+            return;
+        }
+        if !reg.fenced {
+            if cfg.runtime.heartbeats {
+                fx.restart_timer(Timer::SessionTimeout(broker));
+            }
             return;
         }
         reg.fenced = false;
@@ -64,6 +73,9 @@ impl ControllerState {
     ) {
         if self.registration(broker).epoch != broker_epoch {
             return;
+        }
+        if cfg.runtime.heartbeats {
+            fx.restart_timer(Timer::SessionTimeout(broker));
         }
         self.registration_mut(broker).in_controlled_shutdown = true;
         self.remove_from_isrs(cfg, broker, false, fx);
@@ -87,7 +99,7 @@ impl ControllerState {
             return;
         }
         if !reg.silent {
-            self.session_expiries += 1;
+            self.session_expiries = self.session_expiries.saturating_add(1);
         }
         self.fence(cfg, broker, fx);
         let broker_epoch = self.registration(broker).epoch;

@@ -19,7 +19,7 @@ fn set(brokers: &[u8]) -> BrokerSet {
     BrokerSet::of(brokers.iter().copied().map(BrokerId))
 }
 
-fn reg(epoch: u8, fenced: bool, in_controlled_shutdown: bool) -> Registration {
+fn reg(epoch: u32, fenced: bool, in_controlled_shutdown: bool) -> Registration {
     Registration { epoch: BrokerEpoch(epoch), fenced, in_controlled_shutdown, silent: false }
 }
 
@@ -35,7 +35,7 @@ fn record(
     PartitionState {
         elr: set(elr),
         last_known_elr: set(last_known_elr),
-        ..partition_record(leader, leader_epoch, partition_epoch, isr)
+        ..partition_record(leader, u32::from(leader_epoch), u32::from(partition_epoch), isr)
     }
 }
 
@@ -62,21 +62,28 @@ fn tick(c: &mut ControllerState, cfg: &Config, timer: Timer) -> Effects {
 }
 
 fn sends(sends: Vec<(Address, Msg)>) -> Effects {
-    Effects { sends, save_disk: false }
+    Effects { sends, ..Effects::default() }
 }
 
-fn alter(leader: u8, broker_epoch: u8, leader_epoch: u8, partition_epoch: u8, isr: &[(u8, Option<u8>)]) -> Msg {
+fn alter(leader: u8, broker_epoch: u32, leader_epoch: u32, partition_epoch: u32, isr: &[(u8, Option<u8>)]) -> Msg {
     Msg::AlterPartition {
         partition: P0,
         leader: b(leader),
         broker_epoch: BrokerEpoch(broker_epoch),
         leader_epoch: LeaderEpoch(leader_epoch),
         partition_epoch: PartitionEpoch(partition_epoch),
-        isr: isr.iter().map(|(m, e)| IsrMember { broker: b(*m), broker_epoch: e.map(BrokerEpoch) }).collect(),
+        isr: isr
+            .iter()
+            .map(|(m, e)| IsrMember { broker: b(*m), broker_epoch: e.map(|e| BrokerEpoch(u32::from(e))) })
+            .collect(),
     }
 }
 
-fn alter_response(to: u8, request_partition_epoch: u8, result: Result<PartitionState, AlterPartitionError>) -> Effects {
+fn alter_response(
+    to: u8,
+    request_partition_epoch: u32,
+    result: Result<PartitionState, AlterPartitionError>,
+) -> Effects {
     let request_partition_epoch = PartitionEpoch(request_partition_epoch);
     sends(vec![(
         Address::Broker(b(to)),
@@ -561,8 +568,18 @@ fn other_messages_are_ignored() {
     let cfg = Config::default();
     let mut c = ControllerState::bootstrap(&cfg);
     let before = c.clone();
-    let fx =
-        step(&mut c, &cfg, Msg::Produce { partition: P0, producer: ProducerId(1), sequence: crate::ids::Sequence(0) });
+    let fx = step(
+        &mut c,
+        &cfg,
+        Msg::Produce {
+            partition: P0,
+            producer: ProducerId(1),
+            sequence: crate::ids::Sequence(0),
+            acks: crate::config::Acks::All,
+            idempotent: true,
+            value: Default::default(),
+        },
+    );
     assert_eq!(fx, Effects::default());
     assert_eq!(tick(&mut c, &cfg, Timer::Crash), Effects::default());
     assert_eq!(c, before);

@@ -10,7 +10,7 @@ pub const DESCRIPTION: &str =
     "On every fair path, every record a producer is asked to write is eventually acknowledged or failed back to it.";
 
 pub fn violation(view: &View<'_>) -> Option<String> {
-    let records = usize::from(view.cfg.records);
+    let records = view.cfg.records as usize;
     let (id, producer) = view.producers().find(|(_, p)| p.outcomes.len() < records)?;
     let next = producer.outcomes.len();
     Some(match producer.in_flight {

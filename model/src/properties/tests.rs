@@ -46,8 +46,8 @@ fn diverged(cfg: &Config) -> SystemState {
     state
 }
 
-fn record(sequence: u8, epoch: u8) -> Record {
-    Record { epoch: LeaderEpoch(epoch), producer: ProducerId(1), sequence: Sequence(sequence) }
+fn record(sequence: u32, epoch: u32) -> Record {
+    Record::new(LeaderEpoch(epoch), ProducerId(1), Sequence(sequence))
 }
 
 fn violation(name: &str, cfg: &Config, state: &SystemState) -> Option<String> {

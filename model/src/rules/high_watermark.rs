@@ -45,8 +45,8 @@ mod tests {
 
     fn input(current: u8, leader_end: u8, followers: &[Option<Offset>], isr: usize, strict: bool) -> LeaderHwInput<'_> {
         LeaderHwInput {
-            current_hw: Offset(current),
-            leader_end_offset: Offset(leader_end),
+            current_hw: Offset(u32::from(current)),
+            leader_end_offset: Offset(u32::from(leader_end)),
             maximal_isr_follower_ends: followers,
             committed_isr_size: isr,
             min_isr: 2,
@@ -80,11 +80,11 @@ mod tests {
             ends in proptest::collection::vec(proptest::option::of(0u8..8), 0..4),
             isr in 1usize..4, strict: bool,
         ) {
-            let ends: Vec<Option<Offset>> = ends.into_iter().map(|e| e.map(Offset)).collect();
+            let ends: Vec<Option<Offset>> = ends.into_iter().map(|e| e.map(|e| Offset(u32::from(e)))).collect();
             let hw = leader_high_watermark(input(current, leader_end, &ends, isr, strict));
-            prop_assert!(hw >= Offset(current));
-            if hw > Offset(current) {
-                prop_assert!(hw <= Offset(leader_end));
+            prop_assert!(hw >= Offset(u32::from(current)));
+            if hw > Offset(u32::from(current)) {
+                prop_assert!(hw <= Offset(u32::from(leader_end)));
                 for end in &ends {
                     prop_assert!(end.is_some_and(|e| hw <= e));
                 }
@@ -93,8 +93,8 @@ mod tests {
 
         #[test]
         fn follower_hw_never_passes_its_own_log(leader_hw in 0u8..10, end in 0u8..10) {
-            let hw = follower_high_watermark(Offset(leader_hw), Offset(end));
-            prop_assert!(hw <= Offset(end) && hw <= Offset(leader_hw));
+            let hw = follower_high_watermark(Offset(u32::from(leader_hw)), Offset(u32::from(end)));
+            prop_assert!(hw <= Offset(u32::from(end)) && hw <= Offset(u32::from(leader_hw)));
         }
     }
 }

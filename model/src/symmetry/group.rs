@@ -44,13 +44,13 @@ fn producer_profile(cfg: &Config, me: ProducerId) -> (Vec<ProduceSent>, Producer
     let mut producer = ProducerState::bootstrap(cfg, me, &records, &mut fx);
     let mut sent = Vec::new();
     // Each round answers what the last one sent; a producer sends at most `records` records.
-    for _ in 0..=usize::from(cfg.records) + 1 {
+    for _ in 0..=cfg.records as usize + 1 {
         let sends = std::mem::take(&mut fx.sends);
         if sends.is_empty() {
             break;
         }
         for (to, msg) in sends {
-            if let Msg::Produce { partition, producer: named, sequence } = msg {
+            if let Msg::Produce { partition, producer: named, sequence, .. } = msg {
                 sent.push((to, partition, sequence, named == me));
                 if cfg.acks != Acks::Zero {
                     let offset = Offset::of_len(sent.len() - 1);
@@ -133,14 +133,14 @@ impl Symmetry {
         let brokers = class_permutations(cfg.brokers, &broker_classes.iter().map(ids).collect::<Vec<_>>());
         let producers = class_permutations(
             cfg.producers,
-            &producer_classes.iter().map(|c| c.iter().map(|p| p.0).collect()).collect::<Vec<_>>(),
+            &producer_classes.iter().map(|c| c.iter().map(|p| configured_producer(*p)).collect()).collect::<Vec<_>>(),
         );
         let mut elements = Vec::with_capacity(brokers.len() * producers.len());
         for b in &brokers {
             for p in &producers {
                 let element = Permutation::new(
                     b.iter().copied().map(BrokerId).collect(),
-                    p.iter().copied().map(ProducerId).collect(),
+                    p.iter().map(|&p| ProducerId(u32::from(p))).collect(),
                 )
                 .expect("class permutations are bijections");
                 elements.push(element);
@@ -149,6 +149,11 @@ impl Symmetry {
         debug_assert!(elements[0].is_identity());
         Symmetry { broker_classes, producer_classes, elements }
     }
+}
+
+/// A configured producer's id as the permutation tables hold it (at most 4 producers are configured).
+fn configured_producer(p: ProducerId) -> u8 {
+    u8::try_from(p.0).expect("configured producer ids are 1 to 4")
 }
 
 fn write_class<T: fmt::Display>(f: &mut fmt::Formatter<'_>, role: &str, class: &[T]) -> fmt::Result {
@@ -174,7 +179,7 @@ impl fmt::Display for Symmetry {
             if !std::mem::take(&mut first) {
                 write!(f, ", ")?;
             }
-            let ids: Vec<u8> = class.iter().map(|p| p.0).collect();
+            let ids: Vec<u32> = class.iter().map(|p| p.0).collect();
             write_class(f, "producers", &ids)?;
         }
         Ok(())

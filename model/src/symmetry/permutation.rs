@@ -16,12 +16,12 @@ pub struct Permutation {
     producers: Vec<ProducerId>,
 }
 
-/// Whether `images` (1-based ids, as u8) is a permutation of `1..=images.len()`.
-fn is_bijection(images: impl ExactSizeIterator<Item = u8>) -> bool {
+/// Whether `images` (1-based ids) is a permutation of `1..=images.len()`.
+fn is_bijection(images: impl ExactSizeIterator<Item = usize>) -> bool {
     let n = images.len();
     let mut seen = vec![false; n];
     for image in images {
-        match usize::from(image).checked_sub(1).and_then(|i| seen.get_mut(i)) {
+        match image.checked_sub(1).and_then(|i| seen.get_mut(i)) {
             Some(slot) if !*slot => *slot = true,
             _ => return false,
         }
@@ -34,14 +34,15 @@ impl Permutation {
     pub fn identity(brokers: u8, producers: u8) -> Self {
         Permutation {
             brokers: (1..=brokers).map(BrokerId).collect(),
-            producers: (1..=producers).map(ProducerId).collect(),
+            producers: (1..=u32::from(producers)).map(ProducerId).collect(),
         }
     }
 
     /// The permutation sending broker `i + 1` to `brokers[i]` and producer `i + 1` to
     /// `producers[i]`; `None` unless both are bijections of `1..=n`.
     pub fn new(brokers: Vec<BrokerId>, producers: Vec<ProducerId>) -> Option<Self> {
-        let ok = is_bijection(brokers.iter().map(|b| b.0)) && is_bijection(producers.iter().map(|p| p.0));
+        let ok = is_bijection(brokers.iter().map(|b| usize::from(b.0)))
+            && is_bijection(producers.iter().map(|p| p.0 as usize));
         ok.then_some(Permutation { brokers, producers })
     }
 
@@ -62,7 +63,7 @@ impl Permutation {
 
     /// σ(p). Ids outside `1..=producers` are left alone.
     pub fn producer(&self, p: ProducerId) -> ProducerId {
-        usize::from(p.0).checked_sub(1).and_then(|i| self.producers.get(i)).copied().unwrap_or(p)
+        (p.0 as usize).checked_sub(1).and_then(|i| self.producers.get(i)).copied().unwrap_or(p)
     }
 
     /// The image of actor index `i` (controller 0, brokers 1..=n, producers after). Indices past
@@ -72,12 +73,10 @@ impl Permutation {
         match i {
             0 => 0,
             i if i <= brokers => self.broker(BrokerId(i as u8)).actor_index(),
-            i => match u8::try_from(i - brokers) {
-                Ok(p) if usize::from(p) <= self.producers.len() => {
-                    brokers + usize::from(self.producer(ProducerId(p)).0)
-                }
-                _ => i,
-            },
+            i if i - brokers <= self.producers.len() => {
+                brokers + self.producer(ProducerId((i - brokers) as u32)).0 as usize
+            }
+            i => i,
         }
     }
 
@@ -94,7 +93,7 @@ impl Permutation {
         }
         let mut producers = self.producers.clone();
         for (i, image) in self.producers.iter().enumerate() {
-            producers[usize::from(image.0) - 1] = ProducerId(i as u8 + 1);
+            producers[image.0 as usize - 1] = ProducerId(i as u32 + 1);
         }
         Permutation { brokers, producers }
     }
@@ -119,10 +118,10 @@ impl Permutation {
 }
 
 /// Writes the non-trivial cycles of `images` (1-based) with a role prefix, e.g. `(b4 b5)`.
-fn write_cycles(f: &mut fmt::Formatter<'_>, prefix: &str, images: &[u8]) -> fmt::Result {
+fn write_cycles(f: &mut fmt::Formatter<'_>, prefix: &str, images: &[usize]) -> fmt::Result {
     let mut done = vec![false; images.len()];
     for start in 0..images.len() {
-        if done[start] || usize::from(images[start]) == start + 1 {
+        if done[start] || images[start] == start + 1 {
             continue;
         }
         write!(f, "(")?;
@@ -132,7 +131,7 @@ fn write_cycles(f: &mut fmt::Formatter<'_>, prefix: &str, images: &[u8]) -> fmt:
             done[i] = true;
             write!(f, "{}{prefix}{}", if first { "" } else { " " }, i + 1)?;
             first = false;
-            i = usize::from(images[i]) - 1;
+            i = images[i] - 1;
         }
         write!(f, ")")?;
     }
@@ -146,7 +145,7 @@ impl fmt::Display for Permutation {
         if self.is_identity() {
             return write!(f, "identity");
         }
-        write_cycles(f, "b", &self.brokers.iter().map(|b| b.0).collect::<Vec<_>>())?;
-        write_cycles(f, "p", &self.producers.iter().map(|p| p.0).collect::<Vec<_>>())
+        write_cycles(f, "b", &self.brokers.iter().map(|b| usize::from(b.0)).collect::<Vec<_>>())?;
+        write_cycles(f, "p", &self.producers.iter().map(|p| p.0 as usize).collect::<Vec<_>>())
     }
 }

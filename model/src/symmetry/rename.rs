@@ -23,7 +23,9 @@ use crate::effects::Address;
 use crate::ids::{BrokerId, ProducerId};
 use crate::log::{EpochEnd, EpochEntry, Record, ReplicaLog};
 use crate::metadata::PartitionState;
-use crate::msg::{AlterPartitionError, FetchError, FetchRequest, FetchResult, IsrMember, Msg, ProduceError};
+use crate::msg::{
+    AlterPartitionError, ClientResponse, FetchError, FetchRequest, FetchResult, IsrMember, Msg, ProduceError,
+};
 use crate::producer::{InFlight, LeaderInfo, Outcome, ProducerState};
 use crate::system::SystemState;
 use crate::timer::Timer;
@@ -100,8 +102,7 @@ impl<T: Rename, E: Rename> Rename for Result<T, E> {
 
 impl Rename for Record {
     fn rename(&self, p: &Permutation) -> Self {
-        let Record { epoch, producer, sequence } = *self;
-        Record { epoch, producer: producer.rename(p), sequence }
+        Record { producer: self.producer.rename(p), ..self.clone() }
     }
 }
 
@@ -169,7 +170,10 @@ impl Rename for AlterPartitionError {
 impl Rename for FetchError {
     fn rename(&self, _: &Permutation) -> Self {
         match self {
-            FetchError::NotLeaderOrFollower | FetchError::FencedLeaderEpoch | FetchError::UnknownLeaderEpoch => *self,
+            FetchError::NotLeaderOrFollower
+            | FetchError::FencedLeaderEpoch
+            | FetchError::UnknownLeaderEpoch
+            | FetchError::UnknownTopicOrPartition => *self,
         }
     }
 }
@@ -284,12 +288,34 @@ impl Rename for Msg {
                     result: result.rename(p),
                 }
             }
-            Msg::Produce { partition, producer, sequence } => {
-                Msg::Produce { partition: *partition, producer: producer.rename(p), sequence: *sequence }
-            }
+            Msg::Produce { partition, producer, sequence, acks, idempotent, value } => Msg::Produce {
+                partition: *partition,
+                producer: producer.rename(p),
+                sequence: *sequence,
+                acks: *acks,
+                idempotent: *idempotent,
+                value: value.clone(),
+            },
             Msg::ProduceResponse { partition, sequence, result } => {
                 Msg::ProduceResponse { partition: *partition, sequence: *sequence, result: result.rename(p) }
             }
+            // Client requests name no broker or producer.
+            Msg::Request(request) => Msg::Request(request.clone()),
+            Msg::Response(response) => Msg::Response(response.rename(p)),
+        }
+    }
+}
+
+impl Rename for ClientResponse {
+    fn rename(&self, p: &Permutation) -> Self {
+        match self {
+            ClientResponse::Partitions(records) => ClientResponse::Partitions(records.rename(p)),
+            ClientResponse::LeadersElected(results) => ClientResponse::LeadersElected(results.clone()),
+            ClientResponse::ConsumerRecords { partition, fetch_offset, result } => ClientResponse::ConsumerRecords {
+                partition: *partition,
+                fetch_offset: *fetch_offset,
+                result: result.as_ref().map(|(records, hw)| (records.rename(p), *hw)).map_err(|e| *e),
+            },
         }
     }
 }
@@ -313,6 +339,7 @@ impl Rename for Timer {
             Timer::SessionTimeout(broker) => Timer::SessionTimeout(broker.rename(p)),
             Timer::PreferredElection(partition) => Timer::PreferredElection(partition),
             Timer::RequestTimeout => Timer::RequestTimeout,
+            Timer::Heartbeat => Timer::Heartbeat,
         }
     }
 }

@@ -19,7 +19,7 @@ fn b(ids: &[u8]) -> Vec<BrokerId> {
 }
 
 fn p(ids: &[u8]) -> Vec<ProducerId> {
-    ids.iter().copied().map(ProducerId).collect()
+    ids.iter().map(|&p| ProducerId(u32::from(p))).collect()
 }
 
 fn perm(brokers: &[u8], producers: &[u8]) -> Permutation {
@@ -157,8 +157,11 @@ fn arb_permutation(n: usize) -> impl Strategy<Value = Vec<u8>> {
 
 fn arb_one(nb: usize, np: usize) -> impl Strategy<Value = Permutation> {
     (arb_permutation(nb), arb_permutation(np)).prop_map(|(bs, ps)| {
-        Permutation::new(bs.into_iter().map(BrokerId).collect(), ps.into_iter().map(ProducerId).collect())
-            .expect("shuffles are bijections")
+        Permutation::new(
+            bs.into_iter().map(BrokerId).collect(),
+            ps.into_iter().map(|p| ProducerId(u32::from(p))).collect(),
+        )
+        .expect("shuffles are bijections")
     })
 }
 

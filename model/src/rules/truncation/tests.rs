@@ -6,24 +6,24 @@ use proptest::prelude::*;
 const ALL_RULES: [TruncationRule; 4] =
     [TruncationRule::HighWatermark, TruncationRule::Kip101, TruncationRule::Kip279, TruncationRule::Kip320];
 
-fn rec(epoch: u8, producer: u8, sequence: u8) -> Record {
-    Record { epoch: LeaderEpoch(epoch), producer: ProducerId(producer), sequence: Sequence(sequence) }
+fn rec(epoch: u32, producer: u8, sequence: u32) -> Record {
+    Record::new(LeaderEpoch(epoch), ProducerId(u32::from(producer)), Sequence(sequence))
 }
 
 /// A log of producer 1's records, the one at offset i written in epoch `epochs[i]`.
-fn log_of(epochs: &[u8]) -> ReplicaLog {
+fn log_of(epochs: &[u32]) -> ReplicaLog {
     let mut log = ReplicaLog::default();
     for (i, e) in epochs.iter().enumerate() {
-        log.append(rec(*e, 1, i as u8));
+        log.append(rec(*e, 1, i as u32));
     }
     log
 }
 
-fn end(epoch: u8, end_offset: u8) -> EpochEnd {
+fn end(epoch: u32, end_offset: u32) -> EpochEnd {
     EpochEnd { epoch: LeaderEpoch(epoch), end_offset: Offset(end_offset) }
 }
 
-fn done(offset: u8) -> TruncationPoint {
+fn done(offset: u32) -> TruncationPoint {
     TruncationPoint { offset: Offset(offset), complete: true }
 }
 
@@ -204,7 +204,7 @@ fn kafka_6361_logs_are_as_described() {
     assert_eq!(b.common_prefix(&a), Offset(1));
 }
 
-fn entry(epoch: u8, start: u8) -> EpochEntry {
+fn entry(epoch: u32, start: u32) -> EpochEntry {
     EpochEntry { epoch: LeaderEpoch(epoch), start_offset: Offset(start) }
 }
 
@@ -246,8 +246,8 @@ fn rule() -> impl Strategy<Value = TruncationRule> {
 
 /// A log of up to 6 records whose epochs start at 1 and never decrease.
 fn any_log() -> impl Strategy<Value = ReplicaLog> {
-    prop::collection::vec(0u8..3, 0..6).prop_map(|steps| {
-        let epochs: Vec<u8> = steps.iter().scan(1, |e, step| Some(std::mem::replace(e, *e + step))).collect();
+    prop::collection::vec(0u32..3, 0..6).prop_map(|steps| {
+        let epochs: Vec<u32> = steps.iter().scan(1, |e, step| Some(std::mem::replace(e, *e + step))).collect();
         log_of(&epochs)
     })
 }
@@ -279,8 +279,8 @@ fn diverged(prefix_len: std::ops::Range<usize>) -> impl Strategy<Value = Diverge
             let mut epoch = 1;
             for (i, step) in prefix_steps.iter().enumerate() {
                 epoch += if i == 0 { 0 } else { *step };
-                let record = rec(epoch, 1, i as u8);
-                leader.append(record);
+                let record = rec(u32::from(epoch), 1, i as u32);
+                leader.append(record.clone());
                 follower.append(record);
             }
             let prefix_len = leader.records.len();
@@ -292,17 +292,17 @@ fn diverged(prefix_len: std::ops::Range<usize>) -> impl Strategy<Value = Diverge
                 let (log, producer) = if by_leader { (&mut leader, 2) } else { (&mut follower, 3) };
                 for _ in 0..count {
                     let at = log.records.len() as u8;
-                    log.append(rec(e, producer, at));
+                    log.append(rec(u32::from(e), producer, u32::from(at)));
                 }
             }
             let current = previous.max(epoch) + 1;
             let at = leader.end_offset();
-            leader.assign_epoch(LeaderEpoch(current), at);
+            leader.assign_epoch(LeaderEpoch(u32::from(current)), at);
             for _ in 0..current_records {
                 let at = leader.records.len() as u8;
-                leader.append(rec(current, 2, at));
+                leader.append(rec(u32::from(current), 2, u32::from(at)));
             }
-            let follower_hw = Offset(hw_pick.index(prefix_len + 1) as u8);
+            let follower_hw = Offset(hw_pick.index(prefix_len + 1) as u32);
             Diverged { leader, follower, follower_hw, prefix_len }
         },
     )
@@ -336,8 +336,8 @@ proptest! {
         hw in 0u8..8,
         answer in prop::option::of((0u8..6, 0u8..8)),
     ) {
-        let answer = answer.map(|(epoch, end_offset)| end(epoch, end_offset));
-        let point = follower_truncation(rule, &follower, Offset(hw), answer);
+        let answer = answer.map(|(epoch, end_offset)| end(u32::from(epoch), u32::from(end_offset)));
+        let point = follower_truncation(rule, &follower, Offset(u32::from(hw)), answer);
         prop_assert!(point.offset <= follower.end_offset());
     }
 

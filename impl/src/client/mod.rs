@@ -1,0 +1,104 @@
+//! The Kafka tools as clients of the reference cluster: `topics --describe`, `leader-election`,
+//! `produce` and `consume`. Each is a client process with an actor id of its own that speaks the
+//! model's messages over the cluster's wire: requests (`ClientRequest`) to the controller or a
+//! leader, whose answers come from the model's own handlers, and, for `produce`, the model's own
+//! producer actor. Nothing here decides anything about the protocol.
+
+mod consume;
+mod leader_election;
+mod produce;
+mod topics;
+
+pub use consume::{consume, ConsumeOptions};
+pub use leader_election::{leader_election, ElectionTarget};
+pub use produce::{produce, ProduceOptions, ProduceSummary};
+pub use topics::{describe, TopicsFilter};
+
+use crate::cluster_file::{ClusterFile, ClusterFileError};
+use crate::node::{Endpoint, NodeError};
+use kelp_model::metadata::PartitionState;
+use kelp_model::msg::{ClientRequest, ClientResponse, Msg};
+use stateright::actor::Id;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// How long a client waits for one answer before asking again, and how often it asks.
+const ANSWER_WAIT: Duration = Duration::from_millis(1_000);
+const ATTEMPTS: u32 = 5;
+
+/// Why a client command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    ClusterFile(#[from] ClusterFileError),
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    #[error("no answer from {whom} after {ATTEMPTS} attempts ({ANSWER_WAIT:?} each): is the cluster up? (`kelp cluster status`)")]
+    NoAnswer { whom: String },
+    #[error("reading standard input: {0}")]
+    Stdin(#[source] std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// A client of the cluster in `dir`: its endpoint, with a fresh actor id.
+pub struct Client {
+    endpoint: Endpoint,
+}
+
+impl Client {
+    pub fn connect(dir: &Path) -> Result<Self, ClientError> {
+        let cluster = ClusterFile::load(dir)?;
+        let id = Endpoint::fresh_client_id(&cluster);
+        Ok(Client { endpoint: Endpoint::client(cluster, id)? })
+    }
+
+    pub fn cluster(&self) -> &ClusterFile {
+        self.endpoint.cluster()
+    }
+
+    pub fn into_endpoint(self) -> Endpoint {
+        self.endpoint
+    }
+
+    /// Sends `request` to node `to` and waits for its answer, asking again a few times (a lost
+    /// datagram, a node restarting).
+    pub fn ask(&mut self, to: u32, request: &ClientRequest) -> Result<ClientResponse, ClientError> {
+        let node = Id::from(to as usize);
+        for _ in 0..ATTEMPTS {
+            if let Err(e) = self.endpoint.send(node, &Msg::Request(request.clone())) {
+                tracing::debug!("request to node {to} not sent: {e}");
+            }
+            let deadline = Instant::now() + ANSWER_WAIT;
+            while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+                match self.endpoint.recv(left) {
+                    Some((from, Msg::Response(response))) if from == node && answers(request, &response) => {
+                        return Ok(response)
+                    }
+                    Some(_) => continue,
+                    None => break,
+                }
+            }
+        }
+        Err(ClientError::NoAnswer { whom: crate::node::node_name(to) })
+    }
+
+    /// The controller's record of every partition.
+    pub fn partitions(&mut self) -> Result<Vec<PartitionState>, ClientError> {
+        match self.ask(0, &ClientRequest::DescribePartitions)? {
+            ClientResponse::Partitions(records) => Ok(records),
+            _ => unreachable!("`answers` admits only a Partitions response"),
+        }
+    }
+}
+
+/// Whether `response` is the kind of answer `request` gets (an old answer of another kind, e.g.
+/// after a retry, is skipped).
+fn answers(request: &ClientRequest, response: &ClientResponse) -> bool {
+    matches!(
+        (request, response),
+        (ClientRequest::DescribePartitions, ClientResponse::Partitions(_))
+            | (ClientRequest::ElectLeaders { .. }, ClientResponse::LeadersElected(_))
+            | (ClientRequest::ConsumerFetch { .. }, ClientResponse::ConsumerRecords { .. })
+    )
+}

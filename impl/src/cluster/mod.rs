@@ -1,0 +1,297 @@
+//! `kelp cluster ...`: the reference cluster's processes, one per actor, started detached with
+//! their logs and data under the cluster directory. `up` writes the cluster file (a real
+//! deployment's settings: `Config::runtime` on, no fault budget, since here the faults are the
+//! operator's commands) and starts every node; `kill`, `stop`, `start` and `power-loss` act on one
+//! node; `check-logs` reads the stopped brokers' data directories and checks that their logs
+//! agree below the high watermarks.
+
+pub mod process;
+
+use crate::cluster_file::{ClusterFile, ClusterFileError};
+use crate::storage::{self, Storage, StorageError};
+use kelp_model::config::{Config, FaultBudget, RuntimeSettings};
+use kelp_model::ids::BrokerId;
+use process::Layout;
+use std::path::Path;
+use std::time::Duration;
+
+/// How long `stop` and `down` wait for a broker's controlled shutdown before they kill it.
+const STOP_WAIT: Duration = Duration::from_secs(40);
+/// How long a start or a kill may take to show in `/proc`.
+const SETTLE: Duration = Duration::from_secs(10);
+/// Records per fetch: a fetch response must fit one datagram (values up to `MAX_VALUE_BYTES`).
+pub const FETCH_MAX_RECORDS: u32 = 100;
+/// The longest record value `kelp produce` accepts (Kafka: `max.request.size`, RECORD_TOO_LARGE).
+pub const MAX_VALUE_BYTES: usize = 512;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error(transparent)]
+    ClusterFile(#[from] ClusterFileError),
+    #[error("{dir}: a cluster is running there already (`kelp cluster status --dir {dir}`)")]
+    AlreadyRunning { dir: String },
+    #[error("node {node} is not in this cluster (0 is the controller, brokers are 1 to {brokers})")]
+    UnknownNode { node: u32, brokers: u8 },
+    #[error("{name} is not running")]
+    NotRunning { name: String },
+    #[error("{name} is running already (pid {pid})")]
+    Running { name: String, pid: u32 },
+    #[error("{name} did not start: see {log}")]
+    DidNotStart { name: String, log: String },
+    #[error("{name} (pid {pid}) did not die after SIGKILL")]
+    Undying { name: String, pid: u32 },
+    #[error("power loss is a broker's: node 0 is the controller")]
+    PowerLossOfController,
+    #[error("{action}: {source}")]
+    Io { action: String, source: std::io::Error },
+    #[error("broker {broker}'s data: {source}")]
+    Storage { broker: u32, source: StorageError },
+    #[error("{0}")]
+    Config(String),
+    #[error("logs disagree below the high watermark: {0}")]
+    LogsDisagree(String),
+}
+
+fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> ClusterError {
+    let action = action.into();
+    move |source| ClusterError::Io { action, source }
+}
+
+/// What `kelp cluster up` sets.
+#[derive(Clone, Debug)]
+pub struct UpOptions {
+    pub brokers: u8,
+    pub partitions: u8,
+    pub replication_factor: Option<u8>,
+    pub min_insync_replicas: Option<u8>,
+    pub eligible_leader_replicas: bool,
+    pub unclean_leader_election: bool,
+    pub auto_leader_rebalance: bool,
+    pub flush: kelp_model::config::FlushPolicy,
+}
+
+/// The configuration a real cluster runs with: Kafka's current behaviour, these settings, no
+/// configured producers (clients join at run time), no fault budget (faults are the operator's
+/// commands: nothing is injected), and the runtime settings on.
+pub fn runtime_config(options: &UpOptions) -> Result<Config, ClusterError> {
+    let replication_factor = options.replication_factor.unwrap_or(options.brokers.min(3));
+    let config = Config {
+        brokers: options.brokers,
+        partitions: options.partitions,
+        replication_factor,
+        min_insync_replicas: options.min_insync_replicas.unwrap_or(2.min(replication_factor)),
+        producers: 0,
+        records: 0,
+        eligible_leader_replicas: options.eligible_leader_replicas,
+        unclean_leader_election: options.unclean_leader_election,
+        auto_leader_rebalance: options.auto_leader_rebalance,
+        flush: options.flush,
+        budget: FaultBudget {
+            crashes: 0,
+            power_losses: 0,
+            shutdowns: 0,
+            session_expiries: 0,
+            isr_shrinks: 0,
+            // A bound of the checker's search (`system::beyond_exploration_bound`); no handler reads it.
+            leader_epochs: 32,
+            faults: None,
+            restarts: None,
+        },
+        runtime: RuntimeSettings {
+            heartbeats: true,
+            metadata_refresh: true,
+            fetch_max_records: Some(FETCH_MAX_RECORDS),
+        },
+        ..Config::default()
+    };
+    config.validate().map_err(|e| ClusterError::Config(e.to_string()))?;
+    Ok(config)
+}
+
+fn node_ids(cluster: &ClusterFile) -> std::ops::RangeInclusive<u32> {
+    0..=u32::from(cluster.config.brokers)
+}
+
+fn check_node(cluster: &ClusterFile, node: u32) -> Result<(), ClusterError> {
+    if cluster.node(node).is_none() {
+        return Err(ClusterError::UnknownNode { node, brokers: cluster.config.brokers });
+    }
+    Ok(())
+}
+
+/// `kelp cluster up`: a new cluster in `dir` (or the existing one, restarted from its files).
+pub fn up(dir: &Path, options: &UpOptions) -> Result<Vec<String>, ClusterError> {
+    let layout = Layout::new(dir);
+    let cluster = if ClusterFile::path(dir).exists() {
+        let cluster = ClusterFile::load(dir)?;
+        if node_ids(&cluster).any(|n| process::running(&layout, n).is_some()) {
+            return Err(ClusterError::AlreadyRunning { dir: dir.display().to_string() });
+        }
+        cluster
+    } else {
+        let cluster = ClusterFile::on_free_ports(runtime_config(options)?)?;
+        std::fs::create_dir_all(dir).map_err(io(format!("create {}", dir.display())))?;
+        cluster.write(dir)?;
+        cluster
+    };
+    let mut lines = Vec::new();
+    for node in node_ids(&cluster) {
+        lines.push(start_node(&layout, &cluster, node)?);
+    }
+    Ok(lines)
+}
+
+fn start_node(layout: &Layout, cluster: &ClusterFile, node: u32) -> Result<String, ClusterError> {
+    let name = process::node_name(node);
+    if let Some(pid) = process::running(layout, node) {
+        return Err(ClusterError::Running { name, pid });
+    }
+    let pid = process::start(layout, node).map_err(io(format!("start {name}")))?;
+    let log = layout.log_file(node).display().to_string();
+    let deadline = std::time::Instant::now() + SETTLE;
+    while process::running(layout, node).is_none() {
+        if std::time::Instant::now() >= deadline {
+            return Err(ClusterError::DidNotStart { name, log });
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A moment for the node to bind its socket and log its start.
+    std::thread::sleep(Duration::from_millis(100));
+    let address = cluster.address_of(node).map_or_else(String::new, |a| a.to_string());
+    Ok(format!("{name}\tpid {pid}\t{address}\tlog {log}"))
+}
+
+/// `kelp cluster status`: one line per node.
+pub fn status(dir: &Path) -> Result<Vec<String>, ClusterError> {
+    let cluster = ClusterFile::load(dir)?;
+    let layout = Layout::new(dir);
+    Ok(node_ids(&cluster)
+        .map(|node| {
+            let name = process::node_name(node);
+            let address = cluster.address_of(node).map_or_else(String::new, |a| a.to_string());
+            match process::running(&layout, node) {
+                Some(pid) => format!("{name}\trunning\tpid {pid}\t{address}"),
+                None => format!("{name}\tstopped\t\t{address}"),
+            }
+        })
+        .collect())
+}
+
+/// `kelp cluster kill N`: SIGKILL, and wait until it is gone.
+pub fn kill(dir: &Path, node: u32) -> Result<String, ClusterError> {
+    let cluster = ClusterFile::load(dir)?;
+    check_node(&cluster, node)?;
+    kill_node(&Layout::new(dir), node)
+}
+
+fn kill_node(layout: &Layout, node: u32) -> Result<String, ClusterError> {
+    let name = process::node_name(node);
+    let pid = process::running(layout, node).ok_or_else(|| ClusterError::NotRunning { name: name.clone() })?;
+    process::signal(pid, libc::SIGKILL).map_err(io(format!("kill {name}")))?;
+    if !process::wait_gone(pid, SETTLE) {
+        return Err(ClusterError::Undying { name, pid });
+    }
+    process::forget(layout, node);
+    Ok(format!("{name} killed (pid {pid})"))
+}
+
+/// `kelp cluster start N`.
+pub fn start(dir: &Path, node: u32) -> Result<String, ClusterError> {
+    let cluster = ClusterFile::load(dir)?;
+    check_node(&cluster, node)?;
+    start_node(&Layout::new(dir), &cluster, node)
+}
+
+/// `kelp cluster stop N`: SIGTERM (a broker's controlled shutdown), then wait; killed if it does
+/// not stop in time.
+pub fn stop(dir: &Path, node: u32) -> Result<String, ClusterError> {
+    let cluster = ClusterFile::load(dir)?;
+    check_node(&cluster, node)?;
+    stop_node(&Layout::new(dir), node)
+}
+
+fn stop_node(layout: &Layout, node: u32) -> Result<String, ClusterError> {
+    let name = process::node_name(node);
+    let pid = process::running(layout, node).ok_or_else(|| ClusterError::NotRunning { name: name.clone() })?;
+    process::signal(pid, libc::SIGTERM).map_err(io(format!("stop {name}")))?;
+    if process::wait_gone(pid, STOP_WAIT) {
+        process::forget(layout, node);
+        return Ok(format!("{name} stopped (pid {pid})"));
+    }
+    kill_node(layout, node).map(|killed| format!("{killed}: it did not stop within {STOP_WAIT:?}"))
+}
+
+/// `kelp cluster down`: every broker by controlled shutdown, then the controller. Data stays.
+pub fn down(dir: &Path) -> Result<Vec<String>, ClusterError> {
+    let cluster = ClusterFile::load(dir)?;
+    let layout = Layout::new(dir);
+    let mut lines = Vec::new();
+    for node in node_ids(&cluster).rev() {
+        if process::running(&layout, node).is_some() {
+            lines.push(stop_node(&layout, node)?);
+        }
+    }
+    Ok(lines)
+}
+
+/// `kelp cluster power-loss N`: kill the broker, then cut each log back to its flushed mark.
+pub fn power_loss(dir: &Path, node: u32) -> Result<Vec<String>, ClusterError> {
+    let cluster = ClusterFile::load(dir)?;
+    check_node(&cluster, node)?;
+    if node == 0 {
+        return Err(ClusterError::PowerLossOfController);
+    }
+    let layout = Layout::new(dir);
+    let mut lines = vec![kill_node(&layout, node)?];
+    let report =
+        storage::power_loss(&layout.data_dir(node)).map_err(|source| ClusterError::Storage { broker: node, source })?;
+    lines.push(report.to_string());
+    Ok(lines)
+}
+
+/// `kelp cluster check-logs`: with every broker stopped, reads their data directories and checks,
+/// for each partition and each pair of replicas, that the logs hold the same records below the
+/// lower of their two high watermarks (the model's `log-matching` property, on real files).
+pub fn check_logs(dir: &Path) -> Result<Vec<String>, ClusterError> {
+    let cluster = ClusterFile::load(dir)?;
+    let layout = Layout::new(dir);
+    let brokers: Vec<u32> = (1..=u32::from(cluster.config.brokers)).collect();
+    if let Some(&running) = brokers.iter().find(|&&b| process::running(&layout, b).is_some()) {
+        return Err(ClusterError::Running {
+            name: process::node_name(running),
+            pid: process::running(&layout, running).unwrap_or(0),
+        });
+    }
+    let partitions = usize::from(cluster.config.partitions);
+    let mut disks = Vec::new();
+    for &b in &brokers {
+        let broker = BrokerId(u8::try_from(b).expect("at most 9 brokers"));
+        let (_, disk) = Storage::open(&layout.data_dir(b), &cluster.cluster_id, broker, partitions)
+            .map_err(|source| ClusterError::Storage { broker: b, source })?;
+        disks.push((b, disk.unwrap_or_else(|| kelp_model::broker::Disk::empty(&cluster.config))));
+    }
+    let mut lines = Vec::new();
+    for p in cluster.config.partition_ids() {
+        for (i, (a, disk_a)) in disks.iter().enumerate() {
+            for (b, disk_b) in &disks[i + 1..] {
+                let (ra, rb) = (disk_a.replica(p), disk_b.replica(p));
+                let below = ra.high_watermark.min(rb.high_watermark);
+                let common = ra.log.common_prefix(&rb.log);
+                if common < below {
+                    return Err(ClusterError::LogsDisagree(format!(
+                        "t-{p}: brokers {a} and {b} differ at offset {common}, below their high watermarks ({} and {})",
+                        ra.high_watermark, rb.high_watermark
+                    )));
+                }
+            }
+        }
+        let summary: Vec<String> = disks
+            .iter()
+            .map(|(b, d)| {
+                format!("broker {b}: {} records, HW {}", d.replica(p).log.end_offset(), d.replica(p).high_watermark)
+            })
+            .collect();
+        lines.push(format!("t-{p}: logs agree below the high watermarks ({})", summary.join("; ")));
+    }
+    Ok(lines)
+}

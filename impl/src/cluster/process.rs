@@ -1,0 +1,143 @@
+//! The cluster's processes, one per actor, as the cluster commands see them: where each one's pid
+//! file, log and data live under the cluster directory, how one is started detached from the
+//! command that starts it, and how it is signalled, watched and waited for. Liveness is read from
+//! `/proc`: a pid counts only while it is a running `kelp node` process (a zombie or a reused pid
+//! does not).
+
+use std::fs;
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The files of a cluster directory.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub dir: PathBuf,
+}
+
+impl Layout {
+    pub fn new(dir: &Path) -> Self {
+        Layout { dir: dir.to_path_buf() }
+    }
+
+    pub fn log_file(&self, node: u32) -> PathBuf {
+        self.dir.join("logs").join(format!("{}.log", node_name(node)))
+    }
+
+    pub fn pid_file(&self, node: u32) -> PathBuf {
+        self.dir.join("run").join(format!("{}.pid", node_name(node)))
+    }
+
+    /// A broker's data directory (its `log.dirs`).
+    pub fn data_dir(&self, node: u32) -> PathBuf {
+        self.dir.join("data").join(node_name(node))
+    }
+
+    /// The next free producer id's file (each `kelp produce` is a new idempotent producer).
+    pub fn producer_ids(&self) -> PathBuf {
+        self.dir.join("run").join("next-producer-id")
+    }
+}
+
+/// How a node is named in file names and messages: the controller is node 0, brokers by node.id.
+pub fn node_name(node: u32) -> String {
+    if node == 0 {
+        "controller".to_string()
+    } else {
+        format!("broker-{node}")
+    }
+}
+
+/// Starts `kelp node --dir DIR --id NODE` in a session of its own (so it outlives the command and
+/// no terminal signal reaches it), its output appended to its log, and records its pid.
+pub fn start(layout: &Layout, node: u32) -> io::Result<u32> {
+    fs::create_dir_all(layout.dir.join("logs"))?;
+    fs::create_dir_all(layout.dir.join("run"))?;
+    let log = fs::OpenOptions::new().create(true).append(true).open(layout.log_file(node))?;
+    let mut command = Command::new(std::env::current_exe()?);
+    command
+        .arg("node")
+        .arg("--dir")
+        .arg(&layout.dir)
+        .arg("--id")
+        .arg(node.to_string())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| if libc::setsid() < 0 { Err(io::Error::last_os_error()) } else { Ok(()) });
+    }
+    let child = command.spawn()?;
+    let pid = child.id();
+    fs::write(layout.pid_file(node), format!("{pid}\n"))?;
+    Ok(pid)
+}
+
+/// The pid of `node` if it is running.
+pub fn running(layout: &Layout, node: u32) -> Option<u32> {
+    let pid: u32 = fs::read_to_string(layout.pid_file(node)).ok()?.trim().parse().ok()?;
+    is_kelp_node(pid).then_some(pid)
+}
+
+/// Whether `pid` is a live (not zombie) `kelp node` process.
+fn is_kelp_node(pid: u32) -> bool {
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    // The state follows the parenthesised command name: `1234 (kelp) S ...`.
+    let state = stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next());
+    if matches!(state, None | Some('Z' | 'X')) {
+        return false;
+    }
+    let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    cmdline.split(|&b| b == 0).any(|arg| arg == b"node")
+}
+
+/// Sends `signal` (libc's SIGKILL, SIGTERM) to `pid`.
+pub fn signal(pid: u32, signal: libc::c_int) -> io::Result<()> {
+    let pid = libc::pid_t::try_from(pid).map_err(|_| io::Error::other("pid out of range"))?;
+    // SAFETY: kill takes no pointers.
+    if unsafe { libc::kill(pid, signal) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Waits until `pid` is no longer a running `kelp node`; false if `timeout` passed first.
+pub fn wait_gone(pid: u32, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while is_kelp_node(pid) {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
+/// Forgets `node`'s pid (it stopped or was killed).
+pub fn forget(layout: &Layout, node: u32) {
+    let _ = fs::remove_file(layout.pid_file(node));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_are_named_as_kafka_operators_would() {
+        assert_eq!(node_name(0), "controller");
+        assert_eq!(node_name(2), "broker-2");
+        let layout = Layout::new(Path::new("/tmp/c"));
+        assert_eq!(layout.pid_file(3), Path::new("/tmp/c/run/broker-3.pid"));
+        assert_eq!(layout.data_dir(1), Path::new("/tmp/c/data/broker-1"));
+    }
+
+    #[test]
+    fn a_pid_that_is_not_a_kelp_node_does_not_count() {
+        assert!(!is_kelp_node(std::process::id()), "the test runner is not `kelp node`");
+        assert!(!is_kelp_node(u32::MAX));
+    }
+}

@@ -1,0 +1,167 @@
+//! The reference cluster's command lines, as Kafka operators know them: `kelp cluster ...` to run
+//! the processes, `kelp topics`, `kelp leader-election`, `kelp produce` and `kelp consume` as the
+//! Kafka tools of those names. Every command finds the cluster with `--dir`.
+
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Where the cluster lives: its cluster file, logs, pid files and data.
+#[derive(Debug, Clone, Args)]
+pub struct DirArg {
+    /// The cluster directory (`kelp cluster up` creates it).
+    #[arg(long, default_value = "./kelp-cluster")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Start a controller and brokers on 127.0.0.1 in the background, logs and data under --dir.
+    Up(UpArgs),
+    /// Stop every process (brokers by controlled shutdown, then the controller); data stays.
+    Down(DirArg),
+    /// Each process: running or not, pid, address.
+    Status(DirArg),
+    /// SIGKILL broker N: the process dies, written data stays in the page cache.
+    Kill(NodeArgs),
+    /// Start broker N again (or the controller, node 0).
+    Start(NodeArgs),
+    /// Stop broker N by controlled shutdown (SIGTERM): its leaderships move first.
+    Stop(NodeArgs),
+    /// Power loss at broker N: SIGKILL, then each log cut back to its last flushed offset.
+    PowerLoss(NodeArgs),
+    /// With the brokers stopped: check that their logs agree below the high watermarks.
+    CheckLogs(DirArg),
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=9))]
+    pub brokers: u8,
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub partitions: u8,
+    /// Replicas of each partition (default: every broker, at most 3).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=9))]
+    pub replication_factor: Option<u8>,
+    /// `min.insync.replicas` (default: 2, or 1 with one replica).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=9))]
+    pub min_insync_replicas: Option<u8>,
+    /// KIP-966 eligible leader replicas.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
+    pub eligible_leader_replicas: bool,
+    /// `unclean.leader.election.enable`.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
+    pub unclean_leader_election: bool,
+    /// `auto.leader.rebalance.enable`.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub auto_leader_rebalance: bool,
+    /// never: Kafka's default (no fsync per write); always: fsync every append.
+    #[arg(long, value_enum, default_value_t = Flush::Never)]
+    pub flush: Flush,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Flush {
+    Never,
+    Always,
+}
+
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// The node: a broker's node.id, or 0 for the controller.
+    pub node: u32,
+    #[command(flatten)]
+    pub dir: DirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct TopicsArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// Print each partition in Kafka's `kafka-topics --describe` form.
+    #[arg(long, required = true)]
+    pub describe: bool,
+    /// Only partitions whose ISR is smaller than their replica set.
+    #[arg(long, group = "filter")]
+    pub under_replicated_partitions: bool,
+    /// Only partitions without a leader.
+    #[arg(long, group = "filter")]
+    pub unavailable_partitions: bool,
+    /// Only partitions whose ISR is below min.insync.replicas.
+    #[arg(long, group = "filter")]
+    pub under_min_isr_partitions: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LeaderElectionArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    #[arg(long, value_enum)]
+    pub election_type: ElectionType,
+    /// One partition of topic `t`.
+    #[arg(long, required_unless_present = "all_topic_partitions", conflicts_with = "all_topic_partitions")]
+    pub partition: Option<u8>,
+    /// Every partition.
+    #[arg(long)]
+    pub all_topic_partitions: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ElectionType {
+    Preferred,
+    Unclean,
+}
+
+#[derive(Debug, Args)]
+pub struct ProduceArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// all: the ISR has it; 1: the leader has it; 0: sent, never confirmed.
+    #[arg(long, value_enum, default_value_t = AcksArg::All)]
+    pub acks: AcksArg,
+    /// `enable.idempotence`: brokers drop a retried record they already have.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub idempotence: bool,
+    /// `request.timeout.ms`: how long to wait for an answer before retrying.
+    #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_ms: u64,
+    /// `retries`: how often a record is sent again after an error or a time-out (at most 16, the
+    /// model's bound; each retry first waits for fresh metadata).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(0..=16))]
+    pub retries: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AcksArg {
+    #[value(name = "all")]
+    All,
+    #[value(name = "1")]
+    One,
+    #[value(name = "0")]
+    Zero,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsumeArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// Start at each partition's first record (otherwise: at its current high watermark).
+    #[arg(long)]
+    pub from_beginning: bool,
+    /// Exit after this many records.
+    #[arg(long)]
+    pub max_messages: Option<u64>,
+    /// Exit when no record came for this long (default: run until interrupted).
+    #[arg(long)]
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct NodeRunArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// The actor this process runs: 0 the controller, N broker N.
+    #[arg(long)]
+    pub id: u32,
+}

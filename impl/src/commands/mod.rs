@@ -1,0 +1,172 @@
+//! The reference cluster's commands: parsed arguments (`args`) in, the cluster and client
+//! modules' work done, lines printed, an exit code out. Every failure is one `error: ...` line on
+//! stderr and exit code 1; nothing here panics on bad input.
+
+pub mod args;
+
+use crate::client::{self, ConsumeOptions, ElectionTarget, ProduceOptions, TopicsFilter};
+use crate::cluster::{self, UpOptions, MAX_VALUE_BYTES};
+use crate::node::{self, Stop};
+use args::*;
+use kelp_model::config::{Acks, FlushPolicy};
+use kelp_model::log::Value;
+use kelp_model::msg;
+use std::fmt::Display;
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+fn print_lines<E: Display>(result: Result<Vec<String>, E>) -> ExitCode {
+    match result {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(e: impl Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::FAILURE
+}
+
+/// `kelp cluster ...`.
+pub fn cluster(command: &ClusterCommand) -> ExitCode {
+    match command {
+        ClusterCommand::Up(a) => print_lines(cluster::up(&a.dir.dir, &up_options(a))),
+        ClusterCommand::Down(d) => print_lines(cluster::down(&d.dir)),
+        ClusterCommand::Status(d) => print_lines(cluster::status(&d.dir)),
+        ClusterCommand::Kill(n) => print_lines(cluster::kill(&n.dir.dir, n.node).map(|l| vec![l])),
+        ClusterCommand::Start(n) => print_lines(cluster::start(&n.dir.dir, n.node).map(|l| vec![l])),
+        ClusterCommand::Stop(n) => print_lines(cluster::stop(&n.dir.dir, n.node).map(|l| vec![l])),
+        ClusterCommand::PowerLoss(n) => print_lines(cluster::power_loss(&n.dir.dir, n.node)),
+        ClusterCommand::CheckLogs(d) => print_lines(cluster::check_logs(&d.dir)),
+    }
+}
+
+fn up_options(a: &UpArgs) -> UpOptions {
+    UpOptions {
+        brokers: a.brokers,
+        partitions: a.partitions,
+        replication_factor: a.replication_factor,
+        min_insync_replicas: a.min_insync_replicas,
+        eligible_leader_replicas: a.eligible_leader_replicas,
+        unclean_leader_election: a.unclean_leader_election,
+        auto_leader_rebalance: a.auto_leader_rebalance,
+        flush: match a.flush {
+            Flush::Never => FlushPolicy::Never,
+            Flush::Always => FlushPolicy::Always,
+        },
+    }
+}
+
+/// `kelp node --id N` (what the cluster commands start): runs until stopped.
+pub fn node(a: &NodeRunArgs) -> ExitCode {
+    node::init_logging(std::io::stderr);
+    let stop = match Stop::on_signals() {
+        Ok(stop) => stop,
+        Err(e) => return fail(e),
+    };
+    match node::run(&a.dir.dir, a.id, &stop) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            fail(e)
+        }
+    }
+}
+
+/// `kelp topics --describe [filter]`.
+pub fn topics(a: &TopicsArgs) -> ExitCode {
+    let filter = if a.under_replicated_partitions {
+        TopicsFilter::UnderReplicated
+    } else if a.unavailable_partitions {
+        TopicsFilter::Unavailable
+    } else if a.under_min_isr_partitions {
+        TopicsFilter::UnderMinIsr
+    } else {
+        TopicsFilter::All
+    };
+    print_lines(client::describe(&a.dir.dir, filter))
+}
+
+/// `kelp leader-election`: exit 1 if any partition's election failed.
+pub fn leader_election(a: &LeaderElectionArgs) -> ExitCode {
+    let election = match a.election_type {
+        ElectionType::Preferred => msg::ElectionType::Preferred,
+        ElectionType::Unclean => msg::ElectionType::Unclean,
+    };
+    let target = match a.partition {
+        Some(p) => ElectionTarget::Partition(p),
+        None => ElectionTarget::AllTopicPartitions,
+    };
+    match client::leader_election(&a.dir.dir, election, target) {
+        Ok((lines, ok)) => {
+            for line in lines {
+                println!("{line}");
+            }
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// `kelp produce`: every line of stdin (read to its end first) is a record; exit 1 if any
+/// record failed.
+pub fn produce(a: &ProduceArgs) -> ExitCode {
+    let mut values = Vec::new();
+    for (n, line) in std::io::stdin().lock().lines().enumerate() {
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => return fail(format!("reading standard input: {e}")),
+        };
+        if line.len() > MAX_VALUE_BYTES {
+            return fail(format!(
+                "line {}: {} bytes, more than a record may hold ({MAX_VALUE_BYTES}; Kafka: RECORD_TOO_LARGE); nothing was sent",
+                n + 1,
+                line.len()
+            ));
+        }
+        values.push(Value::from(line.as_str()));
+    }
+    let options = ProduceOptions {
+        acks: match a.acks {
+            AcksArg::All => Acks::All,
+            AcksArg::One => Acks::One,
+            AcksArg::Zero => Acks::Zero,
+        },
+        idempotence: a.idempotence,
+        request_timeout: Duration::from_millis(a.request_timeout_ms),
+        retries: a.retries,
+    };
+    let stdout = std::io::stdout();
+    match client::produce(&a.dir.dir, values, &options, &mut stdout.lock()) {
+        Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
+        Ok(summary) => fail(format!("{} record(s) failed", summary.failed)),
+        Err(e) => fail(e),
+    }
+}
+
+/// `kelp consume`.
+pub fn consume(a: &ConsumeArgs) -> ExitCode {
+    let options = ConsumeOptions {
+        from_beginning: a.from_beginning,
+        max_messages: a.max_messages,
+        idle_timeout: a.timeout_ms.map(Duration::from_millis),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = client::consume(&a.dir.dir, &options, &mut out);
+    let _ = out.flush();
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
