@@ -337,6 +337,8 @@ mod tests {
         assert!(text.contains("\ndeliver Fetch                          1,234          56\n"), "{text}");
         assert!(text.contains("\ntimer Crash                                0           0  NEVER FIRED\n"), "{text}");
         fired[Kind::Stateright as usize] = 1;
+        assert_eq!(super::rows(&fired, &new_states).len(), n - 1);
+        fired[Kind::RuntimeOnly as usize] = 1;
         assert_eq!(super::rows(&fired, &new_states).len(), n);
     }
 }

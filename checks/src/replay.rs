@@ -175,7 +175,7 @@ mod tests {
         file.actions.remove(2);
         assert_eq!(
             replay(&file).unwrap_err(),
-            "step 3: controller receives (heartbeats stop){broker 1 epoch 1} from broker 1: not enabled in today's model"
+            "step 4: controller: session of broker 1 expired: not enabled in today's model"
         );
     }
 
@@ -207,7 +207,7 @@ mod tests {
         file.config.budget.crashes = 0;
         assert_eq!(
             replay(&file).unwrap_err(),
-            "step 3: broker 1: process crash (SIGKILL): not enabled in today's model"
+            "step 2: broker 1: process crash (SIGKILL): not enabled in today's model"
         );
     }
 
