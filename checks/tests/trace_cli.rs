@@ -82,18 +82,18 @@ fn replay_accepts_the_committed_trace_and_names_the_first_step_that_no_longer_ap
     assert_eq!(code, 0, "{out}");
     assert!(out.starts_with("valid: 6 steps replayed, no-acked-loss still violated: record p1#0"), "{out}");
 
-    // Broker 1's crash (step 3) taken out of the action path.
+    // Broker 1's crash (step 2) taken out of the action path.
     let dir = scratch("tampered");
     let tampered = edited(&dir, "tampered.json", |json| {
         let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        v["actions"].as_array_mut().unwrap().remove(2);
+        v["actions"].as_array_mut().unwrap().remove(1);
         v.to_string()
     });
     let (code, out, _) = kelp(&["trace", "replay", &tampered]);
     assert_eq!(code, 1);
     assert_eq!(
         out.trim_end(),
-        "invalid: step 3: controller receives (heartbeats stop){broker 1 epoch 1} from broker 1: not enabled in today's model"
+        "invalid: step 2: controller receives (heartbeats stop){broker 1 epoch 1} from broker 1: not enabled in today's model"
     );
     // Printing it needs the steps and states to match: a clear error.
     let (code, _, err) = kelp(&["trace", "show", &tampered]);
