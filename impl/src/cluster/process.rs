@@ -82,16 +82,23 @@ pub fn running(layout: &Layout, node: u32) -> Option<u32> {
     is_kelp_node(pid).then_some(pid)
 }
 
-/// Whether `pid` is a live (not zombie) `kelp node` process.
+/// Whether `pid` is a live `kelp node` process.
 fn is_kelp_node(pid: u32) -> bool {
-    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
-    // The state follows the parenthesised command name: `1234 (kelp) S ...`.
-    let state = stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next());
-    if matches!(state, None | Some('Z' | 'X')) {
-        return false;
-    }
     let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-    cmdline.split(|&b| b == 0).any(|arg| arg == b"node")
+    has_live_thread(pid) && cmdline.split(|&b| b == 0).any(|arg| arg == b"node")
+}
+
+/// Whether one of `pid`'s threads has not exited yet. The main thread alone is not enough: after
+/// SIGKILL it can turn zombie (and its command line empty) while the other threads still hold the
+/// process's files, and so its data directory's lock.
+fn has_live_thread(pid: u32) -> bool {
+    let Ok(threads) = fs::read_dir(format!("/proc/{pid}/task")) else { return false };
+    threads.flatten().any(|thread| {
+        let Ok(stat) = fs::read_to_string(thread.path().join("stat")) else { return false };
+        // The state follows the parenthesised command name: `1234 (kelp) S ...`.
+        let state = stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next());
+        !matches!(state, None | Some('Z' | 'X'))
+    })
 }
 
 /// Sends `signal` (libc's SIGKILL, SIGTERM) to `pid`.
@@ -105,10 +112,11 @@ pub fn signal(pid: u32, signal: libc::c_int) -> io::Result<()> {
     }
 }
 
-/// Waits until `pid` is no longer a running `kelp node`; false if `timeout` passed first.
+/// Waits until every thread of `pid` (a `kelp node` that was sent a signal) has exited; false if
+/// `timeout` passed first.
 pub fn wait_gone(pid: u32, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
-    while is_kelp_node(pid) {
+    while has_live_thread(pid) {
         if Instant::now() >= deadline {
             return false;
         }
