@@ -1,11 +1,19 @@
-//! The reference cluster under leader kills, with real processes on 127.0.0.1: a 3-broker
-//! cluster (min ISR 2, acks=all, idempotence) takes 1,000 records while its leader is killed with
-//! SIGKILL and restarted 5 times (`KELP_LEADER_KILLS` to change the count). Afterwards every
-//! acknowledged record is consumed exactly once and in order, and every broker's log agrees with
-//! the others' below the high watermark. Prints records produced, acknowledged, lost and
-//! duplicated, and the time from each kill to the next leader.
+//! The reference cluster under faults, with real processes on 127.0.0.1 (at most 4 per test, each
+//! test bounded by its waits):
+//! - a 3-broker cluster (min ISR 2, acks=all, idempotence) takes 1,000 records while its leader
+//!   is killed with SIGKILL and restarted 5 times (`KELP_LEADER_KILLS` to change the count);
+//! - the same with power losses (the unflushed tail of each log cut) and KIP-966's eligible leader
+//!   replicas on;
+//! - hostile datagrams reach every process; each is logged and dropped, and the cluster goes on.
+//!
+//! After the faults every acknowledged record is consumed exactly once and in order, and every
+//! broker's log agrees with the others' below the high watermark. Prints records produced,
+//! acknowledged, lost and duplicated, and the time from each fault to the next leader.
 
+use kelp_impl::cluster_file::ClusterFile;
+use kelp_impl::hostile;
 use std::io::Write;
+use std::net::{Ipv4Addr, UdpSocket};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -37,6 +45,18 @@ fn leader(dir: &Path) -> Option<u32> {
     field.parse().ok()
 }
 
+/// Waits for partition 0's first leader (up to 10 s).
+fn first_leader(dir: &Path) -> u32 {
+    (0..100)
+        .find_map(|_| {
+            leader(dir).or_else(|| {
+                std::thread::sleep(Duration::from_millis(100));
+                None
+            })
+        })
+        .expect("a leader after start")
+}
+
 /// Waits for a leader other than `old` (up to 60 s).
 fn next_leader(dir: &Path, old: u32) -> (u32, Duration) {
     let start = Instant::now();
@@ -61,7 +81,7 @@ impl Drop for Cluster<'_> {
     }
 }
 
-fn start_producer(dir: &Path) -> Child {
+fn start_producer(dir: &Path, records: usize) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kelp"))
         .args(["produce", "--acks", "all", "--idempotence", "true", "--request-timeout-ms", "1500", "--dir"])
         .arg(dir)
@@ -71,77 +91,127 @@ fn start_producer(dir: &Path) -> Child {
         .spawn()
         .expect("kelp produce starts");
     let mut stdin = child.stdin.take().expect("stdin");
-    let lines: String = (0..RECORDS).map(|i| format!("record-{i:04}\n")).collect();
+    let lines: String = (0..records).map(|i| format!("record-{i:04}\n")).collect();
     stdin.write_all(lines.as_bytes()).expect("lines written");
     drop(stdin);
     child
 }
 
-#[test]
-fn acknowledged_records_survive_leader_kills_exactly_once_and_in_order() {
-    let kills: usize = std::env::var("KELP_LEADER_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+/// What was acknowledged (by record number) and what a consumer reads from the beginning.
+struct Outcome {
+    acked: Vec<usize>,
+    consumed: Vec<String>,
+}
+
+impl Outcome {
+    /// Waits for `kelp produce` and reads the whole partition back.
+    fn collect(dir: &Path, producer: Child) -> Outcome {
+        let produced = producer.wait_with_output().expect("kelp produce ends");
+        let report = String::from_utf8_lossy(&produced.stdout);
+        assert!(
+            produced.status.success(),
+            "kelp produce failed:\n{report}\n{}",
+            String::from_utf8_lossy(&produced.stderr)
+        );
+        let acked = report
+            .lines()
+            .filter(|l| l.contains(" offset "))
+            .map(|l| l.trim_start_matches("record ").split(':').next().unwrap().parse().unwrap())
+            .collect();
+        let consumed = kelp_ok(dir, &["consume", "--from-beginning", "--timeout-ms", "3000"]);
+        Outcome { acked, consumed: consumed.lines().map(str::to_string).collect() }
+    }
+
+    /// Checks that every acknowledged record is consumed exactly once and in the order produced;
+    /// returns (lost, duplicated) for the report.
+    fn check_exactly_once_in_order(&self) -> (usize, usize) {
+        let expected: Vec<String> = self.acked.iter().map(|i| format!("record-{i:04}")).collect();
+        let lost: Vec<&String> = expected.iter().filter(|v| !self.consumed.contains(v)).collect();
+        let mut seen = std::collections::HashSet::new();
+        let duplicated: Vec<&String> = self.consumed.iter().filter(|v| !seen.insert(*v)).collect();
+        assert!(lost.is_empty(), "acknowledged records lost: {lost:?}");
+        assert!(duplicated.is_empty(), "records consumed twice: {duplicated:?}");
+        let in_order: Vec<&String> = self.consumed.iter().filter(|v| expected.contains(v)).collect();
+        assert_eq!(in_order, expected.iter().collect::<Vec<_>>(), "consumed in the order produced");
+        (lost.len(), duplicated.len())
+    }
+}
+
+/// Starts a 3-broker cluster (min ISR 2, plus `up_options`), produces 1,000 records and, while
+/// they are produced, hits the leader with `fault` (`kill` or `power-loss`) and starts it again,
+/// `KELP_LEADER_KILLS` times (default 5). Then checks the outcome and the logs' agreement.
+fn survives_leader_faults(fault: &str, up_options: &[&str]) {
+    let faults: usize = std::env::var("KELP_LEADER_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
     let temp = tempfile::tempdir().expect("a temporary directory");
     let dir = temp.path().join("cluster");
     let _cluster = Cluster(&dir);
-    kelp_ok(&dir, &["cluster", "up", "--brokers", "3", "--min-insync-replicas", "2"]);
-    let mut current = (0..100)
-        .find_map(|_| {
-            leader(&dir).or_else(|| {
-                std::thread::sleep(Duration::from_millis(100));
-                None
-            })
-        })
-        .expect("a leader after start");
+    let up = [&["cluster", "up", "--brokers", "3", "--min-insync-replicas", "2"], up_options].concat();
+    kelp_ok(&dir, &up);
+    let mut current = first_leader(&dir);
 
-    let producer = start_producer(&dir);
+    let producer = start_producer(&dir, RECORDS);
     let mut failovers = Vec::new();
-    for _ in 0..kills {
+    for _ in 0..faults {
         std::thread::sleep(Duration::from_millis(1_500));
-        kelp_ok(&dir, &["cluster", "kill", &current.to_string()]);
+        kelp_ok(&dir, &["cluster", fault, &current.to_string()]);
         let (next, took) = next_leader(&dir, current);
         failovers.push(took);
         kelp_ok(&dir, &["cluster", "start", &current.to_string()]);
         current = next;
     }
-    let produced = producer.wait_with_output().expect("kelp produce ends");
-    let report = String::from_utf8_lossy(&produced.stdout);
-    let acked: Vec<usize> = report
-        .lines()
-        .filter(|l| l.contains(" offset "))
-        .map(|l| l.trim_start_matches("record ").split(':').next().unwrap().parse().unwrap())
-        .collect();
-
-    let consumed = kelp_ok(&dir, &["consume", "--from-beginning", "--timeout-ms", "3000"]);
-    let consumed: Vec<&str> = consumed.lines().collect();
-    let expected_values: Vec<String> = acked.iter().map(|i| format!("record-{i:04}")).collect();
-    let lost: Vec<&String> = expected_values.iter().filter(|v| !consumed.contains(&v.as_str())).collect();
-    let mut seen = std::collections::HashSet::new();
-    let duplicated = consumed.iter().filter(|v| !seen.insert(**v)).count();
-    let mut sorted = failovers.clone();
-    sorted.sort();
+    let outcome = Outcome::collect(&dir, producer);
+    let (lost, duplicated) = outcome.check_exactly_once_in_order();
+    failovers.sort();
     eprintln!(
-        "records produced {RECORDS}, acknowledged {}, consumed {}, lost {}, duplicated {duplicated}; \
-         {kills} leader kills, kill to new leader: median {:?}, max {:?}",
-        acked.len(),
-        consumed.len(),
-        lost.len(),
-        sorted.get(sorted.len() / 2),
-        sorted.last()
+        "records produced {RECORDS}, acknowledged {}, consumed {}, lost {lost}, duplicated {duplicated}; \
+         {faults} leader faults ({fault}), fault to new leader: median {:?}, max {:?}",
+        outcome.acked.len(),
+        outcome.consumed.len(),
+        failovers.get(failovers.len() / 2),
+        failovers.last()
     );
-    assert!(produced.status.success(), "kelp produce failed:\n{report}\n{}", String::from_utf8_lossy(&produced.stderr));
-    assert_eq!(acked.len(), RECORDS, "every record acknowledged (the producer retries through each failover)");
-    assert!(lost.is_empty(), "acknowledged records lost: {lost:?}");
-    assert_eq!(duplicated, 0, "records consumed twice");
-    let in_order: Vec<&str> = consumed.iter().copied().filter(|v| expected_values.iter().any(|e| e == v)).collect();
-    assert_eq!(
-        in_order,
-        expected_values.iter().map(String::as_str).collect::<Vec<_>>(),
-        "consumed in the order produced"
-    );
+    assert_eq!(outcome.acked.len(), RECORDS, "every record acknowledged (the producer retries through each failover)");
 
     // Every replica's log agrees below the HW: `kelp cluster check-logs` reads the data
     // directories after a clean stop.
     kelp_ok(&dir, &["cluster", "down"]);
     let agreement = kelp_ok(&dir, &["cluster", "check-logs"]);
     assert!(agreement.contains("agree"), "{agreement}");
+}
+
+#[test]
+fn acknowledged_records_survive_leader_kills_exactly_once_and_in_order() {
+    survives_leader_faults("kill", &[]);
+}
+
+#[test]
+fn acknowledged_records_survive_leader_power_losses_with_eligible_leader_replicas() {
+    survives_leader_faults("power-loss", &["--eligible-leader-replicas", "true"]);
+}
+
+#[test]
+fn every_process_logs_and_drops_hostile_datagrams_and_goes_on() {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp.path().join("cluster");
+    let _cluster = Cluster(&dir);
+    kelp_ok(&dir, &["cluster", "up", "--brokers", "3", "--min-insync-replicas", "2"]);
+    first_leader(&dir);
+    let cluster = ClusterFile::load(&dir).expect("the cluster file");
+    let raw = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("a socket");
+    for node in &cluster.nodes {
+        for (what, datagram) in hostile::datagrams(&cluster, node.id) {
+            raw.send_to(&datagram, node.address).unwrap_or_else(|e| panic!("{what} to node {}: {e}", node.id));
+        }
+    }
+
+    let outcome = Outcome::collect(&dir, start_producer(&dir, 20));
+    outcome.check_exactly_once_in_order();
+    assert_eq!(outcome.acked.len(), 20, "the cluster takes writes after the garbage");
+    let status = kelp_ok(&dir, &["cluster", "status"]);
+    assert_eq!(status.matches("\trunning\t").count(), cluster.nodes.len(), "no process died:\n{status}");
+    for node in &cluster.nodes {
+        let name = if node.id == 0 { "controller".to_string() } else { format!("broker-{}", node.id) };
+        let log = std::fs::read_to_string(dir.join("logs").join(format!("{name}.log"))).expect("the node's log");
+        assert!(log.matches("dropped").count() >= 8, "{name} logs each datagram it drops:\n{log}");
+    }
 }

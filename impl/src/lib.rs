@@ -6,6 +6,7 @@
 //! - `storage`: a broker's durable state as files (append-only logs, checkpoints, recovery).
 //! - `wire`: the datagram format (checksummed frames) and its errors.
 //! - `cluster_file`: the cluster's TOML file (configuration, addresses) and its errors.
+//! - `hostile`: datagrams every node must refuse, for the robustness tests.
 //! - `node`: the event loop that runs one actor in one process.
 //! - `cluster`: `kelp cluster ...`, the processes and their files.
 //! - `client`: the Kafka tools (`topics`, `leader-election`, `produce`, `consume`) as clients.
@@ -14,6 +15,7 @@ pub mod client;
 pub mod cluster;
 pub mod cluster_file;
 pub mod commands;
+pub mod hostile;
 pub mod node;
 pub mod storage;
 pub mod wire;

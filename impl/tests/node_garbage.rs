@@ -4,11 +4,11 @@
 //! the broker's through produce requests before and after a restart.
 
 use kelp_impl::cluster_file::ClusterFile;
+use kelp_impl::hostile;
 use kelp_impl::node::{self, Endpoint, NodeError, Stop};
-use kelp_impl::wire::{self, ClusterTag};
 use kelp_model::config::{Config, FaultBudget};
 use kelp_model::effects::Address;
-use kelp_model::ids::{BrokerEpoch, BrokerId, Offset, PartitionId, ProducerId, Sequence};
+use kelp_model::ids::{BrokerId, Offset, PartitionId, ProducerId, Sequence};
 use kelp_model::msg::Msg;
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
@@ -101,46 +101,11 @@ fn produce(client: &mut Endpoint, wanted: Sequence, limit: Duration) -> Offset {
     panic!("record {wanted} was not acknowledged within {limit:?} (last answer: {last:?})");
 }
 
-/// Every kind of datagram a node must refuse, plus messages the model cannot take.
+/// Every kind of datagram a node must refuse (`kelp_impl::hostile`).
 fn send_garbage(cluster: &ClusterFile, to: SocketAddr, node: u32) {
     let raw = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    let heartbeat = Msg::BrokerHeartbeat { broker: BrokerId(1), broker_epoch: BrokerEpoch(1) };
-    let mut noise = 0x2545_f491_4f6c_dd1du64;
-    let random: Vec<u8> = (0..300)
-        .map(|_| {
-            noise ^= noise << 13;
-            noise ^= noise >> 7;
-            noise ^= noise << 17;
-            noise as u8
-        })
-        .collect();
-    let mut bad_crc = wire::encode(cluster.tag(), 1, node, &heartbeat).unwrap();
-    let last = bad_crc.len() - 1;
-    bad_crc[last] ^= 0xff;
-    let impossible = match node {
-        0 => Msg::RegisterBroker { broker: BrokerId(7), previous_epoch: None },
-        _ => Msg::Produce {
-            partition: PartitionId(9),
-            producer: ProducerId(1),
-            sequence: Sequence(0),
-            acks: kelp_model::config::Acks::All,
-            idempotent: true,
-            value: Default::default(),
-        },
-    };
-    let datagrams: Vec<Vec<u8>> = vec![
-        random,
-        Vec::new(),
-        b"KELP".to_vec(),
-        wire::encode(ClusterTag::of("kelp-another-cluster"), 1, node, &heartbeat).unwrap(),
-        bad_crc,
-        vec![0x4b; 65_100],
-        wire::encode(cluster.tag(), 1, node + 40, &heartbeat).unwrap(),
-        wire::encode_body(cluster.tag(), 1, node, &[250, 1, 2, 3]).unwrap(),
-        wire::encode(cluster.tag(), 2, node, &impossible).unwrap(),
-    ];
-    for datagram in &datagrams {
-        raw.send_to(datagram, to).unwrap();
+    for (_, datagram) in hostile::datagrams(cluster, node) {
+        raw.send_to(&datagram, to).unwrap();
     }
 }
 
