@@ -6,7 +6,7 @@
 
 use crate::run::{Engine, Search};
 use clap::{Args, Parser, Subcommand};
-use kelp_model::config::{Acks, Config, FlushPolicy, TruncationRule};
+use kelp_model::config::{Acks, Config, FlushPolicy, Retries, TruncationRule};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -319,8 +319,9 @@ pub struct ConfigFlags {
     pub acks: Option<Acks>,
     #[arg(long, help_heading = "Producer")]
     pub idempotence: Option<bool>,
+    /// 0 to 16, or forever
     #[arg(long, help_heading = "Producer")]
-    pub retries: Option<u8>,
+    pub retries: Option<Retries>,
     /// unclean.leader.election.enable
     #[arg(long, help_heading = "Fixes")]
     pub unclean_leader_election: Option<bool>,
@@ -345,6 +346,9 @@ pub struct ConfigFlags {
     /// auto.leader.rebalance.enable
     #[arg(long, help_heading = "Fixes")]
     pub auto_leader_rebalance: Option<bool>,
+    /// An operator demotes a broker the producers report unreachable
+    #[arg(long, help_heading = "Fixes")]
+    pub operator_demotes: Option<bool>,
     /// never (Kafka's default) or always (fsync per write)
     #[arg(long, value_parser = parse_flush, help_heading = "Fixes")]
     pub flush: Option<FlushPolicy>,
@@ -358,6 +362,9 @@ pub struct ConfigFlags {
     pub session_expiries: Option<u8>,
     #[arg(long, help_heading = "Fault budget")]
     pub isr_shrinks: Option<u8>,
+    /// Cuts of one broker-producer link (a partial partition).
+    #[arg(long, help_heading = "Fault budget")]
+    pub link_cuts: Option<u8>,
     /// At most this many faults of any kind in one run.
     #[arg(long, help_heading = "Fault budget")]
     pub faults: Option<u8>,
@@ -396,12 +403,14 @@ impl ConfigFlags {
             strict_min_isr => cfg.strict_min_isr,
             isr_expand_epoch_check => cfg.isr_expand_epoch_check,
             auto_leader_rebalance => cfg.auto_leader_rebalance,
+            operator_demotes => cfg.operator_demotes,
             flush => cfg.flush,
             crashes => cfg.budget.crashes,
             power_losses => cfg.budget.power_losses,
             shutdowns => cfg.budget.shutdowns,
             session_expiries => cfg.budget.session_expiries,
             isr_shrinks => cfg.budget.isr_shrinks,
+            link_cuts => cfg.budget.link_cuts,
             leader_epochs => cfg.budget.leader_epochs,
         );
         if let Some(faults) = self.faults {

@@ -56,6 +56,10 @@ kinds! {
     // Producer <-> leader.
     DeliverProduce => "deliver Produce",
     DeliverProduceResponse => "deliver ProduceResponse",
+    // Producer -> operator -> controller (`operator_demotes` only).
+    DeliverProduceStalled => "deliver ProduceStalled",
+    DeliverClientRequest => "deliver client request",
+    DeliverClientResponse => "deliver client response",
     // Timers.
     TimerCrash => "timer Crash",
     TimerPowerLoss => "timer PowerLoss",
@@ -66,10 +70,11 @@ kinds! {
     TimerSessionTimeout => "timer SessionTimeout",
     TimerPreferredElection => "timer PreferredElection",
     TimerRequestTimeout => "timer RequestTimeout",
+    TimerCutLink => "timer CutLink",
     // stateright's own actions, which kelp's model never enables (its network loses nothing, its
     // actors neither crash through stateright nor choose at random): listed only if they fire.
     Stateright => "stateright Drop/Crash/Recover/SelectRandom",
-    RuntimeOnly => "runtime only: client requests, heartbeats",
+    RuntimeOnly => "runtime only: heartbeats",
 }
 
 impl Kind {
@@ -91,7 +96,9 @@ impl Kind {
             Msg::OffsetsForLeaderEpochResponse { .. } => Kind::DeliverOffsetsForLeaderEpochResponse,
             Msg::Produce { .. } => Kind::DeliverProduce,
             Msg::ProduceResponse { .. } => Kind::DeliverProduceResponse,
-            Msg::Request(_) | Msg::Response(_) => Kind::RuntimeOnly,
+            Msg::ProduceStalled { .. } => Kind::DeliverProduceStalled,
+            Msg::Request(_) => Kind::DeliverClientRequest,
+            Msg::Response(_) => Kind::DeliverClientResponse,
         }
     }
 
@@ -107,6 +114,7 @@ impl Kind {
             Timer::PreferredElection(_) => Kind::TimerPreferredElection,
             Timer::RequestTimeout => Kind::TimerRequestTimeout,
             Timer::Heartbeat => Kind::RuntimeOnly,
+            Timer::CutLink(_) => Kind::TimerCutLink,
         }
     }
 
@@ -137,17 +145,27 @@ pub struct Row {
     pub new_states: usize,
 }
 
+/// Kinds that only some configurations can fire (an operator, link cuts), or none (stateright's
+/// own actions, the runtime's): the report lists them only when they fired.
+const LISTED_IF_FIRED: &[Kind] = &[
+    Kind::DeliverProduceStalled,
+    Kind::DeliverClientRequest,
+    Kind::DeliverClientResponse,
+    Kind::TimerCutLink,
+    Kind::Stateright,
+    Kind::RuntimeOnly,
+];
+
 /// The report's rows from the engine's counts (indexed like `Kind::ALL`): every kind, in order,
-/// except stateright's own actions and the runtime-only ones when they never fired (no scenario
-/// enables them).
+/// except those of `LISTED_IF_FIRED` that never fired.
 pub fn rows(fired: &[usize], new_states: &[usize]) -> Vec<Row> {
     assert_eq!(fired.len(), Kind::ALL.len(), "one count per kind");
     assert_eq!(new_states.len(), Kind::ALL.len(), "one count per kind");
     Kind::ALL
         .iter()
         .enumerate()
+        .filter(|(i, k)| fired[*i] > 0 || !LISTED_IF_FIRED.contains(k))
         .map(|(i, k)| Row { kind: k.name(), fired: fired[i], new_states: new_states[i] })
-        .filter(|row| row.fired > 0 || ![Kind::Stateright.name(), Kind::RuntimeOnly.name()].contains(&row.kind))
         .collect()
 }
 
@@ -179,7 +197,9 @@ mod tests {
     };
     use kelp_model::log::EpochEnd;
     use kelp_model::metadata::PartitionState;
-    use kelp_model::msg::{ClientRequest, ClientResponse, FetchError, FetchRequest, FetchResult, ProduceError};
+    use kelp_model::msg::{
+        ClientRequest, ClientResponse, ElectionType, FetchError, FetchRequest, FetchResult, ProduceError,
+    };
     use stateright::actor::Id;
 
     fn partition() -> PartitionState {
@@ -250,6 +270,7 @@ mod tests {
                 value: Default::default(),
             },
             Msg::ProduceResponse { partition: p, sequence: Sequence(0), result: Err(ProduceError::TimedOut) },
+            Msg::ProduceStalled { broker: b },
         ]
     }
 
@@ -264,6 +285,7 @@ mod tests {
             Timer::SessionTimeout(BrokerId(1)),
             Timer::PreferredElection(PartitionId(0)),
             Timer::RequestTimeout,
+            Timer::CutLink(ProducerId(1)),
         ]
     }
 
@@ -281,6 +303,8 @@ mod tests {
     #[test]
     fn every_message_and_timer_has_a_kind_of_its_own_and_every_kind_has_one() {
         let mut kinds: Vec<Kind> = messages().iter().map(Kind::of_msg).collect();
+        kinds.push(Kind::of_msg(&Msg::Request(ClientRequest::DescribePartitions)));
+        kinds.push(Kind::of_msg(&Msg::Response(ClientResponse::Partitions(vec![]))));
         kinds.extend(timers().iter().map(Kind::of_timer));
         kinds.push(Kind::Stateright);
         kinds.push(Kind::RuntimeOnly);
@@ -289,13 +313,18 @@ mod tests {
     }
 
     #[test]
-    fn what_only_the_reference_cluster_sends_or_arms_is_one_kind() {
-        let runtime_only = [
-            Kind::of_msg(&Msg::Request(ClientRequest::DescribePartitions)),
-            Kind::of_msg(&Msg::Response(ClientResponse::Partitions(vec![]))),
-            Kind::of_timer(&Timer::Heartbeat),
+    fn client_requests_are_one_kind_each_way_and_heartbeats_are_the_runtime_s() {
+        let requests = [
+            ClientRequest::DescribePartitions,
+            ClientRequest::ElectLeaders { election: ElectionType::Preferred, partitions: vec![] },
+            ClientRequest::AlterPartitionReassignments { partition: PartitionId(0), replicas: vec![] },
         ];
-        assert_eq!(runtime_only, [Kind::RuntimeOnly; 3]);
+        for request in requests {
+            assert_eq!(Kind::of_msg(&Msg::Request(request)), Kind::DeliverClientRequest);
+        }
+        let response = ClientResponse::PartitionReassigned { partition: PartitionId(0), result: Ok(()) };
+        assert_eq!(Kind::of_msg(&Msg::Response(response)), Kind::DeliverClientResponse);
+        assert_eq!(Kind::of_timer(&Timer::Heartbeat), Kind::RuntimeOnly);
     }
 
     #[test]

@@ -14,14 +14,18 @@ pub type Fields = Vec<(String, String)>;
 
 pub fn describe(cfg: &Config, actor: Address, state: &KelpState) -> Fields {
     match (state, actor) {
-        (KelpState::Controller(c), _) => controller(c),
+        (KelpState::Controller(c), _) => controller(cfg, c),
         (KelpState::Broker(b), Address::Broker(me)) => broker(cfg, me, b),
         (KelpState::Broker(_), _) => unreachable!("a broker state belongs to a broker"),
         (KelpState::Producer(p), _) => producer(p),
+        (KelpState::Operator(o), _) => {
+            let demoted = o.demoted.map_or_else(|| "none".to_string(), |b| format!("broker {b}"));
+            vec![("demoted".into(), demoted)]
+        }
     }
 }
 
-fn controller(c: &ControllerState) -> Fields {
+fn controller(cfg: &Config, c: &ControllerState) -> Fields {
     let mut fields = Vec::new();
     for (i, r) in c.brokers.iter().enumerate() {
         let status = if r.in_controlled_shutdown {
@@ -42,6 +46,11 @@ fn controller(c: &ControllerState) -> Fields {
                 p.leader_epoch, p.partition_epoch, p.isr, p.elr
             ),
         ));
+        // The leadership priority, once an operator changed it.
+        if p.replicas != cfg.replicas(p.partition) {
+            let order: Vec<String> = p.replicas.iter().map(ToString::to_string).collect();
+            fields.push((format!("p{} replicas", p.partition), format!("[{}]", order.join(","))));
+        }
     }
     fields.push(("session expiries".into(), c.session_expiries.to_string()));
     fields
@@ -85,6 +94,10 @@ fn broker(cfg: &Config, me: BrokerId, b: &BrokerState) -> Fields {
     .map(|(what, n)| format!("{what} {n}"))
     .collect();
     fields.push(("faults".into(), if counts.is_empty() { "none".to_string() } else { counts.join(", ") }));
+    if !b.links_cut.is_empty() {
+        let cut: Vec<String> = b.links_cut.iter().map(|p| format!("producer {}", p.0)).collect();
+        fields.push(("links cut".into(), cut.join(", ")));
+    }
     fields
 }
 
@@ -172,5 +185,6 @@ pub fn timer(t: &Timer) -> String {
         Timer::PreferredElection(p) => format!("auto leader rebalance for p{p}"),
         Timer::RequestTimeout => "request.timeout.ms passed".to_string(),
         Timer::Heartbeat => "broker.heartbeat.interval.ms passed".to_string(),
+        Timer::CutLink(p) => format!("link to producer {} cut (partial partition)", p.0),
     }
 }

@@ -4,7 +4,7 @@
 //! heartbeats stopped (`broker.session.timeout.ms`), a fetch back-off and a producer's
 //! `request.timeout.ms` run out, the auto-rebalance check runs. Faults are never forced: a crash,
 //! a power loss, a controlled shutdown, an ISR shrink of a slow follower, the session expiry of a
-//! live broker (all bounded by the budget).
+//! live broker, a link cut (all bounded by the budget).
 
 use crate::engine::fingerprint::fingerprint;
 use crate::engine::liveness::Fairness;
@@ -23,7 +23,7 @@ pub fn class(cfg: &Config, state: &SystemState, action: &Action) -> Option<u64> 
         ActorModelAction::Deliver { src, dst, .. } => Some(fingerprint(&("deliver", *src, *dst))),
         ActorModelAction::Timeout(id, timer) => {
             let fair = match timer {
-                Timer::Crash | Timer::PowerLoss | Timer::Shutdown | Timer::LagTimeout(..) => false,
+                Timer::Crash | Timer::PowerLoss | Timer::Shutdown | Timer::LagTimeout(..) | Timer::CutLink(_) => false,
                 // A dead broker's session runs out for sure; a live broker's expiry is a fault.
                 Timer::SessionTimeout(b) => View::new(cfg, state).controller().registration(*b).silent,
                 Timer::Restart

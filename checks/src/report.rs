@@ -13,7 +13,7 @@ pub fn config_summary(cfg: &Config) -> String {
     format!(
         "{} brokers, {} partition(s), RF {}, minISR {}, acks {:?}, idempotence {}, retries {}, {} record(s) from {} producer(s), \
          truncation {:?}, unclean election {}, ELR {}, flush {:?}; budget: {} crash(es), {} power loss(es), {} shutdown(s), \
-         {} session expiry(ies), {} ISR shrink(s), leader epochs <= {}{}",
+         {} session expiry(ies), {} ISR shrink(s), leader epochs <= {}{}{}{}",
         cfg.brokers,
         cfg.partitions,
         cfg.replication_factor,
@@ -33,7 +33,10 @@ pub fn config_summary(cfg: &Config) -> String {
         b.session_expiries,
         b.isr_shrinks,
         b.leader_epochs,
-        b.faults.map_or_else(String::new, |f| format!(", at most {f} fault(s) per run"))
+        b.faults.map_or_else(String::new, |f| format!(", at most {f} fault(s) per run")),
+        // Shown only where used, so that older reports read as before.
+        if b.link_cuts > 0 { format!(", {} link cut(s)", b.link_cuts) } else { String::new() },
+        if cfg.operator_demotes { "; an operator demotes stalled leaders" } else { "" },
     )
 }
 

@@ -118,6 +118,9 @@ const BUILT_IN: &[(&str, &str)] = scenario_files!(
     "kip-903-no-broker-epoch.toml",
     "kip-903-no-broker-epoch-fixed.toml",
     "leader-gone-for-good.toml",
+    "preferred-election.toml",
+    "partial-partition.toml",
+    "partial-partition-demoted.toml",
 );
 
 impl Scenario {

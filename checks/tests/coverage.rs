@@ -7,6 +7,7 @@ use kelp_checks::coverage;
 use kelp_checks::run::{run, run_with, Engine, Extras, RunOptions, RunReport};
 use kelp_checks::scenario::Scenario;
 use kelp_model::config::Config;
+use kelp_model::config::Retries;
 use stateright::Model;
 
 /// Two brokers, one record, one crash: small (6,000 states), yet most rules fire.
@@ -16,7 +17,7 @@ fn two_brokers_and_a_crash() -> Scenario {
         replication_factor: 2,
         min_insync_replicas: 1,
         records: 1,
-        retries: 0,
+        retries: Retries::Times(0),
         budget: common::crashes_only(1),
         ..Config::default()
     })

@@ -9,6 +9,7 @@ mod common;
 use kelp_checks::engine::fingerprint::Fingerprint;
 use kelp_checks::engine::successors::{Actors, Step, Successors, Whole};
 use kelp_model::config::Config;
+use kelp_model::config::Retries;
 use kelp_model::system::build;
 use stateright::Model;
 use std::collections::{HashSet, VecDeque};
@@ -24,7 +25,8 @@ fn every_predicted_128_bit_fingerprint_is_the_successors_own() {
 }
 
 fn predictions_hold<F: Fingerprint>() {
-    let model = build(Config { records: 1, retries: 1, budget: common::crashes_only(1), ..Config::default() });
+    let model =
+        build(Config { records: 1, retries: Retries::Times(1), budget: common::crashes_only(1), ..Config::default() });
     let actors = Actors(&model);
     let whole = Whole(&model);
     let init = model.init_states().remove(0);

@@ -114,7 +114,13 @@ mod common;
 /// dead leader (its session times out) for a new one to be elected.
 fn one_crash() -> kelp_model::system::KelpModel {
     use kelp_model::config::Config;
-    kelp_model::system::build(Config { records: 1, retries: 0, budget: common::crashes_only(1), ..Config::default() })
+    use kelp_model::config::Retries;
+    kelp_model::system::build(Config {
+        records: 1,
+        retries: Retries::Times(0),
+        budget: common::crashes_only(1),
+        ..Config::default()
+    })
 }
 
 #[test]

@@ -6,9 +6,15 @@ mod common;
 use kelp_checks::run::{run, Engine, RunOptions, RunReport};
 use kelp_checks::scenario::Scenario;
 use kelp_model::config::Config;
+use kelp_model::config::Retries;
 
 fn small(records: u32, crashes: u8) -> Scenario {
-    Scenario::ad_hoc(Config { records, retries: 0, budget: common::crashes_only(crashes), ..Config::default() })
+    Scenario::ad_hoc(Config {
+        records,
+        retries: Retries::Times(0),
+        budget: common::crashes_only(crashes),
+        ..Config::default()
+    })
 }
 
 fn check(scenario: &Scenario, engine: Engine) -> RunReport {

@@ -6,7 +6,7 @@ mod common;
 
 use kelp_checks::run::{run, Engine, RunOptions, RunReport};
 use kelp_checks::scenario::{Scenario, Verdict};
-use kelp_model::config::{Acks, Config, FaultBudget};
+use kelp_model::config::{Acks, Config, FaultBudget, Retries};
 use kelp_model::properties::Kind;
 use kelp_model::symmetry::Symmetry;
 
@@ -26,7 +26,7 @@ fn two_producers(acks: Acks) -> Scenario {
         min_insync_replicas: 1,
         producers: 2,
         records: 1,
-        retries: 0,
+        retries: Retries::Times(0),
         acks,
         budget: FaultBudget { leader_epochs: 2, ..common::crashes_only(1) },
         ..Config::default()

@@ -10,6 +10,7 @@ use crate::effects::{Address, Effects};
 use crate::ids::{BrokerId, ProducerId};
 use crate::log::Value;
 use crate::msg::Msg;
+use crate::operator::OperatorState;
 use crate::producer::ProducerState;
 use crate::timer::Timer;
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,7 @@ pub enum KelpState {
     Controller(ControllerState),
     Broker(BrokerState),
     Producer(ProducerState),
+    Operator(OperatorState),
 }
 
 impl KelpActor {
@@ -61,6 +63,12 @@ impl KelpActor {
     /// Carries out a handler's effects, then re-arms exactly the timers the new state wants.
     fn apply(&self, state: &KelpState, fx: Effects, o: &mut Out<Self>) {
         for (to, msg) in fx.sends {
+            // A cut link (`Timer::CutLink`) loses what the broker sends to that producer.
+            if let (KelpState::Broker(b), Address::Producer(p)) = (state, to) {
+                if b.cut_off_from(p) {
+                    continue;
+                }
+            }
             o.send(to.id(&self.cfg), self.with_value(msg));
         }
         let (wanted, all) = match (state, self.role) {
@@ -73,6 +81,7 @@ impl KelpActor {
                 (b.wanted_timers(ctx), BrokerState::all_timers(ctx))
             }
             (KelpState::Producer(p), _) => (p.wanted_timers(&self.cfg), vec![Timer::RequestTimeout]),
+            (KelpState::Operator(_), _) => (Vec::new(), Vec::new()),
             (KelpState::Broker(_), _) => unreachable!("broker state in a non-broker actor"),
         };
         for timer in all {
@@ -118,6 +127,7 @@ impl Actor for KelpActor {
             (Address::Producer(me), _) => {
                 KelpState::Producer(ProducerState::bootstrap(&self.cfg, me, &bootstrap_records(&self.cfg), &mut fx))
             }
+            (Address::Operator, _) => KelpState::Operator(OperatorState::default()),
         };
         self.apply(&state, fx, o);
         state
@@ -126,6 +136,12 @@ impl Actor for KelpActor {
     fn on_msg(&self, _id: Id, state: &mut Cow<KelpState>, src: Id, msg: Msg, o: &mut Out<Self>) {
         let cfg = &self.cfg;
         let src = Address::of(src, cfg);
+        // ... and what the producer sends over it never arrives.
+        if let (KelpState::Broker(b), Address::Producer(p)) = (state.as_ref(), src) {
+            if b.cut_off_from(p) {
+                return;
+            }
+        }
         if let Msg::Request(request) = msg {
             return self.handle(state, o, |s, fx| {
                 let response = match (s, self.role) {
@@ -143,6 +159,7 @@ impl Actor for KelpActor {
             (KelpState::Controller(c), _) => c.on_msg(cfg, msg, fx),
             (KelpState::Broker(b), Address::Broker(me)) => b.on_msg(self.broker_ctx(me), msg, fx),
             (KelpState::Producer(p), Address::Producer(me)) => p.on_msg(cfg, me, src, msg, fx),
+            (KelpState::Operator(op), _) => op.on_msg(cfg, msg, fx),
             _ => unreachable!("state and role disagree"),
         });
     }
@@ -154,6 +171,7 @@ impl Actor for KelpActor {
             (KelpState::Controller(c), _) => c.on_timer(cfg, timer, fx),
             (KelpState::Broker(b), Address::Broker(me)) => b.on_timer(self.broker_ctx(me), timer, fx),
             (KelpState::Producer(p), Address::Producer(me)) => p.on_timer(cfg, me, timer, fx),
+            (KelpState::Operator(_), _) => {}
             _ => unreachable!("state and role disagree"),
         });
     }
@@ -172,6 +190,12 @@ impl KelpState {
             _ => None,
         }
     }
+    pub fn as_operator(&self) -> Option<&OperatorState> {
+        match self {
+            KelpState::Operator(o) => Some(o),
+            _ => None,
+        }
+    }
     pub fn as_producer(&self) -> Option<&ProducerState> {
         match self {
             KelpState::Producer(p) => Some(p),
@@ -186,11 +210,13 @@ fn bootstrap_records(cfg: &Config) -> Vec<crate::metadata::PartitionState> {
     ControllerState::bootstrap(cfg).partitions
 }
 
-/// The actors of a cluster, in actor-id order: controller, brokers, producers.
+/// The actors of a cluster, in actor-id order: controller, brokers, producers, the operator if
+/// configured.
 pub fn cluster_actors(cfg: &Arc<Config>) -> Vec<KelpActor> {
     std::iter::once(Address::Controller)
         .chain(cfg.broker_ids().map(Address::Broker))
         .chain(cfg.producer_ids().map(Address::Producer))
+        .chain(cfg.operator_demotes.then_some(Address::Operator))
         .map(|role| KelpActor::new(cfg.clone(), role))
         .collect()
 }

@@ -53,6 +53,73 @@ pub enum FlushPolicy {
     Always,
 }
 
+/// Producer `retries`: how often a record is sent again after an error or a time-out before it
+/// fails back to the application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Retries {
+    /// At most this many retries (`retries = N` with a `delivery.timeout.ms` that allows them).
+    Times(u8),
+    /// Never give up (Kafka's default `retries = 2147483647` with an unbounded
+    /// `delivery.timeout.ms`, or an application that resends what timed out). Written `"forever"`.
+    #[serde(with = "forever")]
+    Forever,
+}
+
+/// `Retries::Forever` as the string `"forever"`.
+mod forever {
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("forever")
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<(), D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "forever" => Ok(()),
+            other => Err(de::Error::custom(format!("expected a number or \"forever\", found \"{other}\""))),
+        }
+    }
+}
+
+impl Retries {
+    /// Whether a record sent `attempts` times may be sent again.
+    pub fn allow(self, attempts: u8) -> bool {
+        match self {
+            Retries::Times(retries) => attempts <= retries,
+            Retries::Forever => true,
+        }
+    }
+
+    /// The attempt count a producer keeps: with retries forever it stops at 2 ("retried"), so that
+    /// a producer retrying for ever returns to the same state (a cycle the liveness check sees).
+    pub fn count_attempt(self, attempts: u8) -> u8 {
+        match self {
+            Retries::Times(_) => attempts.saturating_add(1),
+            Retries::Forever => attempts.saturating_add(1).min(2),
+        }
+    }
+}
+
+impl fmt::Display for Retries {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Retries::Times(n) => write!(f, "{n}"),
+            Retries::Forever => write!(f, "forever"),
+        }
+    }
+}
+
+impl std::str::FromStr for Retries {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "forever" => Ok(Retries::Forever),
+            n => n.parse().map(Retries::Times).map_err(|_| format!("expected 0 to 16 or \"forever\", found \"{n}\"")),
+        }
+    }
+}
+
 /// How many faults the checker may inject: faults are bounded, recovery never is.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -69,8 +136,11 @@ pub struct FaultBudget {
     pub isr_shrinks: u8,
     /// The highest leader epoch any partition may reach (bounds elections).
     pub leader_epochs: u8,
+    /// Partial network partitions: a cut of the link between one broker and one producer, for
+    /// good (the broker still reaches the controller and the other brokers).
+    pub link_cuts: u8,
     /// At most this many faults of any kind in one run (crashes, power losses, shutdowns, session
-    /// expiries, ISR shrinks together); unset: only the per-kind limits apply.
+    /// expiries, ISR shrinks, link cuts together); unset: only the per-kind limits apply.
     pub faults: Option<u8>,
     /// How many times, in one run, a stopped broker comes back; unset: always. Once they are
     /// spent, a stopped broker stays down for good (a machine that is not coming back).
@@ -85,6 +155,7 @@ impl Default for FaultBudget {
             shutdowns: 0,
             session_expiries: 1,
             isr_shrinks: 1,
+            link_cuts: 0,
             leader_epochs: 3,
             faults: None,
             restarts: None,
@@ -134,8 +205,8 @@ pub struct Config {
     pub acks: Acks,
     /// `enable.idempotence` (default true since Kafka 3.0).
     pub idempotence: bool,
-    /// Producer `retries` (bounded here; Kafka's default is effectively unbounded).
-    pub retries: u8,
+    /// Producer `retries` (a number, or `"forever"`).
+    pub retries: Retries,
     /// `unclean.leader.election.enable`.
     pub unclean_leader_election: bool,
     pub truncation: TruncationRule,
@@ -151,6 +222,10 @@ pub struct Config {
     pub isr_expand_epoch_check: bool,
     /// `auto.leader.rebalance.enable`: the controller moves leadership back to the preferred replica.
     pub auto_leader_rebalance: bool,
+    /// An operator watches the producers: a produce time-out alert naming a broker makes them
+    /// demote it, as Cruise Control's `demote_broker` does (the broker moves to the end of every
+    /// assignment, then a preferred election). Adds the operator actor.
+    pub operator_demotes: bool,
     pub flush: FlushPolicy,
     pub budget: FaultBudget,
     /// Off in every scenario; on in the reference cluster.
@@ -169,7 +244,7 @@ impl Default for Config {
             records: 2,
             acks: Acks::All,
             idempotence: true,
-            retries: 1,
+            retries: Retries::Times(1),
             unclean_leader_election: false,
             truncation: TruncationRule::Kip320,
             fetch_epoch_fencing: true,
@@ -178,6 +253,7 @@ impl Default for Config {
             strict_min_isr: true,
             isr_expand_epoch_check: true,
             auto_leader_rebalance: false,
+            operator_demotes: false,
             flush: FlushPolicy::Never,
             budget: FaultBudget::default(),
             runtime: RuntimeSettings::default(),
@@ -235,7 +311,17 @@ impl Config {
             "must be at least 1 when set",
         )?;
         check(self.records <= MAX_RECORDS, "records", self.records, "must be 0 to 1,000,000")?;
-        check(self.retries <= MAX_FAULTS, "retries", self.retries, "must be 0 to 16")?;
+        if let Retries::Times(retries) = self.retries {
+            check(retries <= MAX_FAULTS, "retries", retries, "must be 0 to 16 or \"forever\"")?;
+        }
+        // Without idempotence every retry that arrives is a new record: endless retries would grow
+        // the log without end, and the state space with it.
+        check(
+            self.retries != Retries::Forever || self.idempotence,
+            "retries",
+            self.retries,
+            "\"forever\" needs idempotence (each retry would append another copy)",
+        )?;
         check(
             (1..=MAX_LEADER_EPOCHS).contains(&self.budget.leader_epochs),
             "leader-epochs",
@@ -255,6 +341,7 @@ impl Config {
             ("shutdowns", b.shutdowns),
             ("session-expiries", b.session_expiries),
             ("isr-shrinks", b.isr_shrinks),
+            ("link-cuts", b.link_cuts),
         ] {
             check(value <= MAX_FAULTS, field, value, "must be 0 to 16")?;
         }
@@ -285,6 +372,11 @@ impl Config {
     pub fn producer_actor_index(&self, producer: ProducerId) -> usize {
         usize::from(self.brokers) + producer.0 as usize
     }
+
+    /// The stateright actor index of the operator (`operator_demotes`): after the producers.
+    pub fn operator_actor_index(&self) -> Option<usize> {
+        self.operator_demotes.then(|| usize::from(self.brokers) + usize::from(self.producers) + 1)
+    }
 }
 
 #[cfg(test)]
@@ -308,6 +400,21 @@ mod tests {
     fn min_isr_above_replication_factor_is_rejected() {
         let cfg = Config { min_insync_replicas: 4, ..Config::default() };
         assert_eq!(cfg.validate().unwrap_err().field, "min-insync-replicas");
+    }
+
+    #[test]
+    fn retries_are_a_number_or_forever() {
+        let parse = |text: &str| toml::from_str::<Config>(text).map(|c| c.retries);
+        assert_eq!(parse("retries = 3"), Ok(Retries::Times(3)));
+        assert_eq!(parse("retries = \"forever\""), Ok(Retries::Forever));
+        assert!(parse("retries = \"often\"").is_err());
+        assert_eq!(
+            Config { retries: Retries::Times(17), ..Config::default() }.validate().unwrap_err().field,
+            "retries"
+        );
+        assert!(Retries::Forever.allow(200));
+        assert_eq!(Retries::Forever.count_attempt(2), 2);
+        assert!(!Retries::Times(1).allow(2));
     }
 
     #[test]

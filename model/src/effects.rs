@@ -18,15 +18,19 @@ pub enum Address {
     Controller,
     Broker(BrokerId),
     Producer(ProducerId),
+    /// The operator of `Config::operator_demotes`.
+    Operator,
 }
 
 impl Address {
-    /// The stateright actor id: controller 0, brokers 1..=n, producers after them.
+    /// The stateright actor id: controller 0, brokers 1..=n, producers after them, the operator
+    /// last.
     pub fn id(self, cfg: &Config) -> Id {
         Id::from(match self {
             Address::Controller => 0,
             Address::Broker(b) => b.actor_index(),
             Address::Producer(p) => cfg.producer_actor_index(p),
+            Address::Operator => cfg.operator_actor_index().expect("only a configured operator is addressed"),
         })
     }
 
@@ -36,6 +40,7 @@ impl Address {
         match index {
             0 => Address::Controller,
             i if i <= brokers => Address::Broker(BrokerId(i as u8)),
+            i if Some(i) == cfg.operator_actor_index() => Address::Operator,
             i => Address::Producer(ProducerId((i - brokers) as u32)),
         }
     }
@@ -47,6 +52,7 @@ impl fmt::Display for Address {
             Address::Controller => write!(f, "controller"),
             Address::Broker(b) => write!(f, "broker {b}"),
             Address::Producer(p) => write!(f, "producer {}", p.0),
+            Address::Operator => write!(f, "operator"),
         }
     }
 }

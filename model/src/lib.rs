@@ -14,6 +14,7 @@ pub mod log;
 pub mod metadata;
 pub mod msg;
 mod msg_display;
+pub mod operator;
 pub mod producer;
 pub mod properties;
 pub mod rules;

@@ -111,6 +111,16 @@ pub enum ElectLeadersError {
     UnknownTopicOrPartition,
 }
 
+/// AlterPartitionReassignments' per-partition errors, as Kafka names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ReassignmentError {
+    /// UNKNOWN_TOPIC_OR_PARTITION.
+    UnknownTopicOrPartition,
+    /// INVALID_REPLICA_ASSIGNMENT: the model only reorders a partition's replicas (the leadership
+    /// priority); a reassignment that moves data to other brokers is out of its scope.
+    InvalidReplicaAssignment,
+}
+
 /// Requests of clients outside replication: operators' tools and consumers. The actor layer
 /// answers each to the client that sent it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -121,6 +131,9 @@ pub enum ClientRequest {
     ElectLeaders { election: ElectionType, partitions: Vec<PartitionId> },
     /// A consumer's Fetch, to the leader: committed records (below the HW) from `fetch_offset`.
     ConsumerFetch { partition: PartitionId, fetch_offset: Offset },
+    /// AlterPartitionReassignments (KIP-455), to the controller, restricted to a new order of the
+    /// same replicas: the first is the preferred leader, so the order is the leadership priority.
+    AlterPartitionReassignments { partition: PartitionId, replicas: Vec<BrokerId> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -132,6 +145,10 @@ pub enum ClientResponse {
         fetch_offset: Offset,
         /// The records and the HW, or why this broker cannot serve the partition.
         result: Result<(Vec<Record>, Offset), FetchError>,
+    },
+    PartitionReassigned {
+        partition: PartitionId,
+        result: Result<(), ReassignmentError>,
     },
 }
 
@@ -231,6 +248,13 @@ pub enum Msg {
         partition: PartitionId,
         sequence: Sequence,
         result: Result<Offset, ProduceError>,
+    },
+
+    // Producer -> operator.
+    /// Not a Kafka request: the alert an operator gets when a producer's requests to a broker
+    /// time out (`request-latency-max`, `record-error-rate`), which makes them demote the broker.
+    ProduceStalled {
+        broker: BrokerId,
     },
 
     // Clients (operators' tools, consumers, producers' metadata refresh) <-> controller, leaders.

@@ -107,7 +107,12 @@ impl fmt::Display for Msg {
                 Ok(offset) => write!(f, "ProduceResponse{{p{partition} #{sequence} ok offset {offset}}}"),
                 Err(e) => write!(f, "ProduceResponse{{p{partition} #{sequence} {e:?}}}"),
             },
+            Msg::ProduceStalled { broker } => write!(f, "ProduceStalled{{broker {broker}}}"),
             Msg::Request(ClientRequest::DescribePartitions) => write!(f, "DescribePartitions"),
+            Msg::Request(ClientRequest::AlterPartitionReassignments { partition, replicas }) => {
+                let replicas: Vec<String> = replicas.iter().map(ToString::to_string).collect();
+                write!(f, "AlterPartitionReassignments{{p{partition} replicas {}}}", replicas.join(","))
+            }
             Msg::Request(ClientRequest::ElectLeaders { election, partitions }) => {
                 let partitions: Vec<String> = partitions.iter().map(|p| format!("p{p}")).collect();
                 write!(f, "ElectLeaders{{{election:?} {}}}", partitions.join(","))
@@ -131,6 +136,10 @@ impl fmt::Display for Msg {
                     write!(f, "ConsumerRecords{{p{partition} from {fetch_offset}: {} records, HW {hw}}}", records.len())
                 }
                 Err(e) => write!(f, "ConsumerRecords{{p{partition} from {fetch_offset}: {e:?}}}"),
+            },
+            Msg::Response(ClientResponse::PartitionReassigned { partition, result }) => match result {
+                Ok(()) => write!(f, "PartitionReassigned{{p{partition} ok}}"),
+                Err(e) => write!(f, "PartitionReassigned{{p{partition} {e:?}}}"),
             },
         }
     }

@@ -135,7 +135,12 @@ impl ProducerState {
             return;
         }
         match self.in_flight {
-            Some(f) if f.sent_to.is_some() => {
+            Some(InFlight { sent_to: Some(broker), attempts, .. }) => {
+                // The alert an operator watches (`Config::operator_demotes`): a record whose retry
+                // timed out too, a stall rather than one slow answer.
+                if cfg.operator_demotes && attempts >= 2 {
+                    fx.send(Address::Operator, Msg::ProduceStalled { broker });
+                }
                 self.retry_or_fail(cfg, ProduceError::TimedOut, fx);
                 self.send_next(cfg, me, fx);
             }
@@ -149,7 +154,7 @@ impl ProducerState {
     /// refresh, the leader it went to is marked stale and the retry waits for fresh metadata.
     fn retry_or_fail(&mut self, cfg: &Config, error: ProduceError, fx: &mut Effects) {
         let in_flight = self.in_flight.as_mut().expect("a record is in flight");
-        if in_flight.attempts <= cfg.retries {
+        if cfg.retries.allow(in_flight.attempts) {
             in_flight.sent_to = None;
             if cfg.runtime.metadata_refresh {
                 self.leaders[usize::from(in_flight.partition.0)].leader = None;
@@ -182,7 +187,7 @@ impl ProducerState {
         }
         let Some(leader) = self.leaders[usize::from(in_flight.partition.0)].leader else { return };
         in_flight.sent_to = Some(leader);
-        in_flight.attempts = in_flight.attempts.saturating_add(1);
+        in_flight.attempts = cfg.retries.count_attempt(in_flight.attempts);
         let (partition, sequence) = (in_flight.partition, in_flight.sequence);
         let (acks, idempotent, value) = (cfg.acks, cfg.idempotence, Value::default());
         fx.send(Address::Broker(leader), Msg::Produce { partition, producer: me, sequence, acks, idempotent, value });
@@ -369,7 +374,7 @@ mod tests {
 
     #[test]
     fn without_retries_the_first_error_fails_the_record() {
-        let cfg = Config { retries: 0, ..Config::default() };
+        let cfg = Config { retries: crate::config::Retries::Times(0), ..Config::default() };
         let (mut p, _) = boot(&cfg);
         let fx = step(&mut p, &cfg, 1, response(0, 0, Err(ProduceError::NotLeaderOrFollower)));
         assert_eq!(fx, produce_to(1, 0, 1));

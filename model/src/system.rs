@@ -3,10 +3,11 @@
 //! budget as the model's boundary, and every property. Both engines check this model.
 
 use crate::actor::{cluster_actors, KelpActor};
-use crate::config::Config;
+use crate::config::{Config, Retries};
+use crate::effects::Address;
 use crate::properties;
 use crate::view::View;
-use stateright::actor::{ActorModel, ActorModelState, Network};
+use stateright::actor::{ActorModel, ActorModelState, Id, Network};
 use std::sync::Arc;
 
 pub type KelpModel = ActorModel<KelpActor, Config, ()>;
@@ -29,7 +30,9 @@ pub fn build(cfg: Config) -> KelpModel {
 pub fn within_budget(view: &View<'_>) -> bool {
     let budget = &view.cfg.budget;
     let mut used = crate::broker::FaultsSuffered::default();
+    let mut link_cuts = 0;
     for (_, b) in view.brokers() {
+        link_cuts += b.links_cut.len();
         used.crashes += b.faults.crashes;
         used.power_losses += b.faults.power_losses;
         used.shutdowns += b.faults.shutdowns;
@@ -37,8 +40,11 @@ pub fn within_budget(view: &View<'_>) -> bool {
         used.restarts += b.faults.restarts;
     }
     let controller = view.controller();
-    let total = used.crashes + used.power_losses + used.shutdowns + used.isr_shrinks + controller.session_expiries;
-    budget.faults.is_none_or(|cap| total <= cap)
+    let total = usize::from(used.crashes + used.power_losses + used.shutdowns + used.isr_shrinks)
+        + usize::from(controller.session_expiries)
+        + link_cuts;
+    budget.faults.is_none_or(|cap| total <= usize::from(cap))
+        && link_cuts <= usize::from(budget.link_cuts)
         && used.crashes <= budget.crashes
         && used.power_losses <= budget.power_losses
         && used.shutdowns <= budget.shutdowns
@@ -46,6 +52,28 @@ pub fn within_budget(view: &View<'_>) -> bool {
         && budget.restarts.is_none_or(|cap| used.restarts <= cap)
         && controller.session_expiries <= budget.session_expiries
         && !beyond_exploration_bound(view)
+        && retry_backlog_within_bound(view)
+}
+
+/// How many messages a flow to or from a producer may hold when it retries for ever.
+const MAX_PRODUCER_BACKLOG: usize = 1;
+
+/// With `Retries::Forever`, a producer whose request times out while the request (or its answer,
+/// or its alert to the operator) is still in the network would pile up copies without end: the
+/// state space would be infinite. Kafka's `NetworkClient` closes the connection on a request
+/// time-out (`handleTimedOutRequests`), so a real backlog stays short; the model keeps at most
+/// `MAX_PRODUCER_BACKLOG` messages in any flow that touches a producer, which still lets a retry
+/// overtake nothing and an old copy arrive after its retry was sent. With a bounded `retries` the
+/// backlog is bounded by the retries themselves and this rule never applies.
+fn retry_backlog_within_bound(view: &View<'_>) -> bool {
+    if view.cfg.retries != Retries::Forever {
+        return true;
+    }
+    let Network::Ordered(flows) = &view.state.network else { return true };
+    let is_producer = |id: Id| matches!(Address::of(id, view.cfg), Address::Producer(_));
+    flows
+        .iter()
+        .all(|((src, dst), msgs)| msgs.len() <= MAX_PRODUCER_BACKLOG || !(is_producer(*src) || is_producer(*dst)))
 }
 
 /// Whether a state lies past the leader-epoch limit: an election the search does not follow. The

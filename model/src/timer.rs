@@ -1,7 +1,7 @@
 //! Timers: Kafka's time-outs, and the faults the checker may inject at any moment (bounded by
 //! the fault budget). The model abstracts durations away: any armed timer may fire next.
 
-use crate::ids::{BrokerId, PartitionId};
+use crate::ids::{BrokerId, PartitionId, ProducerId};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::time::Duration;
@@ -23,6 +23,9 @@ pub enum Timer {
     FetchBackoff(PartitionId),
     /// `broker.heartbeat.interval.ms` (runtime heartbeats only: `RuntimeSettings::heartbeats`).
     Heartbeat,
+    /// A partial network partition: the link between this broker and a producer is cut for good
+    /// (a firewall rule, a bad route), while the controller and the other brokers still reach it.
+    CutLink(ProducerId),
 
     // Controller.
     /// `broker.session.timeout.ms` passed without a heartbeat.
@@ -41,7 +44,7 @@ impl Timer {
     pub fn duration(&self) -> Range<Duration> {
         let ms = |lo: u64, hi: u64| Duration::from_millis(lo)..Duration::from_millis(hi);
         match self {
-            Timer::Crash | Timer::PowerLoss | Timer::Shutdown => ms(1_000, 5_000),
+            Timer::Crash | Timer::PowerLoss | Timer::Shutdown | Timer::CutLink(_) => ms(1_000, 5_000),
             Timer::Restart => ms(500, 1_000),
             Timer::LagTimeout(..) => ms(30_000, 30_001),
             Timer::FetchBackoff(_) => ms(1_000, 1_001),

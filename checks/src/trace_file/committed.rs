@@ -95,7 +95,7 @@ mod tests {
             ),
             "{why}"
         );
-        found.config.retries += 1;
+        found.config.budget.link_cuts += 1;
         let why = difference(&root, &found).expect("differs");
         assert!(why.ends_with("recorded with another configuration than the scenario's"), "{why}");
         std::fs::remove_dir_all(&root).unwrap();

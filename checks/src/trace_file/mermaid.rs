@@ -11,6 +11,7 @@ fn id(actor: Address) -> String {
         Address::Controller => "C".to_string(),
         Address::Broker(b) => format!("B{b}"),
         Address::Producer(p) => format!("P{}", p.0),
+        Address::Operator => "O".to_string(),
     }
 }
 

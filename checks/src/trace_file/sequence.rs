@@ -36,13 +36,14 @@ pub fn title(actor: Address) -> String {
         Address::Controller => "Controller".to_string(),
         Address::Broker(b) => format!("Broker {b}"),
         Address::Producer(p) => format!("Producer {}", p.0),
+        Address::Operator => "Operator".to_string(),
     }
 }
 
 impl Diagram {
     pub fn of(file: &TraceFile) -> Diagram {
         let cfg = &file.config;
-        let actors = 1 + usize::from(cfg.brokers) + usize::from(cfg.producers);
+        let actors = 1 + usize::from(cfg.brokers) + usize::from(cfg.producers) + usize::from(cfg.operator_demotes);
         let participants = (0..actors).map(|i| Address::of(Id::from(i), cfg)).collect();
         let mut events: Vec<Event> = file
             .actions

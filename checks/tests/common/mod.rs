@@ -30,6 +30,7 @@ pub fn crashes_only(crashes: u8) -> FaultBudget {
         session_expiries: 0,
         isr_shrinks: 0,
         leader_epochs: 2,
+        link_cuts: 0,
         faults: None,
         restarts: None,
     }

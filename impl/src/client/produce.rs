@@ -50,7 +50,7 @@ pub fn produce(
     cfg.records = u32::try_from(values.len()).map_err(|_| ClientError::Usage("too many records".into()))?;
     cfg.acks = options.acks;
     cfg.idempotence = options.idempotence;
-    cfg.retries = options.retries;
+    cfg.retries = kelp_model::config::Retries::Times(options.retries);
     cfg.runtime.metadata_refresh = true;
     if let Err(e) = cfg.validate() {
         return Err(ClientError::Usage(e.to_string()));

@@ -17,7 +17,9 @@ impl BrokerState {
                 fetch_offset,
                 result: self.committed_records(ctx, partition, fetch_offset),
             }),
-            ClientRequest::DescribePartitions | ClientRequest::ElectLeaders { .. } => None,
+            ClientRequest::DescribePartitions
+            | ClientRequest::ElectLeaders { .. }
+            | ClientRequest::AlterPartitionReassignments { .. } => None,
         }
     }
 

@@ -15,6 +15,7 @@ impl BrokerState {
             disk: Disk::empty(ctx.cfg),
             process: Some(Process::new(ctx, Session::Registered(BrokerEpoch(u32::from(ctx.me.0))))),
             faults: FaultsSuffered::default(),
+            links_cut: Vec::new(),
         };
         for record in records {
             broker.on_partition_change(ctx, record.clone(), fx);
@@ -29,7 +30,7 @@ impl BrokerState {
         let previous_epoch = disk.clean_shutdown_epoch.take();
         fx.save_disk = true;
         fx.send(Address::Controller, Msg::RegisterBroker { broker: ctx.me, previous_epoch });
-        BrokerState { disk, process: Some(Process::new(ctx, Session::Registering)), faults }
+        BrokerState { disk, process: Some(Process::new(ctx, Session::Registering)), faults, links_cut: Vec::new() }
     }
 
     /// SIGKILL: memory is gone, the page cache (every written record) survives.
@@ -58,7 +59,8 @@ impl BrokerState {
     pub(super) fn restart(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
         if self.process.is_none() {
             let faults = FaultsSuffered { restarts: self.faults.restarts + 1, ..self.faults };
-            *self = Self::start_from_disk(ctx, self.disk.clone(), faults, fx);
+            let links_cut = std::mem::take(&mut self.links_cut);
+            *self = BrokerState { links_cut, ..Self::start_from_disk(ctx, self.disk.clone(), faults, fx) };
         }
     }
 

@@ -137,6 +137,10 @@ pub struct BrokerState {
     /// `None` while the broker is down.
     pub process: Option<Process>,
     pub faults: FaultsSuffered,
+    /// Producers this broker cannot reach any more (`Timer::CutLink`), in id order: a property of
+    /// the network, so it outlives the process. `actor.rs` drops what crosses a cut link.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links_cut: Vec<ProducerId>,
 }
 
 /// Who is handling an event.
@@ -213,8 +217,21 @@ impl BrokerState {
             Timer::LagTimeout(p, follower) => self.on_lag_timeout(ctx, p, follower, fx),
             Timer::FetchBackoff(p) => self.on_fetch_backoff(ctx, p, fx),
             Timer::Heartbeat => self.heartbeat(ctx, fx),
+            Timer::CutLink(producer) => self.cut_link(producer),
             _ => {}
         }
+    }
+
+    /// A partial partition: from now on nothing passes between this broker and `producer`.
+    fn cut_link(&mut self, producer: ProducerId) {
+        if let Err(at) = self.links_cut.binary_search(&producer) {
+            self.links_cut.insert(at, producer);
+        }
+    }
+
+    /// Whether the link to `producer` is cut.
+    pub fn cut_off_from(&self, producer: ProducerId) -> bool {
+        self.links_cut.binary_search(&producer).is_ok()
     }
 
     /// The timers this broker should have armed: faults while the budget allows (the global sum is
@@ -236,6 +253,12 @@ impl BrokerState {
             if self.faults.shutdowns < budget.shutdowns && matches!(process.session, Session::Registered(_)) {
                 timers.push(Timer::Shutdown);
             }
+        }
+        // A link cut is only offered to a leader: cutting a broker that serves no producer
+        // changes nothing until it leads, and the budget is better spent where it bites.
+        let leads = process.replicas.iter().any(|r| matches!(r.role, Role::Leader(_)));
+        if leads && self.links_cut.len() < usize::from(budget.link_cuts) {
+            timers.extend(ctx.cfg.producer_ids().filter(|p| !self.cut_off_from(*p)).map(Timer::CutLink));
         }
         if ctx.cfg.runtime.heartbeats && !matches!(process.session, Session::Registering) {
             timers.push(Timer::Heartbeat);
@@ -263,6 +286,7 @@ impl BrokerState {
     /// Every timer a broker can ever arm.
     pub fn all_timers(ctx: Ctx<'_>) -> Vec<Timer> {
         let mut timers = vec![Timer::Crash, Timer::PowerLoss, Timer::Shutdown, Timer::Restart, Timer::Heartbeat];
+        timers.extend(ctx.cfg.producer_ids().map(Timer::CutLink));
         for p in ctx.cfg.partition_ids() {
             timers.push(Timer::FetchBackoff(p));
             for b in ctx.cfg.replicas(p) {

@@ -54,7 +54,13 @@ impl BrokerState {
             Acks::All => {
                 let process = self.process.as_mut().expect("checked by on_msg");
                 if let Role::Leader(leader) = &mut process.replicas[usize::from(p.0)].role {
-                    leader.pending_acks.push(PendingAck { producer, sequence, offset });
+                    // A retry of a record already waiting gets that one answer, not a second: the
+                    // producer sent it after a request time-out, on which `NetworkClient` closes
+                    // the connection, so the first request's answer could only be lost.
+                    let ack = PendingAck { producer, sequence, offset };
+                    if !leader.pending_acks.contains(&ack) {
+                        leader.pending_acks.push(ack);
+                    }
                 }
             }
         }

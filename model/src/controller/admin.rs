@@ -1,13 +1,17 @@
 //! Operators' requests to the controller: DescribeTopicPartitions (what `kafka-topics --describe`
-//! prints) and ElectLeaders (KIP-460, `kafka-leader-election`). The elections run through the same
-//! `PartitionChangeBuilder` change as every other election.
+//! prints), ElectLeaders (KIP-460, `kafka-leader-election`) and AlterPartitionReassignments
+//! (KIP-455) restricted to reordering a partition's replicas, which is how an operator sets the
+//! leadership priority (Cruise Control's `demote_broker` moves a broker to the end of each list,
+//! then asks for a preferred election). The elections run through the same `PartitionChangeBuilder`
+//! change as every other election.
 
 use super::changes::Ask;
 use super::ControllerState;
 use crate::config::Config;
 use crate::effects::Effects;
+use crate::ids::BrokerId;
 use crate::ids::PartitionId;
-use crate::msg::{ClientRequest, ClientResponse, ElectLeadersError, ElectionType};
+use crate::msg::{ClientRequest, ClientResponse, ElectLeadersError, ElectionType, ReassignmentError};
 use crate::rules::partition_change::ElectionKind;
 
 impl ControllerState {
@@ -24,8 +28,39 @@ impl ControllerState {
                 let results = partitions.into_iter().map(|p| (p, self.elect_leader(cfg, election, p, fx))).collect();
                 Some(ClientResponse::LeadersElected(results))
             }
+            ClientRequest::AlterPartitionReassignments { partition, replicas } => {
+                let result = self.reorder_replicas(partition, replicas, fx);
+                Some(ClientResponse::PartitionReassigned { partition, result })
+            }
             ClientRequest::ConsumerFetch { .. } => None,
         }
+    }
+
+    /// A reassignment to the same replicas in another order completes at once
+    /// (`ReplicationControlManager.changePartitionReassignment`: no replica to add or remove): the
+    /// record takes the new order in a new partition epoch (KIP-497), and the leader stays. Only
+    /// the leader is told, as for every change within a leader epoch (`publish_to_leader`).
+    fn reorder_replicas(
+        &mut self,
+        partition: PartitionId,
+        replicas: Vec<BrokerId>,
+        fx: &mut Effects,
+    ) -> Result<(), ReassignmentError> {
+        let record =
+            self.partitions.get_mut(usize::from(partition.0)).ok_or(ReassignmentError::UnknownTopicOrPartition)?;
+        let (mut wanted, mut current) = (replicas.clone(), record.replicas.clone());
+        wanted.sort_unstable();
+        wanted.dedup();
+        current.sort_unstable();
+        if wanted != current || replicas.len() != record.replicas.len() {
+            return Err(ReassignmentError::InvalidReplicaAssignment);
+        }
+        if replicas != record.replicas {
+            record.replicas = replicas;
+            record.partition_epoch = record.partition_epoch.next();
+            self.publish_to_leader(partition, fx);
+        }
+        Ok(())
     }
 
     /// `ReplicationControlManager.electLeader`: nothing to do when the preferred replica already

@@ -79,7 +79,7 @@ impl ControllerState {
     /// HW from the ISR: followers and clients act on the leader and its epoch alone. The model
     /// sends such records to the leader only, sparing the interleavings of records that every
     /// other replica would apply without any effect on its behaviour.
-    fn publish_to_leader(&self, partition: PartitionId, fx: &mut Effects) {
+    pub(super) fn publish_to_leader(&self, partition: PartitionId, fx: &mut Effects) {
         let record = &self.partitions[usize::from(partition.0)];
         if let Some(leader) = record.leader {
             fx.send(Address::Broker(leader), Msg::PartitionChange(record.clone()));

@@ -24,8 +24,10 @@ use crate::ids::{BrokerId, ProducerId};
 use crate::log::{EpochEnd, EpochEntry, Record, ReplicaLog};
 use crate::metadata::PartitionState;
 use crate::msg::{
-    AlterPartitionError, ClientResponse, FetchError, FetchRequest, FetchResult, IsrMember, Msg, ProduceError,
+    AlterPartitionError, ClientRequest, ClientResponse, FetchError, FetchRequest, FetchResult, IsrMember, Msg,
+    ProduceError,
 };
+use crate::operator::OperatorState;
 use crate::producer::{InFlight, LeaderInfo, Outcome, ProducerState};
 use crate::system::SystemState;
 use crate::timer::Timer;
@@ -66,6 +68,7 @@ impl Rename for Address {
             Address::Controller => Address::Controller,
             Address::Broker(b) => Address::Broker(b.rename(p)),
             Address::Producer(q) => Address::Producer(q.rename(p)),
+            Address::Operator => Address::Operator,
         }
     }
 }
@@ -299,9 +302,21 @@ impl Rename for Msg {
             Msg::ProduceResponse { partition, sequence, result } => {
                 Msg::ProduceResponse { partition: *partition, sequence: *sequence, result: result.rename(p) }
             }
-            // Client requests name no broker or producer.
-            Msg::Request(request) => Msg::Request(request.clone()),
+            Msg::ProduceStalled { broker } => Msg::ProduceStalled { broker: broker.rename(p) },
+            Msg::Request(request) => Msg::Request(request.rename(p)),
             Msg::Response(response) => Msg::Response(response.rename(p)),
+        }
+    }
+}
+
+impl Rename for ClientRequest {
+    fn rename(&self, p: &Permutation) -> Self {
+        match self {
+            ClientRequest::AlterPartitionReassignments { partition, replicas } => {
+                ClientRequest::AlterPartitionReassignments { partition: *partition, replicas: replicas.rename(p) }
+            }
+            // The other requests name no broker or producer.
+            other => other.clone(),
         }
     }
 }
@@ -316,6 +331,7 @@ impl Rename for ClientResponse {
                 fetch_offset: *fetch_offset,
                 result: result.as_ref().map(|(records, hw)| (records.rename(p), *hw)).map_err(|e| *e),
             },
+            ClientResponse::PartitionReassigned { .. } => self.clone(),
         }
     }
 }
@@ -340,6 +356,7 @@ impl Rename for Timer {
             Timer::PreferredElection(partition) => Timer::PreferredElection(partition),
             Timer::RequestTimeout => Timer::RequestTimeout,
             Timer::Heartbeat => Timer::Heartbeat,
+            Timer::CutLink(producer) => Timer::CutLink(producer.rename(p)),
         }
     }
 }
@@ -456,8 +473,11 @@ impl Rename for FaultsSuffered {
 
 impl Rename for BrokerState {
     fn rename(&self, p: &Permutation) -> Self {
-        let BrokerState { disk, process, faults } = self;
-        BrokerState { disk: disk.rename(p), process: process.rename(p), faults: faults.rename(p) }
+        let BrokerState { disk, process, faults, links_cut } = self;
+        // The producers cut off, renamed, kept sorted as `BrokerState::cut_link` keeps them.
+        let mut links_cut: Vec<ProducerId> = links_cut.iter().map(|q| q.rename(p)).collect();
+        links_cut.sort_unstable();
+        BrokerState { disk: disk.rename(p), process: process.rename(p), faults: faults.rename(p), links_cut }
     }
 }
 
@@ -526,6 +546,7 @@ impl Rename for KelpState {
             KelpState::Controller(c) => KelpState::Controller(c.rename(p)),
             KelpState::Broker(b) => KelpState::Broker(b.rename(p)),
             KelpState::Producer(q) => KelpState::Producer(q.rename(p)),
+            KelpState::Operator(o) => KelpState::Operator(OperatorState { demoted: o.demoted.rename(p) }),
         }
     }
 }
@@ -586,10 +607,12 @@ fn reindex<T>(p: &Permutation, values: &[T], rename: impl Fn(&T) -> T) -> Vec<T>
 impl Rename for SystemState {
     fn rename(&self, p: &Permutation) -> Self {
         let SystemState { actor_states, network, timers_set, random_choices, crashed, history, actor_storages } = self;
-        assert_eq!(
-            actor_states.len(),
-            1 + usize::from(p.broker_count()) + usize::from(p.producer_count()),
-            "the permutation is of another cluster"
+        // Controller, brokers, producers, then the operator if configured (it stays in place).
+        let permuted = 1 + usize::from(p.broker_count()) + usize::from(p.producer_count());
+        assert!(
+            actor_states.len() == permuted || actor_states.len() == permuted + 1,
+            "the permutation is of another cluster: {} actors, {permuted} permuted",
+            actor_states.len()
         );
         SystemState {
             actor_states: reindex(p, actor_states, |s| Arc::new(s.rename(p))),

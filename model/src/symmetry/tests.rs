@@ -6,7 +6,7 @@
 
 use super::{stable_key, Permutation, Rename, Symmetry};
 use crate::actor::KelpState;
-use crate::config::{Acks, Config, FaultBudget, TruncationRule};
+use crate::config::{Acks, Config, FaultBudget, Retries, TruncationRule};
 use crate::ids::{BrokerId, ProducerId};
 use crate::properties;
 use crate::system::{build, KelpModel, SystemState};
@@ -26,9 +26,13 @@ fn perm(brokers: &[u8], producers: &[u8]) -> Permutation {
     Permutation::new(b(brokers), p(producers)).expect("a bijection")
 }
 
-/// Two producers, every fault kind in the budget.
+/// Two producers, every fault kind in the budget (a cut link to one producer too).
 fn two_producers() -> Config {
-    Config { producers: 2, budget: FaultBudget { shutdowns: 1, ..FaultBudget::default() }, ..Config::default() }
+    Config {
+        producers: 2,
+        budget: FaultBudget { shutdowns: 1, link_cuts: 1, ..FaultBudget::default() },
+        ..Config::default()
+    }
 }
 
 /// Brokers 3 and 4 assigned nowhere (one partition, RF 2), two producers.
@@ -37,13 +41,15 @@ fn spare_brokers() -> Config {
 }
 
 /// Two partitions, KIP-279 truncation (OffsetsForLeaderEpoch messages), auto rebalance
-/// (preferred elections), acks=1.
+/// (preferred elections), acks=1, producers that retry for ever and an operator who demotes.
 fn two_partitions() -> Config {
     Config {
         partitions: 2,
         truncation: TruncationRule::Kip279,
         auto_leader_rebalance: true,
         acks: Acks::One,
+        retries: Retries::Forever,
+        operator_demotes: true,
         ..two_producers()
     }
 }
@@ -387,7 +393,7 @@ fn the_reduced_search_reaches_exactly_the_orbits_of_the_full_search() {
         min_insync_replicas: 1,
         producers: 2,
         records: 1,
-        retries: 0,
+        retries: Retries::Times(0),
         budget: FaultBudget {
             crashes: 1,
             power_losses: 0,
@@ -395,6 +401,7 @@ fn the_reduced_search_reaches_exactly_the_orbits_of_the_full_search() {
             session_expiries: 0,
             isr_shrinks: 0,
             leader_epochs: 2,
+            link_cuts: 0,
             faults: None,
             restarts: Some(1),
         },
