@@ -486,4 +486,29 @@ mod tests {
         let heartbeat = Msg::BrokerHeartbeat { broker: BrokerId(2), broker_epoch: BrokerEpoch(2) };
         assert_eq!(effective(o), vec![Cmd::Send(id(0), heartbeat), Cmd::Set(Timer::Heartbeat)]);
     }
+
+    #[test]
+    fn a_refreshing_producer_asks_the_controller_and_learns_from_the_answer() {
+        let mut cfg = (*calm()).clone();
+        cfg.runtime.metadata_refresh = true;
+        let cfg = Arc::new(cfg);
+        let actor = KelpActor::producer_of(cfg.clone(), ME, Arc::from(vec![Value::from("v")]));
+        let ask = || Msg::Request(ClientRequest::DescribePartitions);
+        let mut o = Out::new();
+        let mut state = actor.on_start(id(4), &None, &mut o);
+        assert_eq!(commands(o), vec![Cmd::Send(id(0), ask()), Cmd::Set(Timer::RequestTimeout)]);
+        let o = fire(&actor, &mut state, Timer::RequestTimeout);
+        assert_eq!(commands(o), vec![Cmd::Send(id(0), ask()), Cmd::Set(Timer::RequestTimeout)]);
+        let answer = Msg::Response(ClientResponse::Partitions(ControllerState::bootstrap(&cfg).partitions));
+        let o = deliver(&actor, &mut state, 0, answer);
+        let produce = Msg::Produce {
+            partition: P0,
+            producer: ME,
+            sequence: Sequence(0),
+            acks: Acks::All,
+            idempotent: true,
+            value: Value::from("v"),
+        };
+        assert_eq!(commands(o), vec![Cmd::Send(id(1), produce), Cmd::Set(Timer::RequestTimeout)]);
+    }
 }

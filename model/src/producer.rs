@@ -641,4 +641,17 @@ mod tests {
         assert_eq!(fx, produce_to(3, 0, 0));
         assert_eq!(p.leaders, vec![leader_info(Some(3), 3, 3)]);
     }
+
+    #[test]
+    fn other_client_responses_are_ignored() {
+        let cfg = refreshing();
+        let mut p = refreshed(&cfg);
+        let before = p.clone();
+        let elected = ClientResponse::LeadersElected(vec![(P0, Ok(()))]);
+        assert_eq!(step(&mut p, &cfg, 1, Msg::Response(elected)), Effects::default());
+        let records =
+            ClientResponse::ConsumerRecords { partition: P0, fetch_offset: Offset(0), result: Ok((vec![], Offset(0))) };
+        assert_eq!(step(&mut p, &cfg, 1, Msg::Response(records)), Effects::default());
+        assert_eq!(p, before);
+    }
 }
