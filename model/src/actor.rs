@@ -220,3 +220,321 @@ pub fn cluster_actors(cfg: &Arc<Config>) -> Vec<KelpActor> {
         .map(|role| KelpActor::new(cfg.clone(), role))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    //! The actor layer through stateright's `Actor` interface: events in, exact `Out` commands
+    //! out. Default configuration (three brokers, one partition, one producer: actor ids 0 for
+    //! the controller, 1..=3 for the brokers, 4 for the producer).
+
+    use super::*;
+    use crate::config::{Acks, FaultBudget};
+    use crate::ids::{BrokerEpoch, LeaderEpoch, Offset, PartitionId, Sequence};
+    use crate::log::Record;
+    use crate::msg::{ClientRequest, ClientResponse, ElectionType};
+    use stateright::actor::Command;
+
+    const P0: PartitionId = PartitionId(0);
+    const ME: ProducerId = ProducerId(1);
+
+    /// A comparable `Command`; a timer is set for the duration `Timer::duration` gives.
+    #[derive(Debug, PartialEq)]
+    enum Cmd {
+        Send(Id, Msg),
+        Set(Timer),
+        Cancel(Timer),
+        Save(Disk),
+    }
+
+    fn commands(out: Out<KelpActor>) -> Vec<Cmd> {
+        out.into_iter()
+            .map(|c| match c {
+                Command::Send(to, msg) => Cmd::Send(to, msg),
+                Command::SetTimer(timer, duration) => {
+                    assert_eq!(duration, timer.duration(), "{timer:?}");
+                    Cmd::Set(timer)
+                }
+                Command::CancelTimer(timer) => Cmd::Cancel(timer),
+                Command::Save(disk) => Cmd::Save(disk),
+                Command::ChooseRandom(..) => panic!("kelp actors choose nothing at random"),
+            })
+            .collect()
+    }
+
+    /// Every command but the cancellations of timers (which every event repeats for each timer
+    /// an actor does not want).
+    fn effective(out: Out<KelpActor>) -> Vec<Cmd> {
+        commands(out).into_iter().filter(|c| !matches!(c, Cmd::Cancel(_))).collect()
+    }
+
+    fn id(n: usize) -> Id {
+        Id::from(n)
+    }
+
+    /// No faults at all: the actors arm no fault timers.
+    fn calm() -> Arc<Config> {
+        let budget =
+            FaultBudget { crashes: 0, power_losses: 0, session_expiries: 0, isr_shrinks: 0, ..Default::default() };
+        Arc::new(Config { budget, ..Config::default() })
+    }
+
+    fn start(actor: &KelpActor, storage: Option<Disk>) -> KelpState {
+        actor.on_start(actor.role.id(&actor.cfg), &storage, &mut Out::new())
+    }
+
+    fn deliver(actor: &KelpActor, state: &mut KelpState, src: usize, msg: Msg) -> Out<KelpActor> {
+        let mut o = Out::new();
+        let mut cow = Cow::Borrowed(&*state);
+        actor.on_msg(actor.role.id(&actor.cfg), &mut cow, id(src), msg, &mut o);
+        *state = cow.into_owned();
+        o
+    }
+
+    fn fire(actor: &KelpActor, state: &mut KelpState, timer: Timer) -> Out<KelpActor> {
+        let mut o = Out::new();
+        let mut cow = Cow::Borrowed(&*state);
+        actor.on_timeout(actor.role.id(&actor.cfg), &mut cow, &timer, &mut o);
+        *state = cow.into_owned();
+        o
+    }
+
+    fn controller(state: &KelpState) -> &ControllerState {
+        state.as_controller().expect("a controller")
+    }
+
+    fn broker(state: &KelpState) -> &BrokerState {
+        state.as_broker().expect("a broker")
+    }
+
+    fn rec(epoch: u32, sequence: u32, value: &str) -> Record {
+        Record { value: Value::from(value), ..Record::new(LeaderEpoch(epoch), ME, Sequence(sequence)) }
+    }
+
+    #[test]
+    fn a_request_to_the_controller_is_answered_to_its_sender() {
+        let cfg = calm();
+        let actor = KelpActor::new(cfg.clone(), Address::Controller);
+        let mut state = start(&actor, None);
+        let partitions = ControllerState::bootstrap(&cfg).partitions;
+        for client in [4, 9] {
+            let o = deliver(&actor, &mut state, client, Msg::Request(ClientRequest::DescribePartitions));
+            assert_eq!(
+                commands(o),
+                vec![
+                    Cmd::Send(id(client), Msg::Response(ClientResponse::Partitions(partitions.clone()))),
+                    Cmd::Cancel(Timer::SessionTimeout(BrokerId(1))),
+                    Cmd::Cancel(Timer::SessionTimeout(BrokerId(2))),
+                    Cmd::Cancel(Timer::SessionTimeout(BrokerId(3))),
+                    Cmd::Cancel(Timer::PreferredElection(P0)),
+                ]
+            );
+        }
+        assert_eq!(*controller(&state), ControllerState::bootstrap(&cfg));
+    }
+
+    #[test]
+    fn an_election_request_publishes_the_record_before_answering() {
+        let cfg = calm();
+        let actor = KelpActor::new(cfg.clone(), Address::Controller);
+        let mut c = ControllerState::bootstrap(&cfg);
+        c.partitions[0].leader = Some(BrokerId(2));
+        c.partitions[0].leader_epoch = LeaderEpoch(2);
+        let mut state = KelpState::Controller(c);
+        let request = ClientRequest::ElectLeaders { election: ElectionType::Preferred, partitions: vec![P0] };
+        let o = deliver(&actor, &mut state, 7, Msg::Request(request));
+        let r = controller(&state).partitions[0].clone();
+        assert_eq!((r.leader, r.leader_epoch), (Some(BrokerId(1)), LeaderEpoch(3)));
+        let change = || Msg::PartitionChange(r.clone());
+        assert_eq!(
+            effective(o),
+            vec![
+                Cmd::Send(id(1), change()),
+                Cmd::Send(id(2), change()),
+                Cmd::Send(id(3), change()),
+                Cmd::Send(id(4), change()),
+                Cmd::Send(id(7), Msg::Response(ClientResponse::LeadersElected(vec![(P0, Ok(()))]))),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_consumer_fetch_to_the_leader_is_answered_to_its_sender() {
+        let cfg = calm();
+        let actor = KelpActor::new(cfg.clone(), Address::Broker(BrokerId(1)));
+        let mut state = start(&actor, None);
+        if let KelpState::Broker(b) = &mut state {
+            let disk = b.disk.replica_mut(P0);
+            disk.log.append(rec(1, 0, "a"));
+            disk.log.append(rec(1, 1, "b"));
+            disk.high_watermark = Offset(1);
+        }
+        let before = state.clone();
+        let fetch = ClientRequest::ConsumerFetch { partition: P0, fetch_offset: Offset(0) };
+        let o = deliver(&actor, &mut state, 5, Msg::Request(fetch));
+        let result = Ok((vec![rec(1, 0, "a")], Offset(1)));
+        let answer = ClientResponse::ConsumerRecords { partition: P0, fetch_offset: Offset(0), result };
+        assert_eq!(effective(o), vec![Cmd::Send(id(5), Msg::Response(answer))]);
+        assert_eq!(state, before);
+    }
+
+    #[test]
+    fn requests_nobody_answers_send_nothing() {
+        let cfg = calm();
+        let fetch = || Msg::Request(ClientRequest::ConsumerFetch { partition: P0, fetch_offset: Offset(0) });
+        // A consumer fetch to the controller.
+        let actor = KelpActor::new(cfg.clone(), Address::Controller);
+        let mut state = start(&actor, None);
+        assert_eq!(effective(deliver(&actor, &mut state, 4, fetch())), vec![]);
+        // A controller's request to a broker.
+        let actor = KelpActor::new(cfg.clone(), Address::Broker(BrokerId(1)));
+        let mut state = start(&actor, None);
+        let describe = Msg::Request(ClientRequest::DescribePartitions);
+        assert_eq!(effective(deliver(&actor, &mut state, 4, describe)), vec![]);
+        // Any request to a producer.
+        let actor = KelpActor::new(cfg.clone(), Address::Producer(ME));
+        let mut state = start(&actor, None);
+        let before = state.clone();
+        assert_eq!(effective(deliver(&actor, &mut state, 0, fetch())), vec![Cmd::Set(Timer::RequestTimeout)]);
+        assert_eq!(state, before);
+    }
+
+    #[test]
+    fn a_broker_that_is_down_answers_no_consumer_fetch() {
+        let cfg = calm();
+        let actor = KelpActor::new(cfg.clone(), Address::Broker(BrokerId(1)));
+        let mut state = start(&actor, None);
+        if let KelpState::Broker(b) = &mut state {
+            b.process = None;
+        }
+        let fetch = Msg::Request(ClientRequest::ConsumerFetch { partition: P0, fetch_offset: Offset(0) });
+        // Only the restart timer, which a stopped broker always wants.
+        assert_eq!(effective(deliver(&actor, &mut state, 4, fetch)), vec![Cmd::Set(Timer::Restart)]);
+    }
+
+    #[test]
+    fn a_producer_attaches_the_application_value_of_each_sequence() {
+        let cfg = Arc::new(Config { records: 3, acks: Acks::One, ..(*calm()).clone() });
+        let values: Arc<[Value]> = Arc::from(vec![Value::from("a"), Value::from("b")]);
+        let actor = KelpActor::producer_of(cfg.clone(), ME, values);
+        let produce = |sequence: u32, value: &str| Msg::Produce {
+            partition: P0,
+            producer: ME,
+            sequence: Sequence(sequence),
+            acks: Acks::One,
+            idempotent: true,
+            value: Value::from(value),
+        };
+        let mut o = Out::new();
+        let mut state = actor.on_start(id(4), &None, &mut o);
+        assert_eq!(commands(o), vec![Cmd::Send(id(1), produce(0, "a")), Cmd::Set(Timer::RequestTimeout)]);
+        let ack = |s: u32| Msg::ProduceResponse { partition: P0, sequence: Sequence(s), result: Ok(Offset(s)) };
+        let o = deliver(&actor, &mut state, 1, ack(0));
+        assert_eq!(commands(o), vec![Cmd::Send(id(1), produce(1, "b")), Cmd::Set(Timer::RequestTimeout)]);
+        // Past the values given: an empty value.
+        let o = deliver(&actor, &mut state, 1, ack(1));
+        assert_eq!(commands(o), vec![Cmd::Send(id(1), produce(2, "")), Cmd::Set(Timer::RequestTimeout)]);
+        // The producer's state holds no values: its handlers never look at them.
+        let acked = |s: u32| crate::producer::Outcome::Acked { partition: P0, offset: Offset(s) };
+        assert_eq!(state.as_producer().expect("a producer").outcomes, vec![acked(0), acked(1)]);
+
+        // A producer without values sends empty ones.
+        let actor = KelpActor::new(cfg, Address::Producer(ME));
+        let mut o = Out::new();
+        actor.on_start(id(4), &None, &mut o);
+        assert_eq!(commands(o), vec![Cmd::Send(id(1), produce(0, "")), Cmd::Set(Timer::RequestTimeout)]);
+    }
+
+    #[test]
+    fn the_leader_stores_the_value_of_a_produce_and_saves_its_disk() {
+        let cfg = calm();
+        let actor = KelpActor::new(cfg.clone(), Address::Broker(BrokerId(1)));
+        let mut state = start(&actor, None);
+        let produce = Msg::Produce {
+            partition: P0,
+            producer: ME,
+            sequence: Sequence(0),
+            acks: Acks::One,
+            idempotent: true,
+            value: Value::from("hello"),
+        };
+        let o = deliver(&actor, &mut state, 4, produce);
+        let disk = broker(&state).disk.clone();
+        assert_eq!(disk.replica(P0).log.records, vec![rec(1, 0, "hello")]);
+        let answer = Msg::ProduceResponse { partition: P0, sequence: Sequence(0), result: Ok(Offset(0)) };
+        assert_eq!(effective(o), vec![Cmd::Send(id(4), answer), Cmd::Save(disk)]);
+    }
+
+    #[test]
+    fn a_broker_started_from_its_disk_recovers_saves_and_registers() {
+        let cfg = calm();
+        let actor = KelpActor::new(cfg.clone(), Address::Broker(BrokerId(2)));
+        let mut disk = Disk::empty(&cfg);
+        disk.replica_mut(P0).log.append(rec(1, 0, "a"));
+        disk.replica_mut(P0).high_watermark = Offset(3);
+        disk.clean_shutdown_epoch = Some(BrokerEpoch(2));
+        let mut o = Out::new();
+        let state = actor.on_start(id(2), &Some(disk.clone()), &mut o);
+        let mut recovered = disk;
+        recovered.replica_mut(P0).high_watermark = Offset(1);
+        recovered.clean_shutdown_epoch = None;
+        let register = Msg::RegisterBroker { broker: BrokerId(2), previous_epoch: Some(BrokerEpoch(2)) };
+        assert_eq!(effective(o), vec![Cmd::Send(id(0), register), Cmd::Save(recovered.clone())]);
+        assert_eq!(broker(&state).disk, recovered);
+    }
+
+    #[test]
+    fn a_heartbeat_restarts_the_session_timer_by_cancelling_it_first() {
+        let mut cfg = (*calm()).clone();
+        cfg.runtime.heartbeats = true;
+        let actor = KelpActor::new(Arc::new(cfg), Address::Controller);
+        let mut state = start(&actor, None);
+        let heartbeat = Msg::BrokerHeartbeat { broker: BrokerId(2), broker_epoch: BrokerEpoch(2) };
+        let o = deliver(&actor, &mut state, 2, heartbeat);
+        assert_eq!(
+            commands(o),
+            vec![
+                Cmd::Set(Timer::SessionTimeout(BrokerId(1))),
+                Cmd::Cancel(Timer::SessionTimeout(BrokerId(2))),
+                Cmd::Set(Timer::SessionTimeout(BrokerId(2))),
+                Cmd::Set(Timer::SessionTimeout(BrokerId(3))),
+                Cmd::Cancel(Timer::PreferredElection(P0)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_brokers_heartbeat_timer_sends_a_heartbeat_and_is_armed_again() {
+        let mut cfg = (*calm()).clone();
+        cfg.runtime.heartbeats = true;
+        let actor = KelpActor::new(Arc::new(cfg), Address::Broker(BrokerId(2)));
+        let mut state = start(&actor, None);
+        let o = fire(&actor, &mut state, Timer::Heartbeat);
+        let heartbeat = Msg::BrokerHeartbeat { broker: BrokerId(2), broker_epoch: BrokerEpoch(2) };
+        assert_eq!(effective(o), vec![Cmd::Send(id(0), heartbeat), Cmd::Set(Timer::Heartbeat)]);
+    }
+
+    #[test]
+    fn a_refreshing_producer_asks_the_controller_and_learns_from_the_answer() {
+        let mut cfg = (*calm()).clone();
+        cfg.runtime.metadata_refresh = true;
+        let cfg = Arc::new(cfg);
+        let actor = KelpActor::producer_of(cfg.clone(), ME, Arc::from(vec![Value::from("v")]));
+        let ask = || Msg::Request(ClientRequest::DescribePartitions);
+        let mut o = Out::new();
+        let mut state = actor.on_start(id(4), &None, &mut o);
+        assert_eq!(commands(o), vec![Cmd::Send(id(0), ask()), Cmd::Set(Timer::RequestTimeout)]);
+        let o = fire(&actor, &mut state, Timer::RequestTimeout);
+        assert_eq!(commands(o), vec![Cmd::Send(id(0), ask()), Cmd::Set(Timer::RequestTimeout)]);
+        let answer = Msg::Response(ClientResponse::Partitions(ControllerState::bootstrap(&cfg).partitions));
+        let o = deliver(&actor, &mut state, 0, answer);
+        let produce = Msg::Produce {
+            partition: P0,
+            producer: ME,
+            sequence: Sequence(0),
+            acks: Acks::All,
+            idempotent: true,
+            value: Value::from("v"),
+        };
+        assert_eq!(commands(o), vec![Cmd::Send(id(1), produce), Cmd::Set(Timer::RequestTimeout)]);
+    }
+}

@@ -474,4 +474,189 @@ mod tests {
         assert_eq!(fx, produce_to(3, 0, 0));
         assert_eq!(p.in_flight, in_flight(0, Some(3), 2));
     }
+
+    // -----------------------------------------------------------------------------------------
+    // Metadata refresh (`RuntimeSettings::metadata_refresh`).
+
+    fn refreshing() -> Config {
+        let mut cfg = Config::default();
+        cfg.runtime.metadata_refresh = true;
+        cfg
+    }
+
+    fn ask_metadata() -> (Address, Msg) {
+        (Address::Controller, Msg::Request(ClientRequest::DescribePartitions))
+    }
+
+    fn only(sends: Vec<(Address, Msg)>) -> Effects {
+        Effects { sends, ..Effects::default() }
+    }
+
+    fn answer(p: &mut ProducerState, cfg: &Config, records: Vec<PartitionState>) -> Effects {
+        let mut fx = Effects::default();
+        p.on_msg(cfg, ME, Address::Controller, Msg::Response(ClientResponse::Partitions(records)), &mut fx);
+        fx
+    }
+
+    fn leader_info(leader: Option<u8>, leader_epoch: u32, partition_epoch: u32) -> LeaderInfo {
+        LeaderInfo {
+            leader: leader.map(BrokerId),
+            leader_epoch: LeaderEpoch(leader_epoch),
+            partition_epoch: PartitionEpoch(partition_epoch),
+        }
+    }
+
+    /// A refreshing producer that learnt the bootstrap leader and sent sequence 0 to it.
+    fn refreshed(cfg: &Config) -> ProducerState {
+        let (mut p, _) = boot(cfg);
+        let fx = answer(&mut p, cfg, vec![record(0, Some(1), 1, 1)]);
+        assert_eq!(fx, produce_to(1, 0, 0));
+        p
+    }
+
+    #[test]
+    fn with_metadata_refresh_bootstrap_asks_for_metadata_before_sending() {
+        let cfg = refreshing();
+        let (p, fx) = boot(&cfg);
+        // The bootstrap records are not trusted: nothing is sent until the controller answers.
+        assert_eq!(fx, only(vec![ask_metadata()]));
+        assert_eq!(
+            p,
+            ProducerState { leaders: vec![LeaderInfo::default()], in_flight: in_flight(0, None, 0), outcomes: vec![] }
+        );
+        assert_eq!(p.wanted_timers(&cfg), vec![Timer::RequestTimeout]);
+    }
+
+    #[test]
+    fn a_partitions_answer_teaches_the_leaders_and_sends_the_waiting_record() {
+        let cfg = Config { partitions: 2, ..refreshing() };
+        let (mut p, _) = boot(&cfg);
+        let fx = answer(&mut p, &cfg, vec![record(0, Some(3), 4, 6), record(1, Some(2), 1, 1)]);
+        assert_eq!(fx, produce_to(3, 0, 0));
+        assert_eq!(p.leaders, vec![leader_info(Some(3), 4, 6), leader_info(Some(2), 1, 1)]);
+        assert_eq!(p.in_flight, in_flight(0, Some(3), 1));
+        assert_eq!(p.wanted_timers(&cfg), vec![Timer::RequestTimeout]);
+        // A record of a partition the producer does not know is ignored.
+        let before = p.clone();
+        assert_eq!(answer(&mut p, &cfg, vec![record(5, Some(1), 9, 9)]), Effects::default());
+        assert_eq!(p, before);
+    }
+
+    #[test]
+    fn a_partitions_answer_without_a_leader_keeps_the_record_waiting() {
+        let cfg = refreshing();
+        let (mut p, _) = boot(&cfg);
+        let fx = answer(&mut p, &cfg, vec![record(0, None, 2, 3)]);
+        assert_eq!(fx, Effects::default());
+        assert_eq!(p.leaders, vec![leader_info(None, 2, 3)]);
+        assert_eq!(p.in_flight, in_flight(0, None, 0));
+        assert_eq!(p.wanted_timers(&cfg), vec![Timer::RequestTimeout]);
+    }
+
+    #[test]
+    fn a_retriable_error_marks_the_leader_stale_and_asks_for_metadata() {
+        let cfg = refreshing();
+        let mut p = refreshed(&cfg);
+        let fx = step(&mut p, &cfg, 1, response(0, 0, Err(ProduceError::NotLeaderOrFollower)));
+        assert_eq!(fx, only(vec![ask_metadata()]));
+        // The leader is forgotten, its epochs kept.
+        assert_eq!(p.leaders, vec![leader_info(None, 1, 1)]);
+        assert_eq!(p.in_flight, in_flight(0, None, 1));
+        assert_eq!(p.outcomes, vec![]);
+        assert_eq!(p.wanted_timers(&cfg), vec![Timer::RequestTimeout]);
+    }
+
+    #[test]
+    fn the_same_record_again_restores_a_stale_leader_and_the_retry_goes_to_it() {
+        let cfg = refreshing();
+        let mut p = refreshed(&cfg);
+        step(&mut p, &cfg, 1, response(0, 0, Err(ProduceError::NotEnoughReplicas)));
+        // The controller still names broker 1 (same partition epoch): the retry goes there.
+        let fx = answer(&mut p, &cfg, vec![record(0, Some(1), 1, 1)]);
+        assert_eq!(fx, produce_to(1, 0, 0));
+        assert_eq!(p.leaders, vec![leader_info(Some(1), 1, 1)]);
+        assert_eq!(p.in_flight, in_flight(0, Some(1), 2));
+    }
+
+    #[test]
+    fn a_newer_record_after_a_retriable_error_sends_the_retry_to_the_new_leader() {
+        let cfg = refreshing();
+        let mut p = refreshed(&cfg);
+        step(&mut p, &cfg, 1, response(0, 0, Err(ProduceError::NotLeaderOrFollower)));
+        // An older record (a late answer) does not restore anything.
+        let stale = record(0, Some(3), 0, 0);
+        assert_eq!(answer(&mut p, &cfg, vec![stale]), Effects::default());
+        assert_eq!(p.leaders, vec![leader_info(None, 1, 1)]);
+        let fx = metadata(&mut p, &cfg, record(0, Some(2), 2, 2));
+        assert_eq!(fx, produce_to(2, 0, 0));
+        assert_eq!(p.leaders, vec![leader_info(Some(2), 2, 2)]);
+        assert_eq!(p.in_flight, in_flight(0, Some(2), 2));
+    }
+
+    #[test]
+    fn with_metadata_refresh_a_request_timeout_waiting_for_a_leader_asks_again() {
+        let cfg = refreshing();
+        let (mut p, _) = boot(&cfg);
+        let before = p.clone();
+        let fx = tick(&mut p, &cfg, Timer::RequestTimeout);
+        assert_eq!(fx, only(vec![ask_metadata()]));
+        assert_eq!(p, before);
+        assert_eq!(p.wanted_timers(&cfg), vec![Timer::RequestTimeout]);
+    }
+
+    #[test]
+    fn with_metadata_refresh_a_request_timeout_of_a_sent_record_marks_the_leader_stale() {
+        let cfg = refreshing();
+        let mut p = refreshed(&cfg);
+        let fx = tick(&mut p, &cfg, Timer::RequestTimeout);
+        assert_eq!(fx, only(vec![ask_metadata()]));
+        assert_eq!(p.leaders, vec![leader_info(None, 1, 1)]);
+        assert_eq!(p.in_flight, in_flight(0, None, 1));
+
+        // The retry goes out with the next answer; its time-out spends the last retry: the record
+        // fails, and the next one goes to the leader still known (a failure forgets no leader).
+        answer(&mut p, &cfg, vec![record(0, Some(1), 1, 1)]);
+        assert_eq!(p.in_flight, in_flight(0, Some(1), 2));
+        let fx = tick(&mut p, &cfg, Timer::RequestTimeout);
+        assert_eq!(fx, produce_to(1, 0, 1));
+        assert_eq!(p.outcomes, vec![Outcome::Failed { partition: P0, error: ProduceError::TimedOut }]);
+        assert_eq!(p.leaders, vec![leader_info(Some(1), 1, 1)]);
+        assert_eq!(p.in_flight, in_flight(1, Some(1), 1));
+    }
+
+    #[test]
+    fn with_metadata_refresh_a_finished_producer_wants_no_timer() {
+        let cfg = Config { records: 1, ..refreshing() };
+        let mut p = refreshed(&cfg);
+        let fx = step(&mut p, &cfg, 1, response(0, 0, Ok(0)));
+        assert_eq!(fx, Effects::default());
+        assert_eq!(p.in_flight, None);
+        assert_eq!(p.wanted_timers(&cfg), vec![]);
+        assert_eq!(tick(&mut p, &cfg, Timer::RequestTimeout), Effects::default());
+    }
+
+    #[test]
+    fn without_metadata_refresh_a_partitions_answer_is_applied_too() {
+        let cfg = Config::default();
+        let (mut p, _) = boot(&cfg);
+        metadata(&mut p, &cfg, record(0, None, 2, 2));
+        step(&mut p, &cfg, 1, response(0, 0, Err(ProduceError::NotLeaderOrFollower)));
+        assert_eq!(p.in_flight, in_flight(0, None, 1));
+        let fx = answer(&mut p, &cfg, vec![record(0, Some(3), 3, 3)]);
+        assert_eq!(fx, produce_to(3, 0, 0));
+        assert_eq!(p.leaders, vec![leader_info(Some(3), 3, 3)]);
+    }
+
+    #[test]
+    fn other_client_responses_are_ignored() {
+        let cfg = refreshing();
+        let mut p = refreshed(&cfg);
+        let before = p.clone();
+        let elected = ClientResponse::LeadersElected(vec![(P0, Ok(()))]);
+        assert_eq!(step(&mut p, &cfg, 1, Msg::Response(elected)), Effects::default());
+        let records =
+            ClientResponse::ConsumerRecords { partition: P0, fetch_offset: Offset(0), result: Ok((vec![], Offset(0))) };
+        assert_eq!(step(&mut p, &cfg, 1, Msg::Response(records)), Effects::default());
+        assert_eq!(p, before);
+    }
 }

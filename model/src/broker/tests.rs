@@ -8,7 +8,10 @@ use crate::controller::ControllerState;
 use crate::effects::Address;
 use crate::ids::PartitionEpoch;
 use crate::log::{EpochEnd, EpochEntry, Record};
-use crate::msg::{AlterPartitionError, FetchError, FetchRequest, FetchResult, IsrMember, ProduceError};
+use crate::msg::{
+    AlterPartitionError, ClientRequest, ClientResponse, ElectionType, FetchError, FetchRequest, FetchResult, IsrMember,
+    ProduceError,
+};
 
 const P0: PartitionId = PartitionId(0);
 const P1: Address = Address::Producer(ProducerId(1));
@@ -1114,4 +1117,313 @@ fn wanted_timers_follow_role_and_budget() {
             Timer::LagTimeout(P0, b(3)),
         ]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumers' fetches.
+
+/// Broker 1 leading partition 0 in epoch 2 with four records of epoch 1, HW 2.
+fn leader_with_committed(cfg: &Config) -> BrokerState {
+    let mut leader = with_log(cfg, 1, &[1, 1, 1, 1], 2);
+    step(&mut leader, cfg, 1, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2, 3])));
+    assert_eq!(hw(&leader), Offset(2));
+    leader
+}
+
+fn consumer_fetch(partition: u8, fetch_offset: u32) -> ClientRequest {
+    ClientRequest::ConsumerFetch { partition: PartitionId(partition), fetch_offset: Offset(fetch_offset) }
+}
+
+fn consumer_records(
+    partition: u8,
+    fetch_offset: u32,
+    result: Result<(Vec<Record>, u32), FetchError>,
+) -> Option<ClientResponse> {
+    Some(ClientResponse::ConsumerRecords {
+        partition: PartitionId(partition),
+        fetch_offset: Offset(fetch_offset),
+        result: result.map(|(records, hw)| (records, Offset(hw))),
+    })
+}
+
+#[test]
+fn a_consumer_fetch_returns_only_committed_records_from_its_offset_and_the_hw() {
+    let cfg = Config::default();
+    let leader = leader_with_committed(&cfg);
+    let before = leader.clone();
+    let c = ctx(&cfg, 1);
+    assert_eq!(
+        leader.on_client_request(c, consumer_fetch(0, 0)),
+        consumer_records(0, 0, Ok((vec![rec(1, 0), rec(1, 1)], 2)))
+    );
+    assert_eq!(leader.on_client_request(c, consumer_fetch(0, 1)), consumer_records(0, 1, Ok((vec![rec(1, 1)], 2))));
+    // At the HW, or past it (even past the log end): nothing, and the HW.
+    assert_eq!(leader.on_client_request(c, consumer_fetch(0, 2)), consumer_records(0, 2, Ok((vec![], 2))));
+    assert_eq!(leader.on_client_request(c, consumer_fetch(0, 3)), consumer_records(0, 3, Ok((vec![], 2))));
+    assert_eq!(leader.on_client_request(c, consumer_fetch(0, 9)), consumer_records(0, 9, Ok((vec![], 2))));
+    assert_eq!(leader, before);
+}
+
+#[test]
+fn a_consumer_fetch_returns_at_most_fetch_max_records() {
+    let mut cfg = Config::default();
+    cfg.runtime.fetch_max_records = Some(1);
+    let leader = leader_with_committed(&cfg);
+    let c = ctx(&cfg, 1);
+    assert_eq!(leader.on_client_request(c, consumer_fetch(0, 0)), consumer_records(0, 0, Ok((vec![rec(1, 0)], 2))));
+    assert_eq!(leader.on_client_request(c, consumer_fetch(0, 1)), consumer_records(0, 1, Ok((vec![rec(1, 1)], 2))));
+    cfg.runtime.fetch_max_records = Some(5);
+    let c = ctx(&cfg, 1);
+    assert_eq!(
+        leader.on_client_request(c, consumer_fetch(0, 0)),
+        consumer_records(0, 0, Ok((vec![rec(1, 0), rec(1, 1)], 2))),
+        "a limit above the committed records changes nothing"
+    );
+}
+
+#[test]
+fn a_broker_that_does_not_lead_refuses_a_consumer_fetch() {
+    let cfg = Config::default();
+    let follower = boot(&cfg, 2);
+    assert_eq!(
+        follower.on_client_request(ctx(&cfg, 2), consumer_fetch(0, 0)),
+        consumer_records(0, 0, Err(FetchError::NotLeaderOrFollower))
+    );
+    // A broker with no replica of the partition (no metadata applied) refuses it the same way.
+    let cfg = Config { partitions: 2, replication_factor: 1, min_insync_replicas: 1, ..Config::default() };
+    let broker = boot(&cfg, 3);
+    assert_eq!(
+        broker.on_client_request(ctx(&cfg, 3), consumer_fetch(1, 0)),
+        consumer_records(1, 0, Err(FetchError::NotLeaderOrFollower))
+    );
+}
+
+#[test]
+fn a_consumer_fetch_of_an_unknown_partition_is_refused() {
+    let cfg = Config::default();
+    let leader = leader_with_committed(&cfg);
+    assert_eq!(
+        leader.on_client_request(ctx(&cfg, 1), consumer_fetch(1, 0)),
+        consumer_records(1, 0, Err(FetchError::UnknownTopicOrPartition))
+    );
+    assert_eq!(
+        leader.on_client_request(ctx(&cfg, 1), consumer_fetch(200, 0)),
+        consumer_records(200, 0, Err(FetchError::UnknownTopicOrPartition))
+    );
+}
+
+#[test]
+fn a_broker_answers_no_controller_request_and_nothing_while_down() {
+    let cfg = Config::default();
+    let mut leader = leader_with_committed(&cfg);
+    let c = ctx(&cfg, 1);
+    assert_eq!(leader.on_client_request(c, ClientRequest::DescribePartitions), None);
+    let elect = ClientRequest::ElectLeaders { election: ElectionType::Preferred, partitions: vec![P0] };
+    assert_eq!(leader.on_client_request(c, elect), None);
+    tick(&mut leader, &cfg, 1, Timer::Crash);
+    assert_eq!(leader.on_client_request(c, consumer_fetch(0, 0)), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// `fetch_max_records` in followers' fetches.
+
+#[test]
+fn a_follower_fetch_returns_at_most_fetch_max_records() {
+    let mut cfg = Config::default();
+    cfg.runtime.fetch_max_records = Some(2);
+    // The leader has three records of epoch 1 (HW 0) and leads epoch 2 with ISR {1,2}.
+    let mut leader = with_log(&cfg, 1, &[1, 1, 1], 0);
+    step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2])));
+    let e = step(&mut leader, &cfg, 1, fetch(2, 2, 2, 0, None, 0));
+    assert_eq!(e, fx(vec![(to(2), fetch_response(2, 0, records(vec![rec(1, 0), rec(1, 1)], 0)))], false));
+    assert_eq!(progress(&leader, 2).parked, None);
+    // The next fetch takes the rest, and its position moves the HW.
+    let e = step(&mut leader, &cfg, 1, fetch(2, 2, 2, 2, Some(1), 0));
+    assert_eq!(e, fx(vec![(to(2), fetch_response(2, 2, records(vec![rec(1, 2)], 2)))], true));
+    assert_eq!(hw(&leader), Offset(2));
+
+    // Unset: everything to the log end.
+    let cfg = Config::default();
+    let mut leader = with_log(&cfg, 1, &[1, 1, 1], 0);
+    step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2])));
+    let e = step(&mut leader, &cfg, 1, fetch(2, 2, 2, 0, None, 0));
+    assert_eq!(e, fx(vec![(to(2), fetch_response(2, 0, records(vec![rec(1, 0), rec(1, 1), rec(1, 2)], 0)))], false));
+}
+
+#[test]
+fn fetches_answered_after_appends_are_bounded_by_fetch_max_records() {
+    let mut cfg = Config::default();
+    cfg.runtime.fetch_max_records = Some(1);
+    let mut leader = boot(&cfg, 1);
+    // Both followers wait at offset 0; two acks=1 records are appended, each answering the fetch
+    // parked at that moment.
+    step(&mut leader, &cfg, 1, fetch(2, 2, 1, 0, None, 0));
+    step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
+    let e = step(&mut leader, &cfg, 1, produce_with(Acks::One, true, 0));
+    assert_eq!(
+        e,
+        fx(
+            vec![
+                produced(0, Ok(0)),
+                (to(2), fetch_response(1, 0, records(vec![rec(1, 0)], 0))),
+                (to(3), fetch_response(1, 0, records(vec![rec(1, 0)], 0))),
+            ],
+            true
+        )
+    );
+    step(&mut leader, &cfg, 1, produce_with(Acks::One, true, 1));
+    // Follower 2 fetches at 1 (one record past it); follower 3, which lost its answer, fetches at
+    // 0 again (two records past it) and gets one.
+    let e = step(&mut leader, &cfg, 1, fetch(2, 2, 1, 1, Some(1), 0));
+    assert_eq!(e, fx(vec![(to(2), fetch_response(1, 1, records(vec![rec(1, 1)], 0)))], false));
+    let e = step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
+    assert_eq!(e, fx(vec![(to(3), fetch_response(1, 0, records(vec![rec(1, 0)], 0)))], false));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime heartbeats (`RuntimeSettings::heartbeats`).
+
+fn with_heartbeats() -> Config {
+    let mut cfg = Config::default();
+    cfg.runtime.heartbeats = true;
+    cfg
+}
+
+#[test]
+fn with_heartbeats_a_registered_broker_heartbeats_and_keeps_the_timer() {
+    let cfg = with_heartbeats();
+    let mut broker = boot(&cfg, 2);
+    assert_eq!(broker.wanted_timers(ctx(&cfg, 2)), vec![Timer::Crash, Timer::PowerLoss, Timer::Heartbeat]);
+    let before = broker.clone();
+    let e = tick(&mut broker, &cfg, 2, Timer::Heartbeat);
+    assert_eq!(
+        e,
+        fx(vec![(Address::Controller, Msg::BrokerHeartbeat { broker: b(2), broker_epoch: BrokerEpoch(2) })], false)
+    );
+    assert_eq!(broker, before);
+    // Still wanted: the actor arms it again.
+    assert_eq!(broker.wanted_timers(ctx(&cfg, 2)), vec![Timer::Crash, Timer::PowerLoss, Timer::Heartbeat]);
+
+    // Without runtime heartbeats the timer is never wanted.
+    let cfg = Config::default();
+    assert_eq!(boot(&cfg, 2).wanted_timers(ctx(&cfg, 2)), vec![Timer::Crash, Timer::PowerLoss]);
+}
+
+#[test]
+fn with_heartbeats_a_shutting_down_broker_asks_again_to_shut_down() {
+    let mut cfg = with_heartbeats();
+    cfg.budget.shutdowns = 1;
+    let mut broker = boot(&cfg, 2);
+    let shutdown = Msg::ControlledShutdown { broker: b(2), broker_epoch: BrokerEpoch(2) };
+    let e = tick(&mut broker, &cfg, 2, Timer::Shutdown);
+    assert_eq!(e, fx(vec![(Address::Controller, shutdown.clone())], false));
+    assert_eq!(process(&broker).session, Session::ShuttingDown(BrokerEpoch(2)));
+    // No faults while shutting down, but the heartbeat goes on, as a repeated shutdown request.
+    assert_eq!(broker.wanted_timers(ctx(&cfg, 2)), vec![Timer::Heartbeat]);
+    let before = broker.clone();
+    let e = tick(&mut broker, &cfg, 2, Timer::Heartbeat);
+    assert_eq!(e, fx(vec![(Address::Controller, shutdown)], false));
+    assert_eq!(broker, before);
+    assert_eq!(broker.faults.shutdowns, 1, "a repeated request is not another shutdown");
+}
+
+#[test]
+fn with_heartbeats_a_registering_or_stopped_broker_does_not_heartbeat() {
+    let cfg = with_heartbeats();
+    let mut broker = boot(&cfg, 2);
+    tick(&mut broker, &cfg, 2, Timer::Crash);
+    // Down: only the restart.
+    assert_eq!(broker.wanted_timers(ctx(&cfg, 2)), vec![Timer::Restart]);
+    assert_eq!(tick(&mut broker, &cfg, 2, Timer::Heartbeat), Effects::default());
+    tick(&mut broker, &cfg, 2, Timer::Restart);
+    // Registering: no broker epoch to heartbeat with yet.
+    assert_eq!(process(&broker).session, Session::Registering);
+    assert_eq!(broker.wanted_timers(ctx(&cfg, 2)), vec![Timer::PowerLoss]);
+    let before = broker.clone();
+    assert_eq!(tick(&mut broker, &cfg, 2, Timer::Heartbeat), Effects::default());
+    assert_eq!(broker, before);
+    // Once registered, it heartbeats with the new epoch.
+    step(&mut broker, &cfg, 2, Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(5), partitions: vec![] });
+    assert_eq!(broker.wanted_timers(ctx(&cfg, 2)), vec![Timer::PowerLoss, Timer::Heartbeat]);
+    let e = tick(&mut broker, &cfg, 2, Timer::Heartbeat);
+    assert_eq!(
+        e,
+        fx(vec![(Address::Controller, Msg::BrokerHeartbeat { broker: b(2), broker_epoch: BrokerEpoch(5) })], false)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Log recovery (`Disk::recover`).
+
+fn epochs(entries: &[(u32, u32)]) -> Vec<EpochEntry> {
+    entries.iter().map(|(e, s)| EpochEntry { epoch: LeaderEpoch(*e), start_offset: Offset(*s) }).collect()
+}
+
+#[test]
+fn recovery_drops_epoch_entries_past_the_log_end_and_keeps_the_others() {
+    let cfg = Config::default();
+    let mut disk = Disk::empty(&cfg);
+    let r = &mut disk.replicas[0];
+    for (i, e) in [1, 1, 2].iter().enumerate() {
+        r.log.append(rec(*e, i as u32));
+    }
+    // The checkpoint, fsynced, outlived records: epochs 4 and 5 began past the log end.
+    r.log.epochs.extend(epochs(&[(4, 4), (5, 6)]));
+    r.flushed = Offset(3);
+    r.high_watermark = Offset(2);
+    disk.clean_shutdown_epoch = Some(BrokerEpoch(7));
+    disk.recover();
+    let r = &disk.replicas[0];
+    assert_eq!(r.log.epochs, epochs(&[(1, 0), (2, 2)]));
+    assert_eq!(r.log.records, vec![rec(1, 0), rec(1, 1), rec(2, 2)]);
+    assert_eq!(r.flushed, Offset(3));
+    assert_eq!(r.high_watermark, Offset(2), "a HW within the log stays");
+    assert_eq!(disk.clean_shutdown_epoch, Some(BrokerEpoch(7)), "removed by the start, not by recovery");
+}
+
+#[test]
+fn recovery_cuts_a_hw_checkpoint_ahead_of_the_log_in_every_partition() {
+    let cfg = Config { partitions: 2, ..Config::default() };
+    let mut disk = Disk::empty(&cfg);
+    disk.replicas[0].log.append(rec(1, 0));
+    disk.replicas[0].high_watermark = Offset(4);
+    disk.replicas[0].log.epochs.extend(epochs(&[(2, 2)]));
+    disk.replicas[1].high_watermark = Offset(1);
+    disk.replicas[1].log.epochs = epochs(&[(1, 3)]);
+    disk.recover();
+    assert_eq!(disk.replicas[0].high_watermark, Offset(1));
+    assert_eq!(disk.replicas[0].log.epochs, epochs(&[(1, 0)]));
+    assert_eq!(disk.replicas[1].high_watermark, Offset(0));
+    assert_eq!(disk.replicas[1].log.epochs, vec![]);
+
+    // A consistent disk is left as it is.
+    let mut consistent = Disk::empty(&cfg);
+    consistent.replicas[0].log.append(rec(1, 0));
+    consistent.replicas[0].high_watermark = Offset(1);
+    let before = consistent.clone();
+    consistent.recover();
+    assert_eq!(consistent, before);
+}
+
+/// Kafka's log loading (`LogLoader.load`) calls `LeaderEpochFileCache.truncateFromEnd(nextOffset)`,
+/// which removes every entry whose start offset is `>=` the log end: an epoch that began at the
+/// log end without a record (KIP-320 assigns it when the broker becomes leader) does not survive
+/// a restart. `ReplicaLog::truncate_to` drops such an entry; `Disk::recover` keeps it.
+#[test]
+#[ignore = "Disk::recover keeps an epoch entry starting exactly at the log end; Kafka's truncateFromEnd(logEndOffset) at log load removes it (startOffset >= end)"]
+fn recovery_drops_an_epoch_entry_starting_at_the_log_end_as_kafka_does() {
+    let cfg = Config::default();
+    let mut disk = Disk::empty(&cfg);
+    disk.replicas[0].log.append(rec(1, 0));
+    disk.replicas[0].log.assign_epoch(LeaderEpoch(2), Offset(1));
+    disk.recover();
+    assert_eq!(disk.replicas[0].log.epochs, epochs(&[(1, 0)]));
+
+    // The same through a broker: the bootstrap leader (epoch 1 assigned at offset 0 of its empty
+    // log) crashes and restarts with an empty epoch cache.
+    let mut broker = boot(&cfg, 1);
+    assert_eq!(log(&broker).epochs, epochs(&[(1, 0)]));
+    tick(&mut broker, &cfg, 1, Timer::Crash);
+    tick(&mut broker, &cfg, 1, Timer::Restart);
+    assert_eq!(log(&broker).epochs, vec![]);
 }

@@ -7,7 +7,7 @@ use crate::config::FaultBudget;
 use crate::effects::Address;
 use crate::ids::{PartitionId, ProducerId};
 use crate::metadata::tests::partition_record;
-use crate::msg::{AlterPartitionError, IsrMember};
+use crate::msg::{AlterPartitionError, ClientRequest, ClientResponse, ElectLeadersError, ElectionType, IsrMember};
 
 const P0: PartitionId = PartitionId(0);
 
@@ -639,4 +639,319 @@ fn auto_rebalance_wants_and_runs_a_preferred_election() {
     c.partitions[0] = record(Some(2), 4, 4, &[1, 2, 3], &[], &[]);
     c.brokers[0].fenced = true;
     assert!(!c.wanted_timers(&cfg).contains(&Timer::PreferredElection(P0)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operators' requests (DescribeTopicPartitions, ElectLeaders).
+
+fn ask(c: &mut ControllerState, cfg: &Config, request: ClientRequest) -> (Option<ClientResponse>, Effects) {
+    let mut fx = Effects::default();
+    let response = c.on_client_request(cfg, request, &mut fx);
+    (response, fx)
+}
+
+fn elect(election: ElectionType, partitions: &[u8]) -> ClientRequest {
+    ClientRequest::ElectLeaders { election, partitions: partitions.iter().copied().map(PartitionId).collect() }
+}
+
+fn elected(results: Vec<(u8, Result<(), ElectLeadersError>)>) -> Option<ClientResponse> {
+    Some(ClientResponse::LeadersElected(results.into_iter().map(|(p, r)| (PartitionId(p), r)).collect()))
+}
+
+#[test]
+fn describe_partitions_returns_every_partition_record_and_changes_nothing() {
+    let cfg = Config { partitions: 2, ..Config::default() };
+    let mut c = ControllerState::bootstrap(&cfg);
+    c.partitions[0] = record(Some(2), 2, 3, &[2, 3], &[], &[]);
+    let before = c.clone();
+    let (response, fx) = ask(&mut c, &cfg, ClientRequest::DescribePartitions);
+    let mut p1 = partition_record(Some(2), 1, 1, &[1, 2, 3]);
+    p1.partition = PartitionId(1);
+    p1.replicas = vec![b(2), b(3), b(1)];
+    assert_eq!(response, Some(ClientResponse::Partitions(vec![record(Some(2), 2, 3, &[2, 3], &[], &[]), p1])));
+    assert_eq!(fx, Effects::default());
+    assert_eq!(c, before);
+}
+
+#[test]
+fn a_preferred_election_when_the_preferred_replica_leads_is_not_needed() {
+    let cfg = Config::default();
+    let mut c = ControllerState::bootstrap(&cfg);
+    let before = c.clone();
+    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Preferred, &[0]));
+    assert_eq!(response, elected(vec![(0, Err(ElectLeadersError::ElectionNotNeeded))]));
+    assert_eq!(fx, Effects::default());
+    assert_eq!(c, before);
+}
+
+#[test]
+fn a_preferred_election_moves_leadership_back_to_the_preferred_replica_and_publishes_it() {
+    let cfg = Config::default();
+    let mut c = ControllerState::bootstrap(&cfg);
+    c.partitions[0] = record(Some(2), 2, 2, &[1, 2, 3], &[], &[]);
+    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Preferred, &[0]));
+    assert_eq!(response, elected(vec![(0, Ok(()))]));
+    // A new leader epoch: the record goes to every replica and every producer.
+    let r = record(Some(1), 3, 3, &[1, 2, 3], &[], &[]);
+    assert_eq!(fx, sends(to_everyone(&r)));
+    assert_eq!(c.partitions, vec![r]);
+    assert_eq!(c.brokers, ControllerState::bootstrap(&cfg).brokers);
+}
+
+#[test]
+fn a_preferred_election_without_the_preferred_replica_in_the_isr_is_refused() {
+    let cfg = Config::default();
+    let mut c = ControllerState::bootstrap(&cfg);
+    c.partitions[0] = record(Some(2), 2, 2, &[2, 3], &[], &[]);
+    let before = c.clone();
+    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Preferred, &[0]));
+    assert_eq!(response, elected(vec![(0, Err(ElectLeadersError::PreferredLeaderNotAvailable))]));
+    assert_eq!(fx, Effects::default());
+    assert_eq!(c, before);
+}
+
+#[test]
+fn a_preferred_election_with_the_preferred_replica_fenced_or_shutting_down_is_refused() {
+    let cfg = Config::default();
+    for preferred in [reg(1, true, false), reg(1, false, true)] {
+        let mut c = ControllerState::bootstrap(&cfg);
+        c.brokers[0] = preferred;
+        c.partitions[0] = record(Some(2), 2, 2, &[1, 2, 3], &[], &[]);
+        let before = c.clone();
+        let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Preferred, &[0]));
+        assert_eq!(response, elected(vec![(0, Err(ElectLeadersError::PreferredLeaderNotAvailable))]));
+        assert_eq!(fx, Effects::default());
+        assert_eq!(c, before);
+    }
+}
+
+#[test]
+fn a_preferred_election_on_a_leaderless_partition_elects_the_next_valid_replica() {
+    // PartitionChangeBuilder.electPreferredLeader: the preferred replica (fenced) cannot lead,
+    // there is no current leader, so the first valid other replica wins.
+    let cfg = Config::default();
+    let mut c = ControllerState::bootstrap(&cfg);
+    c.brokers[0] = reg(1, true, false);
+    c.partitions[0] = record(None, 2, 3, &[1, 3], &[], &[]);
+    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Preferred, &[0]));
+    assert_eq!(response, elected(vec![(0, Ok(()))]));
+    let r = record(Some(3), 3, 4, &[1, 3], &[], &[]);
+    assert_eq!(fx, sends(to_everyone(&r)));
+    assert_eq!(c.partitions, vec![r]);
+}
+
+#[test]
+fn an_unclean_election_when_a_leader_exists_is_not_needed() {
+    let cfg = Config::default();
+    let mut c = ControllerState::bootstrap(&cfg);
+    c.partitions[0] = record(Some(2), 2, 2, &[2], &[3], &[]);
+    let before = c.clone();
+    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Unclean, &[0]));
+    assert_eq!(response, elected(vec![(0, Err(ElectLeadersError::ElectionNotNeeded))]));
+    assert_eq!(fx, Effects::default());
+    assert_eq!(c, before);
+}
+
+#[test]
+fn an_unclean_election_elects_an_out_of_sync_replica_whatever_the_topic_config() {
+    // The operator's unclean election runs even with `unclean.leader.election.enable=false`: the
+    // topic config only decides the controller's own elections.
+    for unclean_leader_election in [false, true] {
+        let cfg = Config { unclean_leader_election, ..Config::default() };
+        let mut c = ControllerState::bootstrap(&cfg);
+        // Offline: ISR empty, ELR {2,3} both fenced; broker 1 (out of sync) is active again.
+        c.brokers = vec![reg(5, false, false), reg(2, true, false), reg(3, true, false)];
+        c.partitions[0] = record(None, 4, 4, &[], &[2, 3], &[3]);
+        let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Unclean, &[0]));
+        assert_eq!(response, elected(vec![(0, Ok(()))]));
+        // The unclean leader is the whole ISR, and the ELR and last known ELR are cleared.
+        let r = record(Some(1), 5, 5, &[1], &[], &[]);
+        assert_eq!(fx, sends(to_everyone(&r)), "unclean_leader_election = {unclean_leader_election}");
+        assert_eq!(c.partitions, vec![r]);
+    }
+}
+
+#[test]
+fn an_unclean_election_prefers_an_eligible_leader_replica() {
+    let cfg = Config::default();
+    let mut c = ControllerState::bootstrap(&cfg);
+    // Broker 3 of the ELR is active: it wins cleanly, before the out-of-sync broker 1.
+    c.brokers = vec![reg(5, false, false), reg(2, true, false), reg(3, false, false)];
+    c.partitions[0] = record(None, 4, 4, &[], &[2, 3], &[3]);
+    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Unclean, &[0]));
+    assert_eq!(response, elected(vec![(0, Ok(()))]));
+    let r = record(Some(3), 5, 5, &[3], &[2], &[]);
+    assert_eq!(fx, sends(to_everyone(&r)));
+    assert_eq!(c.partitions, vec![r]);
+}
+
+#[test]
+fn an_unclean_election_without_any_active_replica_is_refused() {
+    let cfg = Config::default();
+    let mut c = ControllerState::bootstrap(&cfg);
+    c.brokers = vec![reg(1, true, false), reg(2, true, false), reg(3, true, false)];
+    c.partitions[0] = record(None, 4, 4, &[], &[2, 3], &[3]);
+    let before = c.clone();
+    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Unclean, &[0]));
+    assert_eq!(response, elected(vec![(0, Err(ElectLeadersError::EligibleLeadersNotAvailable))]));
+    assert_eq!(fx, Effects::default());
+    assert_eq!(c, before);
+}
+
+#[test]
+fn an_election_of_an_unknown_partition_is_refused_and_the_others_still_run() {
+    let cfg = Config { partitions: 2, ..Config::default() };
+    let mut c = ControllerState::bootstrap(&cfg);
+    c.partitions[0] = record(Some(3), 2, 2, &[1, 2, 3], &[], &[]);
+    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Preferred, &[2, 0, 1]));
+    assert_eq!(
+        response,
+        elected(vec![
+            (2, Err(ElectLeadersError::UnknownTopicOrPartition)),
+            (0, Ok(())),
+            (1, Err(ElectLeadersError::ElectionNotNeeded)),
+        ])
+    );
+    let r = record(Some(1), 3, 3, &[1, 2, 3], &[], &[]);
+    assert_eq!(
+        fx,
+        sends(vec![
+            (Address::Broker(b(1)), Msg::PartitionChange(r.clone())),
+            (Address::Broker(b(2)), Msg::PartitionChange(r.clone())),
+            (Address::Broker(b(3)), Msg::PartitionChange(r.clone())),
+            (Address::Producer(ProducerId(1)), Msg::PartitionChange(r.clone())),
+        ])
+    );
+    assert_eq!(c.partitions[0], r);
+
+    let before = c.clone();
+    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Unclean, &[7]));
+    assert_eq!(response, elected(vec![(7, Err(ElectLeadersError::UnknownTopicOrPartition))]));
+    assert_eq!(fx, Effects::default());
+    assert_eq!(c, before);
+}
+
+#[test]
+fn an_election_of_no_partitions_answers_an_empty_list() {
+    let cfg = Config::default();
+    let mut c = ControllerState::bootstrap(&cfg);
+    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Preferred, &[]));
+    assert_eq!(response, elected(vec![]));
+    assert_eq!(fx, Effects::default());
+}
+
+#[test]
+fn a_consumer_fetch_to_the_controller_is_not_answered() {
+    let cfg = Config::default();
+    let mut c = ControllerState::bootstrap(&cfg);
+    let before = c.clone();
+    let (response, fx) =
+        ask(&mut c, &cfg, ClientRequest::ConsumerFetch { partition: P0, fetch_offset: crate::ids::Offset(0) });
+    assert_eq!(response, None);
+    assert_eq!(fx, Effects::default());
+    assert_eq!(c, before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime heartbeats (`RuntimeSettings::heartbeats`).
+
+fn with_heartbeats() -> Config {
+    let mut cfg = Config::default();
+    cfg.runtime.heartbeats = true;
+    cfg
+}
+
+fn restart(timers: Vec<Timer>) -> Effects {
+    Effects { restart_timers: timers, ..Effects::default() }
+}
+
+#[test]
+fn with_heartbeats_a_live_brokers_heartbeat_restarts_its_session_timer() {
+    let cfg = with_heartbeats();
+    let mut c = ControllerState::bootstrap(&cfg);
+    let before = c.clone();
+    let fx = step(&mut c, &cfg, Msg::BrokerHeartbeat { broker: b(2), broker_epoch: BrokerEpoch(2) });
+    assert_eq!(fx, restart(vec![Timer::SessionTimeout(b(2))]));
+    assert_eq!(c, before);
+    // Another incarnation's heartbeat restarts nothing.
+    let fx = step(&mut c, &cfg, Msg::BrokerHeartbeat { broker: b(2), broker_epoch: BrokerEpoch(7) });
+    assert_eq!(fx, Effects::default());
+    assert_eq!(c, before);
+}
+
+#[test]
+fn with_heartbeats_a_fenced_brokers_heartbeat_unfences_it_without_a_restart() {
+    let cfg = with_heartbeats();
+    let mut c = ControllerState::bootstrap(&cfg);
+    c.brokers[2] = reg(4, true, false);
+    c.partitions[0] = record(Some(1), 1, 2, &[1, 2], &[], &[]);
+    assert!(!c.wanted_timers(&cfg).contains(&Timer::SessionTimeout(b(3))), "a fenced broker has no session");
+    let fx = step(&mut c, &cfg, Msg::BrokerHeartbeat { broker: b(3), broker_epoch: BrokerEpoch(4) });
+    // The timer is newly wanted (so armed afresh by the actor), not restarted.
+    assert_eq!(fx, Effects::default());
+    assert_eq!(c.brokers[2], reg(4, false, false));
+    assert_eq!(
+        c.wanted_timers(&cfg),
+        vec![Timer::SessionTimeout(b(1)), Timer::SessionTimeout(b(2)), Timer::SessionTimeout(b(3))]
+    );
+}
+
+#[test]
+fn with_heartbeats_a_controlled_shutdown_restarts_the_session_timer_too() {
+    let cfg = with_heartbeats();
+    let mut c = ControllerState::bootstrap(&cfg);
+    let fx = step(&mut c, &cfg, Msg::ControlledShutdown { broker: b(2), broker_epoch: BrokerEpoch(2) });
+    let r = record(Some(1), 1, 2, &[1, 3], &[], &[]);
+    assert_eq!(
+        fx,
+        Effects {
+            sends: vec![
+                (Address::Broker(b(1)), Msg::PartitionChange(r.clone())),
+                (Address::Broker(b(2)), Msg::ShutdownAccepted { broker_epoch: BrokerEpoch(2) }),
+            ],
+            restart_timers: vec![Timer::SessionTimeout(b(2))],
+            ..Effects::default()
+        }
+    );
+    assert_eq!(c.brokers[1], reg(2, false, true));
+
+    // Without heartbeats, the same request restarts no timer.
+    let cfg = Config::default();
+    let mut c = ControllerState::bootstrap(&cfg);
+    let fx = step(&mut c, &cfg, Msg::ControlledShutdown { broker: b(2), broker_epoch: BrokerEpoch(2) });
+    assert_eq!(fx.restart_timers, vec![]);
+}
+
+#[test]
+fn with_heartbeats_sessions_expire_as_often_as_they_time_out() {
+    let cfg = with_heartbeats();
+    assert_eq!(cfg.budget.session_expiries, 1);
+    let mut c = ControllerState::bootstrap(&cfg);
+    let all = vec![Timer::SessionTimeout(b(1)), Timer::SessionTimeout(b(2)), Timer::SessionTimeout(b(3))];
+    for round in 1..=3u8 {
+        let fx = tick(&mut c, &cfg, Timer::SessionTimeout(b(2)));
+        let r = record(Some(1), 1, 2 * round, &[1, 3], &[], &[]);
+        assert_eq!(
+            fx,
+            sends(vec![
+                (Address::Broker(b(1)), Msg::PartitionChange(r.clone())),
+                (Address::Broker(b(2)), Msg::SessionExpired { broker_epoch: BrokerEpoch(2) }),
+            ]),
+            "round {round}"
+        );
+        assert_eq!(c.brokers[1], reg(2, true, false));
+        assert_eq!(c.session_expiries, round, "still counted, but no longer a limit");
+        // The other live sessions can still expire although the budget of one is spent.
+        assert_eq!(c.wanted_timers(&cfg), vec![Timer::SessionTimeout(b(1)), Timer::SessionTimeout(b(3))]);
+
+        // The broker heartbeats, is unfenced, and its session can expire again.
+        let fx = step(&mut c, &cfg, Msg::BrokerHeartbeat { broker: b(2), broker_epoch: BrokerEpoch(2) });
+        assert_eq!(fx, Effects::default());
+        assert_eq!(c.wanted_timers(&cfg), all);
+        // The leader takes broker 2 back into the ISR.
+        let isr = [(1, Some(1)), (2, Some(2)), (3, Some(3))];
+        let fx = step(&mut c, &cfg, alter(1, 1, 1, 2 * u32::from(round), &isr));
+        let back = record(Some(1), 1, 2 * round + 1, &[1, 2, 3], &[], &[]);
+        assert_eq!(fx, alter_response(1, 2 * u32::from(round), Ok(back)));
+    }
 }
