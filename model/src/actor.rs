@@ -537,4 +537,83 @@ mod tests {
         };
         assert_eq!(commands(o), vec![Cmd::Send(id(1), produce), Cmd::Set(Timer::RequestTimeout)]);
     }
+
+    #[test]
+    fn a_cut_link_loses_the_producers_requests_and_the_brokers_answers() {
+        let budget = FaultBudget { link_cuts: 1, ..calm().budget.clone() };
+        let cfg = Arc::new(Config { budget, producers: 2, ..(*calm()).clone() });
+        let actor = KelpActor::new(cfg.clone(), Address::Broker(BrokerId(1)));
+        let mut state = start(&actor, None);
+        // Leading p0, the broker may lose its link to producer 1 (actor 4).
+        let o = fire(&actor, &mut state, Timer::CutLink(ME));
+        assert_eq!(effective(o), vec![]);
+        assert_eq!(broker(&state).links_cut, vec![ME]);
+        // The budget is spent: no more cuts armed.
+        assert!(!broker(&state).wanted_timers(actor.broker_ctx(BrokerId(1))).contains(&Timer::CutLink(ME)));
+
+        // A produce over the cut link never arrives: nothing changes, nothing is sent.
+        let before = state.clone();
+        let produce = Msg::Produce {
+            partition: P0,
+            producer: ME,
+            sequence: Sequence(0),
+            acks: Acks::One,
+            idempotent: true,
+            value: Value::from("lost"),
+        };
+        let o = deliver(&actor, &mut state, 4, produce);
+        assert_eq!(commands(o), vec![]);
+        assert_eq!(state, before);
+
+        // Only that link is cut: producer 2 (actor 5) still gets through and is answered.
+        let other = Msg::Produce {
+            partition: P0,
+            producer: ProducerId(2),
+            sequence: Sequence(0),
+            acks: Acks::One,
+            idempotent: true,
+            value: Value::from("kept"),
+        };
+        let o = deliver(&actor, &mut state, 5, other);
+        let answer = Msg::ProduceResponse { partition: P0, sequence: Sequence(0), result: Ok(Offset(0)) };
+        assert_eq!(effective(o), vec![Cmd::Send(id(5), answer), Cmd::Save(broker(&state).disk.clone())]);
+    }
+
+    #[test]
+    fn what_the_broker_sends_over_a_cut_link_is_lost() {
+        let budget = FaultBudget { link_cuts: 1, ..calm().budget.clone() };
+        let cfg = Arc::new(Config { budget, min_insync_replicas: 1, replication_factor: 1, ..(*calm()).clone() });
+        let actor = KelpActor::new(cfg.clone(), Address::Broker(BrokerId(1)));
+        let mut state = start(&actor, None);
+        fire(&actor, &mut state, Timer::CutLink(ME));
+        // The broker handles the produce (a test's shortcut: the model drops it at arrival), and
+        // its acks=all answer (RF 1: at once) is lost on the way out.
+        let KelpState::Broker(b) = &mut state else { unreachable!() };
+        let mut fx = Effects::default();
+        let produce = Msg::Produce {
+            partition: P0,
+            producer: ME,
+            sequence: Sequence(0),
+            acks: Acks::All,
+            idempotent: true,
+            value: Value::from("x"),
+        };
+        b.on_msg(actor.broker_ctx(BrokerId(1)), produce, &mut fx);
+        assert_eq!(fx.sends.len(), 1, "the handler answers producer 1");
+        let mut o = Out::new();
+        actor.apply(&state, fx, &mut o);
+        assert!(effective(o).iter().all(|c| !matches!(c, Cmd::Send(..))), "the answer never leaves");
+    }
+
+    #[test]
+    fn a_cut_link_survives_a_restart() {
+        let budget = FaultBudget { link_cuts: 1, crashes: 1, ..calm().budget.clone() };
+        let cfg = Arc::new(Config { budget, ..(*calm()).clone() });
+        let actor = KelpActor::new(cfg, Address::Broker(BrokerId(1)));
+        let mut state = start(&actor, None);
+        fire(&actor, &mut state, Timer::CutLink(ME));
+        fire(&actor, &mut state, Timer::Crash);
+        fire(&actor, &mut state, Timer::Restart);
+        assert_eq!(broker(&state).links_cut, vec![ME], "a property of the network, not of the process");
+    }
 }

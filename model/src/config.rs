@@ -412,6 +412,8 @@ mod tests {
             Config { retries: Retries::Times(17), ..Config::default() }.validate().unwrap_err().field,
             "retries"
         );
+        let endless_copies = Config { retries: Retries::Forever, idempotence: false, ..Config::default() };
+        assert_eq!(endless_copies.validate().unwrap_err().field, "retries");
         assert!(Retries::Forever.allow(200));
         assert_eq!(Retries::Forever.count_attempt(2), 2);
         assert!(!Retries::Times(1).allow(2));

@@ -57,3 +57,111 @@ impl OperatorState {
         kept
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The operator's handler: alert in, exact requests and state out.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn b(n: u8) -> BrokerId {
+        BrokerId(n)
+    }
+
+    fn alert(op: &mut OperatorState, cfg: &Config, broker: u8) -> Effects {
+        let mut fx = Effects::default();
+        op.on_msg(cfg, Msg::ProduceStalled { broker: b(broker) }, &mut fx);
+        fx
+    }
+
+    fn reorder(partition: u8, replicas: &[u8]) -> (Address, Msg) {
+        let replicas = replicas.iter().copied().map(b).collect();
+        let request = ClientRequest::AlterPartitionReassignments { partition: PartitionId(partition), replicas };
+        (Address::Controller, Msg::Request(request))
+    }
+
+    fn preferred(partitions: &[u8]) -> (Address, Msg) {
+        let partitions = partitions.iter().copied().map(PartitionId).collect();
+        (
+            Address::Controller,
+            Msg::Request(ClientRequest::ElectLeaders { election: ElectionType::Preferred, partitions }),
+        )
+    }
+
+    /// Two partitions: p0 assigned [1,2,3], p1 [2,3,1].
+    fn two_partitions() -> Config {
+        Config { partitions: 2, operator_demotes: true, ..Config::default() }
+    }
+
+    #[test]
+    fn an_alert_moves_the_broker_last_then_asks_for_preferred_elections_where_the_order_changed() {
+        let cfg = two_partitions();
+        let mut op = OperatorState::default();
+        let fx = alert(&mut op, &cfg, 1);
+        // p1 [2,3,1] has broker 1 last already: only p0 changes.
+        assert_eq!(fx.sends, vec![reorder(0, &[2, 3, 1]), preferred(&[0])]);
+        assert_eq!(op.demoted, Some(b(1)));
+    }
+
+    #[test]
+    fn a_repeated_alert_for_the_demoted_broker_asks_nothing() {
+        let cfg = two_partitions();
+        let mut op = OperatorState::default();
+        alert(&mut op, &cfg, 1);
+        assert_eq!(alert(&mut op, &cfg, 1), Effects::default());
+        assert_eq!(op.demoted, Some(b(1)));
+    }
+
+    #[test]
+    fn demoting_another_broker_restores_the_first_and_touches_only_changed_partitions() {
+        let cfg = two_partitions();
+        let mut op = OperatorState { demoted: Some(b(1)) };
+        // Broker 3 last: p0 [1,2,3] is the configured order again, p1 becomes [2,1,3].
+        let fx = alert(&mut op, &cfg, 3);
+        assert_eq!(fx.sends, vec![reorder(0, &[1, 2, 3]), reorder(1, &[2, 1, 3]), preferred(&[0, 1])]);
+        assert_eq!(op.demoted, Some(b(3)));
+    }
+
+    #[test]
+    fn a_broker_already_last_everywhere_needs_no_request() {
+        // One partition, RF 3: broker 3 is last in [1,2,3] already.
+        let cfg = Config { operator_demotes: true, ..Config::default() };
+        let mut op = OperatorState::default();
+        assert_eq!(alert(&mut op, &cfg, 3), Effects::default());
+        assert_eq!(op.demoted, Some(b(3)));
+    }
+
+    #[test]
+    fn other_messages_are_ignored() {
+        let cfg = two_partitions();
+        let mut op = OperatorState::default();
+        let mut fx = Effects::default();
+        op.on_msg(&cfg, Msg::Request(ClientRequest::DescribePartitions), &mut fx);
+        assert_eq!((fx, op), (Effects::default(), OperatorState::default()));
+    }
+
+    proptest! {
+        /// The priority is the assignment with the demoted broker moved last, the others in order.
+        #[test]
+        fn priority_moves_only_the_demoted_broker(brokers in 1u8..=9, partitions in 1u8..=8, rf in 1u8..=9, demoted in 0u8..=9) {
+            prop_assume!(rf <= brokers);
+            let cfg = Config { brokers, partitions, replication_factor: rf, min_insync_replicas: 1, ..Config::default() };
+            let demoted = (demoted > 0).then_some(BrokerId(demoted));
+            for p in cfg.partition_ids() {
+                let assigned = cfg.replicas(p);
+                let priority = OperatorState::priority(&cfg, p, demoted);
+                let mut sorted = priority.clone();
+                sorted.sort_unstable();
+                let mut expected = assigned.clone();
+                expected.sort_unstable();
+                prop_assert_eq!(sorted, expected, "a permutation of the assignment");
+                let others: Vec<BrokerId> = assigned.iter().copied().filter(|b| Some(*b) != demoted).collect();
+                prop_assert_eq!(&priority[..others.len()], &others[..]);
+                if let Some(d) = demoted.filter(|d| assigned.contains(d)) {
+                    prop_assert_eq!(priority.last(), Some(&d));
+                }
+            }
+        }
+    }
+}

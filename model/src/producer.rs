@@ -221,6 +221,7 @@ mod tests {
     //! configuration: one partition led by broker 1 in epoch 1, two records, acks=all, one retry.
 
     use super::*;
+    use crate::config::Retries;
 
     const P0: PartitionId = PartitionId(0);
     const ME: ProducerId = ProducerId(1);
@@ -379,6 +380,34 @@ mod tests {
         let fx = step(&mut p, &cfg, 1, response(0, 0, Err(ProduceError::NotLeaderOrFollower)));
         assert_eq!(fx, produce_to(1, 0, 1));
         assert_eq!(p.outcomes, vec![Outcome::Failed { partition: P0, error: ProduceError::NotLeaderOrFollower }]);
+    }
+
+    #[test]
+    fn retrying_for_ever_never_fails_and_the_attempts_stop_counting_at_two() {
+        let cfg = Config { retries: Retries::Forever, ..Config::default() };
+        let (mut p, _) = boot(&cfg);
+        for _ in 0..5 {
+            let fx = tick(&mut p, &cfg, Timer::RequestTimeout);
+            assert_eq!(fx, produce_to(1, 0, 0));
+            assert_eq!(p.in_flight, in_flight(0, Some(1), 2));
+        }
+        assert_eq!(p.outcomes, vec![]);
+    }
+
+    #[test]
+    fn with_an_operator_a_retry_that_times_out_too_raises_a_stall_alert() {
+        let cfg = Config { retries: Retries::Forever, operator_demotes: true, ..Config::default() };
+        let (mut p, _) = boot(&cfg);
+        // The first time-out may be one slow answer: just a retry.
+        assert_eq!(tick(&mut p, &cfg, Timer::RequestTimeout), produce_to(1, 0, 0));
+        // The retry timed out too: the operator hears of broker 1, and the record goes again.
+        let mut expected = Effects::default();
+        expected.send(Address::Operator, Msg::ProduceStalled { broker: BrokerId(1) });
+        expected.sends.extend(produce_to(1, 0, 0).sends);
+        assert_eq!(tick(&mut p, &cfg, Timer::RequestTimeout), expected);
+        // Without an operator there is nobody to tell.
+        let cfg = Config { operator_demotes: false, ..cfg };
+        assert_eq!(tick(&mut p, &cfg, Timer::RequestTimeout), produce_to(1, 0, 0));
     }
 
     #[test]

@@ -82,3 +82,33 @@ fn retry_backlog_within_bound(view: &View<'_>) -> bool {
 pub fn beyond_exploration_bound(view: &View<'_>) -> bool {
     view.controller().partitions.iter().any(|p| p.leader_epoch.0 > u32::from(view.cfg.budget.leader_epochs))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FaultBudget;
+    use crate::timer::Timer;
+    use stateright::actor::ActorModelAction;
+    use stateright::Model;
+
+    fn time_out_producer(model: &KelpModel, state: &SystemState) -> SystemState {
+        let producer = Id::from(model.cfg.producer_actor_index(crate::ids::ProducerId(1)));
+        model.next_state(state, ActorModelAction::Timeout(producer, Timer::RequestTimeout)).expect("a step")
+    }
+
+    #[test]
+    fn a_producer_retrying_for_ever_keeps_at_most_one_request_in_flight() {
+        let budget =
+            FaultBudget { crashes: 0, power_losses: 0, session_expiries: 0, isr_shrinks: 0, ..FaultBudget::default() };
+        let model = build(Config { retries: Retries::Forever, budget, ..Config::default() });
+        let init = model.init_states().remove(0);
+        assert!(Model::within_boundary(&model, &init), "the first request is in flight");
+        // A time-out before the request arrived would queue a second copy behind it.
+        assert!(!Model::within_boundary(&model, &time_out_producer(&model, &init)));
+
+        // With bounded retries the copies are bounded anyway, and allowed.
+        let model = build(Config { retries: Retries::Times(1), ..model.cfg.clone() });
+        let init = model.init_states().remove(0);
+        assert!(Model::within_boundary(&model, &time_out_producer(&model, &init)));
+    }
+}
