@@ -5,9 +5,10 @@ mod common;
 
 use kelp_checks::coverage;
 use kelp_checks::run::{run, run_with, Engine, Extras, RunOptions, RunReport};
-use kelp_checks::scenario::Scenario;
+use kelp_checks::scenario::{Scenario, Verdict};
 use kelp_model::config::Config;
 use kelp_model::config::Retries;
+use kelp_model::properties::Kind;
 use stateright::Model;
 
 /// Two brokers, one record, one crash: small (6,000 states), yet most rules fire.
@@ -58,10 +59,10 @@ fn coverage_is_the_same_for_one_and_two_threads_and_adds_up_to_the_run() {
 fn every_kind_is_listed_and_the_ruled_out_ones_never_fire() {
     let report = with_coverage(&two_brokers_and_a_crash(), 2);
     let rows = report.coverage.unwrap();
-    // Every kind of kelp's protocol, in order (stateright's own actions and the runtime-only ones
-    // never fire here).
+    // Every kind of kelp's protocol, in order (those of operators and link cuts, stateright's own
+    // actions and the runtime-only ones never fire here, and are not listed).
     let kinds: Vec<&str> = rows.iter().map(|r| r.kind).collect();
-    let hidden = [coverage::Kind::Stateright, coverage::Kind::RuntimeOnly];
+    let hidden = coverage::LISTED_IF_FIRED;
     let expected: Vec<&str> = coverage::Kind::ALL.iter().filter(|k| !hidden.contains(k)).map(|k| k.name()).collect();
     assert_eq!(kinds, expected);
     let fired = |kind: &str| rows.iter().find(|r| r.kind == kind).unwrap().fired;
@@ -75,4 +76,51 @@ fn every_kind_is_listed_and_the_ruled_out_ones_never_fire() {
 fn the_coverage_table_of_a_small_scenario() {
     let report = with_coverage(&two_brokers_and_a_crash(), 2);
     insta::assert_snapshot!("two_brokers_and_a_crash_coverage", coverage::table(&report.coverage.unwrap()));
+}
+
+fn fired(report: &RunReport, kind: &str) -> usize {
+    report.coverage.as_ref().expect("coverage").iter().find(|r| r.kind == kind).map_or(0, |r| r.fired)
+}
+
+/// Two brokers, one record retried for ever, one link cut, an operator who demotes.
+fn demotion_after_a_cut() -> Scenario {
+    Scenario::ad_hoc(Config {
+        brokers: 2,
+        replication_factor: 2,
+        min_insync_replicas: 1,
+        records: 1,
+        retries: Retries::Forever,
+        operator_demotes: true,
+        budget: kelp_model::config::FaultBudget { crashes: 0, link_cuts: 1, ..common::crashes_only(0) },
+        ..Config::default()
+    })
+}
+
+#[test]
+fn a_cut_link_an_alert_and_the_operators_requests_all_fire_where_configured() {
+    let report = with_coverage(&demotion_after_a_cut(), 2);
+    for kind in ["timer CutLink", "deliver ProduceStalled", "deliver client request", "deliver client response"] {
+        assert!(fired(&report, kind) > 0, "{kind} never fired");
+    }
+    // The demotion gets the record through: the write liveness property holds.
+    let write = report.properties.iter().find(|p| p.name == "eventually-write-completes").unwrap();
+    assert_eq!(write.verdict, Verdict::Holds);
+}
+
+#[test]
+fn auto_rebalance_runs_preferred_elections_after_a_failover() {
+    // A third leader epoch for the move back.
+    let mut config = Config { auto_leader_rebalance: true, ..two_brokers_and_a_crash().config };
+    config.budget.leader_epochs = 3;
+    let scenario = Scenario::ad_hoc(config);
+    let report = with_coverage(&scenario, 2);
+    assert!(fired(&report, "timer PreferredElection") > 0);
+    // Every safety and liveness property holds (a `sometimes` one may go unreached).
+    let broken: Vec<_> = report
+        .properties
+        .iter()
+        .filter(|p| p.kind != Kind::Sometimes && p.verdict != Verdict::Holds)
+        .map(|p| p.name)
+        .collect();
+    assert!(broken.is_empty(), "{broken:?}");
 }

@@ -120,6 +120,10 @@ impl std::str::FromStr for Retries {
     }
 }
 
+fn is_zero(n: &u8) -> bool {
+    *n == 0
+}
+
 /// How many faults the checker may inject: faults are bounded, recovery never is.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -137,7 +141,9 @@ pub struct FaultBudget {
     /// The highest leader epoch any partition may reach (bounds elections).
     pub leader_epochs: u8,
     /// Partial network partitions: a cut of the link between one broker and one producer, for
-    /// good (the broker still reaches the controller and the other brokers).
+    /// good (the broker still reaches the controller and the other brokers). Left out of written
+    /// configurations when 0, so that traces from before link cuts read the same.
+    #[serde(skip_serializing_if = "is_zero")]
     pub link_cuts: u8,
     /// At most this many faults of any kind in one run (crashes, power losses, shutdowns, session
     /// expiries, ISR shrinks, link cuts together); unset: only the per-kind limits apply.
@@ -224,7 +230,9 @@ pub struct Config {
     pub auto_leader_rebalance: bool,
     /// An operator watches the producers: a produce time-out alert naming a broker makes them
     /// demote it, as Cruise Control's `demote_broker` does (the broker moves to the end of every
-    /// assignment, then a preferred election). Adds the operator actor.
+    /// assignment, then a preferred election). Adds the operator actor. Left out of written
+    /// configurations when off.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub operator_demotes: bool,
     pub flush: FlushPolicy,
     pub budget: FaultBudget,

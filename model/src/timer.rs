@@ -23,9 +23,6 @@ pub enum Timer {
     FetchBackoff(PartitionId),
     /// `broker.heartbeat.interval.ms` (runtime heartbeats only: `RuntimeSettings::heartbeats`).
     Heartbeat,
-    /// A partial network partition: the link between this broker and a producer is cut for good
-    /// (a firewall rule, a bad route), while the controller and the other brokers still reach it.
-    CutLink(ProducerId),
 
     // Controller.
     /// `broker.session.timeout.ms` passed without a heartbeat.
@@ -36,6 +33,11 @@ pub enum Timer {
     /// `request.timeout.ms` passed without a response (also, with metadata refresh, the wait
     /// before asking for metadata again).
     RequestTimeout,
+
+    // Broker, again: last, so that the timers above keep their place in every state's hash.
+    /// A partial network partition: the link between this broker and a producer is cut for good
+    /// (a firewall rule, a bad route), while the controller and the other brokers still reach it.
+    CutLink(ProducerId),
 }
 
 impl Timer {
