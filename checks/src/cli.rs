@@ -41,6 +41,9 @@ pub enum Command {
     Topics(kelp_impl::commands::args::TopicsArgs),
     /// `kafka-leader-election`: a preferred or unclean election.
     LeaderElection(kelp_impl::commands::args::LeaderElectionArgs),
+    /// Cruise Control's `demote_broker`: moves the broker last in every replica list, then runs
+    /// preferred elections, so it gives up leadership without failing.
+    DemoteBroker(kelp_impl::commands::args::DemoteBrokerArgs),
     /// Lines from stdin as records (read to the end first); prints each one's offset or error.
     Produce(kelp_impl::commands::args::ProduceArgs),
     /// Committed records (below the high watermark), one value per line.

@@ -135,6 +135,7 @@ fn main() -> ExitCode {
         Command::Cluster(command) => kelp_impl::commands::cluster(&command),
         Command::Topics(args) => kelp_impl::commands::topics(&args),
         Command::LeaderElection(args) => kelp_impl::commands::leader_election(&args),
+        Command::DemoteBroker(args) => kelp_impl::commands::demote_broker(&args),
         Command::Produce(args) => kelp_impl::commands::produce(&args),
         Command::Consume(args) => kelp_impl::commands::consume(&args),
         Command::Node(args) => kelp_impl::commands::node(&args),

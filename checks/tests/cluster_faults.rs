@@ -4,7 +4,9 @@
 //!   is killed with SIGKILL and restarted 5 times (`KELP_LEADER_KILLS` to change the count);
 //! - the same with power losses (the unflushed tail of each log cut) and KIP-966's eligible leader
 //!   replicas on;
-//! - hostile datagrams reach every process; each is logged and dropped, and the cluster goes on.
+//! - hostile datagrams reach every process; each is logged and dropped, and the cluster goes on;
+//! - leadership moves on request: `kelp demote-broker` and `kelp leader-election --election-type
+//!   preferred`, refused while the preferred replica is down.
 //!
 //! After the faults every acknowledged record is consumed exactly once and in order, and every
 //! broker's log agrees with the others' below the high watermark. Prints records produced,
@@ -36,13 +38,30 @@ fn kelp_ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("utf-8")
 }
 
-/// Partition 0's leader from `kelp topics --describe`, if it has one.
-fn leader(dir: &Path) -> Option<u32> {
+/// A field of partition 0's line in `kelp topics --describe` (`Leader`, `Replicas`, `Isr`).
+fn partition_field(dir: &Path, name: &str) -> Option<String> {
     let output = kelp(dir, &["topics", "--describe"]);
     let text = String::from_utf8_lossy(&output.stdout);
     let line = text.lines().find(|l| l.contains("Partition: 0"))?;
-    let field = line.split('\t').find_map(|f| f.strip_prefix("Leader: "))?;
-    field.parse().ok()
+    let prefix = format!("{name}: ");
+    line.split('\t').find_map(|f| f.strip_prefix(prefix.as_str())).map(str::to_string)
+}
+
+/// Partition 0's leader from `kelp topics --describe`, if it has one.
+fn leader(dir: &Path) -> Option<u32> {
+    partition_field(dir, "Leader")?.parse().ok()
+}
+
+/// Waits (up to 60 s) until partition 0's `name` field reads `want`.
+fn wait_for_field(dir: &Path, name: &str, want: &str) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        if partition_field(dir, name).as_deref() == Some(want) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("partition 0's {name} is {:?}, not {want}, after 60 s", partition_field(dir, name));
 }
 
 /// Waits for partition 0's first leader (up to 10 s).
@@ -214,4 +233,44 @@ fn every_process_logs_and_drops_hostile_datagrams_and_goes_on() {
         let log = std::fs::read_to_string(dir.join("logs").join(format!("{name}.log"))).expect("the node's log");
         assert!(log.matches("dropped").count() >= 8, "{name} logs each datagram it drops:\n{log}");
     }
+}
+
+#[test]
+fn demotion_and_preferred_elections_move_leadership_within_the_isr() {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp.path().join("cluster");
+    let _cluster = Cluster(&dir);
+    kelp_ok(&dir, &["cluster", "up", "--brokers", "3", "--min-insync-replicas", "2"]);
+    assert_eq!(first_leader(&dir), 1, "the preferred replica leads first");
+    wait_for_field(&dir, "Isr", "1,2,3");
+
+    // Demote broker 1: last in the replica list, then a preferred election moves leadership.
+    let out = kelp_ok(&dir, &["demote-broker", "--broker", "1"]);
+    assert_eq!(
+        out,
+        "Reordered the replicas of t-0: 2,3,1\nSuccessfully completed leader election (PREFERRED) for partitions t-0\n"
+    );
+    wait_for_field(&dir, "Leader", "2");
+    assert_eq!(partition_field(&dir, "Replicas").as_deref(), Some("2,3,1"));
+    let out = kelp_ok(&dir, &["demote-broker", "--broker", "1"]);
+    assert_eq!(out, "Broker 1 is already last in every replica list\n");
+    let out = kelp_ok(&dir, &["leader-election", "--election-type", "preferred", "--partition", "0"]);
+    assert_eq!(out, "Valid replica already elected for partitions t-0\n");
+
+    // The preferred replica (now 2) dies: another leads, and a preferred election is refused.
+    kelp_ok(&dir, &["cluster", "kill", "2"]);
+    next_leader(&dir, 2);
+    let refused = kelp(&dir, &["leader-election", "--election-type", "preferred", "--partition", "0"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("PREFERRED_LEADER_NOT_AVAILABLE"));
+
+    // Back and in sync, it gets leadership back on request.
+    kelp_ok(&dir, &["cluster", "start", "2"]);
+    wait_for_field(&dir, "Isr", "1,2,3");
+    let out = kelp_ok(&dir, &["leader-election", "--election-type", "preferred", "--all-topic-partitions"]);
+    assert_eq!(out, "Successfully completed leader election (PREFERRED) for partitions t-0\n");
+    wait_for_field(&dir, "Leader", "2");
+    let out = kelp(&dir, &["demote-broker", "--broker", "7"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "error: no broker 7 in this cluster (brokers 1 to 3)\n");
 }

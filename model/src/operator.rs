@@ -51,11 +51,16 @@ impl OperatorState {
 
     /// `p`'s assignment with `demoted` moved to the end: the leadership priority after a demotion.
     pub fn priority(cfg: &Config, p: PartitionId, demoted: Option<BrokerId>) -> Vec<BrokerId> {
-        let (mut kept, last): (Vec<BrokerId>, Vec<BrokerId>) =
-            cfg.replicas(p).into_iter().partition(|b| Some(*b) != demoted);
-        kept.extend(last);
-        kept
+        demoted_last(&cfg.replicas(p), demoted)
     }
+}
+
+/// `replicas` with `demoted` moved to the end, the others in their order: Cruise Control's
+/// `demote_broker` order (also `kelp demote-broker` on the reference cluster).
+pub fn demoted_last(replicas: &[BrokerId], demoted: Option<BrokerId>) -> Vec<BrokerId> {
+    let (mut kept, last): (Vec<BrokerId>, Vec<BrokerId>) = replicas.iter().partition(|b| Some(**b) != demoted);
+    kept.extend(last);
+    kept
 }
 
 #[cfg(test)]

@@ -34,7 +34,10 @@ pub fn leader_election(
 
 /// Kafka's wording: successes together, partitions that needed nothing together, then one line
 /// per failure.
-fn report(election: ElectionType, results: &[(PartitionId, Result<(), ElectLeadersError>)]) -> (Vec<String>, bool) {
+pub(super) fn report(
+    election: ElectionType,
+    results: &[(PartitionId, Result<(), ElectLeadersError>)],
+) -> (Vec<String>, bool) {
     let kind = match election {
         ElectionType::Preferred => "PREFERRED",
         ElectionType::Unclean => "UNCLEAN",

@@ -1,15 +1,17 @@
 //! The Kafka tools as clients of the reference cluster: `topics --describe`, `leader-election`,
-//! `produce` and `consume`. Each is a client process with an actor id of its own that speaks the
+//! `demote-broker`, `produce` and `consume`. Each is a client process with an actor id of its own that speaks the
 //! model's messages over the cluster's wire: requests (`ClientRequest`) to the controller or a
 //! leader, whose answers come from the model's own handlers, and, for `produce`, the model's own
 //! producer actor. Nothing here decides anything about the protocol.
 
 mod consume;
+mod demote;
 mod leader_election;
 mod produce;
 mod topics;
 
 pub use consume::{consume, ConsumeOptions};
+pub use demote::demote_broker;
 pub use leader_election::{leader_election, ElectionTarget};
 pub use produce::{produce, ProduceOptions, ProduceSummary};
 pub use topics::{describe, TopicsFilter};
@@ -99,6 +101,7 @@ fn answers(request: &ClientRequest, response: &ClientResponse) -> bool {
         (request, response),
         (ClientRequest::DescribePartitions, ClientResponse::Partitions(_))
             | (ClientRequest::ElectLeaders { .. }, ClientResponse::LeadersElected(_))
+            | (ClientRequest::AlterPartitionReassignments { .. }, ClientResponse::PartitionReassigned { .. })
             | (ClientRequest::ConsumerFetch { .. }, ClientResponse::ConsumerRecords { .. })
     )
 }

@@ -76,6 +76,15 @@ pub struct NodeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DemoteBrokerArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// The broker to move last in every replica list, and off leadership.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..))]
+    pub broker: u8,
+}
+
+#[derive(Debug, Args)]
 pub struct TopicsArgs {
     #[command(flatten)]
     pub dir: DirArg,

@@ -93,6 +93,11 @@ pub fn topics(a: &TopicsArgs) -> ExitCode {
     print_lines(client::describe(&a.dir.dir, filter))
 }
 
+/// `kelp demote-broker --broker N`: exit 1 if a reordering or an election failed.
+pub fn demote_broker(a: &DemoteBrokerArgs) -> ExitCode {
+    lines_and_verdict(client::demote_broker(&a.dir.dir, kelp_model::ids::BrokerId(a.broker)))
+}
+
 /// `kelp leader-election`: exit 1 if any partition's election failed.
 pub fn leader_election(a: &LeaderElectionArgs) -> ExitCode {
     let election = match a.election_type {
@@ -103,7 +108,12 @@ pub fn leader_election(a: &LeaderElectionArgs) -> ExitCode {
         Some(p) => ElectionTarget::Partition(p),
         None => ElectionTarget::AllTopicPartitions,
     };
-    match client::leader_election(&a.dir.dir, election, target) {
+    lines_and_verdict(client::leader_election(&a.dir.dir, election, target))
+}
+
+/// Prints the lines; exit 1 if the command reported a failure among them.
+fn lines_and_verdict(result: Result<(Vec<String>, bool), client::ClientError>) -> ExitCode {
+    match result {
         Ok((lines, ok)) => {
             for line in lines {
                 println!("{line}");
