@@ -35,6 +35,9 @@ pub struct Step {
     pub sent: Vec<String>,
     /// Partitions whose leader or ISR this step changed, as `kafka-topics --describe` prints them.
     pub partitions: Vec<String>,
+    /// Why a delivered message had no effect because it never really arrived (a cut link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -115,6 +118,20 @@ fn changed_partitions(cfg: &Config, before: &SystemState, after: &SystemState) -
         .collect()
 }
 
+/// A producer's message delivered to a broker whose link to it is cut (`Timer::CutLink`): the
+/// model consumes it unread, and the step says so.
+fn lost(cfg: &Config, before: &SystemState, action: &Action) -> Option<String> {
+    let ActorModelAction::Deliver { src, dst, .. } = action else { return None };
+    let (Address::Producer(producer), Address::Broker(broker)) = (Address::of(*src, cfg), Address::of(*dst, cfg))
+    else {
+        return None;
+    };
+    View::new(cfg, before)
+        .broker(broker)
+        .cut_off_from(producer)
+        .then(|| format!("lost: the link between broker {broker} and producer {} is cut", producer.0))
+}
+
 pub fn build(cfg: &Config, property: &Property, path: Path<SystemState, Action>) -> Trace {
     let pairs = path.into_vec();
     let mut steps = Vec::new();
@@ -135,6 +152,7 @@ pub fn build(cfg: &Config, property: &Property, path: Path<SystemState, Action>)
             changes,
             sent: sent(cfg, before, after),
             partitions: changed_partitions(cfg, before, after),
+            lost: lost(cfg, before, action),
         });
     }
     let last = &pairs.last().expect("a path has a state").0;
@@ -148,6 +166,9 @@ impl Trace {
         let mut out = String::new();
         for s in &self.steps {
             out.push_str(&format!("{indent}{:>2}. {}: {}\n", s.step, s.actor, s.action));
+            if let Some(lost) = &s.lost {
+                out.push_str(&format!("{indent}      {lost}\n"));
+            }
             for c in &s.changes {
                 out.push_str(&format!("{indent}      {}: {} -> {}\n", c.field, c.before, c.after));
             }

@@ -50,6 +50,9 @@ fn step(out: &mut String, step: &Step, action: &TraceAction, after: Option<&Snap
     let marker = format!("{}. ", step.step);
     let indent = " ".repeat(marker.len());
     out.push_str(&format!("{marker}{}\n", heading(action)));
+    if let Some(lost) = &step.lost {
+        out.push_str(&format!("{indent}- {lost}\n"));
+    }
     for c in &step.changes {
         out.push_str(&format!("{indent}- {}: {} -> {}\n", c.field, code(&c.before), code(&c.after)));
     }

@@ -52,11 +52,13 @@ impl Diagram {
             .map(|(i, action)| {
                 let step = i + 1;
                 match action {
-                    TraceAction::Deliver { from, to, msg } => Event::Message {
-                        from: index(*from, cfg),
-                        to: index(*to, cfg),
-                        lines: wrap(&format!("{step}. {msg}"), WRAP),
-                    },
+                    TraceAction::Deliver { from, to, msg } => {
+                        let mut lines = wrap(&format!("{step}. {msg}"), WRAP);
+                        if file.steps.get(i).is_some_and(|s| s.lost.is_some()) {
+                            lines.push("(lost: link cut)".to_string());
+                        }
+                        Event::Message { from: index(*from, cfg), to: index(*to, cfg), lines }
+                    }
                     TraceAction::Timeout { actor, timer } => Event::Note {
                         over: index(*actor, cfg),
                         lines: wrap(&format!("{step}. {}", crate::describe::timer(timer)), WRAP),

@@ -34,6 +34,7 @@ fn step(step: usize, actor: &str, action: &str, changes: &[(&str, &str, &str)], 
             .collect(),
         sent: sent.iter().map(|s| s.to_string()).collect(),
         partitions: Vec::new(),
+        lost: None,
     }
 }
 
