@@ -55,25 +55,29 @@ pub fn within_budget(view: &View<'_>) -> bool {
         && retry_backlog_within_bound(view)
 }
 
-/// How many messages a flow to or from a producer may hold when it retries for ever.
+/// How many messages a flow between a producer and a broker (or the operator) may hold when the
+/// producer retries for ever.
 const MAX_PRODUCER_BACKLOG: usize = 1;
 
 /// With `Retries::Forever`, a producer whose request times out while the request (or its answer,
 /// or its alert to the operator) is still in the network would pile up copies without end: the
 /// state space would be infinite. Kafka's `NetworkClient` closes the connection on a request
-/// time-out (`handleTimedOutRequests`), so a real backlog stays short; the model keeps at most
-/// `MAX_PRODUCER_BACKLOG` messages in any flow that touches a producer, which still lets a retry
-/// overtake nothing and an old copy arrive after its retry was sent. With a bounded `retries` the
-/// backlog is bounded by the retries themselves and this rule never applies.
+/// time-out (`handleTimedOutRequests`), so a real backlog stays short. The model keeps at most
+/// `MAX_PRODUCER_BACKLOG` messages in each flow a producer sends on and in each broker's flow to
+/// a producer: a time-out waits until the last copy has arrived (or was lost to a cut link). The
+/// controller's metadata to producers is not bounded here: elections bound it, and cutting it
+/// would cut elections short. With a bounded `retries` the retries bound the backlog, and this
+/// rule never applies.
 fn retry_backlog_within_bound(view: &View<'_>) -> bool {
     if view.cfg.retries != Retries::Forever {
         return true;
     }
     let Network::Ordered(flows) = &view.state.network else { return true };
-    let is_producer = |id: Id| matches!(Address::of(id, view.cfg), Address::Producer(_));
-    flows
-        .iter()
-        .all(|((src, dst), msgs)| msgs.len() <= MAX_PRODUCER_BACKLOG || !(is_producer(*src) || is_producer(*dst)))
+    let role = |id: Id| Address::of(id, view.cfg);
+    let bounded = |src: Id, dst: Id| {
+        matches!((role(src), role(dst)), (Address::Producer(_), _) | (Address::Broker(_), Address::Producer(_)))
+    };
+    flows.iter().all(|((src, dst), msgs)| msgs.len() <= MAX_PRODUCER_BACKLOG || !bounded(*src, *dst))
 }
 
 /// Whether a state lies past the leader-epoch limit: an election the search does not follow. The
@@ -88,7 +92,7 @@ mod tests {
     use super::*;
     use crate::config::FaultBudget;
     use crate::timer::Timer;
-    use stateright::actor::ActorModelAction;
+    use stateright::actor::{ActorModelAction, Envelope};
     use stateright::Model;
 
     fn time_out_producer(model: &KelpModel, state: &SystemState) -> SystemState {
@@ -105,6 +109,22 @@ mod tests {
         assert!(Model::within_boundary(&model, &init), "the first request is in flight");
         // A time-out before the request arrived would queue a second copy behind it.
         assert!(!Model::within_boundary(&model, &time_out_producer(&model, &init)));
+
+        // The controller's metadata to the producer is bounded by elections, not by this rule.
+        let mut two_changes = init.clone();
+        let producer = Id::from(model.cfg.producer_actor_index(crate::ids::ProducerId(1)));
+        let record = crate::controller::ControllerState::bootstrap(&model.cfg).partitions[0].clone();
+        let Network::Ordered(flows) = &init.network else { unreachable!("an ordered network") };
+        let mut envelopes: Vec<Envelope<crate::msg::Msg>> = flows
+            .iter()
+            .flat_map(|((src, dst), msgs)| msgs.iter().map(|msg| Envelope { src: *src, dst: *dst, msg: msg.clone() }))
+            .collect();
+        for _ in 0..2 {
+            let msg = crate::msg::Msg::PartitionChange(record.clone());
+            envelopes.push(Envelope { src: Id::from(0), dst: producer, msg });
+        }
+        two_changes.network = Network::new_ordered(envelopes);
+        assert!(Model::within_boundary(&model, &two_changes));
 
         // With bounded retries the copies are bounded anyway, and allowed.
         let model = build(Config { retries: Retries::Times(1), ..model.cfg.clone() });
