@@ -177,7 +177,8 @@ impl ScenarioArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub selection: ScenarioArgs,
-    /// The checker: native (kelp's deterministic BFS) or stateright.
+    /// The checker: native (kelp's deterministic BFS) or stateright (whose `eventually` verdicts
+    /// are not judged: it cannot see cycles).
     #[arg(long, value_enum, default_value_t = Engine::Native)]
     pub engine: Engine,
     /// Checker threads (default: the machine's cores). The native engine finds the same states and

@@ -179,7 +179,10 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
     let reduced = symmetry.is_some();
     // The native engine judges liveness on the graph of the states: its DFS keeps no graph, and
     // under symmetry the graph is of orbits (a cycle of orbits need not be a cycle of states).
-    let liveness_unjudged = options.engine == Engine::Native && (options.search == Search::Dfs || reduced);
+    // stateright's checkers judge `eventually` only where a path ends: blind to cycles, and a state
+    // whose successors all lie past the boundary reads as an end (`leader-gone-for-good`: it
+    // reports `eventually-leader` holding), so neither verdict of theirs can be trusted.
+    let liveness_unjudged = options.engine == Engine::Stateright || options.search == Search::Dfs || reduced;
     let (engine, found) = match (options.engine, options.search) {
         (Engine::Native, _) => {
             let counters = crate::progress::Counters::default();
