@@ -42,6 +42,9 @@ pub enum FetchError {
     UnknownLeaderEpoch,
     /// No such partition (UNKNOWN_TOPIC_OR_PARTITION); only a consumer can ask for one.
     UnknownTopicOrPartition,
+    /// A consumer's fetch offset is past the leader's log end (OFFSET_OUT_OF_RANGE, from
+    /// `LocalLog.read`); a follower's is answered with `FetchResult::OffsetOutOfRange` instead.
+    OffsetOutOfRange,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 
 use super::{Client, ClientError};
 use kelp_model::ids::{Offset, PartitionId};
-use kelp_model::msg::{ClientRequest, ClientResponse};
+use kelp_model::msg::{ClientRequest, ClientResponse, FetchError};
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -52,6 +52,16 @@ pub fn consume(dir: &Path, options: &ConsumeOptions, out: &mut dyn Write) -> Res
                     }
                     positions[i] = Some(Offset(position.0 + records.len() as u32));
                     progressed |= !records.is_empty();
+                }
+                // Past the leader's log end (an unclean election cut the log back): reset as
+                // `auto.offset.reset` does, to the start with --from-beginning (earliest), else to
+                // the high watermark (latest), and say so.
+                Ok(ClientResponse::ConsumerRecords { result: Err(FetchError::OffsetOutOfRange), .. }) => {
+                    eprintln!(
+                        "warning: t-{p}: offset {fetch_offset} is out of range at broker {leader}; resetting to {}",
+                        if options.from_beginning { "the earliest offset" } else { "the high watermark" }
+                    );
+                    positions[i] = options.from_beginning.then_some(Offset(0));
                 }
                 // Not the leader any more, or no answer: learn the leaders again.
                 Ok(_) | Err(ClientError::NoAnswer { .. }) => leaders = self::leaders(&mut client)?,

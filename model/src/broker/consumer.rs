@@ -24,7 +24,8 @@ impl BrokerState {
     }
 
     /// The records from `from` below the HW (at most `fetch_max_records`), and the HW; only the
-    /// leader serves consumers (NOT_LEADER_OR_FOLLOWER otherwise).
+    /// leader serves consumers (NOT_LEADER_OR_FOLLOWER otherwise). From the HW up to the log end
+    /// there is nothing to read yet; past the log end the offset is out of range.
     fn committed_records(
         &self,
         ctx: Ctx<'_>,
@@ -39,6 +40,9 @@ impl BrokerState {
             return Err(FetchError::NotLeaderOrFollower);
         }
         let disk = self.disk.replica(p);
+        if from > disk.log.end_offset() {
+            return Err(FetchError::OffsetOutOfRange);
+        }
         let hw = disk.high_watermark;
         let committed = disk.log.records.get(from.index()..hw.index()).unwrap_or(&[]);
         let limit = ctx.cfg.runtime.fetch_max_records.map_or(usize::MAX, |n| n as usize);

@@ -98,9 +98,12 @@ impl BrokerState {
     fn on_fetch_error(&mut self, p: PartitionId, error: FetchError, truncating: bool) {
         let next = match error {
             FetchError::FencedLeaderEpoch => FetchState::Idle,
-            FetchError::UnknownLeaderEpoch | FetchError::NotLeaderOrFollower | FetchError::UnknownTopicOrPartition => {
-                FetchState::Backoff { truncating }
-            }
+            // A leader answers a follower's offset past its end with `FetchResult::OffsetOutOfRange`,
+            // never with this consumer error; were it to, backing off is the safe answer.
+            FetchError::UnknownLeaderEpoch
+            | FetchError::NotLeaderOrFollower
+            | FetchError::UnknownTopicOrPartition
+            | FetchError::OffsetOutOfRange => FetchState::Backoff { truncating },
         };
         self.set_fetch_state(p, next);
     }

@@ -1157,10 +1157,19 @@ fn a_consumer_fetch_returns_only_committed_records_from_its_offset_and_the_hw() 
         consumer_records(0, 0, Ok((vec![rec(1, 0), rec(1, 1)], 2)))
     );
     assert_eq!(leader.on_client_request(c, consumer_fetch(0, 1)), consumer_records(0, 1, Ok((vec![rec(1, 1)], 2))));
-    // At the HW, or past it (even past the log end): nothing, and the HW.
+    // At the HW, or past it up to the log end (4): nothing yet, and the HW.
     assert_eq!(leader.on_client_request(c, consumer_fetch(0, 2)), consumer_records(0, 2, Ok((vec![], 2))));
     assert_eq!(leader.on_client_request(c, consumer_fetch(0, 3)), consumer_records(0, 3, Ok((vec![], 2))));
-    assert_eq!(leader.on_client_request(c, consumer_fetch(0, 9)), consumer_records(0, 9, Ok((vec![], 2))));
+    assert_eq!(leader.on_client_request(c, consumer_fetch(0, 4)), consumer_records(0, 4, Ok((vec![], 2))));
+    // Past the log end: OFFSET_OUT_OF_RANGE, as Kafka's `LocalLog.read` throws.
+    assert_eq!(
+        leader.on_client_request(c, consumer_fetch(0, 5)),
+        consumer_records(0, 5, Err(FetchError::OffsetOutOfRange))
+    );
+    assert_eq!(
+        leader.on_client_request(c, consumer_fetch(0, 9)),
+        consumer_records(0, 9, Err(FetchError::OffsetOutOfRange))
+    );
     assert_eq!(leader, before);
 }
 

@@ -176,7 +176,8 @@ impl Rename for FetchError {
             FetchError::NotLeaderOrFollower
             | FetchError::FencedLeaderEpoch
             | FetchError::UnknownLeaderEpoch
-            | FetchError::UnknownTopicOrPartition => *self,
+            | FetchError::UnknownTopicOrPartition
+            | FetchError::OffsetOutOfRange => *self,
         }
     }
 }
