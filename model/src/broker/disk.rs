@@ -55,14 +55,15 @@ impl Disk {
     }
 
     /// Log recovery at startup: the HW checkpoint can be ahead of a log cut by a power loss, and
-    /// so can the leader-epoch checkpoint, whose entries past the log end are dropped (Kafka's
-    /// `LeaderEpochFileCache.truncateFromEnd` in log recovery). An entry starting exactly at the
-    /// log end stays: it is an epoch that began and has no record yet.
+    /// so can the leader-epoch checkpoint. `LogLoader.load` calls
+    /// `LeaderEpochFileCache.truncateFromEnd(logEndOffset)`, which drops every entry starting at
+    /// or past the log end: an epoch that began but holds no record is forgotten too (the broker
+    /// learns its epoch again from the controller).
     pub fn recover(&mut self) {
         for r in &mut self.replicas {
             let end = r.log.end_offset();
             r.high_watermark = r.high_watermark.min(end);
-            r.log.epochs.retain(|e| e.start_offset <= end);
+            r.log.epochs.retain(|e| e.start_offset < end);
         }
     }
 }

@@ -1417,9 +1417,8 @@ fn recovery_cuts_a_hw_checkpoint_ahead_of_the_log_in_every_partition() {
 /// Kafka's log loading (`LogLoader.load`) calls `LeaderEpochFileCache.truncateFromEnd(nextOffset)`,
 /// which removes every entry whose start offset is `>=` the log end: an epoch that began at the
 /// log end without a record (KIP-320 assigns it when the broker becomes leader) does not survive
-/// a restart. `ReplicaLog::truncate_to` drops such an entry; `Disk::recover` keeps it.
+/// a restart: `Disk::recover` drops it, as `ReplicaLog::truncate_to` does.
 #[test]
-#[ignore = "Disk::recover keeps an epoch entry starting exactly at the log end; Kafka's truncateFromEnd(logEndOffset) at log load removes it (startOffset >= end)"]
 fn recovery_drops_an_epoch_entry_starting_at_the_log_end_as_kafka_does() {
     let cfg = Config::default();
     let mut disk = Disk::empty(&cfg);
