@@ -306,6 +306,18 @@ mod tests {
         state.as_broker().expect("a broker")
     }
 
+    /// An idempotent producer's record 0 for p0.
+    fn first_record(producer: ProducerId, acks: Acks, value: &str) -> Msg {
+        Msg::Produce {
+            partition: P0,
+            producer,
+            sequence: Sequence(0),
+            acks,
+            idempotent: true,
+            value: Value::from(value),
+        }
+    }
+
     fn rec(epoch: u32, sequence: u32, value: &str) -> Record {
         Record { value: Value::from(value), ..Record::new(LeaderEpoch(epoch), ME, Sequence(sequence)) }
     }
@@ -449,14 +461,7 @@ mod tests {
         let cfg = calm();
         let actor = KelpActor::new(cfg.clone(), Address::Broker(BrokerId(1)));
         let mut state = start(&actor, None);
-        let produce = Msg::Produce {
-            partition: P0,
-            producer: ME,
-            sequence: Sequence(0),
-            acks: Acks::One,
-            idempotent: true,
-            value: Value::from("hello"),
-        };
+        let produce = first_record(ME, Acks::One, "hello");
         let o = deliver(&actor, &mut state, 4, produce);
         let disk = broker(&state).disk.clone();
         assert_eq!(disk.replica(P0).log.records, vec![rec(1, 0, "hello")]);
@@ -527,14 +532,7 @@ mod tests {
         assert_eq!(commands(o), vec![Cmd::Send(id(0), ask()), Cmd::Set(Timer::RequestTimeout)]);
         let answer = Msg::Response(ClientResponse::Partitions(ControllerState::bootstrap(&cfg).partitions));
         let o = deliver(&actor, &mut state, 0, answer);
-        let produce = Msg::Produce {
-            partition: P0,
-            producer: ME,
-            sequence: Sequence(0),
-            acks: Acks::All,
-            idempotent: true,
-            value: Value::from("v"),
-        };
+        let produce = first_record(ME, Acks::All, "v");
         assert_eq!(commands(o), vec![Cmd::Send(id(1), produce), Cmd::Set(Timer::RequestTimeout)]);
     }
 
@@ -553,27 +551,13 @@ mod tests {
 
         // A produce over the cut link never arrives: nothing changes, nothing is sent.
         let before = state.clone();
-        let produce = Msg::Produce {
-            partition: P0,
-            producer: ME,
-            sequence: Sequence(0),
-            acks: Acks::One,
-            idempotent: true,
-            value: Value::from("lost"),
-        };
+        let produce = first_record(ME, Acks::One, "lost");
         let o = deliver(&actor, &mut state, 4, produce);
         assert_eq!(commands(o), vec![]);
         assert_eq!(state, before);
 
         // Only that link is cut: producer 2 (actor 5) still gets through and is answered.
-        let other = Msg::Produce {
-            partition: P0,
-            producer: ProducerId(2),
-            sequence: Sequence(0),
-            acks: Acks::One,
-            idempotent: true,
-            value: Value::from("kept"),
-        };
+        let other = first_record(ProducerId(2), Acks::One, "kept");
         let o = deliver(&actor, &mut state, 5, other);
         let answer = Msg::ProduceResponse { partition: P0, sequence: Sequence(0), result: Ok(Offset(0)) };
         assert_eq!(effective(o), vec![Cmd::Send(id(5), answer), Cmd::Save(broker(&state).disk.clone())]);
@@ -590,14 +574,7 @@ mod tests {
         // its acks=all answer (RF 1: at once) is lost on the way out.
         let KelpState::Broker(b) = &mut state else { unreachable!() };
         let mut fx = Effects::default();
-        let produce = Msg::Produce {
-            partition: P0,
-            producer: ME,
-            sequence: Sequence(0),
-            acks: Acks::All,
-            idempotent: true,
-            value: Value::from("x"),
-        };
+        let produce = first_record(ME, Acks::All, "x");
         b.on_msg(actor.broker_ctx(BrokerId(1)), produce, &mut fx);
         assert_eq!(fx.sends.len(), 1, "the handler answers producer 1");
         let mut o = Out::new();

@@ -48,11 +48,11 @@ impl ControllerState {
     ) -> Result<(), ReassignmentError> {
         let record =
             self.partitions.get_mut(usize::from(partition.0)).ok_or(ReassignmentError::UnknownTopicOrPartition)?;
+        // The same replicas, each once: equal once sorted.
         let (mut wanted, mut current) = (replicas.clone(), record.replicas.clone());
         wanted.sort_unstable();
-        wanted.dedup();
         current.sort_unstable();
-        if wanted != current || replicas.len() != record.replicas.len() {
+        if wanted != current {
             return Err(ReassignmentError::InvalidReplicaAssignment);
         }
         if replicas != record.replicas {

@@ -652,6 +652,15 @@ fn ask(c: &mut ControllerState, cfg: &Config, request: ClientRequest) -> (Option
     (response, fx)
 }
 
+/// Asks, and checks that the request sent nothing and changed nothing; returns the answer.
+fn ask_idle(c: &mut ControllerState, cfg: &Config, request: ClientRequest) -> Option<ClientResponse> {
+    let before = c.clone();
+    let (response, fx) = ask(c, cfg, request);
+    assert_eq!(fx, Effects::default(), "nothing sent");
+    assert_eq!(*c, before, "nothing changed");
+    response
+}
+
 fn elect(election: ElectionType, partitions: &[u8]) -> ClientRequest {
     ClientRequest::ElectLeaders { election, partitions: partitions.iter().copied().map(PartitionId).collect() }
 }
@@ -679,11 +688,10 @@ fn describe_partitions_returns_every_partition_record_and_changes_nothing() {
 fn a_preferred_election_when_the_preferred_replica_leads_is_not_needed() {
     let cfg = Config::default();
     let mut c = ControllerState::bootstrap(&cfg);
-    let before = c.clone();
-    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Preferred, &[0]));
-    assert_eq!(response, elected(vec![(0, Err(ElectLeadersError::ElectionNotNeeded))]));
-    assert_eq!(fx, Effects::default());
-    assert_eq!(c, before);
+    assert_eq!(
+        ask_idle(&mut c, &cfg, elect(ElectionType::Preferred, &[0])),
+        elected(vec![(0, Err(ElectLeadersError::ElectionNotNeeded))])
+    );
 }
 
 #[test]
@@ -705,11 +713,10 @@ fn a_preferred_election_without_the_preferred_replica_in_the_isr_is_refused() {
     let cfg = Config::default();
     let mut c = ControllerState::bootstrap(&cfg);
     c.partitions[0] = record(Some(2), 2, 2, &[2, 3], &[], &[]);
-    let before = c.clone();
-    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Preferred, &[0]));
-    assert_eq!(response, elected(vec![(0, Err(ElectLeadersError::PreferredLeaderNotAvailable))]));
-    assert_eq!(fx, Effects::default());
-    assert_eq!(c, before);
+    assert_eq!(
+        ask_idle(&mut c, &cfg, elect(ElectionType::Preferred, &[0])),
+        elected(vec![(0, Err(ElectLeadersError::PreferredLeaderNotAvailable))])
+    );
 }
 
 #[test]
@@ -719,11 +726,10 @@ fn a_preferred_election_with_the_preferred_replica_fenced_or_shutting_down_is_re
         let mut c = ControllerState::bootstrap(&cfg);
         c.brokers[0] = preferred;
         c.partitions[0] = record(Some(2), 2, 2, &[1, 2, 3], &[], &[]);
-        let before = c.clone();
-        let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Preferred, &[0]));
-        assert_eq!(response, elected(vec![(0, Err(ElectLeadersError::PreferredLeaderNotAvailable))]));
-        assert_eq!(fx, Effects::default());
-        assert_eq!(c, before);
+        assert_eq!(
+            ask_idle(&mut c, &cfg, elect(ElectionType::Preferred, &[0])),
+            elected(vec![(0, Err(ElectLeadersError::PreferredLeaderNotAvailable))])
+        );
     }
 }
 
@@ -747,11 +753,10 @@ fn an_unclean_election_when_a_leader_exists_is_not_needed() {
     let cfg = Config::default();
     let mut c = ControllerState::bootstrap(&cfg);
     c.partitions[0] = record(Some(2), 2, 2, &[2], &[3], &[]);
-    let before = c.clone();
-    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Unclean, &[0]));
-    assert_eq!(response, elected(vec![(0, Err(ElectLeadersError::ElectionNotNeeded))]));
-    assert_eq!(fx, Effects::default());
-    assert_eq!(c, before);
+    assert_eq!(
+        ask_idle(&mut c, &cfg, elect(ElectionType::Unclean, &[0])),
+        elected(vec![(0, Err(ElectLeadersError::ElectionNotNeeded))])
+    );
 }
 
 #[test]
@@ -793,11 +798,10 @@ fn an_unclean_election_without_any_active_replica_is_refused() {
     let mut c = ControllerState::bootstrap(&cfg);
     c.brokers = vec![reg(1, true, false), reg(2, true, false), reg(3, true, false)];
     c.partitions[0] = record(None, 4, 4, &[], &[2, 3], &[3]);
-    let before = c.clone();
-    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Unclean, &[0]));
-    assert_eq!(response, elected(vec![(0, Err(ElectLeadersError::EligibleLeadersNotAvailable))]));
-    assert_eq!(fx, Effects::default());
-    assert_eq!(c, before);
+    assert_eq!(
+        ask_idle(&mut c, &cfg, elect(ElectionType::Unclean, &[0])),
+        elected(vec![(0, Err(ElectLeadersError::EligibleLeadersNotAvailable))])
+    );
 }
 
 #[test]
@@ -826,11 +830,10 @@ fn an_election_of_an_unknown_partition_is_refused_and_the_others_still_run() {
     );
     assert_eq!(c.partitions[0], r);
 
-    let before = c.clone();
-    let (response, fx) = ask(&mut c, &cfg, elect(ElectionType::Unclean, &[7]));
-    assert_eq!(response, elected(vec![(7, Err(ElectLeadersError::UnknownTopicOrPartition))]));
-    assert_eq!(fx, Effects::default());
-    assert_eq!(c, before);
+    assert_eq!(
+        ask_idle(&mut c, &cfg, elect(ElectionType::Unclean, &[7])),
+        elected(vec![(7, Err(ElectLeadersError::UnknownTopicOrPartition))])
+    );
 }
 
 #[test]
@@ -991,11 +994,7 @@ fn a_new_order_of_the_same_replicas_takes_a_partition_epoch_and_keeps_the_leader
 fn the_same_order_again_changes_nothing() {
     let cfg = Config::default();
     let mut c = ControllerState::bootstrap(&cfg);
-    let before = c.clone();
-    let (response, fx) = ask(&mut c, &cfg, reassign(&[1, 2, 3]));
-    assert_eq!(response, reassigned(Ok(())));
-    assert_eq!(fx, Effects::default());
-    assert_eq!(c, before);
+    assert_eq!(ask_idle(&mut c, &cfg, reassign(&[1, 2, 3])), reassigned(Ok(())));
 }
 
 #[test]
@@ -1003,11 +1002,11 @@ fn a_reassignment_that_adds_drops_or_repeats_a_replica_is_refused() {
     let cfg = Config { brokers: 4, ..Config::default() };
     for replicas in [&[1, 2][..], &[1, 2, 4], &[1, 2, 3, 4], &[1, 1, 2, 3], &[2, 2, 3]] {
         let mut c = ControllerState::bootstrap(&cfg);
-        let before = c.clone();
-        let (response, fx) = ask(&mut c, &cfg, reassign(replicas));
-        assert_eq!(response, reassigned(Err(ReassignmentError::InvalidReplicaAssignment)), "{replicas:?}");
-        assert_eq!(fx, Effects::default());
-        assert_eq!(c, before);
+        assert_eq!(
+            ask_idle(&mut c, &cfg, reassign(replicas)),
+            reassigned(Err(ReassignmentError::InvalidReplicaAssignment)),
+            "{replicas:?}"
+        );
     }
 }
 
