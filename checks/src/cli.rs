@@ -313,6 +313,12 @@ pub struct ConfigFlags {
     /// min.insync.replicas
     #[arg(long, help_heading = "Cluster")]
     pub min_insync_replicas: Option<u8>,
+    /// Controller candidates (1 to 3); 2 or more add ZooKeeper and controller failover
+    #[arg(long, help_heading = "Cluster")]
+    pub controllers: Option<u8>,
+    /// An operator demotes a broker the producers report unreachable
+    #[arg(long, help_heading = "Cluster")]
+    pub operator_demotes: Option<bool>,
     #[arg(long, help_heading = "Producer")]
     pub producers: Option<u8>,
     /// Records each producer sends.
@@ -350,9 +356,9 @@ pub struct ConfigFlags {
     /// auto.leader.rebalance.enable
     #[arg(long, help_heading = "Fixes")]
     pub auto_leader_rebalance: Option<bool>,
-    /// An operator demotes a broker the producers report unreachable
+    /// The controller epoch fences a deposed controller (ZooKeeper writes, brokers)
     #[arg(long, help_heading = "Fixes")]
-    pub operator_demotes: Option<bool>,
+    pub controller_epoch_fencing: Option<bool>,
     /// never (Kafka's default) or always (fsync per write)
     #[arg(long, value_parser = parse_flush, help_heading = "Fixes")]
     pub flush: Option<FlushPolicy>,
@@ -369,6 +375,9 @@ pub struct ConfigFlags {
     /// Cuts of one broker-producer link (a partial partition).
     #[arg(long, help_heading = "Fault budget")]
     pub link_cuts: Option<u8>,
+    /// ZooKeeper session expiries of the active controller (needs --controllers 2 or more).
+    #[arg(long, help_heading = "Fault budget")]
+    pub controller_session_expiries: Option<u8>,
     /// At most this many faults of any kind in one run.
     #[arg(long, help_heading = "Fault budget")]
     pub faults: Option<u8>,
@@ -394,6 +403,7 @@ impl ConfigFlags {
             partitions => cfg.partitions,
             replication_factor => cfg.replication_factor,
             min_insync_replicas => cfg.min_insync_replicas,
+            controllers => cfg.controllers,
             producers => cfg.producers,
             records => cfg.records,
             acks => cfg.acks,
@@ -408,6 +418,7 @@ impl ConfigFlags {
             isr_expand_epoch_check => cfg.isr_expand_epoch_check,
             auto_leader_rebalance => cfg.auto_leader_rebalance,
             operator_demotes => cfg.operator_demotes,
+            controller_epoch_fencing => cfg.controller_epoch_fencing,
             flush => cfg.flush,
             crashes => cfg.budget.crashes,
             power_losses => cfg.budget.power_losses,
@@ -415,6 +426,7 @@ impl ConfigFlags {
             session_expiries => cfg.budget.session_expiries,
             isr_shrinks => cfg.budget.isr_shrinks,
             link_cuts => cfg.budget.link_cuts,
+            controller_session_expiries => cfg.budget.controller_session_expiries,
             leader_epochs => cfg.budget.leader_epochs,
         );
         if let Some(faults) = self.faults {

@@ -71,6 +71,16 @@ kinds! {
     TimerPreferredElection => "timer PreferredElection",
     TimerRequestTimeout => "timer RequestTimeout",
     TimerCutLink => "timer CutLink",
+    // Controller candidates <-> coordinator (`controllers` > 1).
+    DeliverCoordinatorWrite => "deliver CoordinatorWrite",
+    DeliverWriteAccepted => "deliver WriteAccepted",
+    DeliverWriteRejected => "deliver WriteRejected",
+    DeliverControllerGone => "deliver ControllerGone",
+    DeliverClaimController => "deliver ClaimController",
+    DeliverControllerElected => "deliver ControllerElected",
+    DeliverControllerSessionExpired => "deliver ControllerSessionExpired",
+    DeliverNotController => "deliver NotController",
+    TimerControllerSessionExpiry => "timer ControllerSessionExpiry",
     // stateright's own actions, which kelp's model never enables (its network loses nothing, its
     // actors neither crash through stateright nor choose at random): listed only if they fire.
     Stateright => "stateright Drop/Crash/Recover/SelectRandom",
@@ -99,6 +109,16 @@ impl Kind {
             Msg::ProduceStalled { .. } => Kind::DeliverProduceStalled,
             Msg::Request(_) => Kind::DeliverClientRequest,
             Msg::Response(_) => Kind::DeliverClientResponse,
+            // A controller's request counts as what it asks, whatever epoch stamps it.
+            Msg::FromController { msg, .. } => Kind::of_msg(msg),
+            Msg::CoordinatorWrite { .. } => Kind::DeliverCoordinatorWrite,
+            Msg::WriteAccepted { .. } => Kind::DeliverWriteAccepted,
+            Msg::WriteRejected => Kind::DeliverWriteRejected,
+            Msg::ControllerGone => Kind::DeliverControllerGone,
+            Msg::ClaimController => Kind::DeliverClaimController,
+            Msg::ControllerElected { .. } => Kind::DeliverControllerElected,
+            Msg::ControllerSessionExpired => Kind::DeliverControllerSessionExpired,
+            Msg::NotController(_) => Kind::DeliverNotController,
         }
     }
 
@@ -115,6 +135,7 @@ impl Kind {
             Timer::RequestTimeout => Kind::TimerRequestTimeout,
             Timer::Heartbeat => Kind::RuntimeOnly,
             Timer::CutLink(_) => Kind::TimerCutLink,
+            Timer::ControllerSessionExpiry => Kind::TimerControllerSessionExpiry,
         }
     }
 
@@ -145,13 +166,22 @@ pub struct Row {
     pub new_states: usize,
 }
 
-/// Kinds that only some configurations can fire (an operator, link cuts), or none (stateright's
+/// Kinds that only some configurations can fire (an operator, link cuts, controller candidates), or none (stateright's
 /// own actions, the runtime's): the report lists them only when they fired.
 pub const LISTED_IF_FIRED: &[Kind] = &[
     Kind::DeliverProduceStalled,
     Kind::DeliverClientRequest,
     Kind::DeliverClientResponse,
     Kind::TimerCutLink,
+    Kind::DeliverCoordinatorWrite,
+    Kind::DeliverWriteAccepted,
+    Kind::DeliverWriteRejected,
+    Kind::DeliverControllerGone,
+    Kind::DeliverClaimController,
+    Kind::DeliverControllerElected,
+    Kind::DeliverControllerSessionExpired,
+    Kind::DeliverNotController,
+    Kind::TimerControllerSessionExpiry,
     Kind::Stateright,
     Kind::RuntimeOnly,
 ];

@@ -4,7 +4,8 @@
 use kelp_model::actor::KelpState;
 use kelp_model::broker::{BrokerState, FetchState, Role, Session};
 use kelp_model::config::Config;
-use kelp_model::controller::ControllerState;
+use kelp_model::controller::{ControllerRole, ControllerState};
+use kelp_model::coordinator::CoordinatorState;
 use kelp_model::effects::Address;
 use kelp_model::ids::{BrokerId, PartitionId};
 use kelp_model::producer::{Outcome, ProducerState};
@@ -22,7 +23,18 @@ pub fn describe(cfg: &Config, actor: Address, state: &KelpState) -> Fields {
             let demoted = o.demoted.map_or_else(|| "none".to_string(), |b| format!("broker {b}"));
             vec![("demoted".into(), demoted)]
         }
+        (KelpState::Coordinator(z), _) => coordinator(cfg, z),
     }
+}
+
+fn coordinator(cfg: &Config, z: &CoordinatorState) -> Fields {
+    let owner = z.controller.map_or_else(|| "none (deleted)".to_string(), |c| format!("controller {c}"));
+    let mut fields = vec![("/controller".into(), owner), ("/controller_epoch".into(), z.epoch.to_string())];
+    fields.extend(controller(cfg, &z.committed).into_iter().map(|(k, v)| (format!("committed {k}"), v)));
+    let waiting: Vec<String> = z.waiting.iter().map(ToString::to_string).collect();
+    fields.push(("waiting".into(), format!("[{}]", waiting.join(", "))));
+    fields.push(("controller session expiries".into(), z.expiries.to_string()));
+    fields
 }
 
 fn controller(cfg: &Config, c: &ControllerState) -> Fields {
@@ -53,6 +65,11 @@ fn controller(cfg: &Config, c: &ControllerState) -> Fields {
         }
     }
     fields.push(("session expiries".into(), c.session_expiries.to_string()));
+    match c.role {
+        ControllerRole::Sole => {}
+        ControllerRole::Active(epoch) => fields.push(("role".into(), format!("active in controller epoch {epoch}"))),
+        ControllerRole::Standby => fields.push(("role".into(), "standby (watching /controller)".into())),
+    }
     fields
 }
 
@@ -186,5 +203,6 @@ pub fn timer(t: &Timer) -> String {
         Timer::RequestTimeout => "request.timeout.ms passed".to_string(),
         Timer::Heartbeat => "broker.heartbeat.interval.ms passed".to_string(),
         Timer::CutLink(p) => format!("link to producer {} cut (partial partition)", p.0),
+        Timer::ControllerSessionExpiry => "the controller's ZooKeeper session expired".to_string(),
     }
 }

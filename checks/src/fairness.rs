@@ -23,7 +23,12 @@ pub fn class(cfg: &Config, state: &SystemState, action: &Action) -> Option<u64> 
         ActorModelAction::Deliver { src, dst, .. } => Some(fingerprint(&("deliver", *src, *dst))),
         ActorModelAction::Timeout(id, timer) => {
             let fair = match timer {
-                Timer::Crash | Timer::PowerLoss | Timer::Shutdown | Timer::LagTimeout(..) | Timer::CutLink(_) => false,
+                Timer::Crash
+                | Timer::PowerLoss
+                | Timer::Shutdown
+                | Timer::LagTimeout(..)
+                | Timer::CutLink(_)
+                | Timer::ControllerSessionExpiry => false,
                 // A dead broker's session runs out for sure; a live broker's expiry is a fault.
                 Timer::SessionTimeout(b) => View::new(cfg, state).controller().registration(*b).silent,
                 Timer::Restart

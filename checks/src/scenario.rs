@@ -121,6 +121,8 @@ const BUILT_IN: &[(&str, &str)] = scenario_files!(
     "preferred-election.toml",
     "partial-partition.toml",
     "partial-partition-demoted.toml",
+    "zombie-controller.toml",
+    "controller-failover.toml",
 );
 
 impl Scenario {

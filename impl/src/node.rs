@@ -732,7 +732,7 @@ pub fn describe_start(cfg: &Config, state: &KelpState) -> Vec<(Level, String)> {
                 ));
             }
         }
-        KelpState::Producer(_) | KelpState::Operator(_) => {}
+        KelpState::Producer(_) | KelpState::Operator(_) | KelpState::Coordinator(_) => {}
     }
     lines
 }

@@ -6,8 +6,9 @@
 use crate::broker::{BrokerState, Ctx, Disk};
 use crate::config::Config;
 use crate::controller::ControllerState;
+use crate::coordinator::CoordinatorState;
 use crate::effects::{Address, Effects};
-use crate::ids::{BrokerId, ProducerId};
+use crate::ids::{BrokerId, ControllerId, ProducerId};
 use crate::log::Value;
 use crate::msg::Msg;
 use crate::operator::OperatorState;
@@ -33,6 +34,8 @@ pub enum KelpState {
     Broker(BrokerState),
     Producer(ProducerState),
     Operator(OperatorState),
+    /// Last, so that the variants above keep their hashes.
+    Coordinator(CoordinatorState),
 }
 
 impl KelpActor {
@@ -63,6 +66,12 @@ impl KelpActor {
     /// Carries out a handler's effects, then re-arms exactly the timers the new state wants.
     fn apply(&self, state: &KelpState, fx: Effects, o: &mut Out<Self>) {
         for (to, msg) in fx.sends {
+            // With candidates, brokers reach the controller through the coordinator (ZooKeeper's
+            // broker znodes and notifications reach whoever holds `/controller`).
+            let to = match (state, to) {
+                (KelpState::Broker(_), Address::Controller) if self.cfg.has_coordinator() => Address::Coordinator,
+                _ => to,
+            };
             // A cut link (`Timer::CutLink`) loses what the broker sends to that producer.
             if let (KelpState::Broker(b), Address::Producer(p)) = (state, to) {
                 if b.cut_off_from(p) {
@@ -82,6 +91,7 @@ impl KelpActor {
             }
             (KelpState::Producer(p), _) => (p.wanted_timers(&self.cfg), vec![Timer::RequestTimeout]),
             (KelpState::Operator(_), _) => (Vec::new(), Vec::new()),
+            (KelpState::Coordinator(z), _) => (z.wanted_timers(&self.cfg), CoordinatorState::all_timers()),
             (KelpState::Broker(_), _) => unreachable!("broker state in a non-broker actor"),
         };
         for timer in all {
@@ -114,7 +124,9 @@ impl Actor for KelpActor {
     fn on_start(&self, _id: Id, storage: &Option<Disk>, o: &mut Out<Self>) -> KelpState {
         let mut fx = Effects::default();
         let state = match (self.role, storage) {
-            (Address::Controller, _) => KelpState::Controller(ControllerState::bootstrap(&self.cfg)),
+            (Address::Controller, _) => KelpState::Controller(ControllerState::start(&self.cfg, ControllerId(1))),
+            (Address::OtherController(id), _) => KelpState::Controller(ControllerState::start(&self.cfg, id)),
+            (Address::Coordinator, _) => KelpState::Coordinator(CoordinatorState::start(&self.cfg)),
             (Address::Broker(me), None) => {
                 KelpState::Broker(BrokerState::bootstrap(self.broker_ctx(me), &bootstrap_records(&self.cfg), &mut fx))
             }
@@ -160,6 +172,7 @@ impl Actor for KelpActor {
             (KelpState::Broker(b), Address::Broker(me)) => b.on_msg(self.broker_ctx(me), msg, fx),
             (KelpState::Producer(p), Address::Producer(me)) => p.on_msg(cfg, me, src, msg, fx),
             (KelpState::Operator(op), _) => op.on_msg(cfg, msg, fx),
+            (KelpState::Coordinator(z), _) => z.on_msg(cfg, src, msg, fx),
             _ => unreachable!("state and role disagree"),
         });
     }
@@ -172,6 +185,7 @@ impl Actor for KelpActor {
             (KelpState::Broker(b), Address::Broker(me)) => b.on_timer(self.broker_ctx(me), timer, fx),
             (KelpState::Producer(p), Address::Producer(me)) => p.on_timer(cfg, me, timer, fx),
             (KelpState::Operator(_), _) => {}
+            (KelpState::Coordinator(z), _) => z.on_timer(cfg, timer, fx),
             _ => unreachable!("state and role disagree"),
         });
     }
@@ -196,6 +210,12 @@ impl KelpState {
             _ => None,
         }
     }
+    pub fn as_coordinator(&self) -> Option<&CoordinatorState> {
+        match self {
+            KelpState::Coordinator(z) => Some(z),
+            _ => None,
+        }
+    }
     pub fn as_producer(&self) -> Option<&ProducerState> {
         match self {
             KelpState::Producer(p) => Some(p),
@@ -211,12 +231,14 @@ fn bootstrap_records(cfg: &Config) -> Vec<crate::metadata::PartitionState> {
 }
 
 /// The actors of a cluster, in actor-id order: controller, brokers, producers, the operator if
-/// configured.
+/// configured, then with controller candidates the other candidates and the coordinator.
 pub fn cluster_actors(cfg: &Arc<Config>) -> Vec<KelpActor> {
     std::iter::once(Address::Controller)
         .chain(cfg.broker_ids().map(Address::Broker))
         .chain(cfg.producer_ids().map(Address::Producer))
         .chain(cfg.operator_demotes.then_some(Address::Operator))
+        .chain(cfg.controller_ids().skip(1).map(Address::OtherController))
+        .chain(cfg.has_coordinator().then_some(Address::Coordinator))
         .map(|role| KelpActor::new(cfg.clone(), role))
         .collect()
 }

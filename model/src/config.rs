@@ -3,7 +3,7 @@
 //! behaviour (4.x) with the smallest cluster that shows it. `Config::validate` is the single gate
 //! for nonsense; the command line, config files and the runtime all go through it.
 
-use crate::ids::{BrokerId, PartitionId, ProducerId};
+use crate::ids::{BrokerId, ControllerId, PartitionId, ProducerId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -124,6 +124,14 @@ fn is_zero(n: &u8) -> bool {
     *n == 0
 }
 
+fn is_one(n: &u8) -> bool {
+    *n == 1
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
 /// How many faults the checker may inject: faults are bounded, recovery never is.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -145,6 +153,12 @@ pub struct FaultBudget {
     /// configurations when 0, so that traces from before link cuts read the same.
     #[serde(skip_serializing_if = "is_zero")]
     pub link_cuts: u8,
+    /// ZooKeeper session expiries of the active controller (a GC pause, a network blip): the
+    /// coordinator deletes `/controller` and another candidate takes over while the old one, not
+    /// yet told, still acts as controller (a zombie). Needs `controllers` >= 2; left out of written
+    /// configurations when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub controller_session_expiries: u8,
     /// At most this many faults of any kind in one run (crashes, power losses, shutdowns, session
     /// expiries, ISR shrinks, link cuts together); unset: only the per-kind limits apply.
     pub faults: Option<u8>,
@@ -162,6 +176,7 @@ impl Default for FaultBudget {
             session_expiries: 1,
             isr_shrinks: 1,
             link_cuts: 0,
+            controller_session_expiries: 0,
             leader_epochs: 3,
             faults: None,
             restarts: None,
@@ -234,6 +249,19 @@ pub struct Config {
     /// configurations when off.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub operator_demotes: bool,
+    /// Controller candidates. With 2 or more the model adds a coordination actor (ZooKeeper's
+    /// part: sessions, the ephemeral `/controller` node, conditional writes) through which the
+    /// active controller commits every change before it tells the brokers. Left out of written
+    /// configurations when 1 (the KRaft-style single controller every other scenario uses).
+    #[serde(skip_serializing_if = "is_one")]
+    pub controllers: u8,
+    /// The controller epoch fences a deposed controller: the coordinator refuses a write whose
+    /// epoch is not the current one (KAFKA-6082's conditional write on `/controller_epoch`), and a
+    /// broker ignores a request from an older controller epoch than one it has seen
+    /// (`STALE_CONTROLLER_EPOCH`). Only matters with `controllers` >= 2; left out of written
+    /// configurations when on.
+    #[serde(skip_serializing_if = "is_true")]
+    pub controller_epoch_fencing: bool,
     pub flush: FlushPolicy,
     pub budget: FaultBudget,
     /// Off in every scenario; on in the reference cluster.
@@ -262,6 +290,8 @@ impl Default for Config {
             isr_expand_epoch_check: true,
             auto_leader_rebalance: false,
             operator_demotes: false,
+            controllers: 1,
+            controller_epoch_fencing: true,
             flush: FlushPolicy::Never,
             budget: FaultBudget::default(),
             runtime: RuntimeSettings::default(),
@@ -293,6 +323,7 @@ const MAX_PRODUCERS: u8 = 4;
 const MAX_RECORDS: u32 = 1_000_000;
 const MAX_LEADER_EPOCHS: u8 = 32;
 const MAX_FAULTS: u8 = 16;
+const MAX_CONTROLLERS: u8 = 3;
 
 impl Config {
     /// Rejects configurations that describe no cluster, naming the first bad field.
@@ -350,9 +381,25 @@ impl Config {
             ("session-expiries", b.session_expiries),
             ("isr-shrinks", b.isr_shrinks),
             ("link-cuts", b.link_cuts),
+            ("controller-session-expiries", b.controller_session_expiries),
         ] {
             check(value <= MAX_FAULTS, field, value, "must be 0 to 16")?;
         }
+        check((1..=MAX_CONTROLLERS).contains(&self.controllers), "controllers", self.controllers, "must be 1 to 3")?;
+        check(
+            self.controllers > 1 || b.controller_session_expiries == 0,
+            "controller-session-expiries",
+            b.controller_session_expiries,
+            "needs controllers >= 2 (a sole controller has nobody to take over)",
+        )?;
+        // The operator's tools and the producers' metadata requests go to the one controller;
+        // with candidates they would have to find the active one first, which the model leaves out.
+        check(
+            self.controllers == 1 || !self.operator_demotes,
+            "operator-demotes",
+            self.operator_demotes,
+            "needs controllers = 1",
+        )?;
         Ok(())
     }
 
@@ -384,6 +431,37 @@ impl Config {
     /// The stateright actor index of the operator (`operator_demotes`): after the producers.
     pub fn operator_actor_index(&self) -> Option<usize> {
         self.operator_demotes.then(|| usize::from(self.brokers) + usize::from(self.producers) + 1)
+    }
+
+    /// Whether controller candidates fail over through a coordinator (`controllers` >= 2).
+    pub fn has_coordinator(&self) -> bool {
+        self.controllers > 1
+    }
+
+    /// Controller candidate ids 1..=controllers.
+    pub fn controller_ids(&self) -> impl Iterator<Item = ControllerId> + Clone {
+        (1..=self.controllers).map(ControllerId)
+    }
+
+    /// The stateright actor index of a controller candidate: candidate 1 is actor 0 (the sole
+    /// controller of every single-controller configuration); the others come after every other
+    /// actor, so that adding them moves nobody.
+    pub fn controller_actor_index(&self, id: ControllerId) -> usize {
+        if id.0 == 1 {
+            0
+        } else {
+            self.after_clients() + usize::from(id.0) - 2
+        }
+    }
+
+    /// The stateright actor index of the coordinator (`controllers` >= 2): last of all.
+    pub fn coordinator_actor_index(&self) -> Option<usize> {
+        self.has_coordinator().then(|| self.after_clients() + usize::from(self.controllers) - 1)
+    }
+
+    /// The first actor index after the controller, brokers, producers and the operator.
+    fn after_clients(&self) -> usize {
+        usize::from(self.brokers) + usize::from(self.producers) + 1 + usize::from(self.operator_demotes)
     }
 }
 

@@ -58,6 +58,19 @@ newtype!(
     "{}"
 );
 newtype!(
+    /// A controller candidate (ZooKeeper-era `controller` broker, or a KRaft quorum voter), 1-based.
+    /// Candidate 1 is the only controller unless `Config::controllers` asks for more.
+    ControllerId(u8),
+    "{}"
+);
+newtype!(
+    /// Bumped at every controller election (ZooKeeper's `/controller_epoch`, KRaft's metadata log
+    /// epoch); every request of the controller to brokers carries it, so brokers can fence a
+    /// deposed (zombie) controller.
+    ControllerEpoch(u32),
+    "{}"
+);
+newtype!(
     /// An idempotent producer's per-partition sequence number.
     Sequence(u32),
     "{}"
@@ -78,6 +91,12 @@ impl PartitionEpoch {
 impl BrokerEpoch {
     pub fn next(self) -> Self {
         BrokerEpoch(self.0 + 1)
+    }
+}
+
+impl ControllerEpoch {
+    pub fn next(self) -> Self {
+        ControllerEpoch(self.0 + 1)
     }
 }
 

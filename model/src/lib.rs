@@ -8,6 +8,7 @@ pub mod broker;
 pub mod broker_set;
 pub mod config;
 pub mod controller;
+pub mod coordinator;
 pub mod effects;
 pub mod ids;
 pub mod log;

@@ -3,7 +3,9 @@
 //! one `PartitionChange` per changed partition (what a broker replays from the metadata log).
 
 use crate::config::Acks;
-use crate::ids::{BrokerEpoch, BrokerId, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence};
+use crate::controller::ControllerState;
+use crate::effects::Address;
+use crate::ids::{BrokerEpoch, BrokerId, ControllerEpoch, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence};
 use crate::log::{EpochEnd, Record, Value};
 use crate::metadata::PartitionState;
 use serde::{Deserialize, Serialize};
@@ -263,4 +265,47 @@ pub enum Msg {
     // Clients (operators' tools, consumers, producers' metadata refresh) <-> controller, leaders.
     Request(ClientRequest),
     Response(ClientResponse),
+
+    // Controller candidates <-> coordinator <-> brokers, with `Config::controllers` > 1 (the
+    // ZooKeeper-era controller). Last, so that the variants above keep their hashes.
+    /// A controller's request to a broker, stamped with its controller epoch (every
+    /// LeaderAndIsr, UpdateMetadata and StopReplica carries `controllerEpoch`).
+    FromController {
+        epoch: ControllerEpoch,
+        msg: Box<Msg>,
+    },
+    /// The active controller commits its new state (the partition state znodes and broker
+    /// registrations) in one write, conditional on `/controller_epoch` (KAFKA-6082's `multi` with a
+    /// version check), with the requests it sends once the write succeeds: Kafka's controller
+    /// writes ZooKeeper first, then sends LeaderAndIsr.
+    CoordinatorWrite {
+        epoch: ControllerEpoch,
+        image: Box<ControllerState>,
+        then: Vec<(Address, Msg)>,
+        /// The broker's request the change answers, if any: refused, it goes to the controller
+        /// of now (the broker would resend it there on NOT_CONTROLLER).
+        cause: Option<Box<Msg>>,
+    },
+    /// The write is committed: send `then`.
+    WriteAccepted {
+        then: Vec<(Address, Msg)>,
+    },
+    /// BADVERSION on `/controller_epoch`: another candidate is controller now
+    /// (`ControllerMovedException`), so resign.
+    WriteRejected,
+    /// The watch on `/controller` fired: the node is gone; try to create it.
+    ControllerGone,
+    /// Create the ephemeral `/controller` node (`KafkaController.elect`).
+    ClaimController,
+    /// The candidate created `/controller`: controller in `epoch`, with the committed state it
+    /// read (`onControllerFailover`).
+    ControllerElected {
+        epoch: ControllerEpoch,
+        image: Box<ControllerState>,
+    },
+    /// The candidate's ZooKeeper session expired; it learns so when it reconnects, and resigns.
+    ControllerSessionExpired,
+    /// A broker's request reached a candidate that does not act as controller: it goes back to
+    /// the coordinator for the controller of now (NOT_CONTROLLER; the broker resends).
+    NotController(Box<Msg>),
 }

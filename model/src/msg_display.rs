@@ -141,6 +141,27 @@ impl fmt::Display for Msg {
                 Ok(()) => write!(f, "PartitionReassigned{{p{partition} ok}}"),
                 Err(e) => write!(f, "PartitionReassigned{{p{partition} {e:?}}}"),
             },
+            Msg::FromController { epoch, msg } => write!(f, "{msg} (controller epoch {epoch})"),
+            Msg::CoordinatorWrite { epoch, image, then, .. } => {
+                let partitions: Vec<String> = image
+                    .partitions
+                    .iter()
+                    .map(|p| format!("p{} leader {} epoch {}", p.partition, opt(&p.leader), p.leader_epoch))
+                    .collect();
+                write!(
+                    f,
+                    "Write{{controller epoch {epoch}: {}; then {} request(s)}}",
+                    partitions.join(", "),
+                    then.len()
+                )
+            }
+            Msg::WriteAccepted { then } => write!(f, "WriteAccepted{{then {} request(s)}}", then.len()),
+            Msg::WriteRejected => write!(f, "WriteRejected{{BADVERSION: controller moved}}"),
+            Msg::ControllerGone => write!(f, "ControllerGone{{/controller deleted}}"),
+            Msg::ClaimController => write!(f, "ClaimController{{create /controller}}"),
+            Msg::ControllerElected { epoch, .. } => write!(f, "ControllerElected{{controller epoch {epoch}}}"),
+            Msg::ControllerSessionExpired => write!(f, "ControllerSessionExpired"),
+            Msg::NotController(request) => write!(f, "NotController{{{request}}}"),
         }
     }
 }

@@ -39,9 +39,13 @@ pub fn within_budget(view: &View<'_>) -> bool {
         used.isr_shrinks += b.faults.isr_shrinks;
         used.restarts += b.faults.restarts;
     }
-    let controller = view.controller();
+    // Each candidate counts the broker sessions it expired; a new controller carries on the count
+    // it read, and a zombie's own expiries count too.
+    let session_expiries = view.controllers().map(|(_, c)| c.session_expiries).max().unwrap_or(0);
+    let controller_expiries = view.coordinator().map_or(0, |z| z.expiries);
     let total = usize::from(used.crashes + used.power_losses + used.shutdowns + used.isr_shrinks)
-        + usize::from(controller.session_expiries)
+        + usize::from(session_expiries)
+        + usize::from(controller_expiries)
         + link_cuts;
     budget.faults.is_none_or(|cap| total <= usize::from(cap))
         && link_cuts <= usize::from(budget.link_cuts)
@@ -50,7 +54,8 @@ pub fn within_budget(view: &View<'_>) -> bool {
         && used.shutdowns <= budget.shutdowns
         && used.isr_shrinks <= budget.isr_shrinks
         && budget.restarts.is_none_or(|cap| used.restarts <= cap)
-        && controller.session_expiries <= budget.session_expiries
+        && session_expiries <= budget.session_expiries
+        && controller_expiries <= budget.controller_session_expiries
         && !beyond_exploration_bound(view)
         && retry_backlog_within_bound(view)
 }
@@ -84,7 +89,9 @@ fn retry_backlog_within_bound(view: &View<'_>) -> bool {
 /// other limits of the budget bound faults, which simply do not happen once spent; this one cuts
 /// recovery short, so a liveness check must not read the cut as the system standing still.
 pub fn beyond_exploration_bound(view: &View<'_>) -> bool {
-    view.controller().partitions.iter().any(|p| p.leader_epoch.0 > u32::from(view.cfg.budget.leader_epochs))
+    view.controllers()
+        .flat_map(|(_, c)| &c.partitions)
+        .any(|p| p.leader_epoch.0 > u32::from(view.cfg.budget.leader_epochs))
 }
 
 #[cfg(test)]

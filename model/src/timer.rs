@@ -38,6 +38,11 @@ pub enum Timer {
     /// A partial network partition: the link between this broker and a producer is cut for good
     /// (a firewall rule, a bad route), while the controller and the other brokers still reach it.
     CutLink(ProducerId),
+
+    // Coordinator.
+    /// The active controller's ZooKeeper session expires (`zookeeper.session.timeout.ms` passed:
+    /// a GC pause, a network blip): `/controller` is deleted while the controller still runs.
+    ControllerSessionExpiry,
 }
 
 impl Timer {
@@ -46,7 +51,9 @@ impl Timer {
     pub fn duration(&self) -> Range<Duration> {
         let ms = |lo: u64, hi: u64| Duration::from_millis(lo)..Duration::from_millis(hi);
         match self {
-            Timer::Crash | Timer::PowerLoss | Timer::Shutdown | Timer::CutLink(_) => ms(1_000, 5_000),
+            Timer::Crash | Timer::PowerLoss | Timer::Shutdown | Timer::CutLink(_) | Timer::ControllerSessionExpiry => {
+                ms(1_000, 5_000)
+            }
             Timer::Restart => ms(500, 1_000),
             Timer::LagTimeout(..) => ms(30_000, 30_001),
             Timer::FetchBackoff(_) => ms(1_000, 1_001),

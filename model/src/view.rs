@@ -3,8 +3,9 @@
 use crate::actor::KelpState;
 use crate::broker::BrokerState;
 use crate::config::Config;
-use crate::controller::ControllerState;
-use crate::ids::{BrokerId, LeaderEpoch, PartitionId, ProducerId};
+use crate::controller::{ControllerRole, ControllerState};
+use crate::coordinator::CoordinatorState;
+use crate::ids::{BrokerId, ControllerId, LeaderEpoch, PartitionId, ProducerId};
 use crate::producer::ProducerState;
 use crate::system::SystemState;
 
@@ -22,8 +23,33 @@ impl<'a> View<'a> {
         &self.state.actor_states[index]
     }
 
+    /// The controller whose word counts: the sole controller, or with candidates the one the
+    /// coordinator names once it has taken over in the current controller epoch (never a zombie
+    /// that still believes it leads), or else the state committed to the coordinator.
     pub fn controller(&self) -> &'a ControllerState {
-        self.actor(0).as_controller().expect("actor 0 is the controller")
+        let Some(coordinator) = self.coordinator() else {
+            return self.candidate(ControllerId(1));
+        };
+        coordinator
+            .controller
+            .map(|id| self.candidate(id))
+            .filter(|c| c.role == ControllerRole::Active(coordinator.epoch))
+            .unwrap_or(&coordinator.committed)
+    }
+
+    /// Every controller candidate, by id (the sole controller alone without candidates).
+    pub fn controllers(&self) -> impl Iterator<Item = (ControllerId, &'a ControllerState)> + '_ {
+        self.cfg.controller_ids().map(|id| (id, self.candidate(id)))
+    }
+
+    fn candidate(&self, id: ControllerId) -> &'a ControllerState {
+        self.actor(self.cfg.controller_actor_index(id)).as_controller().expect("a controller candidate")
+    }
+
+    /// The coordinator, with candidates.
+    pub fn coordinator(&self) -> Option<&'a CoordinatorState> {
+        let index = self.cfg.coordinator_actor_index()?;
+        Some(self.actor(index).as_coordinator().expect("the coordinator"))
     }
 
     pub fn broker(&self, b: BrokerId) -> &'a BrokerState {

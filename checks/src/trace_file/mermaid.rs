@@ -12,6 +12,8 @@ fn id(actor: Address) -> String {
         Address::Broker(b) => format!("B{b}"),
         Address::Producer(p) => format!("P{}", p.0),
         Address::Operator => "O".to_string(),
+        Address::OtherController(c) => format!("C{c}"),
+        Address::Coordinator => "ZK".to_string(),
     }
 }
 

@@ -37,13 +37,15 @@ pub fn title(actor: Address) -> String {
         Address::Broker(b) => format!("Broker {b}"),
         Address::Producer(p) => format!("Producer {}", p.0),
         Address::Operator => "Operator".to_string(),
+        Address::OtherController(c) => format!("Controller {c}"),
+        Address::Coordinator => "ZooKeeper".to_string(),
     }
 }
 
 impl Diagram {
     pub fn of(file: &TraceFile) -> Diagram {
         let cfg = &file.config;
-        let actors = 1 + usize::from(cfg.brokers) + usize::from(cfg.producers) + usize::from(cfg.operator_demotes);
+        let actors = kelp_model::actor::cluster_actors(&std::sync::Arc::new(cfg.clone())).len();
         let participants = (0..actors).map(|i| Address::of(Id::from(i), cfg)).collect();
         let mut events: Vec<Event> = file
             .actions

@@ -31,6 +31,7 @@ pub fn crashes_only(crashes: u8) -> FaultBudget {
         isr_shrinks: 0,
         leader_epochs: 2,
         link_cuts: 0,
+        controller_session_expiries: 0,
         faults: None,
         restarts: None,
     }

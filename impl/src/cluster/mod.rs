@@ -93,6 +93,7 @@ pub fn runtime_config(options: &UpOptions) -> Result<Config, ClusterError> {
             session_expiries: 0,
             isr_shrinks: 0,
             link_cuts: 0,
+            controller_session_expiries: 0,
             // A bound of the checker's search (`system::beyond_exploration_bound`); no handler reads it.
             leader_epochs: 32,
             faults: None,

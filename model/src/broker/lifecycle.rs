@@ -3,7 +3,7 @@
 
 use super::{BrokerState, Ctx, Disk, FaultsSuffered, Process, Replica, Role, Session};
 use crate::effects::{Address, Effects};
-use crate::ids::BrokerEpoch;
+use crate::ids::{BrokerEpoch, ControllerEpoch};
 use crate::metadata::PartitionState;
 use crate::msg::Msg;
 
@@ -128,6 +128,6 @@ impl BrokerState {
 impl Process {
     fn new(ctx: Ctx<'_>, session: Session) -> Self {
         let replicas = ctx.cfg.partition_ids().map(|_| Replica { meta: None, role: Role::None }).collect();
-        Process { session, replicas }
+        Process { session, replicas, controller_epoch: ControllerEpoch::default() }
     }
 }

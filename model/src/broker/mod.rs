@@ -21,7 +21,9 @@ pub use disk::{Disk, ReplicaDisk};
 use crate::broker_set::BrokerSet;
 use crate::config::{Config, TruncationRule};
 use crate::effects::Effects;
-use crate::ids::{BrokerEpoch, BrokerId, LeaderEpoch, Offset, PartitionEpoch, PartitionId, ProducerId, Sequence};
+use crate::ids::{
+    BrokerEpoch, BrokerId, ControllerEpoch, LeaderEpoch, Offset, PartitionEpoch, PartitionId, ProducerId, Sequence,
+};
 use crate::metadata::PartitionState;
 use crate::msg::Msg;
 use crate::timer::Timer;
@@ -113,11 +115,33 @@ pub struct Replica {
 }
 
 /// What a running broker process holds in memory.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Process {
     pub session: Session,
     /// Indexed by partition id (replicas of partitions not assigned here stay `Role::None`).
     pub replicas: Vec<Replica>,
+    /// The highest controller epoch this process has seen a request from (`ReplicaManager`'s
+    /// `controllerEpoch`); 0 until a controller with candidates speaks (`Config::controllers`).
+    #[serde(default, skip_serializing_if = "is_no_epoch")]
+    pub controller_epoch: ControllerEpoch,
+}
+
+fn is_no_epoch(epoch: &ControllerEpoch) -> bool {
+    *epoch == ControllerEpoch::default()
+}
+
+/// Field by field, except that controller epoch 0 (a single controller's cluster) hashes as
+/// nothing: such configurations keep the fingerprints, search order and counterexamples they had
+/// before controller failover was modelled.
+impl Hash for Process {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let Process { session, replicas, controller_epoch } = self;
+        session.hash(state);
+        replicas.hash(state);
+        if !is_no_epoch(controller_epoch) {
+            controller_epoch.hash(state);
+        }
+    }
 }
 
 /// Faults this broker suffered, and whether the protocol ever truncated one of its logs.
@@ -203,6 +227,7 @@ impl BrokerState {
             Msg::SessionExpired { broker_epoch } => self.on_session_expired(ctx, broker_epoch, fx),
             Msg::ShutdownAccepted { broker_epoch } => self.on_shutdown_accepted(broker_epoch, fx),
             Msg::PartitionChange(meta) => self.on_partition_change(ctx, meta, fx),
+            Msg::FromController { epoch, msg } => self.on_controller_request(ctx, epoch, *msg, fx),
             Msg::AlterPartitionResponse { partition, request_partition_epoch, result } => {
                 self.on_alter_partition_response(ctx, partition, request_partition_epoch, result, fx)
             }
@@ -222,6 +247,19 @@ impl BrokerState {
             }
             _ => {}
         }
+    }
+
+    /// A request stamped with its controller's epoch (`Config::controllers` > 1). With epoch
+    /// fencing (`controller_epoch_fencing`) one from an older epoch than the broker has seen is
+    /// refused (`STALE_CONTROLLER_EPOCH`, `ReplicaManager.becomeLeaderOrFollower`); otherwise the
+    /// broker remembers the newest epoch and handles the request.
+    fn on_controller_request(&mut self, ctx: Ctx<'_>, epoch: ControllerEpoch, msg: Msg, fx: &mut Effects) {
+        let process = self.process.as_mut().expect("checked by on_msg");
+        if ctx.cfg.controller_epoch_fencing && epoch < process.controller_epoch {
+            return;
+        }
+        process.controller_epoch = process.controller_epoch.max(epoch);
+        self.on_msg(ctx, msg, fx);
     }
 
     pub fn on_timer(&mut self, ctx: Ctx<'_>, timer: Timer, fx: &mut Effects) {

@@ -59,7 +59,11 @@ fn with_log(cfg: &Config, me: u8, epochs: &[u32], hw: u32) -> BrokerState {
     let replicas = vec![Replica { meta: None, role: Role::None }; usize::from(cfg.partitions)];
     BrokerState {
         disk,
-        process: Some(Process { session: Session::Registered(BrokerEpoch(u32::from(me))), replicas }),
+        process: Some(Process {
+            session: Session::Registered(BrokerEpoch(u32::from(me))),
+            replicas,
+            controller_epoch: ControllerEpoch::default(),
+        }),
         faults: FaultsSuffered::default(),
         links_cut: Vec::new(),
     }
@@ -953,7 +957,11 @@ fn restart_after_a_crash_registers_without_a_clean_shutdown_epoch() {
     assert_eq!(e, fx(vec![(Address::Controller, Msg::RegisterBroker { broker: b(2), previous_epoch: None })], true));
     assert_eq!(
         broker.process,
-        Some(Process { session: Session::Registering, replicas: vec![Replica { meta: None, role: Role::None }] })
+        Some(Process {
+            session: Session::Registering,
+            replicas: vec![Replica { meta: None, role: Role::None }],
+            controller_epoch: ControllerEpoch::default(),
+        })
     );
     assert_eq!(broker.faults.crashes, 1);
     assert_eq!(broker.broker_epoch(), None);

@@ -15,13 +15,28 @@ use crate::msg::{ClientRequest, ClientResponse, ElectLeadersError, ElectionType,
 use crate::rules::partition_change::ElectionKind;
 
 impl ControllerState {
-    /// Answers a client's request; `None` for requests meant for a broker.
+    /// Answers a client's request; `None` for requests meant for a broker. With candidates only
+    /// an acting controller answers (a standby's silence makes the client time out and look
+    /// again), and its changes are committed before they go out.
     pub fn on_client_request(
         &mut self,
         cfg: &Config,
         request: ClientRequest,
         fx: &mut Effects,
     ) -> Option<ClientResponse> {
+        if !cfg.has_coordinator() {
+            return self.answer(cfg, request, fx);
+        }
+        if !self.acts() {
+            return None;
+        }
+        let before = self.clone();
+        let response = self.answer(cfg, request, fx);
+        self.commit(&before, None, fx);
+        response
+    }
+
+    fn answer(&mut self, cfg: &Config, request: ClientRequest, fx: &mut Effects) -> Option<ClientResponse> {
         match request {
             ClientRequest::DescribePartitions => Some(ClientResponse::Partitions(self.partitions.clone())),
             ClientRequest::ElectLeaders { election, partitions } => {

@@ -8,6 +8,7 @@
 mod admin;
 mod alter_partition;
 mod changes;
+mod failover;
 mod registration;
 #[cfg(test)]
 mod tests;
@@ -15,16 +16,17 @@ mod tests;
 use crate::broker_set::BrokerSet;
 use crate::config::Config;
 use crate::effects::Effects;
-use crate::ids::{BrokerEpoch, BrokerId, LeaderEpoch, PartitionEpoch};
+use crate::ids::{BrokerEpoch, BrokerId, ControllerEpoch, LeaderEpoch, PartitionEpoch};
 use crate::metadata::PartitionState;
 use crate::msg::Msg;
 use crate::rules::partition_change::ElectionKind;
 use crate::timer::Timer;
 pub use alter_partition::AlterPartitionRequest;
 use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
 
 /// What the controller knows of one broker (`ClusterControlManager`'s registration).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Registration {
     pub epoch: BrokerEpoch,
     pub fenced: bool,
@@ -33,7 +35,20 @@ pub struct Registration {
     pub silent: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Whether a controller candidate acts as the controller (`Config::controllers`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ControllerRole {
+    /// The only controller: there is no election (every single-controller configuration).
+    #[default]
+    Sole,
+    /// Won `/controller` in this controller epoch, and believes it still holds it: after its
+    /// session expired it is a zombie until it is told.
+    Active(ControllerEpoch),
+    /// Waits for `/controller` to be free (a watch on the node).
+    Standby,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ControllerState {
     /// Indexed by broker id - 1.
     pub brokers: Vec<Registration>,
@@ -42,6 +57,30 @@ pub struct ControllerState {
     pub partitions: Vec<PartitionState>,
     /// Session expiries of live brokers injected so far (fault budget).
     pub session_expiries: u8,
+    #[serde(default, skip_serializing_if = "ControllerRole::is_sole")]
+    pub role: ControllerRole,
+}
+
+/// Field by field, except that the sole controller's role hashes as nothing: single-controller
+/// configurations keep the fingerprints, search order and counterexamples they had before
+/// controller failover was modelled.
+impl Hash for ControllerState {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role } = self;
+        brokers.hash(state);
+        next_broker_epoch.hash(state);
+        partitions.hash(state);
+        session_expiries.hash(state);
+        if !role.is_sole() {
+            role.hash(state);
+        }
+    }
+}
+
+impl ControllerRole {
+    pub fn is_sole(&self) -> bool {
+        *self == ControllerRole::Sole
+    }
 }
 
 impl ControllerState {
@@ -79,6 +118,7 @@ impl ControllerState {
             next_broker_epoch: BrokerEpoch(u32::from(cfg.brokers) + 1),
             partitions,
             session_expiries: 0,
+            role: ControllerRole::Sole,
         }
     }
 
@@ -105,6 +145,9 @@ impl ControllerState {
     /// The timers the controller should have armed in this state.
     pub fn wanted_timers(&self, cfg: &Config) -> Vec<Timer> {
         let mut timers = Vec::new();
+        if !self.acts() {
+            return timers;
+        }
         // With runtime heartbeats every live session can expire (missed heartbeats are real).
         let may_expire_live = self.session_expiries < cfg.budget.session_expiries || cfg.runtime.heartbeats;
         for b in cfg.broker_ids() {
@@ -132,8 +175,17 @@ impl ControllerState {
 }
 
 impl ControllerState {
-    /// Dispatches a request to its handler; messages meant for other roles are ignored.
+    /// A message to the controller (or, with candidates, to a candidate).
     pub fn on_msg(&mut self, cfg: &Config, msg: Msg, fx: &mut Effects) {
+        if cfg.has_coordinator() {
+            self.on_msg_with_candidates(cfg, msg, fx);
+        } else {
+            self.dispatch(cfg, msg, fx);
+        }
+    }
+
+    /// Dispatches a request to its handler; messages meant for other roles are ignored.
+    fn dispatch(&mut self, cfg: &Config, msg: Msg, fx: &mut Effects) {
         match msg {
             Msg::RegisterBroker { broker, previous_epoch } => self.on_register(cfg, broker, previous_epoch, fx),
             Msg::BrokerHeartbeat { broker, broker_epoch } => self.on_heartbeat(cfg, broker, broker_epoch, fx),
@@ -150,6 +202,14 @@ impl ControllerState {
     }
 
     pub fn on_timer(&mut self, cfg: &Config, timer: Timer, fx: &mut Effects) {
+        let before = cfg.has_coordinator().then(|| self.clone());
+        self.on_timer_alone(cfg, timer, fx);
+        if let Some(before) = before {
+            self.commit(&before, None, fx);
+        }
+    }
+
+    fn on_timer_alone(&mut self, cfg: &Config, timer: Timer, fx: &mut Effects) {
         match timer {
             Timer::SessionTimeout(broker) => self.on_session_timeout(cfg, broker, fx),
             // Auto leader rebalance (`auto.leader.rebalance.enable`): a preferred election.

@@ -130,6 +130,7 @@ fn bootstrap_registers_every_broker_and_elects_the_preferred_leaders() {
             next_broker_epoch: BrokerEpoch(4),
             partitions: vec![record(Some(1), 1, 1, &[1, 2, 3], &[], &[])],
             session_expiries: 0,
+            role: ControllerRole::Sole,
         }
     );
     assert_eq!(c.active_brokers(), set(&[1, 2, 3]));

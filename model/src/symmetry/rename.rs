@@ -19,6 +19,7 @@ use crate::broker::{
 };
 use crate::broker_set::BrokerSet;
 use crate::controller::{ControllerState, Registration};
+use crate::coordinator::CoordinatorState;
 use crate::effects::Address;
 use crate::ids::{BrokerId, ProducerId};
 use crate::log::{EpochEnd, EpochEntry, Record, ReplicaLog};
@@ -69,6 +70,8 @@ impl Rename for Address {
             Address::Broker(b) => Address::Broker(b.rename(p)),
             Address::Producer(q) => Address::Producer(q.rename(p)),
             Address::Operator => Address::Operator,
+            Address::OtherController(c) => Address::OtherController(*c),
+            Address::Coordinator => Address::Coordinator,
         }
     }
 }
@@ -306,6 +309,22 @@ impl Rename for Msg {
             Msg::ProduceStalled { broker } => Msg::ProduceStalled { broker: broker.rename(p) },
             Msg::Request(request) => Msg::Request(request.rename(p)),
             Msg::Response(response) => Msg::Response(response.rename(p)),
+            Msg::FromController { epoch, msg } => Msg::FromController { epoch: *epoch, msg: Box::new(msg.rename(p)) },
+            Msg::CoordinatorWrite { epoch, image, then, cause } => Msg::CoordinatorWrite {
+                epoch: *epoch,
+                image: Box::new(image.rename(p)),
+                then: rename_held_sends(then, p),
+                cause: cause.as_ref().map(|c| Box::new(c.rename(p))),
+            },
+            Msg::WriteAccepted { then } => Msg::WriteAccepted { then: rename_held_sends(then, p) },
+            Msg::WriteRejected => Msg::WriteRejected,
+            Msg::ControllerGone => Msg::ControllerGone,
+            Msg::ClaimController => Msg::ClaimController,
+            Msg::ControllerElected { epoch, image } => {
+                Msg::ControllerElected { epoch: *epoch, image: Box::new(image.rename(p)) }
+            }
+            Msg::ControllerSessionExpired => Msg::ControllerSessionExpired,
+            Msg::NotController(request) => Msg::NotController(Box::new(request.rename(p))),
         }
     }
 }
@@ -358,6 +377,7 @@ impl Rename for Timer {
             Timer::RequestTimeout => Timer::RequestTimeout,
             Timer::Heartbeat => Timer::Heartbeat,
             Timer::CutLink(producer) => Timer::CutLink(producer.rename(p)),
+            Timer::ControllerSessionExpiry => Timer::ControllerSessionExpiry,
         }
     }
 }
@@ -460,8 +480,8 @@ impl Rename for Replica {
 
 impl Rename for Process {
     fn rename(&self, p: &Permutation) -> Self {
-        let Process { session, replicas } = self;
-        Process { session: session.rename(p), replicas: replicas.rename(p) }
+        let Process { session, replicas, controller_epoch } = self;
+        Process { session: session.rename(p), replicas: replicas.rename(p), controller_epoch: *controller_epoch }
     }
 }
 
@@ -493,7 +513,7 @@ impl Rename for Registration {
 
 impl Rename for ControllerState {
     fn rename(&self, p: &Permutation) -> Self {
-        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries } = self;
+        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role } = self;
         // Indexed by broker id - 1: broker b's registration moves to slot π(b) - 1.
         let mut renamed = brokers.clone();
         for (registration, id) in brokers.iter().zip(1u8..) {
@@ -504,8 +524,30 @@ impl Rename for ControllerState {
             next_broker_epoch: *next_broker_epoch,
             partitions: partitions.rename(p),
             session_expiries: *session_expiries,
+            role: *role,
         }
     }
+}
+
+impl Rename for CoordinatorState {
+    fn rename(&self, p: &Permutation) -> Self {
+        let CoordinatorState { controller, epoch, committed, waiting, expiries } = self;
+        CoordinatorState {
+            controller: *controller,
+            epoch: *epoch,
+            committed: committed.rename(p),
+            waiting: waiting.rename(p),
+            expiries: *expiries,
+        }
+    }
+}
+
+/// The requests a controller holds back until its write is committed: kept in destination order
+/// (`ControllerState::commit`), so renamed, then put in that order again.
+fn rename_held_sends(sends: &[(Address, Msg)], p: &Permutation) -> Vec<(Address, Msg)> {
+    let mut renamed: Vec<(Address, Msg)> = sends.iter().map(|(to, msg)| (to.rename(p), msg.rename(p))).collect();
+    renamed.sort_by_key(|(to, _)| *to);
+    renamed
 }
 
 // ---- The producer.
@@ -548,6 +590,7 @@ impl Rename for KelpState {
             KelpState::Broker(b) => KelpState::Broker(b.rename(p)),
             KelpState::Producer(q) => KelpState::Producer(q.rename(p)),
             KelpState::Operator(o) => KelpState::Operator(OperatorState { demoted: o.demoted.rename(p) }),
+            KelpState::Coordinator(z) => KelpState::Coordinator(z.rename(p)),
         }
     }
 }
@@ -608,10 +651,11 @@ fn reindex<T>(p: &Permutation, values: &[T], rename: impl Fn(&T) -> T) -> Vec<T>
 impl Rename for SystemState {
     fn rename(&self, p: &Permutation) -> Self {
         let SystemState { actor_states, network, timers_set, random_choices, crashed, history, actor_storages } = self;
-        // Controller, brokers, producers, then the operator if configured (it stays in place).
+        // Controller, brokers, producers, then the operator, the other controller candidates and
+        // the coordinator if configured (they stay in place).
         let permuted = 1 + usize::from(p.broker_count()) + usize::from(p.producer_count());
         assert!(
-            actor_states.len() == permuted || actor_states.len() == permuted + 1,
+            actor_states.len() >= permuted,
             "the permutation is of another cluster: {} actors, {permuted} permuted",
             actor_states.len()
         );

@@ -35,9 +35,19 @@ fn two_producers() -> Config {
     }
 }
 
-/// Brokers 3 and 4 assigned nowhere (one partition, RF 2), two producers.
+/// Brokers 3 and 4 assigned nowhere (one partition, RF 2), two producers, and two controller
+/// candidates without epoch fencing (writes, stamped requests and a zombie's, a coordinator).
 fn spare_brokers() -> Config {
-    Config { brokers: 4, replication_factor: 2, min_insync_replicas: 1, ..two_producers() }
+    let mut cfg = Config {
+        brokers: 4,
+        replication_factor: 2,
+        min_insync_replicas: 1,
+        controllers: 2,
+        controller_epoch_fencing: false,
+        ..two_producers()
+    };
+    cfg.budget.controller_session_expiries = 1;
+    cfg
 }
 
 /// Two partitions, KIP-279 truncation (OffsetsForLeaderEpoch messages), auto rebalance
@@ -402,6 +412,7 @@ fn the_reduced_search_reaches_exactly_the_orbits_of_the_full_search() {
             isr_shrinks: 0,
             leader_epochs: 2,
             link_cuts: 0,
+            controller_session_expiries: 0,
             faults: None,
             restarts: Some(1),
         },

@@ -1,0 +1,140 @@
+//! The coordination service of a cluster with controller candidates (`Config::controllers` > 1):
+//! ZooKeeper's part in the ZooKeeper-era controller. It holds the ephemeral `/controller` node
+//! (which candidate is controller, while that candidate's session lives), `/controller_epoch`, and
+//! the committed cluster state (the partition state znodes and broker registrations). The active
+//! controller commits each change here with a conditional write before it tells the brokers; the
+//! brokers' requests reach the controller through it (ephemeral broker znodes and change
+//! notifications, which ZooKeeper's watches deliver to whoever holds `/controller`).
+
+use crate::config::Config;
+use crate::controller::ControllerState;
+use crate::effects::{Address, Effects};
+use crate::ids::{ControllerEpoch, ControllerId};
+use crate::msg::Msg;
+use crate::timer::Timer;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CoordinatorState {
+    /// The owner of the ephemeral `/controller` node; none between a session expiry and the next
+    /// candidate's claim.
+    pub controller: Option<ControllerId>,
+    /// `/controller_epoch`: bumped by every successful claim.
+    pub epoch: ControllerEpoch,
+    /// What the controllers committed (its role is always `Standby`: it is data, not an actor).
+    pub committed: ControllerState,
+    /// Brokers' requests that arrived while nobody held `/controller`: znodes and notifications
+    /// wait in ZooKeeper for the next controller, which reads them when it takes over.
+    pub waiting: Vec<Msg>,
+    /// Controller session expiries injected so far (fault budget).
+    pub expiries: u8,
+}
+
+impl CoordinatorState {
+    /// The freshly formatted cluster: candidate 1 holds `/controller` in controller epoch 1.
+    pub fn start(cfg: &Config) -> Self {
+        CoordinatorState {
+            controller: Some(ControllerId(1)),
+            epoch: ControllerEpoch(1),
+            committed: ControllerState::committed_image(&ControllerState::bootstrap(cfg)),
+            waiting: Vec::new(),
+            expiries: 0,
+        }
+    }
+
+    pub fn on_msg(&mut self, cfg: &Config, src: Address, msg: Msg, fx: &mut Effects) {
+        match (src.controller_id(), msg) {
+            (Some(writer), Msg::CoordinatorWrite { epoch, image, then, cause }) => {
+                self.on_write(cfg, writer, epoch, *image, then, cause, fx)
+            }
+            (Some(candidate), Msg::ClaimController) => self.on_claim(candidate, fx),
+            // A candidate that does not act as controller (any more) hands a broker's request
+            // back: Kafka's brokers resend to the new controller on NOT_CONTROLLER.
+            (Some(_), Msg::NotController(request)) => self.forward(*request, fx),
+            (Some(_), _) => {}
+            (None, request) => self.forward(request, fx),
+        }
+    }
+
+    /// A controller's write: with epoch fencing it succeeds only in the current controller epoch
+    /// (KAFKA-6082: a `multi` that checks `/controller_epoch`'s version); without, whoever writes
+    /// last wins. A refused write's cause, if a broker's request, goes to the controller of now.
+    #[allow(clippy::too_many_arguments)]
+    fn on_write(
+        &mut self,
+        cfg: &Config,
+        writer: ControllerId,
+        epoch: ControllerEpoch,
+        image: ControllerState,
+        then: Vec<(Address, Msg)>,
+        cause: Option<Box<Msg>>,
+        fx: &mut Effects,
+    ) {
+        if cfg.controller_epoch_fencing && epoch != self.epoch {
+            fx.send(Address::controller(writer), Msg::WriteRejected);
+            if let Some(request) = cause {
+                self.forward(*request, fx);
+            }
+            return;
+        }
+        self.committed = image;
+        fx.send(Address::controller(writer), Msg::WriteAccepted { then });
+    }
+
+    /// `KafkaController.elect`: the first candidate to create `/controller` is controller in the
+    /// next controller epoch and reads the committed state; a later one finds the node taken
+    /// (NODEEXISTS) and keeps watching.
+    fn on_claim(&mut self, candidate: ControllerId, fx: &mut Effects) {
+        if self.controller.is_some() {
+            return;
+        }
+        self.controller = Some(candidate);
+        self.epoch = self.epoch.next();
+        let image = Box::new(self.committed.clone());
+        fx.send(Address::controller(candidate), Msg::ControllerElected { epoch: self.epoch, image });
+        for request in std::mem::take(&mut self.waiting) {
+            fx.send(Address::controller(candidate), request);
+        }
+    }
+
+    /// A broker's request goes to the controller (a watch fires at `/controller`'s owner), or
+    /// waits for one.
+    fn forward(&mut self, request: Msg, fx: &mut Effects) {
+        match self.controller {
+            Some(controller) => fx.send(Address::controller(controller), request),
+            None => self.waiting.push(request),
+        }
+    }
+
+    pub fn on_timer(&mut self, cfg: &Config, timer: Timer, fx: &mut Effects) {
+        if timer == Timer::ControllerSessionExpiry {
+            self.expire_controller_session(cfg, fx);
+        }
+    }
+
+    /// The controller's session expired (a GC pause or a network blip longer than
+    /// `zookeeper.session.timeout.ms`): its ephemeral `/controller` node is deleted, and the
+    /// watches of the other candidates fire. The old controller learns of the expiry only when it
+    /// reconnects; until that notice arrives it still acts as controller.
+    fn expire_controller_session(&mut self, cfg: &Config, fx: &mut Effects) {
+        let Some(old) = self.controller.take() else { return };
+        self.expiries += 1;
+        fx.send(Address::controller(old), Msg::ControllerSessionExpired);
+        for candidate in cfg.controller_ids().filter(|c| *c != old) {
+            fx.send(Address::controller(candidate), Msg::ControllerGone);
+        }
+    }
+
+    /// The fault timer, while a controller holds `/controller` and the budget allows.
+    pub fn wanted_timers(&self, cfg: &Config) -> Vec<Timer> {
+        if self.controller.is_some() && self.expiries < cfg.budget.controller_session_expiries {
+            vec![Timer::ControllerSessionExpiry]
+        } else {
+            Vec::new()
+        }
+    }
+
+    pub fn all_timers() -> Vec<Timer> {
+        vec![Timer::ControllerSessionExpiry]
+    }
+}
