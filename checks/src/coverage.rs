@@ -336,10 +336,37 @@ mod tests {
         kinds.push(Kind::of_msg(&Msg::Request(ClientRequest::DescribePartitions)));
         kinds.push(Kind::of_msg(&Msg::Response(ClientResponse::Partitions(vec![]))));
         kinds.extend(timers().iter().map(Kind::of_timer));
+        kinds.extend(coordination().iter().map(Kind::of_msg));
+        kinds.push(Kind::of_timer(&Timer::ControllerSessionExpiry));
         kinds.push(Kind::Stateright);
         kinds.push(Kind::RuntimeOnly);
         // One sample per variant, each to a different kind, covering the whole list.
         assert_eq!(kinds, Kind::ALL);
+    }
+
+    /// The messages between controller candidates and the coordinator.
+    fn coordination() -> Vec<Msg> {
+        let image = Box::new(kelp_model::controller::ControllerState::bootstrap(&Default::default()));
+        let epoch = kelp_model::ids::ControllerEpoch(1);
+        vec![
+            Msg::CoordinatorWrite { epoch, image: image.clone(), then: vec![], cause: None },
+            Msg::WriteAccepted { then: vec![] },
+            Msg::WriteRejected,
+            Msg::ControllerGone,
+            Msg::ClaimController,
+            Msg::ControllerElected { epoch, image },
+            Msg::ControllerSessionExpired,
+            Msg::NotController(Box::new(Msg::ClaimController)),
+        ]
+    }
+
+    #[test]
+    fn a_controller_s_stamped_request_counts_as_what_it_asks() {
+        for msg in messages() {
+            let stamped =
+                Msg::FromController { epoch: kelp_model::ids::ControllerEpoch(2), msg: Box::new(msg.clone()) };
+            assert_eq!(Kind::of_msg(&stamped), Kind::of_msg(&msg));
+        }
     }
 
     #[test]

@@ -506,6 +506,36 @@ mod tests {
     }
 
     #[test]
+    fn controller_candidates_are_1_to_3_and_their_faults_need_more_than_one() {
+        let field = |cfg: Config| cfg.validate().map_err(|e| e.field);
+        assert_eq!(field(Config { controllers: 0, ..Config::default() }), Err("controllers"));
+        assert_eq!(field(Config { controllers: 4, ..Config::default() }), Err("controllers"));
+        let mut lone_expiry = Config::default();
+        lone_expiry.budget.controller_session_expiries = 1;
+        assert_eq!(field(lone_expiry.clone()), Err("controller-session-expiries"));
+        assert_eq!(field(Config { controllers: 2, ..lone_expiry }), Ok(()));
+        assert_eq!(
+            field(Config { controllers: 2, operator_demotes: true, ..Config::default() }),
+            Err("operator-demotes")
+        );
+    }
+
+    #[test]
+    fn other_candidates_and_the_coordinator_come_after_every_other_actor() {
+        let cfg = Config { controllers: 3, producers: 2, ..Config::default() };
+        // Controller 0, brokers 1..=3, producers 4..=5, candidates 2 and 3 at 6 and 7, coordinator 8.
+        assert_eq!(cfg.controller_actor_index(ControllerId(1)), 0);
+        assert_eq!(cfg.controller_actor_index(ControllerId(2)), 6);
+        assert_eq!(cfg.controller_actor_index(ControllerId(3)), 7);
+        assert_eq!(cfg.coordinator_actor_index(), Some(8));
+        assert_eq!(Config::default().coordinator_actor_index(), None);
+        for i in 0..9 {
+            let id = stateright::actor::Id::from(i);
+            assert_eq!(crate::effects::Address::of(id, &cfg).id(&cfg), id);
+        }
+    }
+
+    #[test]
     fn assignment_is_round_robin_with_the_preferred_leader_first() {
         let cfg = Config { partitions: 3, ..Config::default() };
         assert_eq!(cfg.replicas(PartitionId(0)), vec![BrokerId(1), BrokerId(2), BrokerId(3)]);

@@ -138,3 +138,141 @@ impl CoordinatorState {
         vec![Timer::ControllerSessionExpiry]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The coordinator's handlers, message in, exact sends and state out: two controller
+    //! candidates (actor addresses `Controller` and `OtherController(2)`), one expiry allowed.
+
+    use super::*;
+    use crate::ids::{BrokerEpoch, BrokerId};
+
+    fn cfg(fencing: bool) -> Config {
+        let mut cfg = Config { controllers: 2, controller_epoch_fencing: fencing, ..Config::default() };
+        cfg.budget.controller_session_expiries = 1;
+        cfg
+    }
+
+    const ONE: Address = Address::Controller;
+    const TWO: Address = Address::OtherController(ControllerId(2));
+
+    fn stopped(broker: u8) -> Msg {
+        Msg::HeartbeatsStopped { broker: BrokerId(broker), broker_epoch: BrokerEpoch(u32::from(broker)) }
+    }
+
+    /// A committed image that differs from the bootstrap one: broker 1 is silent.
+    fn image_with_silent_broker_1(cfg: &Config) -> ControllerState {
+        let mut image = ControllerState::bootstrap(cfg).committed_image();
+        image.brokers[0].silent = true;
+        image
+    }
+
+    fn write(epoch: u32, image: ControllerState, cause: Option<Msg>) -> Msg {
+        let then = vec![(Address::Broker(BrokerId(2)), Msg::ControllerGone)];
+        Msg::CoordinatorWrite {
+            epoch: ControllerEpoch(epoch),
+            image: Box::new(image),
+            then,
+            cause: cause.map(Box::new),
+        }
+    }
+
+    fn receive(z: &mut CoordinatorState, cfg: &Config, src: Address, msg: Msg) -> Vec<(Address, Msg)> {
+        let mut fx = Effects::default();
+        z.on_msg(cfg, src, msg, &mut fx);
+        fx.sends
+    }
+
+    fn expire(z: &mut CoordinatorState, cfg: &Config) -> Vec<(Address, Msg)> {
+        let mut fx = Effects::default();
+        z.on_timer(cfg, Timer::ControllerSessionExpiry, &mut fx);
+        fx.sends
+    }
+
+    /// Controller 2 took over in epoch 2 after controller 1's session expired.
+    fn after_failover(cfg: &Config) -> CoordinatorState {
+        let mut z = CoordinatorState::start(cfg);
+        expire(&mut z, cfg);
+        receive(&mut z, cfg, TWO, Msg::ClaimController);
+        z
+    }
+
+    #[test]
+    fn at_start_candidate_1_holds_controller_in_epoch_1_and_the_expiry_is_armed() {
+        let cfg = cfg(true);
+        let z = CoordinatorState::start(&cfg);
+        assert_eq!((z.controller, z.epoch, z.expiries), (Some(ControllerId(1)), ControllerEpoch(1), 0));
+        assert_eq!(z.committed, ControllerState::bootstrap(&cfg).committed_image());
+        assert_eq!(z.wanted_timers(&cfg), vec![Timer::ControllerSessionExpiry]);
+    }
+
+    #[test]
+    fn a_write_in_the_current_epoch_is_committed_and_its_requests_released() {
+        let cfg = cfg(true);
+        let mut z = CoordinatorState::start(&cfg);
+        let image = image_with_silent_broker_1(&cfg);
+        let sends = receive(&mut z, &cfg, ONE, write(1, image.clone(), Some(stopped(1))));
+        let then = vec![(Address::Broker(BrokerId(2)), Msg::ControllerGone)];
+        assert_eq!(sends, vec![(ONE, Msg::WriteAccepted { then })]);
+        assert_eq!(z.committed, image);
+    }
+
+    #[test]
+    fn a_session_expiry_deletes_controller_tells_the_old_one_and_fires_the_others_watches() {
+        let cfg = cfg(true);
+        let mut z = CoordinatorState::start(&cfg);
+        let sends = expire(&mut z, &cfg);
+        assert_eq!(sends, vec![(ONE, Msg::ControllerSessionExpired), (TWO, Msg::ControllerGone)]);
+        assert_eq!((z.controller, z.epoch, z.expiries), (None, ControllerEpoch(1), 1));
+        assert_eq!(z.wanted_timers(&cfg), Vec::<Timer>::new(), "the budget is spent");
+    }
+
+    #[test]
+    fn requests_wait_while_nobody_is_controller_and_go_to_the_first_claimant_after_its_election() {
+        let cfg = cfg(true);
+        let mut z = CoordinatorState::start(&cfg);
+        assert_eq!(receive(&mut z, &cfg, Address::Broker(BrokerId(1)), stopped(1)), vec![(ONE, stopped(1))]);
+        expire(&mut z, &cfg);
+        assert_eq!(receive(&mut z, &cfg, Address::Broker(BrokerId(3)), stopped(3)), vec![]);
+        assert_eq!(z.waiting, vec![stopped(3)]);
+
+        let committed = Box::new(z.committed.clone());
+        let sends = receive(&mut z, &cfg, TWO, Msg::ClaimController);
+        let elected = Msg::ControllerElected { epoch: ControllerEpoch(2), image: committed };
+        assert_eq!(sends, vec![(TWO, elected), (TWO, stopped(3))]);
+        assert_eq!((z.controller, z.epoch, z.waiting.len()), (Some(ControllerId(2)), ControllerEpoch(2), 0));
+
+        // NODEEXISTS: a later claim changes nothing.
+        assert_eq!(receive(&mut z, &cfg, ONE, Msg::ClaimController), vec![]);
+        assert_eq!(z.controller, Some(ControllerId(2)));
+    }
+
+    #[test]
+    fn with_fencing_the_deposed_controller_s_write_is_refused_and_its_cause_goes_to_the_new_one() {
+        let cfg = cfg(true);
+        let mut z = after_failover(&cfg);
+        let before = z.committed.clone();
+        let sends = receive(&mut z, &cfg, ONE, write(1, image_with_silent_broker_1(&cfg), Some(stopped(1))));
+        assert_eq!(sends, vec![(ONE, Msg::WriteRejected), (TWO, stopped(1))]);
+        assert_eq!(z.committed, before);
+    }
+
+    #[test]
+    fn without_fencing_the_deposed_controller_s_write_lands() {
+        let cfg = cfg(false);
+        let mut z = after_failover(&cfg);
+        let image = image_with_silent_broker_1(&cfg);
+        let sends = receive(&mut z, &cfg, ONE, write(1, image.clone(), None));
+        let then = vec![(Address::Broker(BrokerId(2)), Msg::ControllerGone)];
+        assert_eq!(sends, vec![(ONE, Msg::WriteAccepted { then })]);
+        assert_eq!(z.committed, image);
+    }
+
+    #[test]
+    fn a_request_a_standby_hands_back_goes_to_the_controller_of_now() {
+        let cfg = cfg(true);
+        let mut z = after_failover(&cfg);
+        let sends = receive(&mut z, &cfg, ONE, Msg::NotController(Box::new(stopped(2))));
+        assert_eq!(sends, vec![(TWO, stopped(2))]);
+    }
+}

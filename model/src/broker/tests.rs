@@ -229,6 +229,38 @@ fn bootstrap_follower_fetches_from_the_leader() {
     assert_eq!(broker.leading_epoch(P0), None);
 }
 
+/// A record from a controller in controller epoch `epoch` (with candidates).
+fn from_controller(epoch: u32, msg: Msg) -> Msg {
+    Msg::FromController { epoch: ControllerEpoch(epoch), msg: Box::new(msg) }
+}
+
+#[test]
+fn with_controller_epoch_fencing_a_request_from_an_older_controller_is_ignored() {
+    let cfg = Config { controllers: 2, ..Config::default() };
+    let mut broker = boot(&cfg, 2);
+    // Controller 2 (epoch 2) elects broker 2: applied, and epoch 2 remembered.
+    let elected = step(&mut broker, &cfg, 2, from_controller(2, Msg::PartitionChange(meta(Some(2), 2, 2, &[2, 3]))));
+    assert_eq!(elected, fx(vec![], true));
+    assert_eq!(broker.leading_epoch(P0), Some(LeaderEpoch(2)));
+    assert_eq!(process(&broker).controller_epoch, ControllerEpoch(2));
+    // The deposed controller (epoch 1) elects broker 3 in a later partition epoch: STALE_CONTROLLER_EPOCH.
+    let before = broker.clone();
+    let stale = step(&mut broker, &cfg, 2, from_controller(1, Msg::PartitionChange(meta(Some(3), 3, 3, &[2, 3]))));
+    assert_eq!(stale, Effects::default());
+    assert_eq!(broker, before);
+}
+
+#[test]
+fn without_controller_epoch_fencing_the_older_controller_is_obeyed() {
+    let cfg = Config { controllers: 2, controller_epoch_fencing: false, ..Config::default() };
+    let mut broker = boot(&cfg, 2);
+    step(&mut broker, &cfg, 2, from_controller(2, Msg::PartitionChange(meta(Some(2), 2, 2, &[2, 3]))));
+    step(&mut broker, &cfg, 2, from_controller(1, Msg::PartitionChange(meta(Some(3), 3, 3, &[2, 3]))));
+    assert_eq!(broker.leading_epoch(P0), None, "broker 2 follows broker 3 now");
+    assert_eq!(process(&broker).replicas[0].meta, Some(meta(Some(3), 3, 3, &[2, 3])));
+    assert_eq!(process(&broker).controller_epoch, ControllerEpoch(2), "the highest epoch seen stays");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The leader serving fetches.
 

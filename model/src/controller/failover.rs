@@ -124,3 +124,160 @@ fn is_broker_request(msg: &Msg) -> bool {
             | Msg::AlterPartition { .. }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    //! A candidate's handlers with a coordinator, message in, exact sends and state out. Default
+    //! cluster (three brokers, partition 0 on all three led by broker 1, one producer) with two
+    //! candidates.
+
+    use super::*;
+    use crate::ids::{BrokerEpoch, BrokerId, ProducerId};
+    use crate::timer::Timer;
+
+    fn cfg() -> Config {
+        Config { controllers: 2, ..Config::default() }
+    }
+
+    fn step(c: &mut ControllerState, msg: Msg) -> Vec<(Address, Msg)> {
+        let mut fx = Effects::default();
+        c.on_msg(&cfg(), msg, &mut fx);
+        fx.sends
+    }
+
+    fn stopped(broker: u8) -> Msg {
+        Msg::HeartbeatsStopped { broker: BrokerId(broker), broker_epoch: BrokerEpoch(u32::from(broker)) }
+    }
+
+    fn stamped(epoch: u32, msg: Msg) -> Msg {
+        Msg::FromController { epoch: ControllerEpoch(epoch), msg: Box::new(msg) }
+    }
+
+    #[test]
+    fn candidate_1_starts_active_in_epoch_1_and_the_others_as_empty_standbys() {
+        let cfg = cfg();
+        let one = ControllerState::start(&cfg, ControllerId(1));
+        assert_eq!(one.role, ControllerRole::Active(ControllerEpoch(1)));
+        assert_eq!(one.committed_image(), ControllerState::bootstrap(&cfg).committed_image());
+        let two = ControllerState::start(&cfg, ControllerId(2));
+        assert_eq!(two, ControllerState::standby());
+        assert_eq!(two.wanted_timers(&cfg), Vec::<Timer>::new());
+        // Without candidates nothing changes.
+        assert_eq!(ControllerState::start(&Config::default(), ControllerId(1)), ControllerState::bootstrap(&cfg));
+    }
+
+    #[test]
+    fn a_change_is_written_first_with_its_cause_and_nothing_goes_to_a_broker_yet() {
+        let mut c = ControllerState::start(&cfg(), ControllerId(1));
+        let sends = step(&mut c, stopped(1));
+        let image = c.committed_image();
+        assert!(image.brokers[0].silent);
+        let write = Msg::CoordinatorWrite {
+            epoch: ControllerEpoch(1),
+            image: Box::new(image),
+            then: vec![],
+            cause: Some(Box::new(stopped(1))),
+        };
+        assert_eq!(sends, vec![(Address::Coordinator, write)]);
+    }
+
+    #[test]
+    fn an_election_s_requests_wait_behind_the_write_stamped_for_brokers_in_destination_order() {
+        let cfg = cfg();
+        let mut c = ControllerState::start(&cfg, ControllerId(1));
+        step(&mut c, stopped(1));
+        let mut fx = Effects::default();
+        c.on_timer(&cfg, Timer::SessionTimeout(BrokerId(1)), &mut fx);
+        let record = c.partitions[0].clone();
+        assert_eq!(record.leader, Some(BrokerId(2)));
+        let session_expired = Msg::SessionExpired { broker_epoch: BrokerEpoch(1) };
+        let then = vec![
+            (Address::Broker(BrokerId(1)), stamped(1, Msg::PartitionChange(record.clone()))),
+            (Address::Broker(BrokerId(1)), stamped(1, session_expired)),
+            (Address::Broker(BrokerId(2)), stamped(1, Msg::PartitionChange(record.clone()))),
+            (Address::Broker(BrokerId(3)), stamped(1, Msg::PartitionChange(record.clone()))),
+            (Address::Producer(ProducerId(1)), Msg::PartitionChange(record)),
+        ];
+        let write = Msg::CoordinatorWrite {
+            epoch: ControllerEpoch(1),
+            image: Box::new(c.committed_image()),
+            then,
+            cause: None,
+        };
+        assert_eq!(fx.sends, vec![(Address::Coordinator, write)]);
+    }
+
+    #[test]
+    fn an_accepted_write_releases_its_requests_as_they_are() {
+        let mut c = ControllerState::start(&cfg(), ControllerId(1));
+        let then =
+            vec![(Address::Broker(BrokerId(2)), stamped(1, Msg::ShutdownAccepted { broker_epoch: BrokerEpoch(2) }))];
+        let before = c.clone();
+        assert_eq!(step(&mut c, Msg::WriteAccepted { then: then.clone() }), then);
+        assert_eq!(c, before);
+    }
+
+    #[test]
+    fn an_event_that_commits_nothing_sends_at_once() {
+        // A heartbeat of an incarnation the controller does not know changes nothing.
+        let mut c = ControllerState::start(&cfg(), ControllerId(1));
+        let stale = Msg::BrokerHeartbeat { broker: BrokerId(2), broker_epoch: BrokerEpoch(9) };
+        assert_eq!(step(&mut c, stale), vec![]);
+    }
+
+    #[test]
+    fn a_refused_write_or_an_expired_session_makes_the_controller_resign_and_forget() {
+        for notice in [Msg::WriteRejected, Msg::ControllerSessionExpired] {
+            let mut c = ControllerState::start(&cfg(), ControllerId(1));
+            step(&mut c, stopped(1));
+            assert_eq!(step(&mut c, notice), vec![]);
+            assert_eq!(c, ControllerState::standby());
+        }
+    }
+
+    #[test]
+    fn a_standby_claims_controller_when_its_watch_fires_and_hands_back_broker_requests() {
+        let mut standby = ControllerState::start(&cfg(), ControllerId(2));
+        assert_eq!(step(&mut standby, Msg::ControllerGone), vec![(Address::Coordinator, Msg::ClaimController)]);
+        let request = stopped(3);
+        let back = Msg::NotController(Box::new(request.clone()));
+        assert_eq!(step(&mut standby, request), vec![(Address::Coordinator, back)]);
+        // An acting controller's watch is not armed: it ignores the notice.
+        let mut active = ControllerState::start(&cfg(), ControllerId(1));
+        assert_eq!(step(&mut active, Msg::ControllerGone), vec![]);
+    }
+
+    #[test]
+    fn a_new_controller_reads_the_committed_state_and_elects_where_no_leader_is_left() {
+        let cfg = cfg();
+        // Committed: partition 0 lost its leader (broker 1 fenced), broker 2 active again.
+        let mut image = ControllerState::bootstrap(&cfg).committed_image();
+        image.brokers[0].fenced = true;
+        image.partitions[0].leader = None;
+        image.partitions[0].isr = crate::broker_set::BrokerSet::of([BrokerId(2), BrokerId(3)]);
+
+        let mut c = ControllerState::start(&cfg, ControllerId(2));
+        let sends = step(&mut c, Msg::ControllerElected { epoch: ControllerEpoch(2), image: Box::new(image) });
+        assert_eq!(c.role, ControllerRole::Active(ControllerEpoch(2)));
+        let record = c.partitions[0].clone();
+        assert_eq!((record.leader, record.leader_epoch.0), (Some(BrokerId(2)), 2));
+        let then = vec![
+            (Address::Broker(BrokerId(1)), stamped(2, Msg::PartitionChange(record.clone()))),
+            (Address::Broker(BrokerId(2)), stamped(2, Msg::PartitionChange(record.clone()))),
+            (Address::Broker(BrokerId(3)), stamped(2, Msg::PartitionChange(record.clone()))),
+            (Address::Producer(ProducerId(1)), Msg::PartitionChange(record)),
+        ];
+        let write = Msg::CoordinatorWrite {
+            epoch: ControllerEpoch(2),
+            image: Box::new(c.committed_image()),
+            then,
+            cause: None,
+        };
+        assert_eq!(sends, vec![(Address::Coordinator, write)]);
+
+        // With a leader in place, taking over sends nothing.
+        let mut c = ControllerState::start(&cfg, ControllerId(2));
+        let image = Box::new(ControllerState::bootstrap(&cfg).committed_image());
+        assert_eq!(step(&mut c, Msg::ControllerElected { epoch: ControllerEpoch(2), image }), vec![]);
+    }
+}
