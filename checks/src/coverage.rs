@@ -119,6 +119,7 @@ impl Kind {
             Msg::ControllerElected { .. } => Kind::DeliverControllerElected,
             Msg::ControllerSessionExpired => Kind::DeliverControllerSessionExpired,
             Msg::NotController(_) => Kind::DeliverNotController,
+            Msg::SessionHeartbeat => Kind::RuntimeOnly,
         }
     }
 

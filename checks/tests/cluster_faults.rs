@@ -1,4 +1,4 @@
-//! The reference cluster under faults, with real processes on 127.0.0.1 (at most 4 per test, each
+//! The reference cluster under faults, with real processes on 127.0.0.1 (at most 6 per test, each
 //! test bounded by its waits):
 //! - a 3-broker cluster (min ISR 2, acks=all, idempotence) takes 1,000 records while its leader
 //!   is killed with SIGKILL and restarted 5 times (`KELP_LEADER_KILLS` to change the count);
@@ -6,7 +6,9 @@
 //!   replicas on;
 //! - hostile datagrams reach every process; each is logged and dropped, and the cluster goes on;
 //! - leadership moves on request: `kelp demote-broker` and `kelp leader-election --election-type
-//!   preferred`, refused while the preferred replica is down.
+//!   preferred`, refused while the preferred replica is down;
+//! - with two controller candidates and ZooKeeper (6 processes), `kelp cluster kill-controller`
+//!   moves the controller to the other candidate in controller epoch 2, which goes on electing.
 //!
 //! After the faults every acknowledged record is consumed exactly once and in order, and every
 //! broker's log agrees with the others' below the high watermark. Prints records produced,
@@ -94,7 +96,7 @@ struct Cluster<'a>(&'a Path);
 impl Drop for Cluster<'_> {
     fn drop(&mut self) {
         let _ = kelp(self.0, &["cluster", "down"]);
-        for node in 0..=3 {
+        for node in 0..=5 {
             let _ = kelp(self.0, &["cluster", "kill", &node.to_string()]);
         }
     }
@@ -273,4 +275,39 @@ fn demotion_and_preferred_elections_move_leadership_within_the_isr() {
     let out = kelp(&dir, &["demote-broker", "--broker", "7"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "error: no broker 7 in this cluster (brokers 1 to 3)\n");
+}
+
+/// The controller `kelp topics --describe` names (with candidates).
+fn controller(dir: &Path) -> Option<String> {
+    let output = kelp(dir, &["topics", "--describe"]);
+    String::from_utf8_lossy(&output.stdout).lines().find_map(|l| l.strip_prefix("Controller: ").map(str::to_string))
+}
+
+#[test]
+fn killing_the_controller_moves_it_to_another_candidate_which_goes_on_electing() {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp.path().join("cluster");
+    let _cluster = Cluster(&dir);
+    kelp_ok(&dir, &["cluster", "up", "--brokers", "3", "--controllers", "2"]);
+    assert_eq!(first_leader(&dir), 1);
+    assert_eq!(controller(&dir).as_deref(), Some("controller"));
+
+    let out = kelp_ok(&dir, &["cluster", "kill-controller"]);
+    assert!(out.starts_with("controller killed (pid "), "{out}");
+    let start = Instant::now();
+    while controller(&dir).as_deref() != Some("controller-2") {
+        assert!(start.elapsed() < Duration::from_secs(60), "no failover within 60 s: {:?}", controller(&dir));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    println!("controller failover took {:.1} s", start.elapsed().as_secs_f64());
+
+    // The new controller learns of a dead broker and elects.
+    kelp_ok(&dir, &["cluster", "kill", "1"]);
+    let (new, took) = next_leader(&dir, 1);
+    assert_eq!(new, 2, "the next replica in the ISR");
+    println!("leader election by controller-2 took {:.1} s", took.as_secs_f64());
+
+    let log = std::fs::read_to_string(dir.join("logs").join("zookeeper.log")).expect("zookeeper's log");
+    assert!(log.contains("session of controller expired: /controller deleted"), "{log}");
+    assert!(log.contains("controller-2 created /controller: controller in controller epoch 2"), "{log}");
 }

@@ -21,13 +21,17 @@
 //! address = "127.0.0.1:41002"
 //! ```
 //!
-//! Node ids are actor ids: the controller is node 0, broker N is node N (Kafka's `node.id`).
-//! Clients (producers, consumers, tools) are not listed: they bind ephemeral ports and the nodes
-//! answer them where their datagrams came from.
+//! Node ids are actor ids: the controller is node 0, broker N is node N (Kafka's `node.id`); with
+//! `controllers` > 1 the other controller candidates and then the coordinator (`role =
+//! "zookeeper"`) follow the brokers. Clients (producers, consumers, tools) are not listed: they
+//! bind ephemeral ports, take ids past every node, and the nodes answer them where their datagrams
+//! came from.
 
 use crate::wire::ClusterTag;
 use kelp_model::config::{Config, ConfigError};
+use kelp_model::effects::Address;
 use serde::{Deserialize, Serialize};
+use stateright::actor::Id;
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -46,17 +50,33 @@ pub const FILE_NAME: &str = "cluster.toml";
 pub enum Role {
     Controller,
     Broker,
+    /// The coordination service of a cluster with controller candidates.
+    Zookeeper,
 }
 
 impl Role {
-    /// The role node `id` must have: node 0 is the controller, every other node a broker.
-    pub fn of_id(id: u32) -> Role {
-        if id == 0 {
-            Role::Controller
-        } else {
-            Role::Broker
+    /// The role node `id` must have in a cluster of `config`.
+    pub fn of_id(config: &Config, id: u32) -> Role {
+        match Address::of(Id::from(id as usize), config) {
+            Address::Broker(_) => Role::Broker,
+            Address::Coordinator => Role::Zookeeper,
+            _ => Role::Controller,
         }
     }
+}
+
+/// The nodes of a cluster of `config`, by id: every controller candidate, broker and the
+/// coordinator (clients come and go and are not nodes).
+pub fn node_ids(config: &Config) -> Vec<u32> {
+    let mut ids: Vec<u32> = config
+        .controller_ids()
+        .map(|c| config.controller_actor_index(c))
+        .chain(config.broker_ids().map(|b| b.actor_index()))
+        .chain(config.coordinator_actor_index())
+        .map(|i| i as u32)
+        .collect();
+    ids.sort_unstable();
+    ids
 }
 
 impl fmt::Display for Role {
@@ -64,6 +84,7 @@ impl fmt::Display for Role {
         f.write_str(match self {
             Role::Controller => "controller",
             Role::Broker => "broker",
+            Role::Zookeeper => "zookeeper",
         })
     }
 }
@@ -110,7 +131,7 @@ pub enum ClusterFileError {
 pub enum Problem {
     #[error("the cluster id is empty")]
     EmptyClusterId,
-    #[error("node {id}: unknown role {role:?} (expected \"controller\" or \"broker\")")]
+    #[error("node {id}: unknown role {role:?} (expected \"controller\", \"broker\" or \"zookeeper\")")]
     UnknownRole { id: u32, role: String },
     #[error("node id {id} appears more than once")]
     DuplicateId { id: u32 },
@@ -124,7 +145,7 @@ pub enum Problem {
     WrongRole { id: u32, found: Role, expected: Role },
     #[error("node {id} ({role}) is missing")]
     MissingNode { id: u32, role: Role },
-    #[error("node {id} is listed, but the configuration has only {brokers} broker(s)")]
+    #[error("node {id} is listed, but the configuration has no such node ({brokers} broker(s))")]
     UnexpectedNode { id: u32, brokers: u8 },
     #[error("{0}")]
     Config(#[from] ConfigError),
@@ -162,13 +183,12 @@ impl ClusterFile {
     pub fn on_free_ports(config: Config) -> Result<Self, ClusterFileError> {
         let io = |source| ClusterFileError::Io { action: "find a free port on", path: "127.0.0.1".into(), source };
         // Hold every socket until all ports are chosen, so no port is chosen twice.
-        let sockets: Vec<UdpSocket> = (0..=u32::from(config.brokers))
-            .map(|_| UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)))
-            .collect::<Result<_, _>>()
-            .map_err(io)?;
+        let ids = node_ids(&config);
+        let sockets: Vec<UdpSocket> =
+            ids.iter().map(|_| UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))).collect::<Result<_, _>>().map_err(io)?;
         let mut nodes = Vec::new();
-        for (id, socket) in (0u32..).zip(&sockets) {
-            nodes.push(Node { id, role: Role::of_id(id), address: socket.local_addr().map_err(io)? });
+        for (&id, socket) in ids.iter().zip(&sockets) {
+            nodes.push(Node { id, role: Role::of_id(&config, id), address: socket.local_addr().map_err(io)? });
         }
         drop(sockets);
         Self::new(new_cluster_id(), config, nodes)
@@ -207,6 +227,7 @@ impl ClusterFile {
             let role = match raw_node.role.as_str() {
                 "controller" => Role::Controller,
                 "broker" => Role::Broker,
+                "zookeeper" => Role::Zookeeper,
                 _ => return Err(invalid(Problem::UnknownRole { id, role: raw_node.role })),
             };
             let address = parse_address(id, &raw_node.address).map_err(invalid)?;
@@ -288,16 +309,17 @@ impl ClusterFile {
             if let Some(first) = addresses.insert(node.address, node.id) {
                 return Err(Problem::DuplicateAddress { first, second: node.id, address: node.address });
             }
-            let expected = Role::of_id(node.id);
+            let expected_ids = node_ids(&self.config);
+            if !expected_ids.contains(&node.id) {
+                return Err(Problem::UnexpectedNode { id: node.id, brokers });
+            }
+            let expected = Role::of_id(&self.config, node.id);
             if node.role != expected {
                 return Err(Problem::WrongRole { id: node.id, found: node.role, expected });
             }
-            if node.id > u32::from(brokers) {
-                return Err(Problem::UnexpectedNode { id: node.id, brokers });
-            }
         }
-        if let Some(id) = (0..=u32::from(brokers)).find(|id| !ids.contains(id)) {
-            return Err(Problem::MissingNode { id, role: Role::of_id(id) });
+        if let Some(&id) = node_ids(&self.config).iter().find(|id| !ids.contains(id)) {
+            return Err(Problem::MissingNode { id, role: Role::of_id(&self.config, id) });
         }
         Ok(())
     }
@@ -345,7 +367,11 @@ mod tests {
 
     fn nodes(brokers: u32) -> Vec<Node> {
         (0..=brokers)
-            .map(|id| Node { id, role: Role::of_id(id), address: format!("127.0.0.1:{}", 41000 + id).parse().unwrap() })
+            .map(|id| Node {
+                id,
+                role: Role::of_id(&config(brokers as u8), id),
+                address: format!("127.0.0.1:{}", 41000 + id).parse().unwrap(),
+            })
             .collect()
     }
 
@@ -415,12 +441,15 @@ mod tests {
 
     #[test]
     fn an_unknown_role_is_named() {
-        let text = edited("role = \"broker\"", "role = \"zookeeper\"");
-        assert_eq!(problem(&text), Problem::UnknownRole { id: 1, role: "zookeeper".into() });
+        let text = edited("role = \"broker\"", "role = \"kraft\"");
+        assert_eq!(problem(&text), Problem::UnknownRole { id: 1, role: "kraft".into() });
         assert_eq!(
             problem(&text).to_string(),
-            "node 1: unknown role \"zookeeper\" (expected \"controller\" or \"broker\")"
+            "node 1: unknown role \"kraft\" (expected \"controller\", \"broker\" or \"zookeeper\")"
         );
+        // A known role in the wrong place is named as such.
+        let text = edited("role = \"broker\"", "role = \"zookeeper\"");
+        assert_eq!(problem(&text), Problem::WrongRole { id: 1, found: Role::Zookeeper, expected: Role::Broker });
     }
 
     #[test]

@@ -21,9 +21,10 @@ use crate::wire::{self, ClusterTag, WireError};
 use kelp_model::actor::{KelpActor, KelpState};
 use kelp_model::broker::{BrokerState, Disk, Role, Session};
 use kelp_model::config::Config;
-use kelp_model::controller::ControllerState;
+use kelp_model::controller::{ControllerRole, ControllerState};
+use kelp_model::coordinator::CoordinatorState;
 use kelp_model::effects::Address;
-use kelp_model::ids::PartitionId;
+use kelp_model::ids::{ControllerId, PartitionId};
 use kelp_model::msg::Msg;
 use kelp_model::timer::Timer;
 use stateright::actor::{Actor, Command, Id, Out};
@@ -316,7 +317,7 @@ impl Endpoint {
     /// A random actor id for a client that is no configured actor: above the controller, the
     /// brokers and the producers of the cluster's configuration.
     pub fn fresh_client_id(cluster: &ClusterFile) -> u32 {
-        let first = 1 + u32::from(cluster.config.brokers) + u32::from(cluster.config.producers);
+        let first = cluster.config.actor_count() as u32;
         let mut hasher = RandomState::new().build_hasher();
         hasher.write_u32(std::process::id());
         // 2^30 ids: two clients of one cluster share an id (and, as producers, would see each
@@ -668,8 +669,8 @@ impl Driver {
         let raw = usize::from(id);
         let cfg = &self.actor.cfg;
         match u32::try_from(raw).ok().and_then(|n| self.endpoint.cluster.node(n)) {
-            Some(node) => node_name(node.id),
-            None if raw <= usize::from(cfg.brokers) + usize::from(cfg.producers) => Address::of(id, cfg).to_string(),
+            Some(node) => node_name(cfg, node.id),
+            None if raw < cfg.actor_count() => Address::of(id, cfg).to_string(),
             None => format!("actor {raw}"),
         }
     }
@@ -692,18 +693,22 @@ fn log(level: Level, line: &str) {
     }
 }
 
-/// How a node is named in logs and file names: `controller`, `broker-N`.
-pub fn node_name(id: u32) -> String {
-    if id == 0 {
-        "controller".to_string()
-    } else {
-        format!("broker-{id}")
+/// How a node is named in logs, file names and messages: `controller` (candidate 1, the only
+/// controller unless there are candidates), `controller-N`, `broker-N`, `zookeeper`; `client-N`
+/// for anything else.
+pub fn node_name(cfg: &Config, id: u32) -> String {
+    match Address::of(actor_id(id), cfg) {
+        Address::Controller => "controller".to_string(),
+        Address::OtherController(c) => format!("controller-{c}"),
+        Address::Broker(b) => format!("broker-{b}"),
+        Address::Coordinator => "zookeeper".to_string(),
+        Address::Producer(_) | Address::Operator => format!("client-{id}"),
     }
 }
 
 /// A broker's data directory: `DIR/data/broker-N`.
-pub fn data_dir(dir: &Path, id: u32) -> PathBuf {
-    dir.join("data").join(node_name(id))
+pub fn data_dir(dir: &Path, cfg: &Config, id: u32) -> PathBuf {
+    dir.join("data").join(node_name(cfg, id))
 }
 
 // --- state changes, as log lines -------------------------------------------------------------
@@ -744,6 +749,7 @@ pub fn describe_changes(cfg: &Config, before: &KelpState, after: &KelpState) -> 
     match (before, after) {
         (KelpState::Controller(a), KelpState::Controller(b)) => controller_changes(cfg, a, b),
         (KelpState::Broker(a), KelpState::Broker(b)) => broker_changes(cfg, a, b),
+        (KelpState::Coordinator(a), KelpState::Coordinator(b)) => coordinator_changes(cfg, a, b),
         _ => Vec::new(),
     }
 }
@@ -752,8 +758,32 @@ fn partition_line(p: &kelp_model::metadata::PartitionState) -> String {
     format!("{p}\tLeaderEpoch: {}\tPartitionEpoch: {}", p.leader_epoch, p.partition_epoch)
 }
 
+/// ZooKeeper's `/controller` and `/controller_epoch`: who is controller, and when that changes.
+fn coordinator_changes(cfg: &Config, before: &CoordinatorState, after: &CoordinatorState) -> Vec<(Level, String)> {
+    let name = |c: ControllerId| node_name(cfg, cfg.controller_actor_index(c) as u32);
+    match (before.controller, after.controller) {
+        (Some(old), None) => vec![(Level::INFO, format!("session of {} expired: /controller deleted", name(old)))],
+        (_, Some(new)) if before.controller != Some(new) => vec![(
+            Level::INFO,
+            format!("{} created /controller: controller in controller epoch {}", name(new), after.epoch),
+        )],
+        _ => Vec::new(),
+    }
+}
+
 fn controller_changes(cfg: &Config, before: &ControllerState, after: &ControllerState) -> Vec<(Level, String)> {
     let mut lines = Vec::new();
+    match (before.role, after.role) {
+        (old, ControllerRole::Active(epoch)) if old != after.role => lines.push((
+            Level::INFO,
+            format!("active controller in controller epoch {epoch}: read the committed state from zookeeper"),
+        )),
+        (ControllerRole::Active(epoch), ControllerRole::Standby) => lines.push((
+            Level::INFO,
+            format!("resigned as controller (controller epoch {epoch} is over): watching /controller"),
+        )),
+        _ => {}
+    }
     for (b, (old, new)) in cfg.broker_ids().zip(before.brokers.iter().zip(&after.brokers)) {
         if old.epoch != new.epoch {
             lines.push((Level::INFO, format!("broker {b} registered with broker epoch {} (fenced)", new.epoch)));
@@ -856,12 +886,12 @@ fn broker_changes(cfg: &Config, before: &BrokerState, after: &BrokerState) -> Ve
 pub fn run(dir: &Path, id: u32, stop: &Stop) -> Result<(), NodeError> {
     let cluster = ClusterFile::load(dir)?;
     let node = *cluster.node(id).ok_or(NodeError::UnknownNode { id, brokers: cluster.config.brokers })?;
-    let span = tracing::info_span!("node", name = %node_name(id));
+    let span = tracing::info_span!("node", name = %node_name(&cluster.config, id));
     let _entered = span.enter();
     let role = Address::of(actor_id(id), &cluster.config);
     let (sink, disk): (Option<Box<dyn DiskSink>>, Option<Disk>) = match (node.role, role) {
         (NodeRole::Broker, Address::Broker(broker)) => {
-            let data = data_dir(dir, id);
+            let data = data_dir(dir, &cluster.config, id);
             let partitions = usize::from(cluster.config.partitions);
             let (storage, disk) =
                 Storage::open(&data, &cluster.cluster_id, broker, partitions).map_err(NodeError::OpenStorage)?;
@@ -875,7 +905,7 @@ pub fn run(dir: &Path, id: u32, stop: &Stop) -> Result<(), NodeError> {
     };
     let cluster_id = cluster.cluster_id.clone();
     let endpoint = Endpoint::node(cluster, id)?;
-    info!("{} listening on {} (cluster {cluster_id})", node_name(id), node.address);
+    info!("{} listening on {} (cluster {cluster_id})", node_name(&endpoint.cluster().config, id), node.address);
     let mut driver = Driver::start(endpoint, role, sink, disk, ArmPolicy::KeepRunning)?;
 
     let mut shutdown: Option<(Instant, usize)> = None;

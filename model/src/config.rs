@@ -459,6 +459,11 @@ impl Config {
         self.has_coordinator().then(|| self.after_clients() + usize::from(self.controllers) - 1)
     }
 
+    /// How many actors the model has: clients of the reference cluster take ids from here on.
+    pub fn actor_count(&self) -> usize {
+        self.coordinator_actor_index().map_or(self.after_clients(), |z| z + 1)
+    }
+
     /// The first actor index after the controller, brokers, producers and the operator.
     fn after_clients(&self) -> usize {
         usize::from(self.brokers) + usize::from(self.producers) + 1 + usize::from(self.operator_demotes)
@@ -529,10 +534,13 @@ mod tests {
         assert_eq!(cfg.controller_actor_index(ControllerId(3)), 7);
         assert_eq!(cfg.coordinator_actor_index(), Some(8));
         assert_eq!(Config::default().coordinator_actor_index(), None);
-        for i in 0..9 {
+        // Clients of the reference cluster take ids past every actor: producers by address.
+        for i in (0..9).chain([20]) {
             let id = stateright::actor::Id::from(i);
             assert_eq!(crate::effects::Address::of(id, &cfg).id(&cfg), id);
         }
+        let client = crate::effects::Address::of(stateright::actor::Id::from(20), &cfg);
+        assert_eq!(client, crate::effects::Address::Producer(ProducerId(17)));
     }
 
     #[test]

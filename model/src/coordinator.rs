@@ -48,6 +48,10 @@ impl CoordinatorState {
                 self.on_write(cfg, writer, epoch, *image, then, cause, fx)
             }
             (Some(candidate), Msg::ClaimController) => self.on_claim(candidate, fx),
+            // The owner's session lives on (runtime heartbeats).
+            (Some(candidate), Msg::SessionHeartbeat) if self.controller == Some(candidate) => {
+                fx.restart_timer(Timer::ControllerSessionExpiry)
+            }
             // A candidate that does not act as controller (any more) hands a broker's request
             // back: Kafka's brokers resend to the new controller on NOT_CONTROLLER.
             (Some(_), Msg::NotController(request)) => self.forward(*request, fx),
@@ -125,9 +129,11 @@ impl CoordinatorState {
         }
     }
 
-    /// The fault timer, while a controller holds `/controller` and the budget allows.
+    /// The session timer of `/controller`'s owner: a fault while the budget allows, or with
+    /// runtime heartbeats what happens whenever they stop (a dead or stalled controller).
     pub fn wanted_timers(&self, cfg: &Config) -> Vec<Timer> {
-        if self.controller.is_some() && self.expiries < cfg.budget.controller_session_expiries {
+        let may_expire = self.expiries < cfg.budget.controller_session_expiries || cfg.runtime.heartbeats;
+        if self.controller.is_some() && may_expire {
             vec![Timer::ControllerSessionExpiry]
         } else {
             Vec::new()

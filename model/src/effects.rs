@@ -68,7 +68,9 @@ impl Address {
             i if i <= brokers => Address::Broker(BrokerId(i as u8)),
             i if Some(i) == cfg.operator_actor_index() => Address::Operator,
             i if Some(i) == cfg.coordinator_actor_index() => Address::Coordinator,
-            i if cfg.has_coordinator() && i >= first_other_controller => {
+            i if cfg.has_coordinator()
+                && (first_other_controller..cfg.coordinator_actor_index().unwrap_or(0)).contains(&i) =>
+            {
                 Address::OtherController(ControllerId((i - first_other_controller) as u8 + 2))
             }
             i => Address::Producer(ProducerId((i - brokers) as u32)),

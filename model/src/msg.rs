@@ -305,6 +305,9 @@ pub enum Msg {
     },
     /// The candidate's ZooKeeper session expired; it learns so when it reconnects, and resigns.
     ControllerSessionExpired,
+    /// The acting controller's ZooKeeper session heartbeat (runtime heartbeats only: the checker
+    /// injects session expiries from the budget instead).
+    SessionHeartbeat,
     /// A broker's request reached a candidate that does not act as controller: it goes back to
     /// the coordinator for the controller of now (NOT_CONTROLLER; the broker resends).
     NotController(Box<Msg>),

@@ -161,6 +161,7 @@ impl fmt::Display for Msg {
             Msg::ClaimController => write!(f, "ClaimController{{create /controller}}"),
             Msg::ControllerElected { epoch, .. } => write!(f, "ControllerElected{{controller epoch {epoch}}}"),
             Msg::ControllerSessionExpired => write!(f, "ControllerSessionExpired"),
+            Msg::SessionHeartbeat => write!(f, "SessionHeartbeat"),
             Msg::NotController(request) => write!(f, "NotController{{{request}}}"),
         }
     }

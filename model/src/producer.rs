@@ -61,7 +61,7 @@ impl ProducerState {
         if cfg.runtime.metadata_refresh {
             // A client that starts later than the cluster asks for current metadata first.
             producer.send_next(cfg, me, fx);
-            Self::request_metadata(fx);
+            Self::request_metadata(cfg, fx);
         } else {
             for record in records {
                 producer.on_metadata(cfg, me, record.clone(), fx);
@@ -70,9 +70,12 @@ impl ProducerState {
         producer
     }
 
-    /// `Metadata.requestUpdate`: ask for every partition's current record (runtime only).
-    fn request_metadata(fx: &mut Effects) {
-        fx.send(Address::Controller, Msg::Request(ClientRequest::DescribePartitions));
+    /// `Metadata.requestUpdate`: ask for every partition's current record (runtime only). With
+    /// controller candidates every one is asked: only the acting controller answers.
+    fn request_metadata(cfg: &Config, fx: &mut Effects) {
+        for candidate in cfg.controller_ids() {
+            fx.send(Address::controller(candidate), Msg::Request(ClientRequest::DescribePartitions));
+        }
     }
 
     /// Sequence numbers are global to the producer; record `s` goes to partition `s % partitions`.
@@ -145,7 +148,7 @@ impl ProducerState {
                 self.send_next(cfg, me, fx);
             }
             // Still no leader known: ask again (the last answer or request may be lost).
-            Some(_) if cfg.runtime.metadata_refresh => Self::request_metadata(fx),
+            Some(_) if cfg.runtime.metadata_refresh => Self::request_metadata(cfg, fx),
             _ => {}
         }
     }
@@ -158,7 +161,7 @@ impl ProducerState {
             in_flight.sent_to = None;
             if cfg.runtime.metadata_refresh {
                 self.leaders[usize::from(in_flight.partition.0)].leader = None;
-                Self::request_metadata(fx);
+                Self::request_metadata(cfg, fx);
             }
         } else {
             let partition = in_flight.partition;

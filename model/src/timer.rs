@@ -51,9 +51,9 @@ impl Timer {
     pub fn duration(&self) -> Range<Duration> {
         let ms = |lo: u64, hi: u64| Duration::from_millis(lo)..Duration::from_millis(hi);
         match self {
-            Timer::Crash | Timer::PowerLoss | Timer::Shutdown | Timer::CutLink(_) | Timer::ControllerSessionExpiry => {
-                ms(1_000, 5_000)
-            }
+            Timer::Crash | Timer::PowerLoss | Timer::Shutdown | Timer::CutLink(_) => ms(1_000, 5_000),
+            // `zookeeper.session.timeout.ms` (18 s in Kafka 2.5+; shortened like the broker session).
+            Timer::ControllerSessionExpiry => ms(9_000, 9_001),
             Timer::Restart => ms(500, 1_000),
             Timer::LagTimeout(..) => ms(30_000, 30_001),
             Timer::FetchBackoff(_) => ms(1_000, 1_001),

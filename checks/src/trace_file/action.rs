@@ -71,9 +71,16 @@ impl fmt::Display for TraceAction {
 
 /// Whether `address` is one of `cfg`'s actors (a file may name a broker the cluster lacks).
 pub fn exists(address: Address, cfg: &Config) -> bool {
-    let actors = 1 + usize::from(cfg.brokers) + usize::from(cfg.producers);
-    let id = address.id(cfg);
-    usize::from(id) < actors && Address::of(id, cfg) == address
+    let configured = match address {
+        Address::Operator => cfg.operator_demotes,
+        Address::Coordinator => cfg.has_coordinator(),
+        Address::OtherController(c) => (2..=cfg.controllers).contains(&c.0),
+        Address::Controller | Address::Broker(_) | Address::Producer(_) => true,
+    };
+    configured && {
+        let id = address.id(cfg);
+        usize::from(id) < cfg.actor_count() && Address::of(id, cfg) == address
+    }
 }
 
 #[cfg(test)]
@@ -134,5 +141,13 @@ mod tests {
             assert!(!exists(missing, &cfg), "{missing:?}");
         }
         assert!(!exists(Address::Producer(ProducerId(2)), &cfg));
+        assert!(!exists(Address::Coordinator, &cfg));
+        assert!(!exists(Address::Operator, &cfg));
+
+        let cfg = Config { controllers: 2, ..cfg };
+        assert!(exists(Address::Coordinator, &cfg));
+        assert!(exists(Address::OtherController(kelp_model::ids::ControllerId(2)), &cfg));
+        assert!(!exists(Address::OtherController(kelp_model::ids::ControllerId(3)), &cfg));
+        assert!(!exists(Address::Producer(ProducerId(2)), &cfg), "the id of controller 2");
     }
 }

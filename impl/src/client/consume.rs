@@ -79,5 +79,5 @@ pub fn consume(dir: &Path, options: &ConsumeOptions, out: &mut dyn Write) -> Res
 }
 
 fn leaders(client: &mut Client) -> Result<Vec<Option<kelp_model::ids::BrokerId>>, ClientError> {
-    Ok(client.partitions()?.iter().map(|r| r.leader).collect())
+    Ok(client.partitions()?.1.iter().map(|r| r.leader).collect())
 }

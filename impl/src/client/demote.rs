@@ -21,14 +21,14 @@ pub fn demote_broker(dir: &Path, broker: BrokerId) -> Result<(Vec<String>, bool)
     let mut lines = Vec::new();
     let mut ok = true;
     let mut reordered = Vec::new();
-    for record in client.partitions()? {
+    for record in client.partitions()?.1 {
         let order = demoted_last(&record.replicas, Some(broker));
         if order == record.replicas {
             continue;
         }
         let request =
             ClientRequest::AlterPartitionReassignments { partition: record.partition, replicas: order.clone() };
-        let ClientResponse::PartitionReassigned { result, .. } = client.ask(0, &request)? else {
+        let ClientResponse::PartitionReassigned { result, .. } = client.ask_controller(&request)?.1 else {
             unreachable!("`answers` admits only a PartitionReassigned response")
         };
         match result {
@@ -47,7 +47,7 @@ pub fn demote_broker(dir: &Path, broker: BrokerId) -> Result<(Vec<String>, bool)
         return Ok((lines, ok));
     }
     let request = ClientRequest::ElectLeaders { election: ElectionType::Preferred, partitions: reordered };
-    let ClientResponse::LeadersElected(results) = client.ask(0, &request)? else {
+    let ClientResponse::LeadersElected(results) = client.ask_controller(&request)?.1 else {
         unreachable!("`answers` admits only a LeadersElected response")
     };
     let (elected, all_elected) = report(ElectionType::Preferred, &results);

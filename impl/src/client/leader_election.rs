@@ -26,7 +26,7 @@ pub fn leader_election(
         ElectionTarget::AllTopicPartitions => client.cluster().config.partition_ids().collect(),
     };
     let request = ClientRequest::ElectLeaders { election, partitions };
-    let ClientResponse::LeadersElected(results) = client.ask(0, &request)? else {
+    let ClientResponse::LeadersElected(results) = client.ask_controller(&request)?.1 else {
         unreachable!("`answers` admits only a LeadersElected response")
     };
     Ok(report(election, &results))

@@ -66,29 +66,54 @@ impl Client {
     /// Sends `request` to node `to` and waits for its answer, asking again a few times (a lost
     /// datagram, a node restarting).
     pub fn ask(&mut self, to: u32, request: &ClientRequest) -> Result<ClientResponse, ClientError> {
-        let node = Id::from(to as usize);
+        let whom = crate::node::node_name(&self.cluster().config, to);
+        self.ask_any(&[to], request, whom).map(|(_, response)| response)
+    }
+
+    /// Sends `request` to the controller and waits for its answer. With controller candidates
+    /// every candidate is asked (a client finds the active controller the way Kafka's admin
+    /// client does, by asking around): only the acting one answers. Returns who answered.
+    pub fn ask_controller(&mut self, request: &ClientRequest) -> Result<(u32, ClientResponse), ClientError> {
+        let cfg = &self.cluster().config;
+        let candidates: Vec<u32> = cfg.controller_ids().map(|c| cfg.controller_actor_index(c) as u32).collect();
+        self.ask_any(&candidates, request, "the controller".to_string())
+    }
+
+    /// Sends `request` to every node of `nodes` and waits for the first answer, asking again a few
+    /// times.
+    fn ask_any(
+        &mut self,
+        nodes: &[u32],
+        request: &ClientRequest,
+        whom: String,
+    ) -> Result<(u32, ClientResponse), ClientError> {
         for _ in 0..ATTEMPTS {
-            if let Err(e) = self.endpoint.send(node, &Msg::Request(request.clone())) {
-                tracing::debug!("request to node {to} not sent: {e}");
+            for &to in nodes {
+                if let Err(e) = self.endpoint.send(Id::from(to as usize), &Msg::Request(request.clone())) {
+                    tracing::debug!("request to node {to} not sent: {e}");
+                }
             }
             let deadline = Instant::now() + ANSWER_WAIT;
             while let Some(left) = deadline.checked_duration_since(Instant::now()) {
                 match self.endpoint.recv(left) {
-                    Some((from, Msg::Response(response))) if from == node && answers(request, &response) => {
-                        return Ok(response)
+                    Some((from, Msg::Response(response))) if answers(request, &response) => {
+                        let from = usize::from(from) as u32;
+                        if nodes.contains(&from) {
+                            return Ok((from, response));
+                        }
                     }
                     Some(_) => continue,
                     None => break,
                 }
             }
         }
-        Err(ClientError::NoAnswer { whom: crate::node::node_name(to) })
+        Err(ClientError::NoAnswer { whom })
     }
 
-    /// The controller's record of every partition.
-    pub fn partitions(&mut self) -> Result<Vec<PartitionState>, ClientError> {
-        match self.ask(0, &ClientRequest::DescribePartitions)? {
-            ClientResponse::Partitions(records) => Ok(records),
+    /// The controller's record of every partition, and which node answered.
+    pub fn partitions(&mut self) -> Result<(u32, Vec<PartitionState>), ClientError> {
+        match self.ask_controller(&ClientRequest::DescribePartitions)? {
+            (from, ClientResponse::Partitions(records)) => Ok((from, records)),
             _ => unreachable!("`answers` admits only a Partitions response"),
         }
     }

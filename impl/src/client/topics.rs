@@ -30,10 +30,15 @@ impl TopicsFilter {
 /// partition kept.
 pub fn describe(dir: &Path, filter: TopicsFilter) -> Result<Vec<String>, ClientError> {
     let mut client = Client::connect(dir)?;
-    let records = client.partitions()?;
+    let (controller, records) = client.partitions()?;
     let cfg = &client.cluster().config;
     let mut lines = Vec::new();
     if filter == TopicsFilter::All {
+        // With candidates, which one answered as the active controller (what Kafka's
+        // `kafka-metadata-quorum describe` or the ZooKeeper-era `/controller` znode tell).
+        if cfg.has_coordinator() {
+            lines.push(format!("Controller: {}", crate::node::node_name(cfg, controller)));
+        }
         lines.push(format!(
             "Topic: t\tPartitionCount: {}\tReplicationFactor: {}\tConfigs: min.insync.replicas={},unclean.leader.election.enable={}",
             cfg.partitions, cfg.replication_factor, cfg.min_insync_replicas, cfg.unclean_leader_election

@@ -48,6 +48,8 @@ pub enum ClusterError {
     Storage { broker: u32, source: StorageError },
     #[error("{0}")]
     Config(String),
+    #[error("finding the active controller: {0}")]
+    NoActiveController(String),
     #[error("logs disagree below the high watermark: {0}")]
     LogsDisagree(String),
 }
@@ -64,6 +66,7 @@ pub struct UpOptions {
     pub partitions: u8,
     pub replication_factor: Option<u8>,
     pub min_insync_replicas: Option<u8>,
+    pub controllers: u8,
     pub eligible_leader_replicas: bool,
     pub unclean_leader_election: bool,
     pub auto_leader_rebalance: bool,
@@ -82,6 +85,7 @@ pub fn runtime_config(options: &UpOptions) -> Result<Config, ClusterError> {
         min_insync_replicas: options.min_insync_replicas.unwrap_or(2.min(replication_factor)),
         producers: 0,
         records: 0,
+        controllers: options.controllers,
         eligible_leader_replicas: options.eligible_leader_replicas,
         unclean_leader_election: options.unclean_leader_election,
         auto_leader_rebalance: options.auto_leader_rebalance,
@@ -110,8 +114,8 @@ pub fn runtime_config(options: &UpOptions) -> Result<Config, ClusterError> {
     Ok(config)
 }
 
-fn node_ids(cluster: &ClusterFile) -> std::ops::RangeInclusive<u32> {
-    0..=u32::from(cluster.config.brokers)
+fn node_ids(cluster: &ClusterFile) -> Vec<u32> {
+    crate::cluster_file::node_ids(&cluster.config)
 }
 
 fn check_node(cluster: &ClusterFile, node: u32) -> Result<(), ClusterError> {
@@ -123,10 +127,10 @@ fn check_node(cluster: &ClusterFile, node: u32) -> Result<(), ClusterError> {
 
 /// `kelp cluster up`: a new cluster in `dir` (or the existing one, restarted from its files).
 pub fn up(dir: &Path, options: &UpOptions) -> Result<Vec<String>, ClusterError> {
-    let layout = Layout::new(dir);
     let cluster = if ClusterFile::path(dir).exists() {
         let cluster = ClusterFile::load(dir)?;
-        if node_ids(&cluster).any(|n| process::running(&layout, n).is_some()) {
+        let layout = Layout::new(dir, &cluster.config);
+        if node_ids(&cluster).into_iter().any(|n| process::running(&layout, n).is_some()) {
             return Err(ClusterError::AlreadyRunning { dir: dir.display().to_string() });
         }
         cluster
@@ -136,6 +140,7 @@ pub fn up(dir: &Path, options: &UpOptions) -> Result<Vec<String>, ClusterError> 
         cluster.write(dir)?;
         cluster
     };
+    let layout = Layout::new(dir, &cluster.config);
     let mut lines = Vec::new();
     for node in node_ids(&cluster) {
         lines.push(start_node(&layout, &cluster, node)?);
@@ -144,7 +149,7 @@ pub fn up(dir: &Path, options: &UpOptions) -> Result<Vec<String>, ClusterError> 
 }
 
 fn start_node(layout: &Layout, cluster: &ClusterFile, node: u32) -> Result<String, ClusterError> {
-    let name = process::node_name(node);
+    let name = layout.name(node);
     if let Some(pid) = process::running(layout, node) {
         return Err(ClusterError::Running { name, pid });
     }
@@ -166,10 +171,11 @@ fn start_node(layout: &Layout, cluster: &ClusterFile, node: u32) -> Result<Strin
 /// `kelp cluster status`: one line per node.
 pub fn status(dir: &Path) -> Result<Vec<String>, ClusterError> {
     let cluster = ClusterFile::load(dir)?;
-    let layout = Layout::new(dir);
+    let layout = Layout::new(dir, &cluster.config);
     Ok(node_ids(&cluster)
+        .into_iter()
         .map(|node| {
-            let name = process::node_name(node);
+            let name = layout.name(node);
             let address = cluster.address_of(node).map_or_else(String::new, |a| a.to_string());
             match process::running(&layout, node) {
                 Some(pid) => format!("{name}\trunning\tpid {pid}\t{address}"),
@@ -183,11 +189,11 @@ pub fn status(dir: &Path) -> Result<Vec<String>, ClusterError> {
 pub fn kill(dir: &Path, node: u32) -> Result<String, ClusterError> {
     let cluster = ClusterFile::load(dir)?;
     check_node(&cluster, node)?;
-    kill_node(&Layout::new(dir), node)
+    kill_node(&Layout::new(dir, &cluster.config), node)
 }
 
 fn kill_node(layout: &Layout, node: u32) -> Result<String, ClusterError> {
-    let name = process::node_name(node);
+    let name = layout.name(node);
     let pid = process::running(layout, node).ok_or_else(|| ClusterError::NotRunning { name: name.clone() })?;
     process::signal(pid, libc::SIGKILL).map_err(io(format!("kill {name}")))?;
     if !process::wait_gone(pid, SETTLE) {
@@ -197,11 +203,30 @@ fn kill_node(layout: &Layout, node: u32) -> Result<String, ClusterError> {
     Ok(format!("{name} killed (pid {pid})"))
 }
 
+/// `kelp cluster kill-controller`: finds the active controller (the candidate that answers a
+/// describe) and SIGKILLs it. With candidates, ZooKeeper expires its session after
+/// `zookeeper.session.timeout.ms` and a standby takes over in the next controller epoch.
+pub fn kill_controller(dir: &Path) -> Result<Vec<String>, ClusterError> {
+    let cluster = ClusterFile::load(dir)?;
+    let (active, _) = crate::client::Client::connect(dir)
+        .and_then(|mut client| client.partitions())
+        .map_err(|e| ClusterError::NoActiveController(e.to_string()))?;
+    let layout = Layout::new(dir, &cluster.config);
+    let mut lines = vec![kill_node(&layout, active)?];
+    if cluster.config.has_coordinator() {
+        let timeout = kelp_model::timer::Timer::ControllerSessionExpiry.duration().start;
+        lines.push(format!(
+            "zookeeper expires its session within {timeout:?}; then another candidate takes over (`kelp topics --describe` names it)"
+        ));
+    }
+    Ok(lines)
+}
+
 /// `kelp cluster start N`.
 pub fn start(dir: &Path, node: u32) -> Result<String, ClusterError> {
     let cluster = ClusterFile::load(dir)?;
     check_node(&cluster, node)?;
-    start_node(&Layout::new(dir), &cluster, node)
+    start_node(&Layout::new(dir, &cluster.config), &cluster, node)
 }
 
 /// `kelp cluster stop N`: SIGTERM (a broker's controlled shutdown), then wait; killed if it does
@@ -209,11 +234,11 @@ pub fn start(dir: &Path, node: u32) -> Result<String, ClusterError> {
 pub fn stop(dir: &Path, node: u32) -> Result<String, ClusterError> {
     let cluster = ClusterFile::load(dir)?;
     check_node(&cluster, node)?;
-    stop_node(&Layout::new(dir), node)
+    stop_node(&Layout::new(dir, &cluster.config), node)
 }
 
 fn stop_node(layout: &Layout, node: u32) -> Result<String, ClusterError> {
-    let name = process::node_name(node);
+    let name = layout.name(node);
     let pid = process::running(layout, node).ok_or_else(|| ClusterError::NotRunning { name: name.clone() })?;
     process::signal(pid, libc::SIGTERM).map_err(io(format!("stop {name}")))?;
     if process::wait_gone(pid, STOP_WAIT) {
@@ -223,12 +248,21 @@ fn stop_node(layout: &Layout, node: u32) -> Result<String, ClusterError> {
     kill_node(layout, node).map(|killed| format!("{killed}: it did not stop within {STOP_WAIT:?}"))
 }
 
-/// `kelp cluster down`: every broker by controlled shutdown, then the controller. Data stays.
+/// `kelp cluster down`: every broker by controlled shutdown (which needs the controller, and with
+/// candidates ZooKeeper), then the controller candidates, then ZooKeeper. Data stays.
 pub fn down(dir: &Path) -> Result<Vec<String>, ClusterError> {
     let cluster = ClusterFile::load(dir)?;
-    let layout = Layout::new(dir);
+    let layout = Layout::new(dir, &cluster.config);
+    let cfg = &cluster.config;
+    let order = |node: &u32| match crate::cluster_file::Role::of_id(cfg, *node) {
+        crate::cluster_file::Role::Broker => (0, u32::MAX - node),
+        crate::cluster_file::Role::Controller => (1, *node),
+        crate::cluster_file::Role::Zookeeper => (2, *node),
+    };
+    let mut nodes = node_ids(&cluster);
+    nodes.sort_by_key(order);
     let mut lines = Vec::new();
-    for node in node_ids(&cluster).rev() {
+    for node in nodes {
         if process::running(&layout, node).is_some() {
             lines.push(stop_node(&layout, node)?);
         }
@@ -243,7 +277,7 @@ pub fn power_loss(dir: &Path, node: u32) -> Result<Vec<String>, ClusterError> {
     if node == 0 {
         return Err(ClusterError::PowerLossOfController);
     }
-    let layout = Layout::new(dir);
+    let layout = Layout::new(dir, &cluster.config);
     let mut lines = vec![kill_node(&layout, node)?];
     let report =
         storage::power_loss(&layout.data_dir(node)).map_err(|source| ClusterError::Storage { broker: node, source })?;
@@ -256,11 +290,11 @@ pub fn power_loss(dir: &Path, node: u32) -> Result<Vec<String>, ClusterError> {
 /// lower of their two high watermarks (the model's `log-matching` property, on real files).
 pub fn check_logs(dir: &Path) -> Result<Vec<String>, ClusterError> {
     let cluster = ClusterFile::load(dir)?;
-    let layout = Layout::new(dir);
+    let layout = Layout::new(dir, &cluster.config);
     let brokers: Vec<u32> = (1..=u32::from(cluster.config.brokers)).collect();
     if let Some(&running) = brokers.iter().find(|&&b| process::running(&layout, b).is_some()) {
         return Err(ClusterError::Running {
-            name: process::node_name(running),
+            name: layout.name(running),
             pid: process::running(&layout, running).unwrap_or(0),
         });
     }

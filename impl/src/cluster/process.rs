@@ -4,6 +4,8 @@
 //! `/proc`: a pid counts only while it is a running `kelp node` process (a zombie or a reused pid
 //! does not).
 
+pub use crate::node::node_name;
+use kelp_model::config::Config;
 use std::fs;
 use std::io;
 use std::os::unix::process::CommandExt;
@@ -11,42 +13,39 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The files of a cluster directory.
+/// The files of a cluster directory, named after the nodes of its configuration.
 #[derive(Clone, Debug)]
 pub struct Layout {
     pub dir: PathBuf,
+    config: Config,
 }
 
 impl Layout {
-    pub fn new(dir: &Path) -> Self {
-        Layout { dir: dir.to_path_buf() }
+    pub fn new(dir: &Path, config: &Config) -> Self {
+        Layout { dir: dir.to_path_buf(), config: config.clone() }
+    }
+
+    /// How node `node` is named in file names and messages (`crate::node::node_name`).
+    pub fn name(&self, node: u32) -> String {
+        node_name(&self.config, node)
     }
 
     pub fn log_file(&self, node: u32) -> PathBuf {
-        self.dir.join("logs").join(format!("{}.log", node_name(node)))
+        self.dir.join("logs").join(format!("{}.log", self.name(node)))
     }
 
     pub fn pid_file(&self, node: u32) -> PathBuf {
-        self.dir.join("run").join(format!("{}.pid", node_name(node)))
+        self.dir.join("run").join(format!("{}.pid", self.name(node)))
     }
 
     /// A broker's data directory (its `log.dirs`).
     pub fn data_dir(&self, node: u32) -> PathBuf {
-        self.dir.join("data").join(node_name(node))
+        self.dir.join("data").join(self.name(node))
     }
 
     /// The next free producer id's file (each `kelp produce` is a new idempotent producer).
     pub fn producer_ids(&self) -> PathBuf {
         self.dir.join("run").join("next-producer-id")
-    }
-}
-
-/// How a node is named in file names and messages: the controller is node 0, brokers by node.id.
-pub fn node_name(node: u32) -> String {
-    if node == 0 {
-        "controller".to_string()
-    } else {
-        format!("broker-{node}")
     }
 }
 
@@ -136,11 +135,17 @@ mod tests {
 
     #[test]
     fn nodes_are_named_as_kafka_operators_would() {
-        assert_eq!(node_name(0), "controller");
-        assert_eq!(node_name(2), "broker-2");
-        let layout = Layout::new(Path::new("/tmp/c"));
+        let cfg = Config::default();
+        assert_eq!(node_name(&cfg, 0), "controller");
+        assert_eq!(node_name(&cfg, 2), "broker-2");
+        let layout = Layout::new(Path::new("/tmp/c"), &cfg);
         assert_eq!(layout.pid_file(3), Path::new("/tmp/c/run/broker-3.pid"));
         assert_eq!(layout.data_dir(1), Path::new("/tmp/c/data/broker-1"));
+        // With candidates (no configured producers, as the reference cluster runs).
+        let cfg = Config { controllers: 2, producers: 0, ..cfg };
+        assert_eq!(node_name(&cfg, 4), "controller-2");
+        assert_eq!(node_name(&cfg, 5), "zookeeper");
+        assert_eq!(Layout::new(Path::new("/tmp/c"), &cfg).log_file(5), Path::new("/tmp/c/logs/zookeeper.log"));
     }
 
     #[test]

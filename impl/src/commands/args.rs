@@ -23,6 +23,9 @@ pub enum ClusterCommand {
     Status(DirArg),
     /// SIGKILL broker N: the process dies, written data stays in the page cache.
     Kill(NodeArgs),
+    /// SIGKILL the active controller (with --controllers 2 or more, another candidate takes over
+    /// once ZooKeeper expires its session).
+    KillController(DirArg),
     /// Start broker N again (or the controller, node 0).
     Start(NodeArgs),
     /// Stop broker N by controlled shutdown (SIGTERM): its leaderships move first.
@@ -47,6 +50,10 @@ pub struct UpArgs {
     /// `min.insync.replicas` (default: 2, or 1 with one replica).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=9))]
     pub min_insync_replicas: Option<u8>,
+    /// Controller candidates: 2 or 3 run the ZooKeeper-era controller (a `zookeeper` node holds
+    /// `/controller`; when the active controller dies, another takes over in a new epoch).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub controllers: u8,
     /// KIP-966 eligible leader replicas.
     #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
     pub eligible_leader_replicas: bool,
@@ -69,7 +76,7 @@ pub enum Flush {
 
 #[derive(Debug, Args)]
 pub struct NodeArgs {
-    /// The node: a broker's node.id, or 0 for the controller.
+    /// The node: a broker's node.id, 0 for the controller (`kelp cluster status` lists them all).
     pub node: u32,
     #[command(flatten)]
     pub dir: DirArg,

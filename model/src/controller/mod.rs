@@ -148,6 +148,10 @@ impl ControllerState {
         if !self.acts() {
             return timers;
         }
+        // The acting controller keeps its ZooKeeper session alive (runtime heartbeats only).
+        if cfg.has_coordinator() && cfg.runtime.heartbeats {
+            timers.push(Timer::Heartbeat);
+        }
         // With runtime heartbeats every live session can expire (missed heartbeats are real).
         let may_expire_live = self.session_expiries < cfg.budget.session_expiries || cfg.runtime.heartbeats;
         for b in cfg.broker_ids() {
@@ -170,7 +174,11 @@ impl ControllerState {
 
     /// Every timer the controller can ever arm (to cancel those no longer wanted).
     pub fn all_timers(cfg: &Config) -> Vec<Timer> {
-        cfg.broker_ids().map(Timer::SessionTimeout).chain(cfg.partition_ids().map(Timer::PreferredElection)).collect()
+        cfg.broker_ids()
+            .map(Timer::SessionTimeout)
+            .chain(cfg.partition_ids().map(Timer::PreferredElection))
+            .chain(cfg.has_coordinator().then_some(Timer::Heartbeat))
+            .collect()
     }
 }
 
@@ -212,6 +220,7 @@ impl ControllerState {
     fn on_timer_alone(&mut self, cfg: &Config, timer: Timer, fx: &mut Effects) {
         match timer {
             Timer::SessionTimeout(broker) => self.on_session_timeout(cfg, broker, fx),
+            Timer::Heartbeat => fx.send(crate::effects::Address::Coordinator, Msg::SessionHeartbeat),
             // Auto leader rebalance (`auto.leader.rebalance.enable`): a preferred election.
             Timer::PreferredElection(p) => {
                 let isr = self.partitions[usize::from(p.0)].isr;

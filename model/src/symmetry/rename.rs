@@ -324,6 +324,7 @@ impl Rename for Msg {
                 Msg::ControllerElected { epoch: *epoch, image: Box::new(image.rename(p)) }
             }
             Msg::ControllerSessionExpired => Msg::ControllerSessionExpired,
+            Msg::SessionHeartbeat => Msg::SessionHeartbeat,
             Msg::NotController(request) => Msg::NotController(Box::new(request.rename(p))),
         }
     }
