@@ -369,7 +369,7 @@ where
                                 return;
                             }
                             if visited.claim(fp, level, claim, node.fp) == Claim::Kept {
-                                expansion.successors.push((fp, kind, next));
+                                expansion.successors.push((fp, kind, next.into_owned()));
                             }
                             fp
                         }
