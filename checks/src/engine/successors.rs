@@ -30,6 +30,9 @@ pub enum Step<'a, S: Clone, F> {
     New(F, Cow<'a, S>),
 }
 
+/// What `Successors::for_each` calls with each action and its successor.
+pub type Visit<'v, M, F> = dyn FnMut(<M as Model>::Action, Step<'_, <M as Model>::State, F>) + 'v;
+
 /// A way to fingerprint states and walk their successors; the search's results depend only on
 /// which states are equal, so any two implementations agree on every count and verdict (not on
 /// the order successors are admitted in, which follows the fingerprints).
@@ -42,13 +45,7 @@ where
     /// Calls `visit` for each action of `state` (fingerprint `fp`) that changes it, with its
     /// successor; the successor's state is left out when `seen` accepts its fingerprint (a seen
     /// state lies within the model's boundary, so whoever gets a `Seen` need not check that).
-    fn for_each(
-        &self,
-        state: &M::State,
-        fp: F,
-        seen: &dyn Fn(F) -> bool,
-        visit: &mut dyn FnMut(M::Action, Step<'_, M::State, F>),
-    );
+    fn for_each(&self, state: &M::State, fp: F, seen: &dyn Fn(F) -> bool, visit: &mut Visit<'_, M, F>);
 }
 
 /// Builds and hashes every successor whole: any model.
@@ -64,13 +61,7 @@ where
         F::of(state)
     }
 
-    fn for_each(
-        &self,
-        state: &M::State,
-        _: F,
-        seen: &dyn Fn(F) -> bool,
-        visit: &mut dyn FnMut(M::Action, Step<'_, M::State, F>),
-    ) {
+    fn for_each(&self, state: &M::State, _: F, seen: &dyn Fn(F) -> bool, visit: &mut Visit<'_, M, F>) {
         build_each(self.0, state, &|next| F::of(next), seen, visit);
     }
 }
@@ -81,7 +72,7 @@ fn build_each<M: Model, F: Copy>(
     state: &M::State,
     fingerprint: &dyn Fn(&M::State) -> F,
     seen: &dyn Fn(F) -> bool,
-    visit: &mut dyn FnMut(M::Action, Step<'_, M::State, F>),
+    visit: &mut Visit<'_, M, F>,
 ) where
     M::State: Clone,
     M::Action: Clone,
@@ -307,7 +298,7 @@ where
         state: &State<A, H>,
         fp: F,
         seen: &dyn Fn(F) -> bool,
-        visit: &mut dyn FnMut(Action<A>, Step<'_, State<A, H>, F>),
+        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
     ) {
         let model = self.0;
         let mut actions = Vec::new();
@@ -514,13 +505,7 @@ where
         self.inner.fingerprint(&(self.representative)(state))
     }
 
-    fn for_each(
-        &self,
-        state: &M::State,
-        _: F,
-        seen: &dyn Fn(F) -> bool,
-        visit: &mut dyn FnMut(M::Action, Step<'_, M::State, F>),
-    ) {
+    fn for_each(&self, state: &M::State, _: F, seen: &dyn Fn(F) -> bool, visit: &mut Visit<'_, M, F>) {
         build_each(self.model, state, &|next| self.fingerprint(next), seen, visit);
     }
 }
