@@ -1,8 +1,9 @@
 //! The incremental fingerprints of `engine::successors::Actors` against the whole-state ones: for
 //! every transition of a small kelp configuration the fingerprint predicted from the handler's
-//! output equals the one computed from the successor built by stateright, and two states get the
-//! same fingerprint exactly when stateright's `Hash` makes them equal (same unique count); for
-//! 64- and 128-bit fingerprints alike.
+//! output equals the one computed from the successor, the successor `Actors` builds (applying the
+//! handler's output to a copy of the parent) equals the one stateright's `next_state` builds, and
+//! two states get the same fingerprint exactly when stateright's `Hash` makes them equal (same
+//! unique count); for 64- and 128-bit fingerprints alike.
 
 mod common;
 
@@ -42,6 +43,8 @@ fn predictions_hold<F: Fingerprint>() {
         actors.for_each(&state, fp, &|_| false, &mut |action, step| {
             let Step::New(predicted, next) = step else { panic!("nothing is seen") };
             assert_eq!(predicted, actors.fingerprint(&next), "after {action:?}");
+            let built = model.next_state(&state, action.clone()).expect("a successor");
+            assert!(*next == built, "stateright builds the same successor after {action:?}");
             transitions += 1;
             if !Model::within_boundary(&model, &next) {
                 return;
@@ -49,7 +52,7 @@ fn predictions_hold<F: Fingerprint>() {
             let new_whole = seen_whole.insert(whole.fingerprint(&next));
             assert_eq!(seen_actors.insert(predicted), new_whole, "both fingerprints tell the same states apart");
             if new_whole {
-                queue.push_back(next);
+                queue.push_back(next.into_owned());
             }
         });
     }

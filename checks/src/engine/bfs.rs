@@ -103,9 +103,13 @@ struct Expansion<S, F> {
     /// The kind of each transition generated (only with coverage).
     fired: Vec<u16>,
     generated: usize,
-    /// Which judged properties hold in each kept successor (filled once the chunk's claims are
-    /// settled).
-    verdicts: Vec<u64>,
+    /// Once the chunk's claims are settled, the successors this node won, judged, in the same
+    /// order: ready for the next frontier.
+    admitted: Vec<Node<S, F>>,
+    /// The kind of each admitted successor (only with coverage).
+    kinds: Vec<u16>,
+    /// The admitted successors that discover properties, with those properties' bits.
+    discoveries: Vec<(F, u64)>,
     /// Every transition, ready for the liveness graph: only for states where an `eventually`
     /// fails.
     transitions: Option<Prepared<F>>,
@@ -230,21 +234,28 @@ where
             .fold(0, |holds, (i, _)| holds | (1 << i))
     }
 
-    /// Records the first discoveries a new state makes (callers go in BFS order) and returns the
-    /// `eventually` properties that fail in it. `judged`: the properties `holds` tells about.
-    fn admit(&mut self, fp: F, judged: u64, holds: u64) -> u64 {
-        for (i, p) in self.properties.iter().enumerate() {
-            let bit = 1 << i;
-            let discovered = match p.expectation {
-                Expectation::Always => judged & bit != 0 && holds & bit == 0,
-                Expectation::Sometimes => holds & bit != 0,
+    /// The properties a new state discovers (a violated `always`, a reached `sometimes`), as a
+    /// bit mask. `judged`: the properties `holds` tells about.
+    fn discovered(properties: &[stateright::Property<M>], judged: u64, holds: u64) -> u64 {
+        properties
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| match p.expectation {
+                Expectation::Always => judged & (1 << i) != 0 && holds & (1 << i) == 0,
+                Expectation::Sometimes => holds & (1 << i) != 0,
                 Expectation::Eventually => false,
-            };
-            if discovered && self.found[i].is_none() {
-                self.found[i] = Some(fp);
+            })
+            .fold(0, |mask, (i, _)| mask | (1 << i))
+    }
+
+    /// Records the discoveries (`discovered`'s mask) of the new state `fp` that are the first of
+    /// their property; callers go in BFS order.
+    fn discover(&mut self, fp: F, discovered: u64) {
+        for (i, found) in self.found.iter_mut().enumerate() {
+            if discovered & (1 << i) != 0 && found.is_none() {
+                *found = Some(fp);
             }
         }
-        self.eventually & !holds
     }
 
     /// The search may stop early only when nothing is left to find: `eventually` properties are
@@ -266,8 +277,8 @@ where
             self.states += 1;
             let judged = self.undecided();
             let holds = Self::evaluate(self.model, &self.properties, judged, &state);
-            let failing = self.admit(fp, judged, holds);
-            frontier.push(Node { state, fp, failing });
+            self.discover(fp, Self::discovered(&self.properties, judged, holds));
+            frontier.push(Node { state, fp, failing: self.eventually & !holds });
         }
         self.publish(frontier.len());
         while !frontier.is_empty() && !self.everything_found() {
@@ -346,7 +357,9 @@ where
                     successors: Vec::new(),
                     fired: Vec::new(),
                     generated: 0,
-                    verdicts: Vec::new(),
+                    admitted: Vec::new(),
+                    kinds: Vec::new(),
+                    discoveries: Vec::new(),
                     transitions: None,
                 };
                 let mut transitions = (record && node.failing != 0).then(Transitions::default);
@@ -369,7 +382,7 @@ where
                                 return;
                             }
                             if visited.claim(fp, level, claim, node.fp) == Claim::Kept {
-                                expansion.successors.push((fp, kind, next));
+                                expansion.successors.push((fp, kind, next.into_owned()));
                             }
                             fp
                         }
@@ -390,37 +403,53 @@ where
             })
             .collect();
 
-        // Every claim of the chunk is settled: keep the winners' copies and judge them, in
-        // parallel (the losers' copies are dropped there too), then admit them in frontier order.
+        // Every claim of the chunk is settled: keep the winners' copies, judge them and make them
+        // frontier nodes, in parallel (the losers' copies are dropped there too). What is left to
+        // do in frontier order, one thread at a time, is only counting and moving: the sequential
+        // part of a level, which bounds how far more threads can speed it up.
         let properties = &self.properties;
         let judged = self.undecided();
+        let eventually = self.eventually;
+        let coverage = self.coverage.is_some();
         expansions.par_iter_mut().enumerate().for_each(|(i, expansion)| {
             let claim = (first + i) as u32;
-            expansion.successors.retain(|(fp, _, _)| visited.won(*fp, claim));
-            expansion.verdicts = expansion
-                .successors
-                .iter()
-                .map(|(_, _, state)| Self::evaluate(model, properties, judged, state))
-                .collect();
+            for (fp, kind, state) in std::mem::take(&mut expansion.successors) {
+                if !visited.won(fp, claim) {
+                    continue;
+                }
+                let holds = Self::evaluate(model, properties, judged, &state);
+                let discovered = Self::discovered(properties, judged, holds);
+                if discovered != 0 {
+                    expansion.discoveries.push((fp, discovered));
+                }
+                if coverage {
+                    expansion.kinds.push(kind);
+                }
+                expansion.admitted.push(Node { state, fp, failing: eventually & !holds });
+            }
         });
-        for (node, expansion) in frontier.iter().zip(expansions) {
+        let mut recorded = Vec::new();
+        for (node, mut expansion) in frontier.iter().zip(expansions) {
             self.states += expansion.generated;
+            self.unique += expansion.admitted.len();
             if let Some(coverage) = &mut self.coverage {
                 for &kind in &expansion.fired {
                     coverage.fired[usize::from(kind)] += 1;
                 }
-            }
-            if let (Some(recorder), Some(transitions)) = (&mut self.liveness, expansion.transitions) {
-                recorder.record(node.fp, node.failing, transitions);
-            }
-            for ((fp, kind, state), holds) in expansion.successors.into_iter().zip(expansion.verdicts) {
-                self.unique += 1;
-                if let Some(coverage) = &mut self.coverage {
+                for &kind in &expansion.kinds {
                     coverage.new_states[usize::from(kind)] += 1;
                 }
-                let failing = self.admit(fp, judged, holds);
-                next.push(Node { state, fp, failing });
             }
+            if let Some(transitions) = expansion.transitions.take() {
+                recorded.push((node.fp, node.failing, transitions));
+            }
+            for &(fp, discovered) in &expansion.discoveries {
+                self.discover(fp, discovered);
+            }
+            next.append(&mut expansion.admitted);
+        }
+        if let Some(recorder) = &mut self.liveness {
+            recorder.record_all(recorded);
         }
     }
 

@@ -4,9 +4,15 @@
 //! flow it consumed from, the flows it sends on, that actor's timers and saved storage. The
 //! fingerprint is a sum of hashes of those parts, so a successor's fingerprint is its parent's
 //! with the changed parts swapped, computed from the handler's output without building the
-//! successor; the successor is built (by stateright's own `next_state`) only when its fingerprint
-//! is new. Most successors are states already seen: they cost one handler call and a few small
-//! hashes instead of a clone, a hash and a drop of the whole system.
+//! successor; the successor is built only when its fingerprint is new. Most successors are states
+//! already seen: they cost one handler call and a few small hashes instead of a clone, a hash and
+//! a drop of the whole system.
+//!
+//! Most new fingerprints are states beyond the model's boundary (in kelp, a fault once the fault
+//! budget is spent: `healthy` builds about five for each state it keeps), which the search only
+//! looks at. So `Actors` does not build a successor from scratch: it applies the handler's output
+//! to one working copy of the parent, lends that copy to the search, and puts the parts it changed
+//! back; the search clones it only to keep it.
 
 use super::fingerprint::Fingerprint;
 use stateright::actor::{Actor, ActorModel, ActorModelAction, ActorModelState, Command, Envelope, Id, Network, Out};
@@ -15,29 +21,31 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt::Debug;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
-/// A successor: seen before (only its fingerprint), or new (the state too).
-pub enum Step<S, F> {
+/// A successor: seen before (only its fingerprint), or new (the state too: owned, or lent for the
+/// length of the visit, to be cloned if the search keeps it).
+pub enum Step<'a, S: Clone, F> {
     Seen(F),
-    New(F, S),
+    New(F, Cow<'a, S>),
 }
+
+/// What `Successors::for_each` calls with each action and its successor.
+pub type Visit<'v, M, F> = dyn FnMut(<M as Model>::Action, Step<'_, <M as Model>::State, F>) + 'v;
 
 /// A way to fingerprint states and walk their successors; the search's results depend only on
 /// which states are equal, so any two implementations agree on every count and verdict (not on
 /// the order successors are admitted in, which follows the fingerprints).
-pub trait Successors<M: Model, F>: Sync {
+pub trait Successors<M: Model, F>: Sync
+where
+    M::State: Clone,
+{
     fn fingerprint(&self, state: &M::State) -> F;
 
     /// Calls `visit` for each action of `state` (fingerprint `fp`) that changes it, with its
     /// successor; the successor's state is left out when `seen` accepts its fingerprint (a seen
     /// state lies within the model's boundary, so whoever gets a `Seen` need not check that).
-    fn for_each(
-        &self,
-        state: &M::State,
-        fp: F,
-        seen: &dyn Fn(F) -> bool,
-        visit: &mut dyn FnMut(M::Action, Step<M::State, F>),
-    );
+    fn for_each(&self, state: &M::State, fp: F, seen: &dyn Fn(F) -> bool, visit: &mut Visit<'_, M, F>);
 }
 
 /// Builds and hashes every successor whole: any model.
@@ -46,20 +54,14 @@ pub struct Whole<'m, M>(pub &'m M);
 impl<M, F: Fingerprint> Successors<M, F> for Whole<'_, M>
 where
     M: Model + Sync,
-    M::State: Hash,
+    M::State: Hash + Clone,
     M::Action: Clone,
 {
     fn fingerprint(&self, state: &M::State) -> F {
         F::of(state)
     }
 
-    fn for_each(
-        &self,
-        state: &M::State,
-        _: F,
-        seen: &dyn Fn(F) -> bool,
-        visit: &mut dyn FnMut(M::Action, Step<M::State, F>),
-    ) {
+    fn for_each(&self, state: &M::State, _: F, seen: &dyn Fn(F) -> bool, visit: &mut Visit<'_, M, F>) {
         build_each(self.0, state, &|next| F::of(next), seen, visit);
     }
 }
@@ -70,8 +72,9 @@ fn build_each<M: Model, F: Copy>(
     state: &M::State,
     fingerprint: &dyn Fn(&M::State) -> F,
     seen: &dyn Fn(F) -> bool,
-    visit: &mut dyn FnMut(M::Action, Step<M::State, F>),
+    visit: &mut Visit<'_, M, F>,
 ) where
+    M::State: Clone,
     M::Action: Clone,
 {
     let mut actions = Vec::new();
@@ -79,7 +82,7 @@ fn build_each<M: Model, F: Copy>(
     for action in actions {
         let Some(next) = model.next_state(state, action.clone()) else { continue };
         let fp = fingerprint(&next);
-        visit(action, if seen(fp) { Step::Seen(fp) } else { Step::New(fp, next) });
+        visit(action, if seen(fp) { Step::Seen(fp) } else { Step::New(fp, Cow::Owned(next)) });
     }
 }
 
@@ -295,11 +298,14 @@ where
         state: &State<A, H>,
         fp: F,
         seen: &dyn Fn(F) -> bool,
-        visit: &mut dyn FnMut(Action<A>, Step<State<A, H>, F>),
+        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
     ) {
         let model = self.0;
         let mut actions = Vec::new();
         model.actions(state, &mut actions);
+        // The working copy of `state` that new successors are made in, cloned at the first one.
+        let mut scratch: Option<State<A, H>> = None;
+        let mut touched = Vec::new();
         for action in actions {
             let predicted = match &action {
                 ActorModelAction::Deliver { src, dst, msg } => {
@@ -310,7 +316,9 @@ where
                     let mut actor = Cow::Borrowed(&*state.actor_states[index]);
                     let mut out = Out::new();
                     model.actors[index].on_msg(*dst, &mut actor, *src, msg.clone(), &mut out);
-                    self.after(state, fp, index, &actor, &out, Some((*src, *dst, msg)), None)
+                    let consumed = Some((*src, *dst, msg));
+                    self.after(state, fp, index, &actor, &out, consumed, None)
+                        .map(|next_fp| (next_fp, Edit { index, actor, out, consumed, fired: None }))
                 }
                 ActorModelAction::Timeout(id, timer) => {
                     let index = usize::from(*id);
@@ -321,15 +329,153 @@ where
                         continue; // stateright's next_state gives no successor
                     }
                     self.after(state, fp, index, &actor, &out, None, Some(timer))
+                        .map(|next_fp| (next_fp, Edit { index, actor, out, consumed: None, fired: Some(timer) }))
                 }
                 _ => None,
             };
             match predicted {
-                Some(next_fp) if seen(next_fp) => visit(action, Step::Seen(next_fp)),
-                _ => {
+                Some((next_fp, edit)) if seen(next_fp) => {
+                    drop(edit);
+                    visit(action, Step::Seen(next_fp));
+                }
+                Some((next_fp, edit)) => {
+                    let scratch = scratch.get_or_insert_with(|| state.clone());
+                    let undo = self.apply(scratch, edit, &mut touched);
+                    visit(action, Step::New(next_fp, Cow::Borrowed(scratch)));
+                    undo.restore(state, scratch, &touched);
+                }
+                None => {
                     let Some(next) = model.next_state(state, action.clone()) else { continue };
-                    let next_fp = predicted.unwrap_or_else(|| Self::whole(&next));
-                    visit(action, Step::New(next_fp, next));
+                    let next_fp = Self::whole(&next);
+                    visit(action, Step::New(next_fp, Cow::Owned(next)));
+                }
+            }
+        }
+    }
+}
+
+/// A handler's step, as `Actors::after` followed it: what to apply to the parent to get the
+/// successor.
+struct Edit<'s, 'a, A: Actor> {
+    index: usize,
+    actor: Cow<'s, A::State>,
+    out: Out<A>,
+    /// The delivered message and its flow.
+    consumed: Option<(Id, Id, &'a A::Msg)>,
+    /// The timer a time-out used up.
+    fired: Option<&'a A::Timer>,
+}
+
+/// Which parts of the working copy an `Edit` changed (besides actor `index`'s state, always put
+/// back, and the flows it lists).
+struct Undo {
+    index: usize,
+    timers: bool,
+    storage: bool,
+    history: bool,
+}
+
+impl<A, C, H> Actors<'_, A, C, H>
+where
+    A: Actor,
+    A::Msg: Ord + Hash,
+    A::Timer: Ord + Hash,
+    A::State: Hash,
+    A::Storage: Hash,
+    A::Random: Hash,
+    H: Clone + Debug + Hash,
+{
+    /// Applies `edit` to `scratch` (a copy of the parent) as stateright's `next_state` would build
+    /// the successor: a delivery takes its message off its flow (a flow left empty goes), a
+    /// time-out cancels its timer; then the actor's new state, the history, and the commands in
+    /// order. Lists in `touched` the flows it changed. `after` has checked what this relies on: an
+    /// ordered network, the actor's timers and storage in place, no random choice.
+    fn apply(&self, scratch: &mut State<A, H>, edit: Edit<'_, '_, A>, touched: &mut Vec<(Id, Id)>) -> Undo {
+        let model = self.0;
+        let Edit { index, actor, out, consumed, fired } = edit;
+        let id = Id::from(index);
+        let mut undo = Undo { index, timers: false, storage: false, history: false };
+        touched.clear();
+        let Network::Ordered(flows) = &mut scratch.network else { unreachable!("`after` follows ordered networks") };
+        if let Some((src, dst, msg)) = consumed {
+            if let Some(h) = (model.record_msg_in)(&model.cfg, &scratch.history, Envelope { src, dst, msg }) {
+                scratch.history = h;
+                undo.history = true;
+            }
+            let flow = flows.get_mut(&(src, dst)).expect("`after` found the flow");
+            if flow.len() > 1 {
+                let position = flow.iter().position(|m| m == msg).expect("`after` found the message");
+                flow.remove(position);
+            } else {
+                flows.remove(&(src, dst));
+            }
+            touched.push((src, dst));
+        }
+        if let Some(timer) = fired {
+            scratch.timers_set[index].cancel(timer);
+            undo.timers = true;
+        }
+        if let Cow::Owned(next) = actor {
+            scratch.actor_states[index] = Arc::new(next);
+        }
+        for command in out {
+            match command {
+                Command::Send(dst, msg) => {
+                    let envelope = Envelope { src: id, dst, msg: &msg };
+                    if let Some(h) = (model.record_msg_out)(&model.cfg, &scratch.history, envelope) {
+                        scratch.history = h;
+                        undo.history = true;
+                    }
+                    flows.entry((id, dst)).or_insert_with(|| VecDeque::with_capacity(1)).push_back(msg);
+                    touched.push((id, dst));
+                }
+                Command::SetTimer(timer, _) => {
+                    scratch.timers_set[index].set(timer);
+                    undo.timers = true;
+                }
+                Command::CancelTimer(timer) => {
+                    scratch.timers_set[index].cancel(&timer);
+                    undo.timers = true;
+                }
+                Command::Save(storage) => {
+                    scratch.actor_storages[index] = Some(storage);
+                    undo.storage = true;
+                }
+                Command::ChooseRandom(..) => unreachable!("`after` does not follow random choices"),
+            }
+        }
+        undo
+    }
+}
+
+impl Undo {
+    /// Puts `scratch` back to `parent` after `Actors::apply` changed it (and the flows `touched`).
+    fn restore<A: Actor, H: Clone>(self, parent: &State<A, H>, scratch: &mut State<A, H>, touched: &[(Id, Id)])
+    where
+        A::Msg: Ord,
+    {
+        let i = self.index;
+        scratch.actor_states[i] = Arc::clone(&parent.actor_states[i]);
+        if self.timers {
+            scratch.timers_set[i].clone_from(&parent.timers_set[i]);
+        }
+        if self.storage {
+            scratch.actor_storages[i].clone_from(&parent.actor_storages[i]);
+        }
+        if self.history {
+            scratch.history.clone_from(&parent.history);
+        }
+        let (Network::Ordered(flows), Network::Ordered(original)) = (&mut scratch.network, &parent.network) else {
+            unreachable!("`apply` edits ordered networks")
+        };
+        for key in touched {
+            match (flows.get_mut(key), original.get(key)) {
+                (Some(flow), Some(before)) => flow.clone_from(before),
+                (None, Some(before)) => {
+                    flows.insert(*key, before.clone());
+                }
+                (_, None) => {
+                    flows.remove(key);
                 }
             }
         }
@@ -340,7 +486,10 @@ where
 /// maps a state to the member of its orbit under the model's symmetries that stands for them all),
 /// so the search keeps one state per orbit. Successors are built whole, since the representative
 /// needs the state; `inner` fingerprints the representative.
-pub struct Symmetric<'a, M: Model, F> {
+pub struct Symmetric<'a, M: Model, F>
+where
+    M::State: Clone,
+{
     pub model: &'a M,
     pub inner: &'a dyn Successors<M, F>,
     pub representative: &'a (dyn Fn(&M::State) -> M::State + Sync),
@@ -356,13 +505,7 @@ where
         self.inner.fingerprint(&(self.representative)(state))
     }
 
-    fn for_each(
-        &self,
-        state: &M::State,
-        _: F,
-        seen: &dyn Fn(F) -> bool,
-        visit: &mut dyn FnMut(M::Action, Step<M::State, F>),
-    ) {
+    fn for_each(&self, state: &M::State, _: F, seen: &dyn Fn(F) -> bool, visit: &mut Visit<'_, M, F>) {
         build_each(self.model, state, &|next| self.fingerprint(next), seen, visit);
     }
 }

@@ -111,17 +111,41 @@ impl<F> Default for Recorder<F> {
 impl<F: Fingerprint> Recorder<F> {
     /// Records an expanded state where the properties in `failing` fail.
     pub fn record(&mut self, fp: F, failing: u64, transitions: Prepared<F>) {
-        for (target, class) in transitions.edges {
-            self.targets.push(target);
-            self.classes.push(class);
+        self.record_all(vec![(fp, failing, transitions)]);
+    }
+
+    /// Records expanded states in order, each with the properties that fail in it, as `record`
+    /// would one after the other. Only the node records are written in order; the transitions
+    /// are copied into their places, and their buffers freed, in parallel (this runs in the
+    /// sequential part of each BFS level).
+    pub fn record_all(&mut self, states: Vec<(F, u64, Prepared<F>)>) {
+        let (edges_from, enabled_from) = (self.targets.len(), self.enabled.len());
+        let (mut edges_end, mut enabled_end) = (edges_from, enabled_from);
+        for (fp, failing, transitions) in &states {
+            edges_end += transitions.edges.len();
+            enabled_end += transitions.enabled.len();
+            self.nodes.push(NodeRecord { fp: *fp, failing: *failing, edges_end, enabled_end, cut: transitions.cut });
         }
-        self.enabled.extend_from_slice(&transitions.enabled);
-        self.nodes.push(NodeRecord {
-            fp,
-            failing,
-            edges_end: self.targets.len(),
-            enabled_end: self.enabled.len(),
-            cut: transitions.cut,
+        self.targets.resize(edges_end, F::default());
+        self.classes.resize(edges_end, 0);
+        self.enabled.resize(enabled_end, 0);
+        let mut targets = &mut self.targets[edges_from..];
+        let mut classes = &mut self.classes[edges_from..];
+        let mut enabled = &mut self.enabled[enabled_from..];
+        let mut places = Vec::with_capacity(states.len());
+        for (_, _, transitions) in states {
+            let edges = transitions.edges.len();
+            let (targets_here, targets_rest) = std::mem::take(&mut targets).split_at_mut(edges);
+            let (classes_here, classes_rest) = std::mem::take(&mut classes).split_at_mut(edges);
+            let (enabled_here, enabled_rest) = std::mem::take(&mut enabled).split_at_mut(transitions.enabled.len());
+            (targets, classes, enabled) = (targets_rest, classes_rest, enabled_rest);
+            places.push((targets_here, classes_here, enabled_here, transitions));
+        }
+        places.into_par_iter().for_each(|(targets, classes, enabled, transitions)| {
+            for ((target, class), &(fp, id)) in targets.iter_mut().zip(classes.iter_mut()).zip(&transitions.edges) {
+                (*target, *class) = (fp, id);
+            }
+            enabled.copy_from_slice(&transitions.enabled);
         });
     }
 
