@@ -25,9 +25,23 @@ fn every_predicted_128_bit_fingerprint_is_the_successors_own() {
     predictions_hold::<u128>();
 }
 
+/// A crash-only cluster, and the same with two controller candidates whose first controller's
+/// session expires, without epoch fencing (writes, stamped requests, a zombie).
+fn configs() -> [Config; 2] {
+    let crash = Config { records: 1, retries: Retries::Times(1), budget: common::crashes_only(1), ..Config::default() };
+    let mut candidates = Config { controllers: 2, controller_epoch_fencing: false, ..crash.clone() };
+    candidates.budget.controller_session_expiries = 1;
+    [crash, candidates]
+}
+
 fn predictions_hold<F: Fingerprint>() {
-    let model =
-        build(Config { records: 1, retries: Retries::Times(1), budget: common::crashes_only(1), ..Config::default() });
+    for cfg in configs() {
+        predictions_hold_for::<F>(cfg);
+    }
+}
+
+fn predictions_hold_for<F: Fingerprint>(cfg: Config) {
+    let model = build(cfg);
     let actors = Actors(&model);
     let whole = Whole(&model);
     let init = model.init_states().remove(0);
