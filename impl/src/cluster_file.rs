@@ -294,6 +294,7 @@ impl ClusterFile {
         let mut ids = BTreeSet::new();
         let mut addresses: BTreeMap<SocketAddr, u32> = BTreeMap::new();
         let brokers = self.config.brokers;
+        let expected_ids = node_ids(&self.config);
         for node in &self.nodes {
             if !ids.insert(node.id) {
                 return Err(Problem::DuplicateId { id: node.id });
@@ -309,7 +310,6 @@ impl ClusterFile {
             if let Some(first) = addresses.insert(node.address, node.id) {
                 return Err(Problem::DuplicateAddress { first, second: node.id, address: node.address });
             }
-            let expected_ids = node_ids(&self.config);
             if !expected_ids.contains(&node.id) {
                 return Err(Problem::UnexpectedNode { id: node.id, brokers });
             }
@@ -318,7 +318,7 @@ impl ClusterFile {
                 return Err(Problem::WrongRole { id: node.id, found: node.role, expected });
             }
         }
-        if let Some(&id) = node_ids(&self.config).iter().find(|id| !ids.contains(id)) {
+        if let Some(&id) = expected_ids.iter().find(|id| !ids.contains(id)) {
             return Err(Problem::MissingNode { id, role: Role::of_id(&self.config, id) });
         }
         Ok(())

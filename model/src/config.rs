@@ -211,7 +211,7 @@ impl RuntimeSettings {
 }
 
 /// A modelled cluster: one topic with `partitions` partitions, `brokers` brokers, one controller
-/// and `producers` idempotent (or not) producers.
+/// (or `controllers` candidates and a coordinator) and `producers` idempotent (or not) producers.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {

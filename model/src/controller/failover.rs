@@ -40,6 +40,16 @@ impl ControllerState {
         self.role != ControllerRole::Standby
     }
 
+    /// Whether `other` holds the same committed state (everything but the role), without the
+    /// clones `committed_image` makes: this runs after every event of a candidate.
+    fn same_committed(&self, other: &ControllerState) -> bool {
+        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role: _ } = self;
+        *brokers == other.brokers
+            && *next_broker_epoch == other.next_broker_epoch
+            && *partitions == other.partitions
+            && *session_expiries == other.session_expiries
+    }
+
     /// What is committed to the coordinator: everything but the role.
     pub fn committed_image(&self) -> ControllerState {
         ControllerState { role: ControllerRole::Standby, ..self.clone() }
@@ -103,7 +113,7 @@ impl ControllerState {
         // own order matters: a stable sort by destination keeps it, and gives held requests one
         // canonical order (renaming brokers or producers then commutes with the model).
         stamped.sort_by_key(|(to, _)| *to);
-        if self.committed_image() == before.committed_image() {
+        if self.same_committed(before) {
             fx.sends = stamped;
             return;
         }
