@@ -162,8 +162,6 @@ struct Search<'m, M: Model, F> {
     eventually: u64,
     /// The graph of the states where an `eventually` property fails (only if there is one).
     liveness: Option<Recorder<F>>,
-    /// The frontier being built, kept between levels so its memory is reused.
-    spare: Vec<Node<M::State, F>>,
 }
 
 impl<'m, M, F: Fingerprint> Search<'m, M, F>
@@ -203,7 +201,6 @@ where
             fairness,
             eventually,
             liveness: (eventually != 0).then(Recorder::default),
-            spare: Vec::new(),
         }
     }
 
@@ -322,20 +319,28 @@ where
         }
     }
 
-    /// Expands one level, chunk by chunk, admitting new states in frontier order.
-    fn next_level(&mut self, mut frontier: Vec<Node<M::State, F>>) -> Vec<Node<M::State, F>> {
-        let mut next = std::mem::take(&mut self.spare);
+    /// Expands one level, chunk by chunk, admitting new states in frontier order. Each chunk's
+    /// states are dropped as soon as it is expanded, so that the next level's states reuse their
+    /// memory: at any time the search holds about one level's states, not two.
+    fn next_level(&mut self, frontier: Vec<Node<M::State, F>>) -> Vec<Node<M::State, F>> {
+        let mut next = Vec::new();
         let mut left = frontier.len();
         let chunk_size = CHUNK_PER_THREAD * rayon::current_num_threads();
-        for (i, chunk) in frontier.chunks(chunk_size).enumerate() {
-            self.expand_chunk(chunk, i * chunk_size, &mut next);
+        let mut chunk = Vec::with_capacity(chunk_size);
+        let mut nodes = frontier.into_iter();
+        let mut first = 0;
+        loop {
+            chunk.extend(nodes.by_ref().take(chunk_size));
+            if chunk.is_empty() {
+                return next;
+            }
+            self.expand_chunk(&chunk, first, &mut next);
+            first += chunk.len();
             left -= chunk.len();
             self.publish(left + next.len());
+            // Dropping states is a good part of the work: share it out too.
+            chunk.par_drain(..).for_each(drop);
         }
-        // Dropping a level's states is a good part of the work: share it out too.
-        frontier.par_drain(..).for_each(drop);
-        self.spare = frontier;
-        next
     }
 
     /// Expands a chunk of the frontier (its first node the level's node `first`) in parallel, then
