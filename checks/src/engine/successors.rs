@@ -15,7 +15,10 @@
 //! back; the search clones it only to keep it.
 
 use super::fingerprint::Fingerprint;
-use stateright::actor::{Actor, ActorModel, ActorModelAction, ActorModelState, Command, Envelope, Id, Network, Out};
+use smallvec::SmallVec;
+use stateright::actor::{
+    Actor, ActorModel, ActorModelAction, ActorModelState, Command, Envelope, Id, Network, Out, Timers,
+};
 use stateright::Model;
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -95,7 +98,7 @@ where
 type State<A, H> = ActorModelState<A, H>;
 type Flows<Msg> = std::collections::BTreeMap<(Id, Id), VecDeque<Msg>>;
 /// A flow a step changes: its key, the position of the message it consumed, the messages it sent.
-type FlowEdit<'a, Msg> = ((Id, Id), Option<usize>, Vec<&'a Msg>);
+type FlowEdit<'a, Msg> = ((Id, Id), Option<usize>, SmallVec<[&'a Msg; 2]>);
 type Action<A> = ActorModelAction<<A as Actor>::Msg, <A as Actor>::Timer, <A as Actor>::Random>;
 
 /// The parts' hashes. Tags keep parts of different kinds and places apart.
@@ -185,26 +188,25 @@ where
         sum
     }
 
-    /// The successor's fingerprint after actor `index` handled an event: `consumed` is the flow
-    /// and message a delivery took, `fired` the timer a time-out used up. `None` where the step
-    /// does something this shortcut does not follow (random choices, growing vectors).
-    #[allow(clippy::too_many_arguments, clippy::ptr_arg)] // the `Cow` tells whether the actor changed
+    /// The successor's fingerprint after the step `edit` (actor `edit.index` handled an event:
+    /// `consumed` is the flow and message a delivery took, `fired` the timer a time-out used up).
+    /// `parts` holds the parent's part fingerprints, shared by all its successors. `None` where
+    /// the step does something this shortcut does not follow (random choices, saving twice).
     fn after<F: Fingerprint>(
         &self,
         state: &State<A, H>,
         fp: F,
-        index: usize,
-        actor: &Cow<'_, A::State>,
-        out: &Out<A>,
-        consumed: Option<(Id, Id, &A::Msg)>,
-        fired: Option<&A::Timer>,
+        parts: &mut ParentParts<F>,
+        edit: &Edit<'_, '_, A>,
     ) -> Option<F> {
         let model = self.0;
         let flows = Self::flows(state)?;
+        let Edit { index, actor, out, consumed, fired } = edit;
+        let (index, consumed, fired) = (*index, *consumed, *fired);
         let id = Id::from(index);
         let mut fp = fp;
         if let Cow::Owned(next) = actor {
-            fp = fp.wrapping_sub(actor_part(index, &*state.actor_states[index])).wrapping_add(actor_part(index, next));
+            fp = fp.wrapping_sub(parts.actor(index, &state.actor_states[index])).wrapping_add(actor_part(index, next));
         }
         // History, as stateright records it: the delivery in, then each send out.
         let mut history: Option<H> = None;
@@ -212,20 +214,16 @@ where
             history = (model.record_msg_in)(&model.cfg, &state.history, Envelope { src, dst, msg });
         }
         // The flows this step touches: the one consumed from, and those sent on.
-        let mut edits: Vec<FlowEdit<'_, A::Msg>> = Vec::new();
+        let mut edits: SmallVec<[FlowEdit<'_, A::Msg>; 4]> = SmallVec::new();
         if let Some((src, dst, msg)) = consumed {
             let position = flows.get(&(src, dst)).and_then(|q| q.iter().position(|m| m == msg))?;
-            edits.push(((src, dst), Some(position), Vec::new()));
+            edits.push(((src, dst), Some(position), SmallVec::new()));
         }
-        let timers = state.timers_set.get(index)?;
-        let mut timer_changes: Vec<(&A::Timer, bool)> = Vec::new();
-        let is_set = |changes: &Vec<(&A::Timer, bool)>, t: &A::Timer| {
-            changes.iter().rev().find(|(c, _)| *c == t).map_or_else(|| timers.iter().any(|x| x == t), |(_, set)| *set)
-        };
+        let mut timers = TimerEdits::new(state.timers_set.get(index)?);
         if let Some(timer) = fired {
-            timer_changes.push((timer, false));
-            fp = fp.wrapping_sub(timer_part(index, timer));
+            fp = timers.turn(timer, false, index, fp);
         }
+        let mut saved = false;
         for command in out.iter() {
             match command {
                 Command::Send(dst, msg) => {
@@ -237,43 +235,89 @@ where
                     }
                     match edits.iter_mut().find(|(key, _, _)| *key == (id, *dst)) {
                         Some((_, _, appended)) => appended.push(msg),
-                        None => edits.push(((id, *dst), None, vec![msg])),
+                        None => edits.push(((id, *dst), None, smallvec::smallvec![msg])),
                     }
                 }
-                Command::SetTimer(timer, _) => {
-                    if !is_set(&timer_changes, timer) {
-                        fp = fp.wrapping_add(timer_part(index, timer));
-                    }
-                    timer_changes.push((timer, true));
-                }
-                Command::CancelTimer(timer) => {
-                    if is_set(&timer_changes, timer) {
-                        fp = fp.wrapping_sub(timer_part(index, timer));
-                    }
-                    timer_changes.push((timer, false));
-                }
+                Command::SetTimer(timer, _) => fp = timers.turn(timer, true, index, fp),
+                Command::CancelTimer(timer) => fp = timers.turn(timer, false, index, fp),
                 Command::Save(storage) => {
+                    // A storage saved twice counts once: this assumes each replaces the original.
+                    if std::mem::replace(&mut saved, true) {
+                        return None;
+                    }
                     let old = state.actor_storages.get(index)?;
                     fp = fp.wrapping_sub(storage_part(index, old)).wrapping_add(storage_part(index, &Some(storage)));
                 }
                 Command::ChooseRandom(..) => return None,
             }
         }
-        // A storage saved twice counts once: `Save` above assumed each replaces the original.
-        if out.iter().filter(|c| matches!(c, Command::Save(_))).count() > 1 {
-            return None;
-        }
         if let Some(h) = history {
             fp = fp.wrapping_sub(history_part(&state.history)).wrapping_add(history_part(&h));
         }
         for ((src, dst), removed, appended) in edits {
             let old = flows.get(&(src, dst));
-            let before = old.map_or(F::default(), |q| flow_part(src, dst, q.iter()));
+            let before = parts.flow(src, dst, old);
             let kept = old.into_iter().flat_map(|q| q.iter().enumerate()).filter(|(i, _)| Some(*i) != removed);
             let after = flow_part(src, dst, kept.map(|(_, m)| m).chain(appended));
             fp = fp.wrapping_sub(before).wrapping_add(after);
         }
         Some(fp)
+    }
+}
+
+/// The fingerprints of a parent's parts that its successors replace, each computed at the first
+/// successor that needs it: a state's successors mostly change the same few actors and flows.
+struct ParentParts<F> {
+    actors: Vec<Option<F>>,
+    flows: SmallVec<[((Id, Id), F); 16]>,
+}
+
+impl<F: Fingerprint> ParentParts<F> {
+    fn new(actors: usize) -> Self {
+        ParentParts { actors: vec![None; actors], flows: SmallVec::new() }
+    }
+
+    fn actor<S: Hash>(&mut self, index: usize, state: &S) -> F {
+        *self.actors[index].get_or_insert_with(|| actor_part(index, state))
+    }
+
+    fn flow<M: Hash>(&mut self, src: Id, dst: Id, msgs: Option<&VecDeque<M>>) -> F {
+        if let Some((_, part)) = self.flows.iter().find(|(key, _)| *key == (src, dst)) {
+            return *part;
+        }
+        let part = msgs.map_or(F::default(), |q| flow_part(src, dst, q.iter()));
+        self.flows.push(((src, dst), part));
+        part
+    }
+}
+
+/// One actor's timers as a step leaves them: each timer the step named, and whether it is set
+/// now (the others are as the parent has them). A handler names every timer it has at every step,
+/// so each is looked up in the parent's set once and its part hashed only if it changes.
+struct TimerEdits<'a, T: Hash + Eq> {
+    parent: &'a Timers<T>,
+    named: SmallVec<[(&'a T, bool); 16]>,
+}
+
+impl<'a, T: Hash + Eq> TimerEdits<'a, T> {
+    fn new(parent: &'a Timers<T>) -> Self {
+        TimerEdits { parent, named: SmallVec::new() }
+    }
+
+    /// Sets (`set`) or cancels `timer` of actor `index`, updating the fingerprint `fp`.
+    fn turn<F: Fingerprint>(&mut self, timer: &'a T, set: bool, index: usize, fp: F) -> F {
+        let was = match self.named.iter_mut().find(|(t, _)| *t == timer) {
+            Some((_, now)) => std::mem::replace(now, set),
+            None => {
+                self.named.push((timer, set));
+                self.parent.iter().any(|t| t == timer)
+            }
+        };
+        match (was, set) {
+            (false, true) => fp.wrapping_add(timer_part(index, timer)),
+            (true, false) => fp.wrapping_sub(timer_part(index, timer)),
+            _ => fp,
+        }
     }
 }
 
@@ -306,6 +350,7 @@ where
         // The working copy of `state` that new successors are made in, cloned at the first one.
         let mut scratch: Option<State<A, H>> = None;
         let mut touched = Vec::new();
+        let mut parts = ParentParts::new(state.actor_states.len());
         for action in actions {
             let predicted = match &action {
                 ActorModelAction::Deliver { src, dst, msg } => {
@@ -316,9 +361,8 @@ where
                     let mut actor = Cow::Borrowed(&*state.actor_states[index]);
                     let mut out = Out::new();
                     model.actors[index].on_msg(*dst, &mut actor, *src, msg.clone(), &mut out);
-                    let consumed = Some((*src, *dst, msg));
-                    self.after(state, fp, index, &actor, &out, consumed, None)
-                        .map(|next_fp| (next_fp, Edit { index, actor, out, consumed, fired: None }))
+                    let edit = Edit { index, actor, out, consumed: Some((*src, *dst, msg)), fired: None };
+                    self.after(state, fp, &mut parts, &edit).map(|next_fp| (next_fp, edit))
                 }
                 ActorModelAction::Timeout(id, timer) => {
                     let index = usize::from(*id);
@@ -328,8 +372,8 @@ where
                     if stateright::actor::is_no_op_with_timer(&actor, &out, timer) {
                         continue; // stateright's next_state gives no successor
                     }
-                    self.after(state, fp, index, &actor, &out, None, Some(timer))
-                        .map(|next_fp| (next_fp, Edit { index, actor, out, consumed: None, fired: Some(timer) }))
+                    let edit = Edit { index, actor, out, consumed: None, fired: Some(timer) };
+                    self.after(state, fp, &mut parts, &edit).map(|next_fp| (next_fp, edit))
                 }
                 _ => None,
             };
