@@ -93,6 +93,35 @@ struct Node<S, F> {
     failing: u64,
 }
 
+/// A BFS level: its nodes in order, kept in the lists the expansions admitted them in (gathering
+/// them into one vector copied every node and regrew that vector at every level).
+struct Level<S, F> {
+    parts: Vec<Vec<Node<S, F>>>,
+    len: usize,
+}
+
+impl<S, F> Level<S, F> {
+    fn new() -> Self {
+        Level { parts: Vec::new(), len: 0 }
+    }
+
+    /// Appends `nodes` to the level.
+    fn extend(&mut self, nodes: Vec<Node<S, F>>) {
+        if !nodes.is_empty() {
+            self.len += nodes.len();
+            self.parts.push(nodes);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn into_nodes(self) -> impl Iterator<Item = Node<S, F>> {
+        self.parts.into_iter().flatten()
+    }
+}
+
 /// The new states one frontier state leads to, before de-duplication within the level.
 struct Expansion<S, F> {
     /// New states: fingerprint, kind (0 without coverage), state; sorted by a hash of the whole
@@ -262,7 +291,7 @@ where
     }
 
     fn run(mut self) -> Outcome<M> {
-        let mut frontier = Vec::new();
+        let mut initial = Vec::new();
         let mut inits: Vec<(F, M::State)> =
             self.model.init_states().into_iter().map(|state| (self.successors.fingerprint(&state), state)).collect();
         inits.sort_by_cached_key(|(_, state)| fingerprint(state));
@@ -275,15 +304,17 @@ where
             let judged = self.undecided();
             let holds = Self::evaluate(self.model, &self.properties, judged, &state);
             self.discover(fp, Self::discovered(&self.properties, judged, holds));
-            frontier.push(Node { state, fp, failing: self.eventually & !holds });
+            initial.push(Node { state, fp, failing: self.eventually & !holds });
         }
-        self.publish(frontier.len());
+        let mut frontier = Level::new();
+        frontier.extend(initial);
+        self.publish(frontier.len);
         while !frontier.is_empty() && !self.everything_found() {
             frontier = self.next_level(frontier);
             if !frontier.is_empty() {
                 self.depth += 1;
             }
-            self.publish(frontier.len());
+            self.publish(frontier.len);
         }
         let mut discoveries: HashMap<_, _> = self
             .properties
@@ -322,12 +353,12 @@ where
     /// Expands one level, chunk by chunk, admitting new states in frontier order. Each chunk's
     /// states are dropped as soon as it is expanded, so that the next level's states reuse their
     /// memory: at any time the search holds about one level's states, not two.
-    fn next_level(&mut self, frontier: Vec<Node<M::State, F>>) -> Vec<Node<M::State, F>> {
-        let mut next = Vec::new();
-        let mut left = frontier.len();
+    fn next_level(&mut self, frontier: Level<M::State, F>) -> Level<M::State, F> {
+        let mut next = Level::new();
+        let mut left = frontier.len;
         let chunk_size = CHUNK_PER_THREAD * rayon::current_num_threads();
         let mut chunk = Vec::with_capacity(chunk_size);
-        let mut nodes = frontier.into_iter();
+        let mut nodes = frontier.into_nodes();
         let mut first = 0;
         loop {
             chunk.extend(nodes.by_ref().take(chunk_size));
@@ -337,7 +368,7 @@ where
             self.expand_chunk(&chunk, first, &mut next);
             first += chunk.len();
             left -= chunk.len();
-            self.publish(left + next.len());
+            self.publish(left + next.len);
             // Dropping states is a good part of the work: share it out too.
             chunk.par_drain(..).for_each(drop);
         }
@@ -345,7 +376,7 @@ where
 
     /// Expands a chunk of the frontier (its first node the level's node `first`) in parallel, then
     /// admits and judges its new states.
-    fn expand_chunk(&mut self, frontier: &[Node<M::State, F>], first: usize, next: &mut Vec<Node<M::State, F>>) {
+    fn expand_chunk(&mut self, frontier: &[Node<M::State, F>], first: usize, next: &mut Level<M::State, F>) {
         let model = self.model;
         let successors = self.successors;
         let visited = &self.visited;
@@ -418,7 +449,9 @@ where
         let coverage = self.coverage.is_some();
         expansions.par_iter_mut().enumerate().for_each(|(i, expansion)| {
             let claim = (first + i) as u32;
-            for (fp, kind, state) in std::mem::take(&mut expansion.successors) {
+            let successors = std::mem::take(&mut expansion.successors);
+            expansion.admitted.reserve_exact(successors.len());
+            for (fp, kind, state) in successors {
                 if !visited.won(fp, claim) {
                     continue;
                 }
@@ -451,7 +484,7 @@ where
             for &(fp, discovered) in &expansion.discoveries {
                 self.discover(fp, discovered);
             }
-            next.append(&mut expansion.admitted);
+            next.extend(expansion.admitted);
         }
         if let Some(recorder) = &mut self.liveness {
             recorder.record_all(recorded);
