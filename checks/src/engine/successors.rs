@@ -293,15 +293,15 @@ impl<F: Fingerprint> ParentParts<F> {
 
 /// One actor's timers as a step leaves them: each timer the step named, and whether it is set
 /// now (the others are as the parent has them). A handler names every timer it has at every step,
-/// so each is looked up in the parent's set once and its part hashed only if it changes.
-struct TimerEdits<'a, T: Hash + Eq> {
-    parent: &'a Timers<T>,
+/// so the parent's set is listed once, and a timer's part is hashed only if the step changes it.
+struct TimerEdits<'a, T> {
+    parent: SmallVec<[&'a T; 16]>,
     named: SmallVec<[(&'a T, bool); 16]>,
 }
 
 impl<'a, T: Hash + Eq> TimerEdits<'a, T> {
     fn new(parent: &'a Timers<T>) -> Self {
-        TimerEdits { parent, named: SmallVec::new() }
+        TimerEdits { parent: parent.iter().collect(), named: SmallVec::new() }
     }
 
     /// Sets (`set`) or cancels `timer` of actor `index`, updating the fingerprint `fp`.
@@ -310,7 +310,7 @@ impl<'a, T: Hash + Eq> TimerEdits<'a, T> {
             Some((_, now)) => std::mem::replace(now, set),
             None => {
                 self.named.push((timer, set));
-                self.parent.iter().any(|t| t == timer)
+                self.parent.contains(&timer)
             }
         };
         match (was, set) {
