@@ -124,6 +124,9 @@ impl<S, F> Level<S, F> {
 
 /// The new states one frontier state leads to, before de-duplication within the level.
 struct Expansion<S, F> {
+    /// The frontier state's fingerprint and the `eventually` properties that fail in it.
+    parent: F,
+    failing: u64,
     /// New states: fingerprint, kind (0 without coverage), state; sorted by a hash of the whole
     /// state, so that the order does not depend on the order the model lists actions in
     /// (stateright keeps timers in a hash set seeded at random: their order differs from one
@@ -365,18 +368,18 @@ where
             if chunk.is_empty() {
                 return next;
             }
-            self.expand_chunk(&chunk, first, &mut next);
-            first += chunk.len();
-            left -= chunk.len();
+            let expanded = chunk.len();
+            self.expand_chunk(&mut chunk, first, &mut next);
+            first += expanded;
+            left -= expanded;
             self.publish(left + next.len);
-            // Dropping states is a good part of the work: share it out too.
-            chunk.par_drain(..).for_each(drop);
         }
     }
 
     /// Expands a chunk of the frontier (its first node the level's node `first`) in parallel, then
-    /// admits and judges its new states.
-    fn expand_chunk(&mut self, frontier: &[Node<M::State, F>], first: usize, next: &mut Level<M::State, F>) {
+    /// admits and judges its new states. The chunk's states are dropped on the way (which leaves
+    /// `frontier` empty).
+    fn expand_chunk(&mut self, frontier: &mut Vec<Node<M::State, F>>, first: usize, next: &mut Level<M::State, F>) {
         let model = self.model;
         let successors = self.successors;
         let visited = &self.visited;
@@ -390,6 +393,8 @@ where
             .map(|(i, node)| {
                 let claim = (first + i) as u32;
                 let mut expansion = Expansion {
+                    parent: node.fp,
+                    failing: node.failing,
                     successors: Vec::new(),
                     fired: Vec::new(),
                     generated: 0,
@@ -440,14 +445,16 @@ where
             .collect();
 
         // Every claim of the chunk is settled: keep the winners' copies, judge them and make them
-        // frontier nodes, in parallel (the losers' copies are dropped there too). What is left to
+        // frontier nodes, in parallel (the losers' copies are dropped there too, and so are the
+        // chunk's own states: dropping is a good part of the work). What is left to
         // do in frontier order, one thread at a time, is only counting and moving: the sequential
         // part of a level, which bounds how far more threads can speed it up.
         let properties = &self.properties;
         let judged = self.undecided();
         let eventually = self.eventually;
         let coverage = self.coverage.is_some();
-        expansions.par_iter_mut().enumerate().for_each(|(i, expansion)| {
+        expansions.par_iter_mut().zip(frontier.par_drain(..)).enumerate().for_each(|(i, (expansion, expanded))| {
+            drop(expanded);
             let claim = (first + i) as u32;
             let successors = std::mem::take(&mut expansion.successors);
             expansion.admitted.reserve_exact(successors.len());
@@ -467,7 +474,7 @@ where
             }
         });
         let mut recorded = Vec::new();
-        for (node, mut expansion) in frontier.iter().zip(expansions) {
+        for mut expansion in expansions {
             self.states += expansion.generated;
             self.unique += expansion.admitted.len();
             if let Some(coverage) = &mut self.coverage {
@@ -479,7 +486,7 @@ where
                 }
             }
             if let Some(transitions) = expansion.transitions.take() {
-                recorded.push((node.fp, node.failing, transitions));
+                recorded.push((expansion.parent, expansion.failing, transitions));
             }
             for &(fp, discovered) in &expansion.discoveries {
                 self.discover(fp, discovered);
