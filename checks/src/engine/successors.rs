@@ -201,12 +201,11 @@ where
     ) -> Option<F> {
         let model = self.0;
         let flows = Self::flows(state)?;
-        let Edit { index, actor, out, consumed, fired } = edit;
-        let (index, consumed, fired) = (*index, *consumed, *fired);
+        let &Edit { index, ref actor, ref out, consumed, fired } = edit;
         let id = Id::from(index);
         let mut fp = fp;
         if let Cow::Owned(next) = actor {
-            fp = fp.wrapping_sub(parts.actor(index, &state.actor_states[index])).wrapping_add(actor_part(index, next));
+            fp = fp.wrapping_sub(parts.actor(index, &*state.actor_states[index])).wrapping_add(actor_part(index, next));
         }
         // History, as stateright records it: the delivery in, then each send out.
         let mut history: Option<H> = None;
@@ -268,13 +267,13 @@ where
 /// The fingerprints of a parent's parts that its successors replace, each computed at the first
 /// successor that needs it: a state's successors mostly change the same few actors and flows.
 struct ParentParts<F> {
-    actors: Vec<Option<F>>,
+    actors: SmallVec<[Option<F>; 16]>,
     flows: SmallVec<[((Id, Id), F); 16]>,
 }
 
 impl<F: Fingerprint> ParentParts<F> {
     fn new(actors: usize) -> Self {
-        ParentParts { actors: vec![None; actors], flows: SmallVec::new() }
+        ParentParts { actors: smallvec::smallvec![None; actors], flows: SmallVec::new() }
     }
 
     fn actor<S: Hash>(&mut self, index: usize, state: &S) -> F {
@@ -292,8 +291,8 @@ impl<F: Fingerprint> ParentParts<F> {
 }
 
 /// One actor's timers as a step leaves them: each timer the step named, and whether it is set
-/// now (the others are as the parent has them). A handler names every timer it has at every step,
-/// so the parent's set is listed once, and a timer's part is hashed only if the step changes it.
+/// now (the others are as the parent has them). kelp's handlers name every timer they have at
+/// every step, so the parent's set is listed once, and a timer's part is hashed only if the step changes it.
 struct TimerEdits<'a, T> {
     parent: SmallVec<[&'a T; 16]>,
     named: SmallVec<[(&'a T, bool); 16]>,
