@@ -277,7 +277,7 @@ fn native<F: Fingerprint>(
     observers: engine::bfs::Observers<'_, Action>,
 ) -> engine::bfs::Outcome<system::KelpModel> {
     crate::fairness::with(config, |fairness| {
-        let actors = engine::successors::Actors(model);
+        let actors = engine::successors::Actors::new(model);
         let representative = |s: &SystemState| match symmetry {
             Some(group) => group.representative(s).into_owned(),
             None => s.clone(),

@@ -406,9 +406,9 @@ where
                 let mut transitions = (record && node.failing != 0).then(Transitions::default);
                 let seen = |fp: F| visited.seen(fp, level, claim);
                 successors.for_each(&node.state, node.fp, &seen, &mut |action, step| {
-                    let kind = classify.map_or(0, |classify| classify(&action) as u16);
+                    let kind = classify.map_or(0, |classify| classify(&action.get()) as u16);
                     let class = match (&transitions, fairness) {
-                        (Some(_), Some(f)) => (f.class)(&node.state, &action),
+                        (Some(_), Some(f)) => (f.class)(&node.state, &action.get()),
                         _ => None,
                     };
                     let fp = match step {

@@ -58,7 +58,7 @@ where
                     Step::Seen(_) => states += 1,
                     Step::New(fp, next) if model.within_boundary(&next) => {
                         states += 1;
-                        new.push((action, fp, next.into_owned()));
+                        new.push((action.into_owned(), fp, next.into_owned()));
                     }
                     Step::New(..) => {}
                 });

@@ -12,5 +12,6 @@ pub mod collision;
 pub mod dfs;
 pub mod fingerprint;
 pub mod liveness;
+pub mod memo;
 pub mod successors;
 pub mod visited;

@@ -13,14 +13,21 @@
 //! looks at. So `Actors` does not build a successor from scratch: it applies the handler's output
 //! to one working copy of the parent, lends that copy to the search, and puts the parts it changed
 //! back; the search clones it only to keep it.
+//!
+//! The handler itself runs once per (actor state, event) and thread: its results are remembered
+//! (`memo`), with what they do to the actor's timers. And `Actors` lists a state's deliveries and
+//! time-outs itself, building an action (which holds a copy of its message) only for whoever
+//! asks: stateright's `actions` copies and sorts every one.
 
 use super::fingerprint::Fingerprint;
+use super::memo::{Event, Handled, Memo};
 use smallvec::SmallVec;
 use stateright::actor::{
-    Actor, ActorModel, ActorModelAction, ActorModelState, Command, Envelope, Id, Network, Out, Timers,
+    Actor, ActorModel, ActorModelAction, ActorModelState, Command, Envelope, Id, LossyNetwork, Network, Out, Timers,
 };
 use stateright::Model;
 use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt::Debug;
 use std::hash::{Hash, Hasher};
@@ -33,8 +40,31 @@ pub enum Step<'a, S: Clone, F> {
     New(F, Cow<'a, S>),
 }
 
+/// A successor's action. Most successors are states seen before, whose action the search does
+/// not look at, so `Actors` builds an action (a copy of the message it delivers) only when asked.
+pub enum ActionOf<'a, A> {
+    Given(A),
+    Lazy(&'a dyn Fn() -> A),
+}
+
+impl<A: Clone> ActionOf<'_, A> {
+    pub fn get(&self) -> Cow<'_, A> {
+        match self {
+            ActionOf::Given(action) => Cow::Borrowed(action),
+            ActionOf::Lazy(build) => Cow::Owned(build()),
+        }
+    }
+
+    pub fn into_owned(self) -> A {
+        match self {
+            ActionOf::Given(action) => action,
+            ActionOf::Lazy(build) => build(),
+        }
+    }
+}
+
 /// What `Successors::for_each` calls with each action and its successor.
-pub type Visit<'v, M, F> = dyn FnMut(<M as Model>::Action, Step<'_, <M as Model>::State, F>) + 'v;
+pub type Visit<'v, M, F> = dyn FnMut(ActionOf<'_, <M as Model>::Action>, Step<'_, <M as Model>::State, F>) + 'v;
 
 /// A way to fingerprint states and walk their successors; the search's results depend only on
 /// which states are equal, so any two implementations agree on every count and verdict (not on
@@ -85,15 +115,32 @@ fn build_each<M: Model, F: Copy>(
     for action in actions {
         let Some(next) = model.next_state(state, action.clone()) else { continue };
         let fp = fingerprint(&next);
-        visit(action, if seen(fp) { Step::Seen(fp) } else { Step::New(fp, Cow::Owned(next)) });
+        visit(ActionOf::Given(action), if seen(fp) { Step::Seen(fp) } else { Step::New(fp, Cow::Owned(next)) });
     }
 }
 
-/// Incremental fingerprints for an actor model on an ordered network.
-pub struct Actors<'m, A: Actor, C, H: Clone + Debug + Hash>(pub &'m ActorModel<A, C, H>)
+/// Incremental fingerprints for an actor model on an ordered network, with each thread's
+/// remembered handler results (`memo`).
+pub struct Actors<'m, A: Actor, C, H: Clone + Debug + Hash, F>
 where
     A::Msg: Ord,
-    A::Timer: Ord;
+    A::Timer: Ord,
+    Memo<A, F>: Send,
+{
+    model: &'m ActorModel<A, C, H>,
+    memo: thread_local::ThreadLocal<RefCell<Memo<A, F>>>,
+}
+
+impl<'m, A: Actor, C, H: Clone + Debug + Hash, F> Actors<'m, A, C, H, F>
+where
+    A::Msg: Ord,
+    A::Timer: Ord,
+    Memo<A, F>: Send,
+{
+    pub fn new(model: &'m ActorModel<A, C, H>) -> Self {
+        Actors { model, memo: thread_local::ThreadLocal::new() }
+    }
+}
 
 type State<A, H> = ActorModelState<A, H>;
 type Flows<Msg> = std::collections::BTreeMap<(Id, Id), VecDeque<Msg>>;
@@ -139,7 +186,7 @@ fn flow_part<'a, F: Fingerprint, M: Hash + 'a>(src: Id, dst: Id, msgs: impl Iter
     F::finish(hasher)
 }
 
-impl<'m, A, C, H> Actors<'m, A, C, H>
+impl<'m, A, C, H, F: Fingerprint> Actors<'m, A, C, H, F>
 where
     A: Actor,
     A::Msg: Ord + Hash,
@@ -148,6 +195,7 @@ where
     A::Storage: Hash,
     A::Random: Hash,
     H: Clone + Debug + Hash,
+    Memo<A, F>: Send,
 {
     fn flows(state: &State<A, H>) -> Option<&Flows<A::Msg>> {
         match &state.network {
@@ -156,7 +204,7 @@ where
         }
     }
 
-    fn whole<F: Fingerprint>(state: &State<A, H>) -> F {
+    fn whole(state: &State<A, H>) -> F {
         let mut sum: F = sizes_part(
             state.actor_states.len(),
             state.timers_set.len(),
@@ -192,20 +240,14 @@ where
     /// `consumed` is the flow and message a delivery took, `fired` the timer a time-out used up).
     /// `parts` holds the parent's part fingerprints, shared by all its successors. `None` where
     /// the step does something this shortcut does not follow (random choices, saving twice).
-    fn after<F: Fingerprint>(
-        &self,
-        state: &State<A, H>,
-        fp: F,
-        parts: &mut ParentParts<F>,
-        edit: &Edit<'_, '_, A>,
-    ) -> Option<F> {
-        let model = self.0;
+    fn after(&self, state: &State<A, H>, fp: F, parts: &mut ParentParts<F>, edit: &Edit<'_, '_, A, F>) -> Option<F> {
+        let model = self.model;
         let flows = Self::flows(state)?;
-        let &Edit { index, ref actor, ref out, consumed, fired } = edit;
+        let &Edit { index, part, handled, consumed, .. } = edit;
         let id = Id::from(index);
         let mut fp = fp;
-        if let Cow::Owned(next) = actor {
-            fp = fp.wrapping_sub(parts.actor(index, &*state.actor_states[index])).wrapping_add(actor_part(index, next));
+        if let Some((_, next_part)) = handled.next {
+            fp = fp.wrapping_sub(part).wrapping_add(next_part);
         }
         // History, as stateright records it: the delivery in, then each send out.
         let mut history: Option<H> = None;
@@ -218,12 +260,9 @@ where
             let position = flows.get(&(src, dst)).and_then(|q| q.iter().position(|m| m == msg))?;
             edits.push(((src, dst), Some(position), SmallVec::new()));
         }
-        let mut timers = TimerEdits::new(state.timers_set.get(index)?);
-        if let Some(timer) = fired {
-            fp = timers.turn(timer, false, index, fp);
-        }
+        fp = fp.wrapping_add(Self::timer_change(state.timers_set.get(index)?, parts, edit));
         let mut saved = false;
-        for command in out.iter() {
+        for command in handled.out.iter() {
             match command {
                 Command::Send(dst, msg) => {
                     let history_now = history.as_ref().unwrap_or(&state.history);
@@ -237,8 +276,7 @@ where
                         None => edits.push(((id, *dst), None, smallvec::smallvec![msg])),
                     }
                 }
-                Command::SetTimer(timer, _) => fp = timers.turn(timer, true, index, fp),
-                Command::CancelTimer(timer) => fp = timers.turn(timer, false, index, fp),
+                Command::SetTimer(..) | Command::CancelTimer(_) => {}
                 Command::Save(storage) => {
                     // A storage saved twice counts once: this assumes each replaces the original.
                     if std::mem::replace(&mut saved, true) {
@@ -262,22 +300,61 @@ where
         }
         Some(fp)
     }
+
+    /// What the step `edit` adds to the fingerprint through actor `edit.index`'s timers
+    /// (`timers` in the parent). Remembered with the handler's result for the timers it was last
+    /// applied to, known by their part fingerprints' sum: kelp's actors keep the timers their
+    /// state wants, so a result meets the same timers nearly every time.
+    fn timer_change(timers: &Timers<A::Timer>, parts: &mut ParentParts<F>, edit: &Edit<'_, '_, A, F>) -> F {
+        let &Edit { index, handled, fired, .. } = edit;
+        let before = parts.timers(index, timers);
+        if let Some((known, change)) = handled.timer_change.get() {
+            if known == before {
+                return change;
+            }
+        }
+        let mut edits = TimerEdits::new(timers);
+        let mut change = F::default();
+        if let Some(timer) = fired {
+            change = edits.turn(timer, false, index, change);
+        }
+        for command in handled.out.iter() {
+            match command {
+                Command::SetTimer(timer, _) => change = edits.turn(timer, true, index, change),
+                Command::CancelTimer(timer) => change = edits.turn(timer, false, index, change),
+                _ => {}
+            }
+        }
+        handled.timer_change.set(Some((before, change)));
+        change
+    }
 }
 
 /// The fingerprints of a parent's parts that its successors replace, each computed at the first
 /// successor that needs it: a state's successors mostly change the same few actors and flows.
 struct ParentParts<F> {
     actors: SmallVec<[Option<F>; 16]>,
+    /// The sum of each actor's timer parts.
+    timers: SmallVec<[Option<F>; 16]>,
     flows: SmallVec<[((Id, Id), F); 16]>,
 }
 
 impl<F: Fingerprint> ParentParts<F> {
     fn new(actors: usize) -> Self {
-        ParentParts { actors: smallvec::smallvec![None; actors], flows: SmallVec::new() }
+        ParentParts {
+            actors: smallvec::smallvec![None; actors],
+            timers: smallvec::smallvec![None; actors],
+            flows: SmallVec::new(),
+        }
     }
 
     fn actor<S: Hash>(&mut self, index: usize, state: &S) -> F {
         *self.actors[index].get_or_insert_with(|| actor_part(index, state))
+    }
+
+    fn timers<T: Hash + Eq>(&mut self, index: usize, timers: &Timers<T>) -> F {
+        *self.timers[index]
+            .get_or_insert_with(|| timers.iter().fold(F::default(), |sum, t| sum.wrapping_add(timer_part(index, t))))
     }
 
     fn flow<M: Hash>(&mut self, src: Id, dst: Id, msgs: Option<&VecDeque<M>>) -> F {
@@ -320,7 +397,7 @@ impl<'a, T: Hash + Eq> TimerEdits<'a, T> {
     }
 }
 
-impl<A, C, H, F: Fingerprint> Successors<ActorModel<A, C, H>, F> for Actors<'_, A, C, H>
+impl<A, C, H, F: Fingerprint> Successors<ActorModel<A, C, H>, F> for Actors<'_, A, C, H, F>
 where
     A: Actor + Sync,
     A::Msg: Ord + Hash + Sync,
@@ -331,6 +408,7 @@ where
     C: Sync,
     H: Clone + Debug + Hash + Sync,
     ActorModel<A, C, H>: Model<State = State<A, H>, Action = Action<A>>,
+    Memo<A, F>: Send,
 {
     fn fingerprint(&self, state: &State<A, H>) -> F {
         Self::whole(state)
@@ -343,66 +421,149 @@ where
         seen: &dyn Fn(F) -> bool,
         visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
     ) {
-        let model = self.0;
-        let mut actions = Vec::new();
-        model.actions(state, &mut actions);
-        // The working copy of `state` that new successors are made in, cloned at the first one.
-        let mut scratch: Option<State<A, H>> = None;
-        let mut touched = Vec::new();
-        let mut parts = ParentParts::new(state.actor_states.len());
-        for action in actions {
-            let predicted = match &action {
-                ActorModelAction::Deliver { src, dst, msg } => {
-                    let index = usize::from(*dst);
-                    if index >= state.actor_states.len() || state.crashed[index] {
-                        continue; // stateright does not deliver to it either
+        let model = self.model;
+        // This thread's table, taken for the visit (should `visit` reach this thread's table
+        // again, it finds it empty and starts a new one).
+        let memo_cell = self.memo.get_or_default();
+        let mut parent = Parent {
+            state,
+            fp,
+            memo: memo_cell.take(),
+            scratch: None,
+            touched: Vec::new(),
+            parts: ParentParts::new(state.actor_states.len()),
+        };
+        match Self::flows(state) {
+            // stateright's actions for this state, without their sorting and copying: the head of
+            // each flow delivered, each timer fired.
+            Some(flows) if Self::only_deliveries_and_time_outs(model, state) => {
+                for (&(src, dst), queue) in flows {
+                    let Some(msg) = queue.front() else { continue };
+                    let action = || ActorModelAction::Deliver { src, dst, msg: msg.clone() };
+                    let deliver = Event::Deliver(src, msg);
+                    self.step(&mut parent, usize::from(dst), deliver, ActionOf::Lazy(&action), seen, visit);
+                }
+                for (index, timers) in state.timers_set.iter().enumerate() {
+                    for timer in timers.iter() {
+                        let action = || ActorModelAction::Timeout(Id::from(index), timer.clone());
+                        self.step(&mut parent, index, Event::Timeout(timer), ActionOf::Lazy(&action), seen, visit);
                     }
-                    let mut actor = Cow::Borrowed(&*state.actor_states[index]);
-                    let mut out = Out::new();
-                    model.actors[index].on_msg(*dst, &mut actor, *src, msg.clone(), &mut out);
-                    let edit = Edit { index, actor, out, consumed: Some((*src, *dst, msg)), fired: None };
-                    self.after(state, fp, &mut parts, &edit).map(|next_fp| (next_fp, edit))
                 }
-                ActorModelAction::Timeout(id, timer) => {
-                    let index = usize::from(*id);
-                    let mut actor = Cow::Borrowed(&*state.actor_states[index]);
-                    let mut out = Out::new();
-                    model.actors[index].on_timeout(*id, &mut actor, timer, &mut out);
-                    if stateright::actor::is_no_op_with_timer(&actor, &out, timer) {
-                        continue; // stateright's next_state gives no successor
+            }
+            _ => {
+                let mut actions = Vec::new();
+                model.actions(state, &mut actions);
+                for action in &actions {
+                    let given = || action.clone();
+                    match action {
+                        ActorModelAction::Deliver { src, dst, msg } => {
+                            let deliver = Event::Deliver(*src, msg);
+                            self.step(&mut parent, usize::from(*dst), deliver, ActionOf::Lazy(&given), seen, visit);
+                        }
+                        ActorModelAction::Timeout(id, timer) => {
+                            let index = usize::from(*id);
+                            self.step(&mut parent, index, Event::Timeout(timer), ActionOf::Lazy(&given), seen, visit);
+                        }
+                        _ => Self::build(model, state, ActionOf::Lazy(&given), visit),
                     }
-                    let edit = Edit { index, actor, out, consumed: None, fired: Some(timer) };
-                    self.after(state, fp, &mut parts, &edit).map(|next_fp| (next_fp, edit))
-                }
-                _ => None,
-            };
-            match predicted {
-                Some((next_fp, edit)) if seen(next_fp) => {
-                    drop(edit);
-                    visit(action, Step::Seen(next_fp));
-                }
-                Some((next_fp, edit)) => {
-                    let scratch = scratch.get_or_insert_with(|| state.clone());
-                    let undo = self.apply(scratch, edit, &mut touched);
-                    visit(action, Step::New(next_fp, Cow::Borrowed(scratch)));
-                    undo.restore(state, scratch, &touched);
-                }
-                None => {
-                    let Some(next) = model.next_state(state, action.clone()) else { continue };
-                    let next_fp = Self::whole(&next);
-                    visit(action, Step::New(next_fp, Cow::Owned(next)));
                 }
             }
         }
+        memo_cell.replace(parent.memo);
+    }
+}
+
+/// The parent state being expanded, and what its successors share: the part fingerprints, this
+/// thread's handler results, and the working copy new successors are made in (cloned from the
+/// parent at the first one).
+struct Parent<'p, A: Actor, H, F> {
+    state: &'p State<A, H>,
+    fp: F,
+    memo: Memo<A, F>,
+    scratch: Option<State<A, H>>,
+    touched: Vec<(Id, Id)>,
+    parts: ParentParts<F>,
+}
+
+impl<A, C, H, F: Fingerprint> Actors<'_, A, C, H, F>
+where
+    A: Actor,
+    A::Msg: Ord + Hash,
+    A::Timer: Ord + Hash,
+    A::State: Hash,
+    A::Storage: Hash,
+    A::Random: Hash,
+    H: Clone + Debug + Hash,
+    Memo<A, F>: Send,
+    ActorModel<A, C, H>: Model<State = State<A, H>, Action = Action<A>>,
+{
+    /// Whether stateright's only actions in `state` are deliveries and time-outs: no message
+    /// can be lost, no actor crash or recover, no random choice is pending.
+    fn only_deliveries_and_time_outs(model: &ActorModel<A, C, H>, state: &State<A, H>) -> bool {
+        model.lossy_network == LossyNetwork::No
+            && model.max_crashes == 0
+            && !state.crashed.iter().any(|crashed| *crashed)
+            && state.random_choices.iter().all(|choices| choices.map.is_empty())
+    }
+
+    /// Actor `index` handles `event` in the parent: visits the successor, told by fingerprint
+    /// alone where it was seen before.
+    fn step(
+        &self,
+        parent: &mut Parent<'_, A, H, F>,
+        index: usize,
+        event: Event<'_, A>,
+        action: ActionOf<'_, Action<A>>,
+        seen: &dyn Fn(F) -> bool,
+        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
+    ) {
+        let state = parent.state;
+        if matches!(event, Event::Deliver(..)) && (index >= state.actor_states.len() || state.crashed[index]) {
+            return; // stateright does not deliver to it either
+        }
+        let input = &state.actor_states[index];
+        let part = parent.parts.actor(index, &**input);
+        let handled = parent.memo.handled(index, input, part, event, || self.handle(index, input, event));
+        if handled.no_op {
+            return; // stateright's next_state gives no successor
+        }
+        let (consumed, fired) = match event {
+            Event::Deliver(src, msg) => (Some((src, Id::from(index), msg)), None),
+            Event::Timeout(timer) => (None, Some(timer)),
+        };
+        let edit = Edit { index, part, handled, consumed, fired };
+        match self.after(state, parent.fp, &mut parent.parts, &edit) {
+            Some(next_fp) if seen(next_fp) => visit(action, Step::Seen(next_fp)),
+            Some(next_fp) => {
+                let scratch = parent.scratch.get_or_insert_with(|| state.clone());
+                let undo = self.apply(scratch, &edit, &mut parent.touched);
+                visit(action, Step::New(next_fp, Cow::Borrowed(scratch)));
+                undo.restore(state, scratch, &parent.touched);
+            }
+            None => Self::build(self.model, state, action, visit),
+        }
+    }
+
+    /// Builds the successor with stateright's `next_state` and hashes it whole.
+    fn build(
+        model: &ActorModel<A, C, H>,
+        state: &State<A, H>,
+        action: ActionOf<'_, Action<A>>,
+        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
+    ) {
+        let Some(next) = model.next_state(state, action.get().into_owned()) else { return };
+        let next_fp = Self::whole(&next);
+        visit(action, Step::New(next_fp, Cow::Owned(next)));
     }
 }
 
 /// A handler's step, as `Actors::after` followed it: what to apply to the parent to get the
 /// successor.
-struct Edit<'s, 'a, A: Actor> {
+struct Edit<'s, 'a, A: Actor, F> {
     index: usize,
-    actor: Cow<'s, A::State>,
-    out: Out<A>,
+    /// The part fingerprint of the actor's state in the parent.
+    part: F,
+    handled: &'s Handled<A, F>,
     /// The delivered message and its flow.
     consumed: Option<(Id, Id, &'a A::Msg)>,
     /// The timer a time-out used up.
@@ -418,7 +579,7 @@ struct Undo {
     history: bool,
 }
 
-impl<A, C, H> Actors<'_, A, C, H>
+impl<A, C, H, F: Fingerprint> Actors<'_, A, C, H, F>
 where
     A: Actor,
     A::Msg: Ord + Hash,
@@ -427,15 +588,45 @@ where
     A::Storage: Hash,
     A::Random: Hash,
     H: Clone + Debug + Hash,
+    Memo<A, F>: Send,
 {
+    /// Asks actor `index` (in state `input`) to handle `event`, as stateright's `next_state`
+    /// does.
+    fn handle(&self, index: usize, input: &Arc<A::State>, event: Event<'_, A>) -> Handled<A, F> {
+        let model = self.model;
+        let id = Id::from(index);
+        let mut actor = Cow::Borrowed(&**input);
+        let mut out = Out::new();
+        let no_op = match event {
+            Event::Deliver(src, msg) => {
+                model.actors[index].on_msg(id, &mut actor, src, msg.clone(), &mut out);
+                false
+            }
+            Event::Timeout(timer) => {
+                model.actors[index].on_timeout(id, &mut actor, timer, &mut out);
+                stateright::actor::is_no_op_with_timer(&actor, &out, timer)
+            }
+        };
+        let next = match actor {
+            Cow::Borrowed(_) => None,
+            // A state the handler copied but left as it was keeps sharing the parent's.
+            Cow::Owned(next) if next == **input => Some((Arc::clone(input), actor_part(index, &next))),
+            Cow::Owned(next) => {
+                let part = actor_part(index, &next);
+                Some((Arc::new(next), part))
+            }
+        };
+        Handled { next, out, no_op, timer_change: Cell::new(None) }
+    }
+
     /// Applies `edit` to `scratch` (a copy of the parent) as stateright's `next_state` would build
     /// the successor: a delivery takes its message off its flow (a flow left empty goes), a
     /// time-out cancels its timer; then the actor's new state, the history, and the commands in
     /// order. Lists in `touched` the flows it changed. `after` has checked what this relies on: an
     /// ordered network, the actor's timers and storage in place, no random choice.
-    fn apply(&self, scratch: &mut State<A, H>, edit: Edit<'_, '_, A>, touched: &mut Vec<(Id, Id)>) -> Undo {
-        let model = self.0;
-        let Edit { index, actor, out, consumed, fired } = edit;
+    fn apply(&self, scratch: &mut State<A, H>, edit: &Edit<'_, '_, A, F>, touched: &mut Vec<(Id, Id)>) -> Undo {
+        let model = self.model;
+        let &Edit { index, handled, consumed, fired, .. } = edit;
         let id = Id::from(index);
         let mut undo = Undo { index, timers: false, storage: false, history: false };
         touched.clear();
@@ -458,30 +649,30 @@ where
             scratch.timers_set[index].cancel(timer);
             undo.timers = true;
         }
-        if let Cow::Owned(next) = actor {
-            scratch.actor_states[index] = Arc::new(next);
+        if let Some((next, _)) = &handled.next {
+            scratch.actor_states[index] = Arc::clone(next);
         }
-        for command in out {
+        for command in handled.out.iter() {
             match command {
                 Command::Send(dst, msg) => {
-                    let envelope = Envelope { src: id, dst, msg: &msg };
+                    let envelope = Envelope { src: id, dst: *dst, msg };
                     if let Some(h) = (model.record_msg_out)(&model.cfg, &scratch.history, envelope) {
                         scratch.history = h;
                         undo.history = true;
                     }
-                    flows.entry((id, dst)).or_insert_with(|| VecDeque::with_capacity(1)).push_back(msg);
-                    touched.push((id, dst));
+                    flows.entry((id, *dst)).or_insert_with(|| VecDeque::with_capacity(1)).push_back(msg.clone());
+                    touched.push((id, *dst));
                 }
                 Command::SetTimer(timer, _) => {
-                    scratch.timers_set[index].set(timer);
+                    scratch.timers_set[index].set(timer.clone());
                     undo.timers = true;
                 }
                 Command::CancelTimer(timer) => {
-                    scratch.timers_set[index].cancel(&timer);
+                    scratch.timers_set[index].cancel(timer);
                     undo.timers = true;
                 }
                 Command::Save(storage) => {
-                    scratch.actor_storages[index] = Some(storage);
+                    scratch.actor_storages[index] = Some(storage.clone());
                     undo.storage = true;
                 }
                 Command::ChooseRandom(..) => unreachable!("`after` does not follow random choices"),
