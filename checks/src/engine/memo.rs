@@ -6,10 +6,16 @@
 //! has its own table, fixed in size and direct-mapped (a newer result takes the slot of an older
 //! one), so memory stays bounded and no thread waits for another. A result is reused only for an
 //! equal state and an equal event: the table changes how fast successors are found, never which.
+//!
+//! The states handlers make are interned: one allocation per distinct actor state, whose part
+//! fingerprint is known by its address. So the states the search keeps share their actors' states,
+//! a parent's actor is known by address (not hashed again for each parent), and a remembered
+//! result is found for it by address (not compared field by field).
 
 use super::fingerprint::Fingerprint;
 use stateright::actor::{Actor, Id, Out};
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -17,6 +23,9 @@ use std::sync::Arc;
 /// (actor state, event) pairs in all: its handlers run for 0.04% of the successors with this
 /// many slots.
 const SLOTS: usize = 1 << 15;
+
+/// Interned states per thread before the thread starts over (forgetting them costs only speed).
+const INTERNED: usize = 1 << 16;
 
 /// The event an actor handles.
 pub enum Event<'a, A: Actor> {
@@ -67,6 +76,15 @@ impl<A: Actor> OwnedEvent<A> {
     }
 }
 
+/// What a handler did with one event, as the handler gave it: its new state (with that state's
+/// part fingerprint) where it asked to change it.
+pub struct Fresh<A: Actor, F> {
+    pub next: Option<(A::State, F)>,
+    pub out: Out<A>,
+    pub no_op: bool,
+    pub saved_part: Option<F>,
+}
+
 /// What a handler did with one event.
 pub struct Handled<A: Actor, F> {
     /// The actor's state afterwards and its part fingerprint; `None` where the handler did not
@@ -75,6 +93,8 @@ pub struct Handled<A: Actor, F> {
     pub out: Out<A>,
     /// A time-out that changed nothing but re-arm its own timer: stateright gives no successor.
     pub no_op: bool,
+    /// The part fingerprint of the storage the handler saved, where it saved once.
+    pub saved_part: Option<F>,
     /// What the step adds to a state's fingerprint through the actor's timers, and the timers
     /// (by the sum of their part fingerprints) that this was worked out for: it depends on the
     /// timers set before, which are not part of the actor's state.
@@ -93,12 +113,22 @@ struct Entry<A: Actor, F> {
 pub struct Memo<A: Actor, F> {
     /// Allocated at the first result, so an unused table costs nothing.
     slots: Vec<Option<Entry<A, F>>>,
+    /// The states handlers made, by actor and part fingerprint.
+    interned: HashMap<(usize, F), Arc<A::State>, ahash::RandomState>,
+    /// The actor and part fingerprint of each interned state, by address (valid while the state
+    /// is interned, which holds it).
+    parts: HashMap<usize, (usize, F), ahash::RandomState>,
 }
 
 impl<A: Actor, F> Default for Memo<A, F> {
     fn default() -> Self {
-        Memo { slots: Vec::new() }
+        Memo { slots: Vec::new(), interned: HashMap::default(), parts: HashMap::default() }
     }
+}
+
+/// A state's address, to know an interned state by.
+fn address<S>(state: &Arc<S>) -> usize {
+    Arc::as_ptr(state) as usize
 }
 
 impl<A: Actor, F: Fingerprint> Memo<A, F> {
@@ -110,24 +140,54 @@ impl<A: Actor, F: Fingerprint> Memo<A, F> {
         state: &Arc<A::State>,
         part: F,
         event: Event<'_, A>,
-        handle: impl FnOnce() -> Handled<A, F>,
+        handle: impl FnOnce() -> Fresh<A, F>,
     ) -> &Handled<A, F> {
         if self.slots.is_empty() {
             self.slots.resize_with(SLOTS, || None);
         }
         let key = F::of(&(index, part, event)).low64();
-        let slot = &mut self.slots[key as usize & (SLOTS - 1)];
-        let hit = slot.as_ref().is_some_and(|entry| {
+        let hit = self.slots[key as usize & (SLOTS - 1)].as_ref().is_some_and(|entry| {
             entry.key == key
                 && entry.index == index
                 && (Arc::ptr_eq(&entry.state, state) || entry.state == *state)
                 && entry.event.is(event)
         });
         if !hit {
-            let handled = handle();
+            let Fresh { next, out, no_op, saved_part } = handle();
+            let next = next.map(|(next, next_part)| {
+                // A state the handler copied but left as it was keeps sharing the parent's.
+                let next = if next == **state { Arc::clone(state) } else { self.intern(index, next, next_part) };
+                (next, next_part)
+            });
+            let handled = Handled { next, out, no_op, saved_part, timer_change: Cell::new(None) };
+            let slot = &mut self.slots[key as usize & (SLOTS - 1)];
             *slot = Some(Entry { key, index, state: Arc::clone(state), event: event.to_owned(), handled });
         }
-        &slot.as_ref().expect("filled above").handled
+        &self.slots[key as usize & (SLOTS - 1)].as_ref().expect("filled above").handled
+    }
+
+    /// The part fingerprint of actor `index`'s `state`, where a handler on this thread made it.
+    pub fn part(&self, index: usize, state: &Arc<A::State>) -> Option<F> {
+        self.parts.get(&address(state)).and_then(|&(made_for, part)| (made_for == index).then_some(part))
+    }
+
+    /// The one allocation of actor `index`'s state `next` (part fingerprint `part`).
+    fn intern(&mut self, index: usize, next: A::State, part: F) -> Arc<A::State> {
+        if let Some(known) = self.interned.get(&(index, part)) {
+            if **known == next {
+                return Arc::clone(known);
+            }
+        }
+        if self.interned.len() >= INTERNED {
+            self.interned.clear();
+            self.parts.clear();
+        }
+        let next = Arc::new(next);
+        if let Some(replaced) = self.interned.insert((index, part), Arc::clone(&next)) {
+            self.parts.remove(&address(&replaced));
+        }
+        self.parts.insert(address(&next), (index, part));
+        next
     }
 }
 
@@ -151,13 +211,13 @@ mod tests {
     }
 
     /// A result that says which call of the handler made it.
-    fn made_by(call: &Cell<u32>) -> Handled<Counter, u64> {
+    fn made_by(call: &Cell<u32>) -> Fresh<Counter, u64> {
         call.set(call.get() + 1);
-        Handled { next: Some((Arc::new(call.get()), 0)), out: Out::new(), no_op: false, timer_change: Cell::new(None) }
+        Fresh { next: Some((100 + call.get(), u64::from(call.get()))), out: Out::new(), no_op: false, saved_part: None }
     }
 
     fn made_in(handled: &Handled<Counter, u64>) -> u32 {
-        *handled.next.as_ref().expect("a new state").0
+        *handled.next.as_ref().expect("a new state").0 - 100
     }
 
     #[test]
@@ -187,5 +247,26 @@ mod tests {
         assert_eq!(made_in(memo.handled(2, &other, 9, Event::Deliver(Id::from(0), &4), || made_by(&calls))), 4);
         assert_eq!(made_in(memo.handled(2, &other, 9, Event::Timeout(&()), || made_by(&calls))), 5);
         assert_eq!(made_in(memo.handled(1, &other, 9, Event::Timeout(&()), || made_by(&calls))), 6, "another actor");
+    }
+
+    #[test]
+    fn equal_new_states_share_one_allocation_known_by_address() {
+        let mut memo = Memo::<Counter, u64>::default();
+        let to_five = || Fresh { next: Some((5, 55)), out: Out::new(), no_op: false, saved_part: None };
+        let from_one = memo.handled(2, &Arc::new(1), 11, Event::Timeout(&()), to_five).next.clone().unwrap().0;
+        let from_two = memo.handled(2, &Arc::new(2), 22, Event::Timeout(&()), to_five).next.clone().unwrap().0;
+        assert!(Arc::ptr_eq(&from_one, &from_two));
+        assert_eq!(memo.part(2, &from_one), Some(55));
+        assert_eq!(memo.part(1, &from_one), None, "made for another actor");
+        assert_eq!(memo.part(2, &Arc::new(5)), None, "not made here");
+    }
+
+    #[test]
+    fn a_state_left_as_it_was_stays_the_parents() {
+        let mut memo = Memo::<Counter, u64>::default();
+        let parent = Arc::new(5);
+        let same = || Fresh { next: Some((5, 55)), out: Out::new(), no_op: false, saved_part: None };
+        let next = memo.handled(2, &parent, 55, Event::Timeout(&()), same).next.clone().unwrap().0;
+        assert!(Arc::ptr_eq(&next, &parent));
     }
 }

@@ -20,14 +20,14 @@
 //! asks: stateright's `actions` copies and sorts every one.
 
 use super::fingerprint::Fingerprint;
-use super::memo::{Event, Handled, Memo};
+use super::memo::{Event, Fresh, Handled, Memo};
 use smallvec::SmallVec;
 use stateright::actor::{
     Actor, ActorModel, ActorModelAction, ActorModelState, Command, Envelope, Id, LossyNetwork, Network, Out, Timers,
 };
 use stateright::Model;
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt::Debug;
 use std::hash::{Hash, Hasher};
@@ -257,11 +257,11 @@ where
         // The flows this step touches: the one consumed from, and those sent on.
         let mut edits: SmallVec<[FlowEdit<'_, A::Msg>; 4]> = SmallVec::new();
         if let Some((src, dst, msg)) = consumed {
-            let position = flows.get(&(src, dst)).and_then(|q| q.iter().position(|m| m == msg))?;
+            let position =
+                flows.get(&(src, dst)).and_then(|q| q.iter().position(|m| std::ptr::eq(m, msg) || m == msg))?;
             edits.push(((src, dst), Some(position), SmallVec::new()));
         }
         fp = fp.wrapping_add(Self::timer_change(state.timers_set.get(index)?, parts, edit));
-        let mut saved = false;
         for command in handled.out.iter() {
             match command {
                 Command::Send(dst, msg) => {
@@ -277,13 +277,9 @@ where
                     }
                 }
                 Command::SetTimer(..) | Command::CancelTimer(_) => {}
-                Command::Save(storage) => {
-                    // A storage saved twice counts once: this assumes each replaces the original.
-                    if std::mem::replace(&mut saved, true) {
-                        return None;
-                    }
-                    let old = state.actor_storages.get(index)?;
-                    fp = fp.wrapping_sub(storage_part(index, old)).wrapping_add(storage_part(index, &Some(storage)));
+                Command::Save(_) => {
+                    let saved = handled.saved_part?;
+                    fp = fp.wrapping_sub(parts.storage(index, state.actor_storages.get(index)?)).wrapping_add(saved);
                 }
                 Command::ChooseRandom(..) => return None,
             }
@@ -336,6 +332,7 @@ struct ParentParts<F> {
     actors: SmallVec<[Option<F>; 16]>,
     /// The sum of each actor's timer parts.
     timers: SmallVec<[Option<F>; 16]>,
+    storages: SmallVec<[Option<F>; 16]>,
     flows: SmallVec<[((Id, Id), F); 16]>,
 }
 
@@ -344,12 +341,19 @@ impl<F: Fingerprint> ParentParts<F> {
         ParentParts {
             actors: smallvec::smallvec![None; actors],
             timers: smallvec::smallvec![None; actors],
+            storages: smallvec::smallvec![None; actors],
             flows: SmallVec::new(),
         }
     }
 
-    fn actor<S: Hash>(&mut self, index: usize, state: &S) -> F {
-        *self.actors[index].get_or_insert_with(|| actor_part(index, state))
+    /// Actor `index`'s part: known to `memo` where a handler made the state, else hashed.
+    fn actor<A: Actor>(&mut self, index: usize, state: &Arc<A::State>, memo: &Memo<A, F>) -> F {
+        *self.actors[index]
+            .get_or_insert_with(|| memo.part(index, state).unwrap_or_else(|| actor_part(index, &**state)))
+    }
+
+    fn storage<S: Hash>(&mut self, index: usize, storage: &S) -> F {
+        *self.storages[index].get_or_insert_with(|| storage_part(index, storage))
     }
 
     fn timers<T: Hash + Eq>(&mut self, index: usize, timers: &Timers<T>) -> F {
@@ -522,7 +526,7 @@ where
             return; // stateright does not deliver to it either
         }
         let input = &state.actor_states[index];
-        let part = parent.parts.actor(index, &**input);
+        let part = parent.parts.actor(index, input, &parent.memo);
         let handled = parent.memo.handled(index, input, part, event, || self.handle(index, input, event));
         if handled.no_op {
             return; // stateright's next_state gives no successor
@@ -592,10 +596,10 @@ where
 {
     /// Asks actor `index` (in state `input`) to handle `event`, as stateright's `next_state`
     /// does.
-    fn handle(&self, index: usize, input: &Arc<A::State>, event: Event<'_, A>) -> Handled<A, F> {
+    fn handle(&self, index: usize, input: &A::State, event: Event<'_, A>) -> Fresh<A, F> {
         let model = self.model;
         let id = Id::from(index);
-        let mut actor = Cow::Borrowed(&**input);
+        let mut actor = Cow::Borrowed(input);
         let mut out = Out::new();
         let no_op = match event {
             Event::Deliver(src, msg) => {
@@ -609,14 +613,18 @@ where
         };
         let next = match actor {
             Cow::Borrowed(_) => None,
-            // A state the handler copied but left as it was keeps sharing the parent's.
-            Cow::Owned(next) if next == **input => Some((Arc::clone(input), actor_part(index, &next))),
             Cow::Owned(next) => {
                 let part = actor_part(index, &next);
-                Some((Arc::new(next), part))
+                Some((next, part))
             }
         };
-        Handled { next, out, no_op, timer_change: Cell::new(None) }
+        // Where a handler saves twice, `after` leaves the step to stateright.
+        let mut saves = out.iter().filter_map(|command| match command {
+            Command::Save(storage) => Some(storage_part(index, &Some(storage))),
+            _ => None,
+        });
+        let saved_part = saves.next().filter(|_| saves.next().is_none());
+        Fresh { next, out, no_op, saved_part }
     }
 
     /// Applies `edit` to `scratch` (a copy of the parent) as stateright's `next_state` would build
