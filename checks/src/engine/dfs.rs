@@ -7,9 +7,9 @@
 //! admits them, so a run is the same from one process to the next.
 
 use super::bfs::Outcome;
+use super::fingerprint::IdentityHasher;
 use super::fingerprint::{fingerprint, Fingerprint};
 use super::successors::{Step, Successors};
-use super::visited::IdentityHasher;
 use crate::progress::{Counters, Snapshot};
 use stateright::{Expectation, Model, Path};
 use std::collections::{HashMap, HashSet};

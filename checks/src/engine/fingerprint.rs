@@ -25,6 +25,7 @@ pub fn fingerprint<S: Hash + ?Sized>(value: &S) -> u64 {
 /// A fingerprint size. Sums of part fingerprints (incremental fingerprints of actor models) wrap.
 pub trait Fingerprint: Copy + Eq + Ord + Hash + Debug + Default + Send + Sync + 'static {
     const BITS: u32;
+    const ZERO: Self;
     type Hasher: Hasher;
     fn hasher() -> Self::Hasher;
     fn finish(hasher: Self::Hasher) -> Self;
@@ -42,6 +43,7 @@ pub trait Fingerprint: Copy + Eq + Ord + Hash + Debug + Default + Send + Sync + 
 
 impl Fingerprint for u64 {
     const BITS: u32 = 64;
+    const ZERO: Self = 0;
     type Hasher = ahash::AHasher;
     fn hasher() -> Self::Hasher {
         seeded().build_hasher()
@@ -85,6 +87,7 @@ impl Hasher for PairHasher {
 
 impl Fingerprint for u128 {
     const BITS: u32 = 128;
+    const ZERO: Self = 0;
     type Hasher = PairHasher;
     fn hasher() -> Self::Hasher {
         PairHasher(seeded().build_hasher(), seeded_high().build_hasher())
@@ -100,6 +103,25 @@ impl Fingerprint for u128 {
     }
     fn low64(self) -> u64 {
         self as u64
+    }
+}
+
+/// Fingerprints are already uniform hashes: maps keyed by them use them as they are.
+#[derive(Default)]
+pub struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only fingerprints are hashed")
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
     }
 }
 

@@ -4,30 +4,13 @@
 //! state is *claimed* by each frontier node that reaches it, and the node first in frontier order
 //! wins (its index is the smallest), exactly as a one-thread BFS would have it. Only the winner's
 //! copy of the state goes on to the next frontier; the others are dropped at once.
+//!
+//! Every successor the search generates is looked up here, and the set is far larger than the
+//! caches: a shard is one open-addressed array of entries, fingerprint and entry side by side, so
+//! a lookup costs one cache miss where a general hash map (control bytes, then the bucket) costs two.
 
 use super::fingerprint::Fingerprint;
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::sync::Mutex;
-
-/// Fingerprints are already uniform hashes: the maps use them as they are.
-#[derive(Default)]
-pub struct IdentityHasher(u64);
-
-impl std::hash::Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("only fingerprints are hashed")
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-    fn write_u128(&mut self, n: u128) {
-        self.0 = n as u64;
-    }
-}
 
 /// A visited state: the depth it was found at, and within that level the frontier node whose
 /// claim stands (its index) and that node's fingerprint (the parent).
@@ -38,7 +21,80 @@ struct Entry<F> {
     claim: u32,
 }
 
-type Shard<F> = HashMap<F, Entry<F>, BuildHasherDefault<IdentityHasher>>;
+/// A slot of a shard: a fingerprint and its entry, or empty (level 0 and claim 0: an initial
+/// state's claim is `u32::MAX`, a successor's level is at least 1).
+#[derive(Clone, Copy)]
+struct Slot<F> {
+    fp: F,
+    entry: Entry<F>,
+}
+
+impl<F: Fingerprint> Slot<F> {
+    const EMPTY: Self = Slot { fp: F::ZERO, entry: Entry { parent: F::ZERO, level: 0, claim: 0 } };
+
+    fn occupied(&self) -> bool {
+        self.entry.level != 0 || self.entry.claim != 0
+    }
+}
+
+/// One shard: an open-addressed array (linear probing, at most three quarters full) placed by
+/// the fingerprints' low bits.
+struct Shard<F> {
+    slots: Vec<Slot<F>>,
+    len: usize,
+}
+
+impl<F: Fingerprint> Default for Shard<F> {
+    fn default() -> Self {
+        Shard { slots: Vec::new(), len: 0 }
+    }
+}
+
+impl<F: Fingerprint> Shard<F> {
+    /// The slot holding `fp`, or the empty one where it would go; `None` while nothing is stored.
+    fn slot(&self, fp: F) -> Option<usize> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = fp.low64() as usize & mask;
+        loop {
+            let slot = &self.slots[i];
+            if !slot.occupied() || slot.fp == fp {
+                return Some(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn get(&self, fp: F) -> Option<&Entry<F>> {
+        let slot = &self.slots[self.slot(fp)?];
+        slot.occupied().then_some(&slot.entry)
+    }
+
+    fn get_mut(&mut self, fp: F) -> Option<&mut Entry<F>> {
+        let i = self.slot(fp)?;
+        let slot = &mut self.slots[i];
+        slot.occupied().then_some(&mut slot.entry)
+    }
+
+    /// Stores `fp`, which is not stored yet.
+    fn insert(&mut self, fp: F, entry: Entry<F>) {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        let i = self.slot(fp).expect("room was made");
+        debug_assert!(entry.level != 0 || entry.claim != 0, "an entry is told from an empty slot");
+        self.slots[i] = Slot { fp, entry };
+        self.len += 1;
+    }
+
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(64);
+        let old = std::mem::replace(&mut self.slots, vec![Slot::EMPTY; size]);
+        for slot in old.into_iter().filter(Slot::occupied) {
+            let i = self.slot(slot.fp).expect("not empty");
+            self.slots[i] = slot;
+        }
+    }
+}
 
 const SHARDS: usize = 256;
 
@@ -64,21 +120,20 @@ impl<F: Fingerprint> Default for Visited<F> {
 
 impl<F: Fingerprint> Visited<F> {
     fn shard(&self, fp: F) -> std::sync::MutexGuard<'_, Shard<F>> {
-        // The maps place keys by their low bits and tell them apart in a probe by their top seven
-        // (hashbrown): the shards split by bits that neither of those uses.
+        // A shard places fingerprints by their low bits: the shards split by higher ones.
         self.shards[((fp.low64() >> 32) as usize) % SHARDS].lock().expect("no thread panics holding a shard")
     }
 
     /// Whether `fp` needs no new copy from node `claim` of `level`: seen at an earlier level, or
     /// claimed in this one by `claim` or a node before it.
     pub fn seen(&self, fp: F, level: u32, claim: u32) -> bool {
-        self.shard(fp).get(&fp).is_some_and(|e| e.level < level || e.claim <= claim)
+        self.shard(fp).get(fp).is_some_and(|e| e.level < level || e.claim <= claim)
     }
 
     /// Node `claim` (fingerprint `parent`) of `level` reached `fp`.
     pub fn claim(&self, fp: F, level: u32, claim: u32, parent: F) -> Claim {
         let mut shard = self.shard(fp);
-        match shard.get_mut(&fp) {
+        match shard.get_mut(fp) {
             None => {
                 shard.insert(fp, Entry { parent, level, claim });
                 Claim::Kept
@@ -93,13 +148,13 @@ impl<F: Fingerprint> Visited<F> {
 
     /// Whether node `claim`'s claim on `fp` stood once the level was expanded.
     pub fn won(&self, fp: F, claim: u32) -> bool {
-        self.shard(fp).get(&fp).is_some_and(|e| e.claim == claim)
+        self.shard(fp).get(fp).is_some_and(|e| e.claim == claim)
     }
 
     /// Records an initial state (level 0, no parent); false if it was already there.
     pub fn insert_initial(&self, fp: F) -> bool {
         let mut shard = self.shard(fp);
-        if shard.contains_key(&fp) {
+        if shard.get(fp).is_some() {
             return false;
         }
         shard.insert(fp, Entry { parent: F::default(), level: 0, claim: u32::MAX });
@@ -108,7 +163,7 @@ impl<F: Fingerprint> Visited<F> {
 
     /// The state `fp` was first reached from (`None` for an initial state).
     pub fn parent(&self, fp: F) -> Option<F> {
-        let entry = *self.shard(fp).get(&fp).expect("a visited state");
+        let entry = *self.shard(fp).get(fp).expect("a visited state");
         (entry.level > 0).then_some(entry.parent)
     }
 }
@@ -144,5 +199,22 @@ mod tests {
         assert!(visited.insert_initial(3));
         assert!(!visited.insert_initial(3));
         assert_eq!(visited.parent(3), None);
+    }
+
+    #[test]
+    fn a_shard_finds_every_fingerprint_through_collisions_and_growth() {
+        let mut shard = Shard::<u64>::default();
+        assert!(shard.get(5).is_none(), "an empty shard has no slots yet");
+        // Fingerprints alike in their low bits probe into each other's slots.
+        let fps: Vec<u64> = (1..=1000).map(|i| i << 20).chain(1..=1000).collect();
+        for (n, &fp) in fps.iter().enumerate() {
+            shard.insert(fp, Entry { parent: fp + 1, level: 1, claim: n as u32 });
+        }
+        for (n, &fp) in fps.iter().enumerate() {
+            let entry = shard.get(fp).expect("stored");
+            assert_eq!((entry.parent, entry.claim), (fp + 1, n as u32));
+        }
+        assert!(shard.get(1 << 40).is_none() && shard.get(0).is_none());
+        assert!(shard.len * 4 <= shard.slots.len() * 3);
     }
 }

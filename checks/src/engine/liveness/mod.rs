@@ -19,7 +19,7 @@ mod lasso;
 mod scc;
 
 use super::fingerprint::Fingerprint;
-use super::visited::IdentityHasher;
+use super::fingerprint::IdentityHasher;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
