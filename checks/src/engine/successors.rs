@@ -120,25 +120,38 @@ fn build_each<M: Model, F: Copy>(
 }
 
 /// Incremental fingerprints for an actor model on an ordered network, with each thread's
-/// remembered handler results (`memo`).
+/// workspace.
 pub struct Actors<'m, A: Actor, C, H: Clone + Debug + Hash, F>
 where
     A::Msg: Ord,
     A::Timer: Ord,
-    Memo<A, F>: Send,
+    Workspace<A, H, F>: Send,
 {
     model: &'m ActorModel<A, C, H>,
-    memo: thread_local::ThreadLocal<RefCell<Memo<A, F>>>,
+    workspaces: thread_local::ThreadLocal<RefCell<Workspace<A, H, F>>>,
+}
+
+/// What a thread keeps from one parent to the next: its remembered handler results, and the
+/// working copy (made equal to each parent in turn, reusing its allocations).
+pub struct Workspace<A: Actor, H, F> {
+    memo: Memo<A, F>,
+    scratch: Option<State<A, H>>,
+}
+
+impl<A: Actor, H, F> Default for Workspace<A, H, F> {
+    fn default() -> Self {
+        Workspace { memo: Memo::default(), scratch: None }
+    }
 }
 
 impl<'m, A: Actor, C, H: Clone + Debug + Hash, F> Actors<'m, A, C, H, F>
 where
     A::Msg: Ord,
     A::Timer: Ord,
-    Memo<A, F>: Send,
+    Workspace<A, H, F>: Send,
 {
     pub fn new(model: &'m ActorModel<A, C, H>) -> Self {
-        Actors { model, memo: thread_local::ThreadLocal::new() }
+        Actors { model, workspaces: thread_local::ThreadLocal::new() }
     }
 }
 
@@ -195,7 +208,7 @@ where
     A::Storage: Hash,
     A::Random: Hash,
     H: Clone + Debug + Hash,
-    Memo<A, F>: Send,
+    Workspace<A, H, F>: Send,
 {
     fn flows(state: &State<A, H>) -> Option<&Flows<A::Msg>> {
         match &state.network {
@@ -412,7 +425,7 @@ where
     C: Sync,
     H: Clone + Debug + Hash + Sync,
     ActorModel<A, C, H>: Model<State = State<A, H>, Action = Action<A>>,
-    Memo<A, F>: Send,
+    Workspace<A, H, F>: Send,
 {
     fn fingerprint(&self, state: &State<A, H>) -> F {
         Self::whole(state)
@@ -426,14 +439,15 @@ where
         visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
     ) {
         let model = self.model;
-        // This thread's table, taken for the visit (should `visit` reach this thread's table
-        // again, it finds it empty and starts a new one).
-        let memo_cell = self.memo.get_or_default();
+        // This thread's workspace, taken for the visit (should `visit` reach this thread's
+        // workspace again, it finds it empty and starts a new one).
+        let workspace_cell = self.workspaces.get_or_default();
+        let Workspace { memo, scratch } = workspace_cell.take();
         let mut parent = Parent {
             state,
             fp,
-            memo: memo_cell.take(),
-            scratch: None,
+            memo,
+            copy: WorkingCopy { scratch, refilled: false },
             touched: Vec::new(),
             parts: ParentParts::new(state.actor_states.len()),
         };
@@ -473,20 +487,79 @@ where
                 }
             }
         }
-        memo_cell.replace(parent.memo);
+        workspace_cell.replace(Workspace { memo: parent.memo, scratch: parent.copy.scratch });
     }
 }
 
 /// The parent state being expanded, and what its successors share: the part fingerprints, this
-/// thread's handler results, and the working copy new successors are made in (cloned from the
-/// parent at the first one).
+/// thread's handler results, and the working copy new successors are made in.
 struct Parent<'p, A: Actor, H, F> {
     state: &'p State<A, H>,
     fp: F,
     memo: Memo<A, F>,
-    scratch: Option<State<A, H>>,
+    copy: WorkingCopy<A, H>,
     touched: Vec<(Id, Id)>,
     parts: ParentParts<F>,
+}
+
+/// The working copy: an earlier parent's until it is first needed for this one (`refilled`).
+struct WorkingCopy<A: Actor, H> {
+    scratch: Option<State<A, H>>,
+    refilled: bool,
+}
+
+impl<A: Actor, H: Clone> WorkingCopy<A, H>
+where
+    A::Msg: Ord,
+{
+    /// The working copy, equal to `parent`.
+    fn of(&mut self, parent: &State<A, H>) -> &mut State<A, H> {
+        let refilled = std::mem::replace(&mut self.refilled, true);
+        match &mut self.scratch {
+            Some(scratch) if !refilled => refill(scratch, parent),
+            Some(_) => {}
+            None => self.scratch = Some(parent.clone()),
+        }
+        self.scratch.as_mut().expect("made above")
+    }
+}
+
+/// Makes `scratch` (the working copy of an earlier parent) equal to `parent`, reusing its
+/// allocations where parts are equal already: parents expanded one after the other are mostly
+/// siblings, which differ in a few parts.
+fn refill<A: Actor, H: Clone>(scratch: &mut State<A, H>, parent: &State<A, H>)
+where
+    A::Msg: Ord,
+{
+    if scratch.actor_states.len() != parent.actor_states.len() {
+        return scratch.clone_from(parent); // not of this model: its parts do not pair up
+    }
+    let ActorModelState { actor_states, network, timers_set, random_choices, crashed, history, actor_storages } =
+        parent;
+    scratch.actor_states.clone_from(actor_states);
+    refill_each(&mut scratch.timers_set, timers_set);
+    refill_each(&mut scratch.actor_storages, actor_storages);
+    scratch.random_choices.clone_from(random_choices);
+    scratch.crashed.clone_from(crashed);
+    scratch.history.clone_from(history);
+    match (&mut scratch.network, network) {
+        (Network::Ordered(mine), Network::Ordered(theirs)) if mine.keys().eq(theirs.keys()) => {
+            refill_each(mine.values_mut(), theirs.values());
+        }
+        (mine, theirs) => *mine = theirs.clone(),
+    }
+}
+
+/// Makes each of `mine` equal to its peer in `theirs` (as many), copying only those that differ.
+fn refill_each<'a, T: Clone + PartialEq + 'a>(
+    mine: impl IntoIterator<Item = &'a mut T>,
+    theirs: impl IntoIterator<Item = &'a T>,
+) {
+    for (mine, theirs) in mine.into_iter().zip(theirs) {
+        if mine != theirs {
+            mine.clone_from(theirs);
+        }
+    }
 }
 
 impl<A, C, H, F: Fingerprint> Actors<'_, A, C, H, F>
@@ -498,7 +571,7 @@ where
     A::Storage: Hash,
     A::Random: Hash,
     H: Clone + Debug + Hash,
-    Memo<A, F>: Send,
+    Workspace<A, H, F>: Send,
     ActorModel<A, C, H>: Model<State = State<A, H>, Action = Action<A>>,
 {
     /// Whether stateright's only actions in `state` are deliveries and time-outs: no message
@@ -539,7 +612,7 @@ where
         match self.after(state, parent.fp, &mut parent.parts, &edit) {
             Some(next_fp) if seen(next_fp) => visit(action, Step::Seen(next_fp)),
             Some(next_fp) => {
-                let scratch = parent.scratch.get_or_insert_with(|| state.clone());
+                let scratch = parent.copy.of(state);
                 let undo = self.apply(scratch, &edit, &mut parent.touched);
                 visit(action, Step::New(next_fp, Cow::Borrowed(scratch)));
                 undo.restore(state, scratch, &parent.touched);
@@ -592,7 +665,7 @@ where
     A::Storage: Hash,
     A::Random: Hash,
     H: Clone + Debug + Hash,
-    Memo<A, F>: Send,
+    Workspace<A, H, F>: Send,
 {
     /// Asks actor `index` (in state `input`) to handle `event`, as stateright's `next_state`
     /// does.
