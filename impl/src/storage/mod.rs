@@ -76,7 +76,7 @@ pub use power_loss::{power_loss, PartitionLoss, PowerLossReport};
 
 use checkpoint::FlushedMark;
 use data_dir::{check_meta, init_dir, list_partition_dirs, lock_dir};
-use kelp_model::broker::{Disk, ReplicaDisk};
+use kelp_model::broker::{Disk, DiskContents, ReplicaDisk};
 use kelp_model::ids::{BrokerId, Offset};
 use kelp_model::log::{Record, ReplicaLog};
 use log_file::LogFile;
@@ -171,19 +171,21 @@ impl Storage {
             None => None,
         };
         let mut replicas = Vec::with_capacity(partitions);
-        let mut disk = Disk { replicas: Vec::with_capacity(partitions), clean_shutdown_epoch };
+        let mut disk = DiskContents { replicas: Vec::with_capacity(partitions), clean_shutdown_epoch };
         for (p, high_watermark) in high_watermarks.into_iter().enumerate() {
             let (files, log, flushed) = recover_partition(dir, p)?;
             replicas.push(files);
             disk.replicas.push(ReplicaDisk { log, flushed, high_watermark });
         }
+        let disk = Disk::from(disk);
         let storage =
             Storage { dir: dir.to_path_buf(), _lock: lock, partitions, replicas, saved: disk.clone(), failed: false };
         Ok((storage, Some(disk)))
     }
 
     fn fresh(dir: &Path, lock: File, partitions: usize) -> Storage {
-        let saved = Disk { replicas: vec![ReplicaDisk::default(); partitions], clean_shutdown_epoch: None };
+        let saved =
+            Disk::from(DiskContents { replicas: vec![ReplicaDisk::default(); partitions], clean_shutdown_epoch: None });
         Storage { dir: dir.to_path_buf(), _lock: lock, partitions, replicas: Vec::new(), saved, failed: false }
     }
 

@@ -51,7 +51,7 @@ fn reopen(storage: Storage) -> Disk {
 }
 
 fn empty_disk() -> Disk {
-    Disk { replicas: vec![ReplicaDisk::default(); PARTITIONS], clean_shutdown_epoch: None }
+    Disk::from(DiskContents { replicas: vec![ReplicaDisk::default(); PARTITIONS], clean_shutdown_epoch: None })
 }
 
 /// Appends records `(epoch, sequence)` to partition `p`.
@@ -410,7 +410,7 @@ fn the_clean_shutdown_marker_exists_iff_the_disk_has_an_epoch() {
 fn saving_the_wrong_number_of_partitions_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let (mut storage, _) = open_dir(tmp.path());
-    let disk = Disk { replicas: vec![ReplicaDisk::default(); 3], clean_shutdown_epoch: None };
+    let disk = Disk::from(DiskContents { replicas: vec![ReplicaDisk::default(); 3], clean_shutdown_epoch: None });
     let err = storage.save(&disk).unwrap_err();
     assert!(err.to_string().contains("asked to save 3 partition(s) in a directory of 2"), "{err}");
     storage.save(&empty_disk()).unwrap();

@@ -2,11 +2,17 @@
 //! of it is really on the platter), the leader-epoch checkpoint (inside the log's epoch cache,
 //! fsynced on every change as Kafka's checkpoint files are) and the HW checkpoint; plus the
 //! clean-shutdown marker. This is the broker's stateright `Storage`.
+//!
+//! A `Disk` is shared, copied on write: the broker's state, the storage it saved, and every
+//! explored state in which the broker has not written since hold one copy between them.
 
 use crate::config::{Config, FlushPolicy};
 use crate::ids::{BrokerEpoch, Offset, PartitionId};
 use crate::log::{Record, ReplicaLog};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ReplicaDisk {
@@ -18,8 +24,13 @@ pub struct ReplicaDisk {
     pub high_watermark: Offset,
 }
 
+/// A broker's disk (hashed, compared and serialized as its contents).
+#[derive(Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Disk(Arc<DiskContents>);
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Disk {
+pub struct DiskContents {
     /// Indexed by partition id.
     pub replicas: Vec<ReplicaDisk>,
     /// Kafka's clean-shutdown file, holding the broker epoch it stopped in (KIP-966 sends it as
@@ -27,9 +38,40 @@ pub struct Disk {
     pub clean_shutdown_epoch: Option<BrokerEpoch>,
 }
 
+impl From<DiskContents> for Disk {
+    fn from(contents: DiskContents) -> Self {
+        Disk(Arc::new(contents))
+    }
+}
+
+impl Deref for Disk {
+    type Target = DiskContents;
+    fn deref(&self) -> &DiskContents {
+        &self.0
+    }
+}
+
+/// Writing to a disk that is shared copies it first.
+impl DerefMut for Disk {
+    fn deref_mut(&mut self) -> &mut DiskContents {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+/// As its contents, under its own name.
+impl fmt::Debug for Disk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let DiskContents { replicas, clean_shutdown_epoch } = &*self.0;
+        f.debug_struct("Disk").field("replicas", replicas).field("clean_shutdown_epoch", clean_shutdown_epoch).finish()
+    }
+}
+
 impl Disk {
     pub fn empty(cfg: &Config) -> Self {
-        Disk { replicas: vec![ReplicaDisk::default(); usize::from(cfg.partitions)], clean_shutdown_epoch: None }
+        Disk::from(DiskContents {
+            replicas: vec![ReplicaDisk::default(); usize::from(cfg.partitions)],
+            clean_shutdown_epoch: None,
+        })
     }
 
     pub fn replica(&self, p: PartitionId) -> &ReplicaDisk {
@@ -84,5 +126,35 @@ impl ReplicaDisk {
         self.flushed = self.flushed.min(self.log.end_offset());
         self.high_watermark = self.high_watermark.min(self.log.end_offset());
         removed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_shares_the_disk_until_either_writes() {
+        let cfg = Config::default();
+        let original = Disk::empty(&cfg);
+        let mut copy = original.clone();
+        assert!(Arc::ptr_eq(&original.0, &copy.0));
+        copy.replica_mut(PartitionId(0)).high_watermark = Offset(1);
+        assert!(!Arc::ptr_eq(&original.0, &copy.0));
+        assert_eq!(original.replica(PartitionId(0)).high_watermark, Offset(0), "the original is as it was");
+        assert_eq!(copy.replica(PartitionId(0)).high_watermark, Offset(1));
+    }
+
+    #[test]
+    fn a_disk_reads_as_its_contents() {
+        let disk = Disk::empty(&Config::default());
+        let contents: &DiskContents = &disk;
+        assert_eq!(hash_of(&disk), hash_of(contents), "hashed as its contents");
+        assert_eq!(format!("{disk:?}"), format!("{contents:?}").replacen("DiskContents", "Disk", 1));
+    }
+
+    fn hash_of<T: std::hash::Hash + ?Sized>(value: &T) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(value)
     }
 }

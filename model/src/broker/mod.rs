@@ -16,7 +16,7 @@ use produce::ProduceRequest;
 #[cfg(test)]
 mod tests;
 
-pub use disk::{Disk, ReplicaDisk};
+pub use disk::{Disk, DiskContents, ReplicaDisk};
 
 use crate::broker_set::BrokerSet;
 use crate::config::{Config, TruncationRule};

@@ -14,8 +14,8 @@
 use super::Permutation;
 use crate::actor::KelpState;
 use crate::broker::{
-    BrokerState, Disk, FaultsSuffered, FetchState, FollowerProgress, LeaderState, ParkedFetch, PendingAck, PendingIsr,
-    Process, Replica, ReplicaDisk, Role, Session,
+    BrokerState, Disk, DiskContents, FaultsSuffered, FetchState, FollowerProgress, LeaderState, ParkedFetch,
+    PendingAck, PendingIsr, Process, Replica, ReplicaDisk, Role, Session,
 };
 use crate::broker_set::BrokerSet;
 use crate::controller::{ControllerState, Registration};
@@ -394,8 +394,8 @@ impl Rename for ReplicaDisk {
 
 impl Rename for Disk {
     fn rename(&self, p: &Permutation) -> Self {
-        let Disk { replicas, clean_shutdown_epoch } = self;
-        Disk { replicas: replicas.rename(p), clean_shutdown_epoch: *clean_shutdown_epoch }
+        let DiskContents { replicas, clean_shutdown_epoch } = &**self;
+        Disk::from(DiskContents { replicas: replicas.rename(p), clean_shutdown_epoch: *clean_shutdown_epoch })
     }
 }
 
