@@ -13,8 +13,8 @@
 //! result is found for it by address (not compared field by field).
 
 use super::fingerprint::Fingerprint;
-use stateright::actor::{Actor, Id, Out};
-use std::cell::Cell;
+use stateright::actor::{Actor, Id, Out, Timers};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -95,10 +95,17 @@ pub struct Handled<A: Actor, F> {
     pub no_op: bool,
     /// The part fingerprint of the storage the handler saved, where it saved once.
     pub saved_part: Option<F>,
-    /// What the step adds to a state's fingerprint through the actor's timers, and the timers
-    /// (by the sum of their part fingerprints) that this was worked out for: it depends on the
-    /// timers set before, which are not part of the actor's state.
-    pub timer_change: Cell<Option<(F, F)>>,
+    /// What the step does to the actor's timers, worked out for the timers set before it (which
+    /// are not part of the actor's state).
+    pub timers: RefCell<Option<TimersAfter<A::Timer, F>>>,
+}
+
+/// The actor's timers after a step, and what that adds to a state's fingerprint, for the timers
+/// set before it (known by the sum of their part fingerprints, `before`).
+pub struct TimersAfter<T: Hash + Eq, F> {
+    pub before: F,
+    pub change: F,
+    pub after: Timers<T>,
 }
 
 struct Entry<A: Actor, F> {
@@ -159,7 +166,7 @@ impl<A: Actor, F: Fingerprint> Memo<A, F> {
                 let next = if next == **state { Arc::clone(state) } else { self.intern(index, next, next_part) };
                 (next, next_part)
             });
-            let handled = Handled { next, out, no_op, saved_part, timer_change: Cell::new(None) };
+            let handled = Handled { next, out, no_op, saved_part, timers: RefCell::new(None) };
             let slot = &mut self.slots[key as usize & (SLOTS - 1)];
             *slot = Some(Entry { key, index, state: Arc::clone(state), event: event.to_owned(), handled });
         }
@@ -194,6 +201,7 @@ impl<A: Actor, F: Fingerprint> Memo<A, F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
 
     /// An actor whose state counts the messages it got.
     struct Counter;

@@ -20,7 +20,7 @@
 //! asks: stateright's `actions` copies and sorts every one.
 
 use super::fingerprint::Fingerprint;
-use super::memo::{Event, Fresh, Handled, Memo};
+use super::memo::{Event, Fresh, Handled, Memo, TimersAfter};
 use smallvec::SmallVec;
 use stateright::actor::{
     Actor, ActorModel, ActorModelAction, ActorModelState, Command, Envelope, Id, LossyNetwork, Network, Out, Timers,
@@ -311,30 +311,40 @@ where
     }
 
     /// What the step `edit` adds to the fingerprint through actor `edit.index`'s timers
-    /// (`timers` in the parent). Remembered with the handler's result for the timers it was last
-    /// applied to, known by their part fingerprints' sum: kelp's actors keep the timers their
-    /// state wants, so a result meets the same timers nearly every time.
+    /// (`timers` in the parent). Remembered with the handler's result, with the timers the step
+    /// leaves (for `apply`), for the timers it was last applied to, known by their part
+    /// fingerprints' sum: kelp's actors keep the timers their state wants, so a result meets the
+    /// same timers nearly every time.
     fn timer_change(timers: &Timers<A::Timer>, parts: &mut ParentParts<F>, edit: &Edit<'_, '_, A, F>) -> F {
         let &Edit { index, handled, fired, .. } = edit;
         let before = parts.timers(index, timers);
-        if let Some((known, change)) = handled.timer_change.get() {
-            if known == before {
-                return change;
+        if let Some(known) = &*handled.timers.borrow() {
+            if known.before == before {
+                return known.change;
             }
         }
+        // stateright's order: the fired timer is cancelled, then the commands run in turn.
         let mut edits = TimerEdits::new(timers);
+        let mut after = timers.clone();
         let mut change = F::default();
         if let Some(timer) = fired {
             change = edits.turn(timer, false, index, change);
+            after.cancel(timer);
         }
         for command in handled.out.iter() {
             match command {
-                Command::SetTimer(timer, _) => change = edits.turn(timer, true, index, change),
-                Command::CancelTimer(timer) => change = edits.turn(timer, false, index, change),
+                Command::SetTimer(timer, _) => {
+                    change = edits.turn(timer, true, index, change);
+                    after.set(timer.clone());
+                }
+                Command::CancelTimer(timer) => {
+                    change = edits.turn(timer, false, index, change);
+                    after.cancel(timer);
+                }
                 _ => {}
             }
         }
-        handled.timer_change.set(Some((before, change)));
+        *handled.timers.borrow_mut() = Some(TimersAfter { before, change, after });
         change
     }
 }
@@ -648,10 +658,10 @@ struct Edit<'s, 'a, A: Actor, F> {
 }
 
 /// Which parts of the working copy an `Edit` changed (besides actor `index`'s state, always put
-/// back, and the flows it lists).
-struct Undo {
+/// back, and the flows it lists); the actor's timers as the parent has them.
+struct Undo<T: Hash + Eq> {
     index: usize,
-    timers: bool,
+    timers: Timers<T>,
     storage: bool,
     history: bool,
 }
@@ -705,11 +715,19 @@ where
     /// time-out cancels its timer; then the actor's new state, the history, and the commands in
     /// order. Lists in `touched` the flows it changed. `after` has checked what this relies on: an
     /// ordered network, the actor's timers and storage in place, no random choice.
-    fn apply(&self, scratch: &mut State<A, H>, edit: &Edit<'_, '_, A, F>, touched: &mut Vec<(Id, Id)>) -> Undo {
+    fn apply(
+        &self,
+        scratch: &mut State<A, H>,
+        edit: &Edit<'_, '_, A, F>,
+        touched: &mut Vec<(Id, Id)>,
+    ) -> Undo<A::Timer> {
         let model = self.model;
-        let &Edit { index, handled, consumed, fired, .. } = edit;
+        let &Edit { index, handled, consumed, .. } = edit;
         let id = Id::from(index);
-        let mut undo = Undo { index, timers: false, storage: false, history: false };
+        // `after` worked out the timers the step leaves, for the parent's.
+        let timers = handled.timers.borrow().as_ref().expect("`after` worked out the timers").after.clone();
+        let timers = std::mem::replace(&mut scratch.timers_set[index], timers);
+        let mut undo = Undo { index, timers, storage: false, history: false };
         touched.clear();
         let Network::Ordered(flows) = &mut scratch.network else { unreachable!("`after` follows ordered networks") };
         if let Some((src, dst, msg)) = consumed {
@@ -726,10 +744,6 @@ where
             }
             touched.push((src, dst));
         }
-        if let Some(timer) = fired {
-            scratch.timers_set[index].cancel(timer);
-            undo.timers = true;
-        }
         if let Some((next, _)) = &handled.next {
             scratch.actor_states[index] = Arc::clone(next);
         }
@@ -744,14 +758,7 @@ where
                     flows.entry((id, *dst)).or_insert_with(|| VecDeque::with_capacity(1)).push_back(msg.clone());
                     touched.push((id, *dst));
                 }
-                Command::SetTimer(timer, _) => {
-                    scratch.timers_set[index].set(timer.clone());
-                    undo.timers = true;
-                }
-                Command::CancelTimer(timer) => {
-                    scratch.timers_set[index].cancel(timer);
-                    undo.timers = true;
-                }
+                Command::SetTimer(..) | Command::CancelTimer(_) => {}
                 Command::Save(storage) => {
                     scratch.actor_storages[index] = Some(storage.clone());
                     undo.storage = true;
@@ -763,17 +770,19 @@ where
     }
 }
 
-impl Undo {
+impl<T: Hash + Eq> Undo<T> {
     /// Puts `scratch` back to `parent` after `Actors::apply` changed it (and the flows `touched`).
-    fn restore<A: Actor, H: Clone>(self, parent: &State<A, H>, scratch: &mut State<A, H>, touched: &[(Id, Id)])
-    where
+    fn restore<A: Actor<Timer = T>, H: Clone>(
+        self,
+        parent: &State<A, H>,
+        scratch: &mut State<A, H>,
+        touched: &[(Id, Id)],
+    ) where
         A::Msg: Ord,
     {
         let i = self.index;
         scratch.actor_states[i] = Arc::clone(&parent.actor_states[i]);
-        if self.timers {
-            scratch.timers_set[i].clone_from(&parent.timers_set[i]);
-        }
+        scratch.timers_set[i] = self.timers;
         if self.storage {
             scratch.actor_storages[i].clone_from(&parent.actor_storages[i]);
         }
