@@ -6,7 +6,7 @@
 
 use super::fingerprint::{fingerprint, Fingerprint};
 use super::liveness::{Fairness, Prepared, Recorder, Transitions};
-use super::successors::{Step, Successors, Whole};
+use super::successors::{Lookup, Step, Successors, Whole};
 use super::visited::{Claim, Visited};
 use crate::progress::{Counters, Snapshot};
 use rayon::prelude::*;
@@ -405,7 +405,9 @@ where
                 };
                 let mut transitions = (record && node.failing != 0).then(Transitions::default);
                 let seen = |fp: F| visited.seen(fp, level, claim);
-                successors.for_each(&node.state, node.fp, &seen, &mut |action, step| {
+                let prefetch = |fp: F| visited.prefetch(fp);
+                let lookup = Lookup { seen: &seen, prefetch: &prefetch };
+                successors.for_each_prefetching(&node.state, node.fp, lookup, &mut |action, step| {
                     let kind = classify.map_or(0, |classify| classify(&action.get()) as u16);
                     let class = match (&transitions, fairness) {
                         (Some(_), Some(f)) => (f.class)(&node.state, &action.get()),

@@ -116,6 +116,13 @@ struct Entry<A: Actor, F> {
     handled: Handled<A, F>,
 }
 
+/// Where a result was remembered: to find it again, unless a newer result has taken its slot.
+#[derive(Clone, Copy)]
+pub struct Ticket {
+    slot: usize,
+    key: u64,
+}
+
 /// One thread's table of handler results.
 pub struct Memo<A: Actor, F> {
     /// Allocated at the first result, so an unused table costs nothing.
@@ -148,7 +155,7 @@ impl<A: Actor, F: Fingerprint> Memo<A, F> {
         part: F,
         event: Event<'_, A>,
         handle: impl FnOnce() -> Fresh<A, F>,
-    ) -> &Handled<A, F> {
+    ) -> (Ticket, &Handled<A, F>) {
         if self.slots.is_empty() {
             self.slots.resize_with(SLOTS, || None);
         }
@@ -170,7 +177,13 @@ impl<A: Actor, F: Fingerprint> Memo<A, F> {
             let slot = &mut self.slots[key as usize & (SLOTS - 1)];
             *slot = Some(Entry { key, index, state: Arc::clone(state), event: event.to_owned(), handled });
         }
-        &self.slots[key as usize & (SLOTS - 1)].as_ref().expect("filled above").handled
+        let slot = key as usize & (SLOTS - 1);
+        (Ticket { slot, key }, &self.slots[slot].as_ref().expect("filled above").handled)
+    }
+
+    /// The result remembered at `ticket`, if it is still there.
+    pub fn get(&self, ticket: Ticket) -> Option<&Handled<A, F>> {
+        self.slots[ticket.slot].as_ref().filter(|entry| entry.key == ticket.key).map(|entry| &entry.handled)
     }
 
     /// The part fingerprint of actor `index`'s `state`, where a handler on this thread made it.
@@ -234,10 +247,10 @@ mod tests {
         let mut memo = Memo::<Counter, u64>::default();
         let state = Arc::new(7);
         let event = Event::Deliver(Id::from(1), &3);
-        assert_eq!(made_in(memo.handled(2, &state, 9, event, || made_by(&calls))), 1);
-        assert_eq!(made_in(memo.handled(2, &state, 9, event, || made_by(&calls))), 1, "the same state");
+        assert_eq!(made_in(memo.handled(2, &state, 9, event, || made_by(&calls)).1), 1);
+        assert_eq!(made_in(memo.handled(2, &state, 9, event, || made_by(&calls)).1), 1, "the same state");
         let copy = Arc::new(7);
-        assert_eq!(made_in(memo.handled(2, &copy, 9, event, || made_by(&calls))), 1, "an equal state");
+        assert_eq!(made_in(memo.handled(2, &copy, 9, event, || made_by(&calls)).1), 1, "an equal state");
         assert_eq!(calls.get(), 1);
     }
 
@@ -250,19 +263,19 @@ mod tests {
         memo.handled(2, &state, 9, deliver, || made_by(&calls));
         // The same part fingerprint for another state: a collision, told apart by equality.
         let other = Arc::new(8);
-        assert_eq!(made_in(memo.handled(2, &other, 9, deliver, || made_by(&calls))), 2);
-        assert_eq!(made_in(memo.handled(2, &other, 9, Event::Deliver(Id::from(0), &3), || made_by(&calls))), 3);
-        assert_eq!(made_in(memo.handled(2, &other, 9, Event::Deliver(Id::from(0), &4), || made_by(&calls))), 4);
-        assert_eq!(made_in(memo.handled(2, &other, 9, Event::Timeout(&()), || made_by(&calls))), 5);
-        assert_eq!(made_in(memo.handled(1, &other, 9, Event::Timeout(&()), || made_by(&calls))), 6, "another actor");
+        assert_eq!(made_in(memo.handled(2, &other, 9, deliver, || made_by(&calls)).1), 2);
+        assert_eq!(made_in(memo.handled(2, &other, 9, Event::Deliver(Id::from(0), &3), || made_by(&calls)).1), 3);
+        assert_eq!(made_in(memo.handled(2, &other, 9, Event::Deliver(Id::from(0), &4), || made_by(&calls)).1), 4);
+        assert_eq!(made_in(memo.handled(2, &other, 9, Event::Timeout(&()), || made_by(&calls)).1), 5);
+        assert_eq!(made_in(memo.handled(1, &other, 9, Event::Timeout(&()), || made_by(&calls)).1), 6, "another actor");
     }
 
     #[test]
     fn equal_new_states_share_one_allocation_known_by_address() {
         let mut memo = Memo::<Counter, u64>::default();
         let to_five = || Fresh { next: Some((5, 55)), out: Out::new(), no_op: false, saved_part: None };
-        let from_one = memo.handled(2, &Arc::new(1), 11, Event::Timeout(&()), to_five).next.clone().unwrap().0;
-        let from_two = memo.handled(2, &Arc::new(2), 22, Event::Timeout(&()), to_five).next.clone().unwrap().0;
+        let from_one = memo.handled(2, &Arc::new(1), 11, Event::Timeout(&()), to_five).1.next.clone().unwrap().0;
+        let from_two = memo.handled(2, &Arc::new(2), 22, Event::Timeout(&()), to_five).1.next.clone().unwrap().0;
         assert!(Arc::ptr_eq(&from_one, &from_two));
         assert_eq!(memo.part(2, &from_one), Some(55));
         assert_eq!(memo.part(1, &from_one), None, "made for another actor");
@@ -274,7 +287,7 @@ mod tests {
         let mut memo = Memo::<Counter, u64>::default();
         let parent = Arc::new(5);
         let same = || Fresh { next: Some((5, 55)), out: Out::new(), no_op: false, saved_part: None };
-        let next = memo.handled(2, &parent, 55, Event::Timeout(&()), same).next.clone().unwrap().0;
+        let next = memo.handled(2, &parent, 55, Event::Timeout(&()), same).1.next.clone().unwrap().0;
         assert!(Arc::ptr_eq(&next, &parent));
     }
 }

@@ -20,7 +20,7 @@
 //! asks: stateright's `actions` copies and sorts every one.
 
 use super::fingerprint::Fingerprint;
-use super::memo::{Event, Fresh, Handled, Memo, TimersAfter};
+use super::memo::{Event, Fresh, Handled, Memo, Ticket, TimersAfter};
 use smallvec::SmallVec;
 use stateright::actor::{
     Actor, ActorModel, ActorModelAction, ActorModelState, Command, Envelope, Id, LossyNetwork, Network, Out, Timers,
@@ -79,6 +79,19 @@ where
     /// successor; the successor's state is left out when `seen` accepts its fingerprint (a seen
     /// state lies within the model's boundary, so whoever gets a `Seen` need not check that).
     fn for_each(&self, state: &M::State, fp: F, seen: &dyn Fn(F) -> bool, visit: &mut Visit<'_, M, F>);
+
+    /// `for_each`, calling `prefetch` with each successor's fingerprint some time before `seen`
+    /// (where the implementation can), so that the lookup's memory is on its way meanwhile.
+    fn for_each_prefetching(&self, state: &M::State, fp: F, lookup: Lookup<'_, F>, visit: &mut Visit<'_, M, F>) {
+        self.for_each(state, fp, lookup.seen, visit);
+    }
+}
+
+/// How the search looks successors up: `seen`, and `prefetch` to announce a lookup.
+#[derive(Clone, Copy)]
+pub struct Lookup<'l, F> {
+    pub seen: &'l dyn Fn(F) -> bool,
+    pub prefetch: &'l dyn Fn(F),
 }
 
 /// Builds and hashes every successor whole: any model.
@@ -448,7 +461,23 @@ where
         seen: &dyn Fn(F) -> bool,
         visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
     ) {
+        self.for_each_prefetching(state, fp, Lookup { seen, prefetch: &|_| {} }, visit);
+    }
+
+    fn for_each_prefetching(
+        &self,
+        state: &State<A, H>,
+        fp: F,
+        lookup: Lookup<'_, F>,
+        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
+    ) {
         let model = self.model;
+        // stateright's actions, where this state has others than deliveries and time-outs.
+        let flows = Self::flows(state).filter(|_| Self::only_deliveries_and_time_outs(model, state));
+        let mut actions = Vec::new();
+        if flows.is_none() {
+            model.actions(state, &mut actions);
+        }
         // This thread's workspace, taken for the visit (should `visit` reach this thread's
         // workspace again, it finds it empty and starts a new one).
         let workspace_cell = self.workspaces.get_or_default();
@@ -460,39 +489,42 @@ where
             copy: WorkingCopy { scratch, refilled: false },
             touched: Vec::new(),
             parts: ParentParts::new(state.actor_states.len()),
+            waiting: None,
         };
-        match Self::flows(state) {
+        match flows {
             // stateright's actions for this state, without their sorting and copying: the head of
             // each flow delivered, each timer fired.
-            Some(flows) if Self::only_deliveries_and_time_outs(model, state) => {
+            Some(flows) => {
                 for (&(src, dst), queue) in flows {
                     let Some(msg) = queue.front() else { continue };
-                    let action = || ActorModelAction::Deliver { src, dst, msg: msg.clone() };
-                    let deliver = Event::Deliver(src, msg);
-                    self.step(&mut parent, usize::from(dst), deliver, ActionOf::Lazy(&action), seen, visit);
+                    self.offer(&mut parent, usize::from(dst), Event::Deliver(src, msg), lookup, visit);
                 }
                 for (index, timers) in state.timers_set.iter().enumerate() {
                     for timer in timers.iter() {
-                        let action = || ActorModelAction::Timeout(Id::from(index), timer.clone());
-                        self.step(&mut parent, index, Event::Timeout(timer), ActionOf::Lazy(&action), seen, visit);
+                        self.offer(&mut parent, index, Event::Timeout(timer), lookup, visit);
                     }
                 }
+                if let Some(waiting) = parent.waiting.take() {
+                    self.finish(&mut parent, waiting, lookup.seen, visit);
+                }
             }
-            _ => {
-                let mut actions = Vec::new();
-                model.actions(state, &mut actions);
+            None => {
                 for action in &actions {
                     let given = || action.clone();
-                    match action {
-                        ActorModelAction::Deliver { src, dst, msg } => {
-                            let deliver = Event::Deliver(*src, msg);
-                            self.step(&mut parent, usize::from(*dst), deliver, ActionOf::Lazy(&given), seen, visit);
+                    let (index, event) = match action {
+                        ActorModelAction::Deliver { src, dst, msg } => (usize::from(*dst), Event::Deliver(*src, msg)),
+                        ActorModelAction::Timeout(id, timer) => (usize::from(*id), Event::Timeout(timer)),
+                        _ => {
+                            Self::build(model, state, ActionOf::Lazy(&given), visit);
+                            continue;
                         }
-                        ActorModelAction::Timeout(id, timer) => {
-                            let index = usize::from(*id);
-                            self.step(&mut parent, index, Event::Timeout(timer), ActionOf::Lazy(&given), seen, visit);
+                    };
+                    match self.predict(&mut parent, index, event) {
+                        Prediction::Nothing => {}
+                        Prediction::Whole => Self::build(model, state, ActionOf::Lazy(&given), visit),
+                        Prediction::Ready(ready) => {
+                            self.finish_with(&mut parent, ready, ActionOf::Lazy(&given), lookup.seen, visit);
                         }
-                        _ => Self::build(model, state, ActionOf::Lazy(&given), visit),
                     }
                 }
             }
@@ -510,6 +542,27 @@ struct Parent<'p, A: Actor, H, F> {
     copy: WorkingCopy<A, H>,
     touched: Vec<(Id, Id)>,
     parts: ParentParts<F>,
+    /// The successor predicted last, looked up after the next one is predicted: its lookup's
+    /// memory has been prefetched meanwhile.
+    waiting: Option<Predicted<'p, A, F>>,
+}
+
+/// A successor whose fingerprint is known: actor `index` handles `event` in the parent, its
+/// result remembered at `ticket`.
+struct Predicted<'p, A: Actor, F> {
+    index: usize,
+    event: Event<'p, A>,
+    part: F,
+    ticket: Ticket,
+    next_fp: F,
+}
+
+enum Prediction<'p, A: Actor, F> {
+    /// stateright's `next_state` gives no successor.
+    Nothing,
+    /// A step `after` does not follow: stateright builds it.
+    Whole,
+    Ready(Predicted<'p, A, F>),
 }
 
 /// The working copy: an earlier parent's until it is first needed for this one (`refilled`).
@@ -593,42 +646,92 @@ where
             && state.random_choices.iter().all(|choices| choices.map.is_empty())
     }
 
-    /// Actor `index` handles `event` in the parent: visits the successor, told by fingerprint
-    /// alone where it was seen before.
-    fn step(
+    /// Actor `index` handles `event` in the parent: predicts the successor and prefetches its
+    /// lookup, then finishes the one predicted before (so that successors are visited in order).
+    fn offer<'p>(
+        &self,
+        parent: &mut Parent<'p, A, H, F>,
+        index: usize,
+        event: Event<'p, A>,
+        lookup: Lookup<'_, F>,
+        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
+    ) {
+        match self.predict(parent, index, event) {
+            Prediction::Nothing => {}
+            Prediction::Whole => {
+                if let Some(waiting) = parent.waiting.take() {
+                    self.finish(parent, waiting, lookup.seen, visit);
+                }
+                Self::build(self.model, parent.state, ActionOf::Lazy(&|| action_of::<A>(index, event)), visit);
+            }
+            Prediction::Ready(ready) => {
+                (lookup.prefetch)(ready.next_fp);
+                if let Some(waiting) = parent.waiting.replace(ready) {
+                    self.finish(parent, waiting, lookup.seen, visit);
+                }
+            }
+        }
+    }
+
+    /// The successor's fingerprint, from the handler's remembered result.
+    fn predict<'p>(&self, parent: &mut Parent<'p, A, H, F>, index: usize, event: Event<'p, A>) -> Prediction<'p, A, F> {
+        let state = parent.state;
+        if matches!(event, Event::Deliver(..)) && (index >= state.actor_states.len() || state.crashed[index]) {
+            return Prediction::Nothing; // stateright does not deliver to it either
+        }
+        let input = &state.actor_states[index];
+        let part = parent.parts.actor(index, input, &parent.memo);
+        let (ticket, handled) = parent.memo.handled(index, input, part, event, || self.handle(index, input, event));
+        if handled.no_op {
+            return Prediction::Nothing;
+        }
+        let edit = Edit::new(index, part, handled, event);
+        match self.after(state, parent.fp, &mut parent.parts, &edit) {
+            Some(next_fp) => Prediction::Ready(Predicted { index, event, part, ticket, next_fp }),
+            None => Prediction::Whole,
+        }
+    }
+
+    /// Visits the successor `predicted`, with its action built on demand.
+    fn finish(
         &self,
         parent: &mut Parent<'_, A, H, F>,
-        index: usize,
-        event: Event<'_, A>,
+        predicted: Predicted<'_, A, F>,
+        seen: &dyn Fn(F) -> bool,
+        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
+    ) {
+        let (index, event) = (predicted.index, predicted.event);
+        self.finish_with(parent, predicted, ActionOf::Lazy(&|| action_of::<A>(index, event)), seen, visit);
+    }
+
+    /// Visits the successor `predicted`: by fingerprint alone where it was seen before, else
+    /// made in the working copy.
+    fn finish_with(
+        &self,
+        parent: &mut Parent<'_, A, H, F>,
+        predicted: Predicted<'_, A, F>,
         action: ActionOf<'_, Action<A>>,
         seen: &dyn Fn(F) -> bool,
         visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
     ) {
+        let Predicted { index, event, part, ticket, next_fp } = predicted;
+        if seen(next_fp) {
+            return visit(action, Step::Seen(next_fp));
+        }
         let state = parent.state;
-        if matches!(event, Event::Deliver(..)) && (index >= state.actor_states.len() || state.crashed[index]) {
-            return; // stateright does not deliver to it either
+        if parent.memo.get(ticket).is_none() {
+            // A later step's result took its slot: work it out again, with its timers for `apply`.
+            let input = &state.actor_states[index];
+            let (_, handled) = parent.memo.handled(index, input, part, event, || self.handle(index, input, event));
+            let again = self.after(state, parent.fp, &mut parent.parts, &Edit::new(index, part, handled, event));
+            debug_assert_eq!(again, Some(next_fp), "a handler's result is the same every time");
         }
-        let input = &state.actor_states[index];
-        let part = parent.parts.actor(index, input, &parent.memo);
-        let handled = parent.memo.handled(index, input, part, event, || self.handle(index, input, event));
-        if handled.no_op {
-            return; // stateright's next_state gives no successor
-        }
-        let (consumed, fired) = match event {
-            Event::Deliver(src, msg) => (Some((src, Id::from(index), msg)), None),
-            Event::Timeout(timer) => (None, Some(timer)),
-        };
-        let edit = Edit { index, part, handled, consumed, fired };
-        match self.after(state, parent.fp, &mut parent.parts, &edit) {
-            Some(next_fp) if seen(next_fp) => visit(action, Step::Seen(next_fp)),
-            Some(next_fp) => {
-                let scratch = parent.copy.of(state);
-                let undo = self.apply(scratch, &edit, &mut parent.touched);
-                visit(action, Step::New(next_fp, Cow::Borrowed(scratch)));
-                undo.restore(state, scratch, &parent.touched);
-            }
-            None => Self::build(self.model, state, action, visit),
-        }
+        let handled = parent.memo.get(ticket).expect("remembered again above");
+        let edit = Edit::new(index, part, handled, event);
+        let scratch = parent.copy.of(state);
+        let undo = self.apply(scratch, &edit, &mut parent.touched);
+        visit(action, Step::New(next_fp, Cow::Borrowed(scratch)));
+        undo.restore(state, scratch, &parent.touched);
     }
 
     /// Builds the successor with stateright's `next_state` and hashes it whole.
@@ -644,6 +747,14 @@ where
     }
 }
 
+/// The action of actor `index` handling `event`.
+fn action_of<A: Actor>(index: usize, event: Event<'_, A>) -> Action<A> {
+    match event {
+        Event::Deliver(src, msg) => ActorModelAction::Deliver { src, dst: Id::from(index), msg: msg.clone() },
+        Event::Timeout(timer) => ActorModelAction::Timeout(Id::from(index), timer.clone()),
+    }
+}
+
 /// A handler's step, as `Actors::after` followed it: what to apply to the parent to get the
 /// successor.
 struct Edit<'s, 'a, A: Actor, F> {
@@ -655,6 +766,16 @@ struct Edit<'s, 'a, A: Actor, F> {
     consumed: Option<(Id, Id, &'a A::Msg)>,
     /// The timer a time-out used up.
     fired: Option<&'a A::Timer>,
+}
+
+impl<'s, 'a, A: Actor, F> Edit<'s, 'a, A, F> {
+    fn new(index: usize, part: F, handled: &'s Handled<A, F>, event: Event<'a, A>) -> Self {
+        let (consumed, fired) = match event {
+            Event::Deliver(src, msg) => (Some((src, Id::from(index), msg)), None),
+            Event::Timeout(timer) => (None, Some(timer)),
+        };
+        Edit { index, part, handled, consumed, fired }
+    }
 }
 
 /// Which parts of the working copy an `Edit` changed (besides actor `index`'s state, always put

@@ -10,6 +10,7 @@
 //! a lookup costs one cache miss where a general hash map (control bytes, then the bucket) costs two.
 
 use super::fingerprint::Fingerprint;
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// A visited state: the depth it was found at, and within that level the frontier node whose
@@ -100,6 +101,15 @@ const SHARDS: usize = 256;
 
 pub struct Visited<F> {
     shards: Vec<Mutex<Shard<F>>>,
+    /// Where each shard's array is, for `prefetch` to read without the lock (a stale answer
+    /// names memory that prefetching may touch harmlessly).
+    places: Vec<Place>,
+}
+
+#[derive(Default)]
+struct Place {
+    slots: AtomicPtr<u8>,
+    mask: AtomicUsize,
 }
 
 /// What a node's claim on a successor came to.
@@ -114,14 +124,47 @@ pub enum Claim {
 
 impl<F: Fingerprint> Default for Visited<F> {
     fn default() -> Self {
-        Visited { shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect() }
+        Visited {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            places: (0..SHARDS).map(|_| Place::default()).collect(),
+        }
     }
 }
 
 impl<F: Fingerprint> Visited<F> {
+    /// The shard of `fp`. A shard places fingerprints by their low bits: the shards split by
+    /// higher ones.
+    fn shard_of(fp: F) -> usize {
+        ((fp.low64() >> 32) as usize) % SHARDS
+    }
+
     fn shard(&self, fp: F) -> std::sync::MutexGuard<'_, Shard<F>> {
-        // A shard places fingerprints by their low bits: the shards split by higher ones.
-        self.shards[((fp.low64() >> 32) as usize) % SHARDS].lock().expect("no thread panics holding a shard")
+        self.shards[Self::shard_of(fp)].lock().expect("no thread panics holding a shard")
+    }
+
+    /// Inserts into `fp`'s shard (locked as `shard`), telling `prefetch` where its array is now.
+    fn insert(&self, shard: &mut Shard<F>, fp: F, entry: Entry<F>) {
+        shard.insert(fp, entry);
+        let place = &self.places[Self::shard_of(fp)];
+        place.slots.store(shard.slots.as_mut_ptr().cast(), Ordering::Relaxed);
+        place.mask.store(shard.slots.len() - 1, Ordering::Relaxed);
+    }
+
+    /// Asks the processor to start loading the slot where `fp` would be, for a lookup soon
+    /// after: the set is much larger than the caches, and a search thread has other work to do
+    /// meanwhile.
+    pub fn prefetch(&self, fp: F) {
+        let place = &self.places[Self::shard_of(fp)];
+        let slots = place.slots.load(Ordering::Relaxed);
+        let offset = (fp.low64() as usize & place.mask.load(Ordering::Relaxed)) * std::mem::size_of::<Slot<F>>();
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch reads nothing and never faults, whatever the address.
+        unsafe {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch::<_MM_HINT_T0>(slots.wrapping_add(offset).cast::<i8>());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (slots, offset);
     }
 
     /// Whether `fp` needs no new copy from node `claim` of `level`: seen at an earlier level, or
@@ -135,7 +178,7 @@ impl<F: Fingerprint> Visited<F> {
         let mut shard = self.shard(fp);
         match shard.get_mut(fp) {
             None => {
-                shard.insert(fp, Entry { parent, level, claim });
+                self.insert(&mut shard, fp, Entry { parent, level, claim });
                 Claim::Kept
             }
             Some(e) if e.level == level && claim < e.claim => {
@@ -157,7 +200,7 @@ impl<F: Fingerprint> Visited<F> {
         if shard.get(fp).is_some() {
             return false;
         }
-        shard.insert(fp, Entry { parent: F::default(), level: 0, claim: u32::MAX });
+        self.insert(&mut shard, fp, Entry { parent: F::default(), level: 0, claim: u32::MAX });
         true
     }
 
