@@ -290,4 +290,19 @@ mod tests {
         let next = memo.handled(2, &parent, 55, Event::Timeout(&()), same).1.next.clone().unwrap().0;
         assert!(Arc::ptr_eq(&next, &parent));
     }
+
+    #[test]
+    fn a_ticket_finds_its_result_until_a_newer_one_takes_the_slot() {
+        let calls = Cell::new(0);
+        let mut memo = Memo::<Counter, u64>::default();
+        let state = Arc::new(7);
+        let event = Event::Timeout(&());
+        let (ticket, _) = memo.handled(2, &state, 1, event, || made_by(&calls));
+        assert_eq!(memo.get(ticket).map(made_in), Some(1));
+        // Another state whose result lands in the same slot.
+        let slot = |part: u64| u64::of(&(2usize, part, event)) as usize & (SLOTS - 1);
+        let rival = (2..).find(|&part| slot(part) == slot(1)).expect("some part shares the slot");
+        memo.handled(2, &Arc::new(8), rival, event, || made_by(&calls));
+        assert!(memo.get(ticket).is_none());
+    }
 }
