@@ -15,3 +15,4 @@ pub mod liveness;
 pub mod memo;
 pub mod successors;
 pub mod visited;
+mod working_copy;

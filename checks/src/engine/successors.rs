@@ -21,6 +21,7 @@
 
 use super::fingerprint::Fingerprint;
 use super::memo::{Event, Fresh, Handled, Memo, Ticket, TimersAfter};
+use super::working_copy::{Undo, WorkingCopy};
 use smallvec::SmallVec;
 use stateright::actor::{
     Actor, ActorModel, ActorModelAction, ActorModelState, Command, Envelope, Id, LossyNetwork, Network, Out, Timers,
@@ -222,6 +223,7 @@ where
     A::Random: Hash,
     H: Clone + Debug + Hash,
     Workspace<A, H, F>: Send,
+    ActorModel<A, C, H>: Model<State = State<A, H>, Action = Action<A>>,
 {
     fn flows(state: &State<A, H>) -> Option<&Flows<A::Msg>> {
         match &state.network {
@@ -360,6 +362,207 @@ where
         *handled.timers.borrow_mut() = Some(TimersAfter { before, change, after });
         change
     }
+
+    /// Whether stateright's only actions in `state` are deliveries and time-outs: no message
+    /// can be lost, no actor crash or recover, no random choice is pending.
+    fn only_deliveries_and_time_outs(model: &ActorModel<A, C, H>, state: &State<A, H>) -> bool {
+        model.lossy_network == LossyNetwork::No
+            && model.max_crashes == 0
+            && !state.crashed.iter().any(|crashed| *crashed)
+            && state.random_choices.iter().all(|choices| choices.map.is_empty())
+    }
+
+    /// Actor `index` handles `event` in the parent: predicts the successor and prefetches its
+    /// lookup, then finishes the one predicted before (so that successors are visited in order).
+    fn offer<'p>(
+        &self,
+        parent: &mut Parent<'p, A, H, F>,
+        index: usize,
+        event: Event<'p, A>,
+        lookup: Lookup<'_, F>,
+        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
+    ) {
+        match self.predict(parent, index, event) {
+            Prediction::Nothing => {}
+            Prediction::Whole => {
+                if let Some(waiting) = parent.waiting.take() {
+                    self.finish(parent, waiting, lookup.seen, visit);
+                }
+                Self::build(self.model, parent.state, ActionOf::Lazy(&|| action_of::<A>(index, event)), visit);
+            }
+            Prediction::Ready(ready) => {
+                (lookup.prefetch)(ready.next_fp);
+                if let Some(waiting) = parent.waiting.replace(ready) {
+                    self.finish(parent, waiting, lookup.seen, visit);
+                }
+            }
+        }
+    }
+
+    /// The successor's fingerprint, from the handler's remembered result.
+    fn predict<'p>(&self, parent: &mut Parent<'p, A, H, F>, index: usize, event: Event<'p, A>) -> Prediction<'p, A, F> {
+        let state = parent.state;
+        if matches!(event, Event::Deliver(..)) && (index >= state.actor_states.len() || state.crashed[index]) {
+            return Prediction::Nothing; // stateright does not deliver to it either
+        }
+        let input = &state.actor_states[index];
+        let part = parent.parts.actor(index, input, &parent.memo);
+        let (ticket, handled) = parent.memo.handled(index, input, part, event, || self.handle(index, input, event));
+        if handled.no_op {
+            return Prediction::Nothing;
+        }
+        let edit = Edit::new(index, part, handled, event);
+        match self.after(state, parent.fp, &mut parent.parts, &edit) {
+            Some(next_fp) => Prediction::Ready(Predicted { index, event, part, ticket, next_fp }),
+            None => Prediction::Whole,
+        }
+    }
+
+    /// Visits the successor `predicted`, with its action built on demand.
+    fn finish(
+        &self,
+        parent: &mut Parent<'_, A, H, F>,
+        predicted: Predicted<'_, A, F>,
+        seen: &dyn Fn(F) -> bool,
+        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
+    ) {
+        let (index, event) = (predicted.index, predicted.event);
+        self.finish_with(parent, predicted, ActionOf::Lazy(&|| action_of::<A>(index, event)), seen, visit);
+    }
+
+    /// Visits the successor `predicted`: by fingerprint alone where it was seen before, else
+    /// made in the working copy.
+    fn finish_with(
+        &self,
+        parent: &mut Parent<'_, A, H, F>,
+        predicted: Predicted<'_, A, F>,
+        action: ActionOf<'_, Action<A>>,
+        seen: &dyn Fn(F) -> bool,
+        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
+    ) {
+        let Predicted { index, event, part, ticket, next_fp } = predicted;
+        if seen(next_fp) {
+            return visit(action, Step::Seen(next_fp));
+        }
+        let state = parent.state;
+        if parent.memo.get(ticket).is_none() {
+            // A later step's result took its slot: work it out again, with its timers for `apply`.
+            let input = &state.actor_states[index];
+            let (_, handled) = parent.memo.handled(index, input, part, event, || self.handle(index, input, event));
+            let again = self.after(state, parent.fp, &mut parent.parts, &Edit::new(index, part, handled, event));
+            debug_assert_eq!(again, Some(next_fp), "a handler's result is the same every time");
+        }
+        let handled = parent.memo.get(ticket).expect("remembered again above");
+        let edit = Edit::new(index, part, handled, event);
+        let scratch = parent.copy.of(state);
+        let undo = self.apply(scratch, &edit, &mut parent.touched);
+        visit(action, Step::New(next_fp, Cow::Borrowed(scratch)));
+        undo.restore(state, scratch, &parent.touched);
+    }
+
+    /// Builds the successor with stateright's `next_state` and hashes it whole.
+    fn build(
+        model: &ActorModel<A, C, H>,
+        state: &State<A, H>,
+        action: ActionOf<'_, Action<A>>,
+        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
+    ) {
+        let Some(next) = model.next_state(state, action.get().into_owned()) else { return };
+        let next_fp = Self::whole(&next);
+        visit(action, Step::New(next_fp, Cow::Owned(next)));
+    }
+
+    /// Asks actor `index` (in state `input`) to handle `event`, as stateright's `next_state`
+    /// does.
+    fn handle(&self, index: usize, input: &A::State, event: Event<'_, A>) -> Fresh<A, F> {
+        let model = self.model;
+        let id = Id::from(index);
+        let mut actor = Cow::Borrowed(input);
+        let mut out = Out::new();
+        let no_op = match event {
+            Event::Deliver(src, msg) => {
+                model.actors[index].on_msg(id, &mut actor, src, msg.clone(), &mut out);
+                false
+            }
+            Event::Timeout(timer) => {
+                model.actors[index].on_timeout(id, &mut actor, timer, &mut out);
+                stateright::actor::is_no_op_with_timer(&actor, &out, timer)
+            }
+        };
+        let next = match actor {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(next) => {
+                let part = actor_part(index, &next);
+                Some((next, part))
+            }
+        };
+        // Where a handler saves twice, `after` leaves the step to stateright.
+        let mut saves = out.iter().filter_map(|command| match command {
+            Command::Save(storage) => Some(storage_part(index, &Some(storage))),
+            _ => None,
+        });
+        let saved_part = saves.next().filter(|_| saves.next().is_none());
+        Fresh { next, out, no_op, saved_part }
+    }
+
+    /// Applies `edit` to `scratch` (a copy of the parent) as stateright's `next_state` would build
+    /// the successor: a delivery takes its message off its flow (a flow left empty goes), a
+    /// time-out cancels its timer; then the actor's new state, the history, and the commands in
+    /// order. Lists in `touched` the flows it changed. `after` has checked what this relies on: an
+    /// ordered network, the actor's timers and storage in place, no random choice.
+    fn apply(
+        &self,
+        scratch: &mut State<A, H>,
+        edit: &Edit<'_, '_, A, F>,
+        touched: &mut Vec<(Id, Id)>,
+    ) -> Undo<A::Timer> {
+        let model = self.model;
+        let &Edit { index, handled, consumed, .. } = edit;
+        let id = Id::from(index);
+        // `after` worked out the timers the step leaves, for the parent's.
+        let timers = handled.timers.borrow().as_ref().expect("`after` worked out the timers").after.clone();
+        let timers = std::mem::replace(&mut scratch.timers_set[index], timers);
+        let mut undo = Undo { index, timers, storage: false, history: false };
+        touched.clear();
+        let Network::Ordered(flows) = &mut scratch.network else { unreachable!("`after` follows ordered networks") };
+        if let Some((src, dst, msg)) = consumed {
+            if let Some(h) = (model.record_msg_in)(&model.cfg, &scratch.history, Envelope { src, dst, msg }) {
+                scratch.history = h;
+                undo.history = true;
+            }
+            let flow = flows.get_mut(&(src, dst)).expect("`after` found the flow");
+            if flow.len() > 1 {
+                let position = flow.iter().position(|m| m == msg).expect("`after` found the message");
+                flow.remove(position);
+            } else {
+                flows.remove(&(src, dst));
+            }
+            touched.push((src, dst));
+        }
+        if let Some((next, _)) = &handled.next {
+            scratch.actor_states[index] = Arc::clone(next);
+        }
+        for command in handled.out.iter() {
+            match command {
+                Command::Send(dst, msg) => {
+                    let envelope = Envelope { src: id, dst: *dst, msg };
+                    if let Some(h) = (model.record_msg_out)(&model.cfg, &scratch.history, envelope) {
+                        scratch.history = h;
+                        undo.history = true;
+                    }
+                    flows.entry((id, *dst)).or_insert_with(|| VecDeque::with_capacity(1)).push_back(msg.clone());
+                    touched.push((id, *dst));
+                }
+                Command::SetTimer(..) | Command::CancelTimer(_) => {}
+                Command::Save(storage) => {
+                    scratch.actor_storages[index] = Some(storage.clone());
+                    undo.storage = true;
+                }
+                Command::ChooseRandom(..) => unreachable!("`after` does not follow random choices"),
+            }
+        }
+        undo
+    }
 }
 
 /// The fingerprints of a parent's parts that its successors replace, each computed at the first
@@ -486,7 +689,7 @@ where
             state,
             fp,
             memo,
-            copy: WorkingCopy { scratch, refilled: false },
+            copy: WorkingCopy::new(scratch),
             touched: Vec::new(),
             parts: ParentParts::new(state.actor_states.len()),
             waiting: None,
@@ -565,188 +768,6 @@ enum Prediction<'p, A: Actor, F> {
     Ready(Predicted<'p, A, F>),
 }
 
-/// The working copy: an earlier parent's until it is first needed for this one (`refilled`).
-struct WorkingCopy<A: Actor, H> {
-    scratch: Option<State<A, H>>,
-    refilled: bool,
-}
-
-impl<A: Actor, H: Clone> WorkingCopy<A, H>
-where
-    A::Msg: Ord,
-{
-    /// The working copy, equal to `parent`.
-    fn of(&mut self, parent: &State<A, H>) -> &mut State<A, H> {
-        let refilled = std::mem::replace(&mut self.refilled, true);
-        match &mut self.scratch {
-            Some(scratch) if !refilled => refill(scratch, parent),
-            Some(_) => {}
-            None => self.scratch = Some(parent.clone()),
-        }
-        self.scratch.as_mut().expect("made above")
-    }
-}
-
-/// Makes `scratch` (the working copy of an earlier parent) equal to `parent`, reusing its
-/// allocations where parts are equal already: parents expanded one after the other are mostly
-/// siblings, which differ in a few parts.
-fn refill<A: Actor, H: Clone>(scratch: &mut State<A, H>, parent: &State<A, H>)
-where
-    A::Msg: Ord,
-{
-    if scratch.actor_states.len() != parent.actor_states.len() {
-        return scratch.clone_from(parent); // not of this model: its parts do not pair up
-    }
-    let ActorModelState { actor_states, network, timers_set, random_choices, crashed, history, actor_storages } =
-        parent;
-    scratch.actor_states.clone_from(actor_states);
-    refill_each(&mut scratch.timers_set, timers_set);
-    refill_each(&mut scratch.actor_storages, actor_storages);
-    scratch.random_choices.clone_from(random_choices);
-    scratch.crashed.clone_from(crashed);
-    scratch.history.clone_from(history);
-    match (&mut scratch.network, network) {
-        (Network::Ordered(mine), Network::Ordered(theirs)) if mine.keys().eq(theirs.keys()) => {
-            refill_each(mine.values_mut(), theirs.values());
-        }
-        (mine, theirs) => *mine = theirs.clone(),
-    }
-}
-
-/// Makes each of `mine` equal to its peer in `theirs` (as many), copying only those that differ.
-fn refill_each<'a, T: Clone + PartialEq + 'a>(
-    mine: impl IntoIterator<Item = &'a mut T>,
-    theirs: impl IntoIterator<Item = &'a T>,
-) {
-    for (mine, theirs) in mine.into_iter().zip(theirs) {
-        if mine != theirs {
-            mine.clone_from(theirs);
-        }
-    }
-}
-
-impl<A, C, H, F: Fingerprint> Actors<'_, A, C, H, F>
-where
-    A: Actor,
-    A::Msg: Ord + Hash,
-    A::Timer: Ord + Hash,
-    A::State: Hash,
-    A::Storage: Hash,
-    A::Random: Hash,
-    H: Clone + Debug + Hash,
-    Workspace<A, H, F>: Send,
-    ActorModel<A, C, H>: Model<State = State<A, H>, Action = Action<A>>,
-{
-    /// Whether stateright's only actions in `state` are deliveries and time-outs: no message
-    /// can be lost, no actor crash or recover, no random choice is pending.
-    fn only_deliveries_and_time_outs(model: &ActorModel<A, C, H>, state: &State<A, H>) -> bool {
-        model.lossy_network == LossyNetwork::No
-            && model.max_crashes == 0
-            && !state.crashed.iter().any(|crashed| *crashed)
-            && state.random_choices.iter().all(|choices| choices.map.is_empty())
-    }
-
-    /// Actor `index` handles `event` in the parent: predicts the successor and prefetches its
-    /// lookup, then finishes the one predicted before (so that successors are visited in order).
-    fn offer<'p>(
-        &self,
-        parent: &mut Parent<'p, A, H, F>,
-        index: usize,
-        event: Event<'p, A>,
-        lookup: Lookup<'_, F>,
-        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
-    ) {
-        match self.predict(parent, index, event) {
-            Prediction::Nothing => {}
-            Prediction::Whole => {
-                if let Some(waiting) = parent.waiting.take() {
-                    self.finish(parent, waiting, lookup.seen, visit);
-                }
-                Self::build(self.model, parent.state, ActionOf::Lazy(&|| action_of::<A>(index, event)), visit);
-            }
-            Prediction::Ready(ready) => {
-                (lookup.prefetch)(ready.next_fp);
-                if let Some(waiting) = parent.waiting.replace(ready) {
-                    self.finish(parent, waiting, lookup.seen, visit);
-                }
-            }
-        }
-    }
-
-    /// The successor's fingerprint, from the handler's remembered result.
-    fn predict<'p>(&self, parent: &mut Parent<'p, A, H, F>, index: usize, event: Event<'p, A>) -> Prediction<'p, A, F> {
-        let state = parent.state;
-        if matches!(event, Event::Deliver(..)) && (index >= state.actor_states.len() || state.crashed[index]) {
-            return Prediction::Nothing; // stateright does not deliver to it either
-        }
-        let input = &state.actor_states[index];
-        let part = parent.parts.actor(index, input, &parent.memo);
-        let (ticket, handled) = parent.memo.handled(index, input, part, event, || self.handle(index, input, event));
-        if handled.no_op {
-            return Prediction::Nothing;
-        }
-        let edit = Edit::new(index, part, handled, event);
-        match self.after(state, parent.fp, &mut parent.parts, &edit) {
-            Some(next_fp) => Prediction::Ready(Predicted { index, event, part, ticket, next_fp }),
-            None => Prediction::Whole,
-        }
-    }
-
-    /// Visits the successor `predicted`, with its action built on demand.
-    fn finish(
-        &self,
-        parent: &mut Parent<'_, A, H, F>,
-        predicted: Predicted<'_, A, F>,
-        seen: &dyn Fn(F) -> bool,
-        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
-    ) {
-        let (index, event) = (predicted.index, predicted.event);
-        self.finish_with(parent, predicted, ActionOf::Lazy(&|| action_of::<A>(index, event)), seen, visit);
-    }
-
-    /// Visits the successor `predicted`: by fingerprint alone where it was seen before, else
-    /// made in the working copy.
-    fn finish_with(
-        &self,
-        parent: &mut Parent<'_, A, H, F>,
-        predicted: Predicted<'_, A, F>,
-        action: ActionOf<'_, Action<A>>,
-        seen: &dyn Fn(F) -> bool,
-        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
-    ) {
-        let Predicted { index, event, part, ticket, next_fp } = predicted;
-        if seen(next_fp) {
-            return visit(action, Step::Seen(next_fp));
-        }
-        let state = parent.state;
-        if parent.memo.get(ticket).is_none() {
-            // A later step's result took its slot: work it out again, with its timers for `apply`.
-            let input = &state.actor_states[index];
-            let (_, handled) = parent.memo.handled(index, input, part, event, || self.handle(index, input, event));
-            let again = self.after(state, parent.fp, &mut parent.parts, &Edit::new(index, part, handled, event));
-            debug_assert_eq!(again, Some(next_fp), "a handler's result is the same every time");
-        }
-        let handled = parent.memo.get(ticket).expect("remembered again above");
-        let edit = Edit::new(index, part, handled, event);
-        let scratch = parent.copy.of(state);
-        let undo = self.apply(scratch, &edit, &mut parent.touched);
-        visit(action, Step::New(next_fp, Cow::Borrowed(scratch)));
-        undo.restore(state, scratch, &parent.touched);
-    }
-
-    /// Builds the successor with stateright's `next_state` and hashes it whole.
-    fn build(
-        model: &ActorModel<A, C, H>,
-        state: &State<A, H>,
-        action: ActionOf<'_, Action<A>>,
-        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
-    ) {
-        let Some(next) = model.next_state(state, action.get().into_owned()) else { return };
-        let next_fp = Self::whole(&next);
-        visit(action, Step::New(next_fp, Cow::Owned(next)));
-    }
-}
-
 /// The action of actor `index` handling `event`.
 fn action_of<A: Actor>(index: usize, event: Event<'_, A>) -> Action<A> {
     match event {
@@ -775,155 +796,6 @@ impl<'s, 'a, A: Actor, F> Edit<'s, 'a, A, F> {
             Event::Timeout(timer) => (None, Some(timer)),
         };
         Edit { index, part, handled, consumed, fired }
-    }
-}
-
-/// Which parts of the working copy an `Edit` changed (besides actor `index`'s state, always put
-/// back, and the flows it lists); the actor's timers as the parent has them.
-struct Undo<T: Hash + Eq> {
-    index: usize,
-    timers: Timers<T>,
-    storage: bool,
-    history: bool,
-}
-
-impl<A, C, H, F: Fingerprint> Actors<'_, A, C, H, F>
-where
-    A: Actor,
-    A::Msg: Ord + Hash,
-    A::Timer: Ord + Hash,
-    A::State: Hash,
-    A::Storage: Hash,
-    A::Random: Hash,
-    H: Clone + Debug + Hash,
-    Workspace<A, H, F>: Send,
-{
-    /// Asks actor `index` (in state `input`) to handle `event`, as stateright's `next_state`
-    /// does.
-    fn handle(&self, index: usize, input: &A::State, event: Event<'_, A>) -> Fresh<A, F> {
-        let model = self.model;
-        let id = Id::from(index);
-        let mut actor = Cow::Borrowed(input);
-        let mut out = Out::new();
-        let no_op = match event {
-            Event::Deliver(src, msg) => {
-                model.actors[index].on_msg(id, &mut actor, src, msg.clone(), &mut out);
-                false
-            }
-            Event::Timeout(timer) => {
-                model.actors[index].on_timeout(id, &mut actor, timer, &mut out);
-                stateright::actor::is_no_op_with_timer(&actor, &out, timer)
-            }
-        };
-        let next = match actor {
-            Cow::Borrowed(_) => None,
-            Cow::Owned(next) => {
-                let part = actor_part(index, &next);
-                Some((next, part))
-            }
-        };
-        // Where a handler saves twice, `after` leaves the step to stateright.
-        let mut saves = out.iter().filter_map(|command| match command {
-            Command::Save(storage) => Some(storage_part(index, &Some(storage))),
-            _ => None,
-        });
-        let saved_part = saves.next().filter(|_| saves.next().is_none());
-        Fresh { next, out, no_op, saved_part }
-    }
-
-    /// Applies `edit` to `scratch` (a copy of the parent) as stateright's `next_state` would build
-    /// the successor: a delivery takes its message off its flow (a flow left empty goes), a
-    /// time-out cancels its timer; then the actor's new state, the history, and the commands in
-    /// order. Lists in `touched` the flows it changed. `after` has checked what this relies on: an
-    /// ordered network, the actor's timers and storage in place, no random choice.
-    fn apply(
-        &self,
-        scratch: &mut State<A, H>,
-        edit: &Edit<'_, '_, A, F>,
-        touched: &mut Vec<(Id, Id)>,
-    ) -> Undo<A::Timer> {
-        let model = self.model;
-        let &Edit { index, handled, consumed, .. } = edit;
-        let id = Id::from(index);
-        // `after` worked out the timers the step leaves, for the parent's.
-        let timers = handled.timers.borrow().as_ref().expect("`after` worked out the timers").after.clone();
-        let timers = std::mem::replace(&mut scratch.timers_set[index], timers);
-        let mut undo = Undo { index, timers, storage: false, history: false };
-        touched.clear();
-        let Network::Ordered(flows) = &mut scratch.network else { unreachable!("`after` follows ordered networks") };
-        if let Some((src, dst, msg)) = consumed {
-            if let Some(h) = (model.record_msg_in)(&model.cfg, &scratch.history, Envelope { src, dst, msg }) {
-                scratch.history = h;
-                undo.history = true;
-            }
-            let flow = flows.get_mut(&(src, dst)).expect("`after` found the flow");
-            if flow.len() > 1 {
-                let position = flow.iter().position(|m| m == msg).expect("`after` found the message");
-                flow.remove(position);
-            } else {
-                flows.remove(&(src, dst));
-            }
-            touched.push((src, dst));
-        }
-        if let Some((next, _)) = &handled.next {
-            scratch.actor_states[index] = Arc::clone(next);
-        }
-        for command in handled.out.iter() {
-            match command {
-                Command::Send(dst, msg) => {
-                    let envelope = Envelope { src: id, dst: *dst, msg };
-                    if let Some(h) = (model.record_msg_out)(&model.cfg, &scratch.history, envelope) {
-                        scratch.history = h;
-                        undo.history = true;
-                    }
-                    flows.entry((id, *dst)).or_insert_with(|| VecDeque::with_capacity(1)).push_back(msg.clone());
-                    touched.push((id, *dst));
-                }
-                Command::SetTimer(..) | Command::CancelTimer(_) => {}
-                Command::Save(storage) => {
-                    scratch.actor_storages[index] = Some(storage.clone());
-                    undo.storage = true;
-                }
-                Command::ChooseRandom(..) => unreachable!("`after` does not follow random choices"),
-            }
-        }
-        undo
-    }
-}
-
-impl<T: Hash + Eq> Undo<T> {
-    /// Puts `scratch` back to `parent` after `Actors::apply` changed it (and the flows `touched`).
-    fn restore<A: Actor<Timer = T>, H: Clone>(
-        self,
-        parent: &State<A, H>,
-        scratch: &mut State<A, H>,
-        touched: &[(Id, Id)],
-    ) where
-        A::Msg: Ord,
-    {
-        let i = self.index;
-        scratch.actor_states[i] = Arc::clone(&parent.actor_states[i]);
-        scratch.timers_set[i] = self.timers;
-        if self.storage {
-            scratch.actor_storages[i].clone_from(&parent.actor_storages[i]);
-        }
-        if self.history {
-            scratch.history.clone_from(&parent.history);
-        }
-        let (Network::Ordered(flows), Network::Ordered(original)) = (&mut scratch.network, &parent.network) else {
-            unreachable!("`apply` edits ordered networks")
-        };
-        for key in touched {
-            match (flows.get_mut(key), original.get(key)) {
-                (Some(flow), Some(before)) => flow.clone_from(before),
-                (None, Some(before)) => {
-                    flows.insert(*key, before.clone());
-                }
-                (_, None) => {
-                    flows.remove(key);
-                }
-            }
-        }
     }
 }
 
