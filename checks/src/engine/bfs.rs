@@ -116,14 +116,12 @@ impl<S, F> Level<S, F> {
     fn is_empty(&self) -> bool {
         self.len == 0
     }
-
-    fn into_nodes(self) -> impl Iterator<Item = Node<S, F>> {
-        self.parts.into_iter().flatten()
-    }
 }
 
 /// The new states one frontier state leads to, before de-duplication within the level.
 struct Expansion<S, F> {
+    /// The frontier state's place in its level (its claims' index).
+    claim: u32,
     /// The frontier state's fingerprint and the `eventually` properties that fail in it.
     parent: F,
     failing: u64,
@@ -353,33 +351,35 @@ where
         }
     }
 
-    /// Expands one level, chunk by chunk, admitting new states in frontier order. Each chunk's
-    /// states are dropped as soon as it is expanded, so that the next level's states reuse their
-    /// memory: at any time the search holds about one level's states, not two.
+    /// Expands one level, chunk by chunk (runs of the lists the level's nodes were admitted in,
+    /// taken where they are: gathering the nodes into a chunk moved every state once more, one
+    /// thread at a time), admitting new states in frontier order. Each chunk's states are dropped
+    /// as soon as it is expanded, so that the next level's states reuse their memory: at any time
+    /// the search holds about one level's states, not two.
     fn next_level(&mut self, frontier: Level<M::State, F>) -> Level<M::State, F> {
         let mut next = Level::new();
         let mut left = frontier.len;
         let chunk_size = CHUNK_PER_THREAD * rayon::current_num_threads();
-        let mut chunk = Vec::with_capacity(chunk_size);
-        let mut nodes = frontier.into_nodes();
-        let mut first = 0;
-        loop {
-            chunk.extend(nodes.by_ref().take(chunk_size));
-            if chunk.is_empty() {
-                return next;
+        let mut parts = frontier.parts;
+        let (mut start, mut first) = (0, 0);
+        while start < parts.len() {
+            let (mut end, mut nodes) = (start, 0);
+            while end < parts.len() && nodes < chunk_size {
+                nodes += parts[end].len();
+                end += 1;
             }
-            let expanded = chunk.len();
-            self.expand_chunk(&mut chunk, first, &mut next);
-            first += expanded;
-            left -= expanded;
+            self.expand_chunk(&mut parts[start..end], first, &mut next);
+            (start, first) = (end, first + nodes);
+            left -= nodes;
             self.publish(left + next.len);
         }
+        next
     }
 
     /// Expands a chunk of the frontier (its first node the level's node `first`) in parallel, then
     /// admits and judges its new states. The chunk's states are dropped on the way (which leaves
-    /// `frontier` empty).
-    fn expand_chunk(&mut self, frontier: &mut Vec<Node<M::State, F>>, first: usize, next: &mut Level<M::State, F>) {
+    /// `frontier`'s lists empty).
+    fn expand_chunk(&mut self, frontier: &mut [Vec<Node<M::State, F>>], first: usize, next: &mut Level<M::State, F>) {
         let model = self.model;
         let successors = self.successors;
         let visited = &self.visited;
@@ -387,96 +387,121 @@ where
         let fairness = self.fairness.as_ref();
         let record = self.liveness.is_some();
         let level = self.depth as u32 + 1;
-        let mut expansions: Vec<Expansion<M::State, F>> = frontier
-            .par_iter()
-            .enumerate()
-            .map(|(i, node)| {
-                let claim = (first + i) as u32;
-                let mut expansion = Expansion {
-                    parent: node.fp,
-                    failing: node.failing,
-                    successors: Vec::new(),
-                    fired: Vec::new(),
-                    generated: 0,
-                    admitted: Vec::new(),
-                    kinds: Vec::new(),
-                    discoveries: Vec::new(),
-                    transitions: None,
+        let mut firsts = Vec::with_capacity(frontier.len());
+        frontier.iter().fold(first, |at, part| {
+            firsts.push(at);
+            at + part.len()
+        });
+        let expand = |node: &Node<M::State, F>, claim: u32| {
+            let mut expansion = Expansion {
+                claim,
+                parent: node.fp,
+                failing: node.failing,
+                successors: Vec::new(),
+                fired: Vec::new(),
+                generated: 0,
+                admitted: Vec::new(),
+                kinds: Vec::new(),
+                discoveries: Vec::new(),
+                transitions: None,
+            };
+            let mut transitions = (record && node.failing != 0).then(Transitions::default);
+            let seen = |fp: F| visited.seen(fp, level, claim);
+            let prefetch = |fp: F| visited.prefetch(fp);
+            let lookup = Lookup { seen: &seen, prefetch: &prefetch };
+            successors.for_each_prefetching(&node.state, node.fp, lookup, &mut |action, step| {
+                let kind = classify.map_or(0, |classify| classify(&action.get()) as u16);
+                let class = match (&transitions, fairness) {
+                    (Some(_), Some(f)) => (f.class)(&node.state, &action.get()),
+                    _ => None,
                 };
-                let mut transitions = (record && node.failing != 0).then(Transitions::default);
-                let seen = |fp: F| visited.seen(fp, level, claim);
-                let prefetch = |fp: F| visited.prefetch(fp);
-                let lookup = Lookup { seen: &seen, prefetch: &prefetch };
-                successors.for_each_prefetching(&node.state, node.fp, lookup, &mut |action, step| {
-                    let kind = classify.map_or(0, |classify| classify(&action.get()) as u16);
-                    let class = match (&transitions, fairness) {
-                        (Some(_), Some(f)) => (f.class)(&node.state, &action.get()),
-                        _ => None,
-                    };
-                    let fp = match step {
-                        Step::Seen(fp) => fp,
-                        Step::New(fp, next) => {
-                            if !model.within_boundary(&next) {
-                                if let (Some(t), Some(f)) = (&mut transitions, fairness) {
-                                    if (f.beyond_bound)(&next) {
-                                        t.cut.push(class);
-                                    }
+                let fp = match step {
+                    Step::Seen(fp) => fp,
+                    Step::New(fp, next) => {
+                        if !model.within_boundary(&next) {
+                            if let (Some(t), Some(f)) = (&mut transitions, fairness) {
+                                if (f.beyond_bound)(&next) {
+                                    t.cut.push(class);
                                 }
-                                return;
                             }
-                            if visited.claim(fp, level, claim, node.fp) == Claim::Kept {
-                                expansion.successors.push((fp, kind, next.into_owned()));
-                            }
-                            fp
+                            return;
                         }
-                    };
-                    expansion.generated += 1;
-                    if classify.is_some() {
-                        expansion.fired.push(kind);
+                        if visited.claim(fp, level, claim, node.fp) == Claim::Kept {
+                            expansion.successors.push((fp, kind, next.into_owned()));
+                        }
+                        fp
                     }
-                    if let Some(t) = &mut transitions {
-                        t.edges.push((fp, class));
-                    }
-                });
-                expansion.transitions = transitions.map(Transitions::prepare);
-                // Admission order follows the whole-state hash, whatever fingerprints the search
-                // uses: the same shortest counterexamples with either way of fingerprinting.
-                expansion.successors.sort_by_cached_key(|(_, kind, state)| (fingerprint(state), *kind));
-                expansion
-            })
+                };
+                expansion.generated += 1;
+                if classify.is_some() {
+                    expansion.fired.push(kind);
+                }
+                if let Some(t) = &mut transitions {
+                    t.edges.push((fp, class));
+                }
+            });
+            expansion.transitions = transitions.map(Transitions::prepare);
+            // Admission order follows the whole-state hash, whatever fingerprints the search
+            // uses: the same shortest counterexamples with either way of fingerprinting.
+            expansion.successors.sort_by_cached_key(|(_, kind, state)| (fingerprint(state), *kind));
+            expansion
+        };
+        let mut expansions: Vec<Vec<Expansion<M::State, F>>> = frontier
+            .par_iter()
+            .zip(firsts)
+            .map(|(part, first)| part.iter().zip(first..).map(|(node, claim)| expand(node, claim as u32)).collect())
             .collect();
 
         // Every claim of the chunk is settled: keep the winners' copies, judge them and make them
         // frontier nodes, in parallel (the losers' copies are dropped there too, and so are the
-        // chunk's own states: dropping is a good part of the work). What is left to
-        // do in frontier order, one thread at a time, is only counting and moving: the sequential
-        // part of a level, which bounds how far more threads can speed it up.
+        // chunk's own states: dropping is a good part of the work); meanwhile one thread records
+        // the chunk's transitions in the liveness graph. What is left to do in frontier order, one
+        // thread at a time, is only counting and moving: the sequential part of a level, which
+        // bounds how far more threads can speed it up.
+        let recorded: Vec<(F, u64, Prepared<F>)> = expansions
+            .iter_mut()
+            .flatten()
+            .filter_map(|e| e.transitions.take().map(|transitions| (e.parent, e.failing, transitions)))
+            .collect();
         let properties = &self.properties;
         let judged = self.undecided();
         let eventually = self.eventually;
         let coverage = self.coverage.is_some();
-        expansions.par_iter_mut().zip(frontier.par_drain(..)).enumerate().for_each(|(i, (expansion, expanded))| {
-            drop(expanded);
-            let claim = (first + i) as u32;
-            let successors = std::mem::take(&mut expansion.successors);
-            expansion.admitted.reserve_exact(successors.len());
-            for (fp, kind, state) in successors {
-                if !visited.won(fp, claim) {
-                    continue;
-                }
-                let holds = Self::evaluate(model, properties, judged, &state);
-                let discovered = Self::discovered(properties, judged, holds);
-                if discovered != 0 {
-                    expansion.discoveries.push((fp, discovered));
-                }
-                if coverage {
-                    expansion.kinds.push(kind);
-                }
-                expansion.admitted.push(Node { state, fp, failing: eventually & !holds });
+        let mut admit = || {
+            expansions
+                .par_iter_mut()
+                .zip(frontier.par_iter_mut())
+                .flat_map_iter(|(expansions, expanded)| {
+                    drop(std::mem::take(expanded));
+                    expansions.iter_mut()
+                })
+                .for_each(|expansion| {
+                    let claim = expansion.claim;
+                    let successors = std::mem::take(&mut expansion.successors);
+                    expansion.admitted.reserve_exact(successors.len());
+                    for (fp, kind, state) in successors {
+                        if !visited.won(fp, claim) {
+                            continue;
+                        }
+                        let holds = Self::evaluate(model, properties, judged, &state);
+                        let discovered = Self::discovered(properties, judged, holds);
+                        if discovered != 0 {
+                            expansion.discoveries.push((fp, discovered));
+                        }
+                        if coverage {
+                            expansion.kinds.push(kind);
+                        }
+                        expansion.admitted.push(Node { state, fp, failing: eventually & !holds });
+                    }
+                })
+        };
+        match &mut self.liveness {
+            Some(recorder) if !recorded.is_empty() => {
+                rayon::join(|| recorder.record(recorded), admit);
             }
-        });
-        let mut recorded = Vec::new();
-        for mut expansion in expansions {
+            _ => admit(),
+        }
+        for expansion in expansions.into_iter().flatten() {
             self.states += expansion.generated;
             self.unique += expansion.admitted.len();
             if let Some(coverage) = &mut self.coverage {
@@ -487,16 +512,10 @@ where
                     coverage.new_states[usize::from(kind)] += 1;
                 }
             }
-            if let Some(transitions) = expansion.transitions.take() {
-                recorded.push((expansion.parent, expansion.failing, transitions));
-            }
             for &(fp, discovered) in &expansion.discoveries {
                 self.discover(fp, discovered);
             }
             next.extend(expansion.admitted);
-        }
-        if let Some(recorder) = &mut self.liveness {
-            recorder.record_all(recorded);
         }
     }
 

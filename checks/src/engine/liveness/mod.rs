@@ -9,20 +9,24 @@
 //!   action left is a fault the budget has spent).
 //!
 //! The BFS records, for every state where some `eventually` property fails, its successors with
-//! the fairness class of the action that leads there (`Recorder`). After the search, `Graph`
+//! the fairness class of the action that leads there (`record`). After the search, `Graph`
 //! finds the strongly connected components of each property's failing states (`scc`) and keeps
 //! the first fair one (`lasso`). A successor cut off by an exploration bound (not a fault: the
 //! leader-epoch limit that stops elections) keeps its class as *enabled but never taken*, so a
 //! cycle that a bounded-away recovery would leave is never reported as fair.
 
+mod index;
 mod lasso;
+mod record;
 mod scc;
+mod segments;
+
+use record::NodeRecord;
+pub use record::Recorder;
+use segments::Segments;
 
 use super::fingerprint::Fingerprint;
-use super::fingerprint::IdentityHasher;
 use rayon::prelude::*;
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 
 /// The model-specific half of fairness.
 pub struct Fairness<'a, S, A> {
@@ -83,98 +87,14 @@ impl<F> Transitions<F> {
     }
 }
 
-struct NodeRecord<F> {
-    fp: F,
-    /// The `eventually` properties (by bit) that fail in this state.
-    failing: u64,
-    edges_end: usize,
-    enabled_end: usize,
-    cut: bool,
-}
-
-/// The graph of the states where some `eventually` property fails, recorded in BFS order (so node
-/// numbers, and every choice made from them, are the same for any thread count).
-pub struct Recorder<F> {
-    nodes: Vec<NodeRecord<F>>,
-    targets: Vec<F>,
-    classes: Vec<ClassId>,
-    /// Each node's enabled fair classes, sorted, without repeats.
-    enabled: Vec<ClassId>,
-}
-
-impl<F> Default for Recorder<F> {
-    fn default() -> Self {
-        Recorder { nodes: Vec::new(), targets: Vec::new(), classes: Vec::new(), enabled: Vec::new() }
-    }
-}
-
-impl<F: Fingerprint> Recorder<F> {
-    /// Records an expanded state where the properties in `failing` fail.
-    pub fn record(&mut self, fp: F, failing: u64, transitions: Prepared<F>) {
-        self.record_all(vec![(fp, failing, transitions)]);
-    }
-
-    /// Records expanded states in order, each with the properties that fail in it, as `record`
-    /// would one after the other. Only the node records are written in order; the transitions
-    /// are copied into their places, and their buffers freed, in parallel (this runs in the
-    /// sequential part of each BFS level).
-    pub fn record_all(&mut self, states: Vec<(F, u64, Prepared<F>)>) {
-        let (edges_from, enabled_from) = (self.targets.len(), self.enabled.len());
-        let (mut edges_end, mut enabled_end) = (edges_from, enabled_from);
-        for (fp, failing, transitions) in &states {
-            edges_end += transitions.edges.len();
-            enabled_end += transitions.enabled.len();
-            self.nodes.push(NodeRecord { fp: *fp, failing: *failing, edges_end, enabled_end, cut: transitions.cut });
-        }
-        self.targets.resize(edges_end, F::default());
-        self.classes.resize(edges_end, 0);
-        self.enabled.resize(enabled_end, 0);
-        let mut targets = &mut self.targets[edges_from..];
-        let mut classes = &mut self.classes[edges_from..];
-        let mut enabled = &mut self.enabled[enabled_from..];
-        let mut places = Vec::with_capacity(states.len());
-        for (_, _, transitions) in states {
-            let edges = transitions.edges.len();
-            let (targets_here, targets_rest) = std::mem::take(&mut targets).split_at_mut(edges);
-            let (classes_here, classes_rest) = std::mem::take(&mut classes).split_at_mut(edges);
-            let (enabled_here, enabled_rest) = std::mem::take(&mut enabled).split_at_mut(transitions.enabled.len());
-            (targets, classes, enabled) = (targets_rest, classes_rest, enabled_rest);
-            places.push((targets_here, classes_here, enabled_here, transitions));
-        }
-        places.into_par_iter().for_each(|(targets, classes, enabled, transitions)| {
-            for ((target, class), &(fp, id)) in targets.iter_mut().zip(classes.iter_mut()).zip(&transitions.edges) {
-                (*target, *class) = (fp, id);
-            }
-            enabled.copy_from_slice(&transitions.enabled);
-        });
-    }
-
-    /// Resolves every edge to a node number, ready for the search for violations.
-    pub fn finish(self) -> Graph<F> {
-        let index: HashMap<F, u32, BuildHasherDefault<IdentityHasher>> =
-            self.nodes.iter().enumerate().map(|(i, n)| (n.fp, i as u32)).collect();
-        let targets =
-            self.targets.par_iter().map(|fp| index.get(fp).copied().unwrap_or(scc::OUTSIDE)).collect::<Vec<_>>();
-        let mut offsets = Vec::with_capacity(self.nodes.len() + 1);
-        let mut enabled_offsets = Vec::with_capacity(self.nodes.len() + 1);
-        offsets.push(0);
-        enabled_offsets.push(0);
-        for n in &self.nodes {
-            offsets.push(n.edges_end);
-            enabled_offsets.push(n.enabled_end);
-        }
-        Graph { nodes: self.nodes, offsets, targets, classes: self.classes, enabled_offsets, enabled: self.enabled }
-    }
-}
-
-/// The recorded graph with its edges resolved.
+/// The recorded graph with its edges resolved to node numbers (`scc::OUTSIDE` for a state where
+/// no `eventually` property fails).
 pub struct Graph<F> {
-    nodes: Vec<NodeRecord<F>>,
-    offsets: Vec<usize>,
-    targets: Vec<u32>,
-    classes: Vec<ClassId>,
-    enabled_offsets: Vec<usize>,
-    enabled: Vec<ClassId>,
+    nodes: Segments<NodeRecord<F>>,
+    count: usize,
+    targets: Segments<u32>,
+    classes: Segments<ClassId>,
+    enabled: Segments<ClassId>,
 }
 
 /// A path that breaks an `eventually` property: the BFS path to `entry`, then `cycle` (the
@@ -185,39 +105,49 @@ pub struct Violation<F> {
     pub cycle: Vec<F>,
 }
 
-impl<F: Fingerprint> Graph<F> {
-    fn adjacency(&self) -> scc::Adjacency<'_> {
-        scc::Adjacency { offsets: &self.offsets, targets: &self.targets }
+impl<F: Fingerprint> scc::Adjacency for Graph<F> {
+    fn nodes(&self) -> usize {
+        self.count
     }
 
     fn successors(&self, node: u32) -> &[u32] {
-        let n = node as usize;
-        &self.targets[self.offsets[n]..self.offsets[n + 1]]
+        let n = self.node(node);
+        self.targets.get(n.edges, n.edge_count as usize)
+    }
+}
+
+impl<F: Fingerprint> Graph<F> {
+    fn node(&self, node: u32) -> &NodeRecord<F> {
+        &self.nodes.get(Segments::<NodeRecord<F>>::nth(node as usize), 1)[0]
+    }
+
+    fn successors(&self, node: u32) -> &[u32] {
+        scc::Adjacency::successors(self, node)
     }
 
     fn enabled_at(&self, node: u32) -> &[ClassId] {
-        let n = node as usize;
-        &self.enabled[self.enabled_offsets[n]..self.enabled_offsets[n + 1]]
+        let n = self.node(node);
+        self.enabled.get(n.enabled, n.enabled_count as usize)
     }
 
     fn edge_classes(&self, node: u32) -> &[ClassId] {
-        let n = node as usize;
-        &self.classes[self.offsets[n]..self.offsets[n + 1]]
+        let n = self.node(node);
+        self.classes.get(n.edges, n.edge_count as usize)
     }
 
     /// The violation of the `eventually` property with bit `property` whose first state comes
     /// first in BFS order (the shortest way into it), if there is one.
     pub fn violation(&self, property: u32) -> Option<Violation<F>> {
         let bit = 1u64 << property;
-        let member = |n: u32| self.nodes[n as usize].failing & bit != 0;
-        let deadlock = (0..self.nodes.len() as u32).find(|&n| {
-            member(n) && self.offsets[n as usize] == self.offsets[n as usize + 1] && !self.nodes[n as usize].cut
-        });
-        let lasso = scc::cyclic_components(&self.adjacency(), member)
-            .into_iter()
+        let member = |n: u32| self.node(n).failing & bit != 0;
+        let deadlock = (0..self.count as u32).find(|&n| member(n) && self.node(n).edge_count == 0 && !self.node(n).cut);
+        // Judging each component's fairness is independent of the others: in parallel (`healthy`
+        // has about 100,000 components for each `eventually` property).
+        let lasso = scc::cyclic_components(self, member)
+            .into_par_iter()
             .filter(|component| lasso::is_fair(self, component))
             .min_by_key(|component| component[0]);
-        let fp = |n: u32| self.nodes[n as usize].fp;
+        let fp = |n: u32| self.node(n).fp;
         match (deadlock, lasso) {
             (Some(d), Some(c)) if d < c[0] => Some(Violation { entry: fp(d), cycle: Vec::new() }),
             (_, Some(component)) => {

@@ -1,34 +1,23 @@
 //! Strongly connected components (Tarjan's algorithm, iterative: the state graphs here have
 //! millions of nodes, far past what recursion on the call stack survives) of the subgraph of a
-//! compressed adjacency list that a membership test selects.
+//! graph that a membership test selects.
 
-/// A graph in compressed form: node `n`'s successors are `targets[offsets[n]..offsets[n + 1]]`;
-/// a target of `OUTSIDE` leads out of the recorded graph.
-pub struct Adjacency<'a> {
-    pub offsets: &'a [usize],
-    pub targets: &'a [u32],
+/// A graph of nodes numbered from 0, each with its successors; a successor of `OUTSIDE` leads
+/// out of the graph.
+pub trait Adjacency {
+    fn nodes(&self) -> usize;
+    fn successors(&self, node: u32) -> &[u32];
 }
 
 /// A successor that is not a node of the graph.
 pub const OUTSIDE: u32 = u32::MAX;
-
-impl Adjacency<'_> {
-    pub fn nodes(&self) -> usize {
-        self.offsets.len() - 1
-    }
-
-    pub fn successors(&self, node: u32) -> &[u32] {
-        let n = node as usize;
-        &self.targets[self.offsets[n]..self.offsets[n + 1]]
-    }
-}
 
 const UNVISITED: u32 = u32::MAX;
 
 /// The components of the subgraph of the nodes `member` accepts that can hold a cycle: more than
 /// one node, or one node with an edge to itself. Each component lists its nodes in ascending
 /// order; components come in the order Tarjan's algorithm completes them (deterministic).
-pub fn cyclic_components(graph: &Adjacency<'_>, member: impl Fn(u32) -> bool) -> Vec<Vec<u32>> {
+pub fn cyclic_components(graph: &impl Adjacency, member: impl Fn(u32) -> bool) -> Vec<Vec<u32>> {
     let n = graph.nodes();
     let mut index = vec![UNVISITED; n];
     let mut lowlink = vec![0u32; n];
@@ -97,19 +86,21 @@ pub fn cyclic_components(graph: &Adjacency<'_>, member: impl Fn(u32) -> bool) ->
 mod tests {
     use super::*;
 
-    fn graph(edges: &[&[u32]]) -> (Vec<usize>, Vec<u32>) {
-        let mut offsets = vec![0];
-        let mut targets = Vec::new();
-        for succ in edges {
-            targets.extend_from_slice(succ);
-            offsets.push(targets.len());
+    /// Node `n`'s successors are `edges[n]`.
+    struct Lists<'a>(&'a [&'a [u32]]);
+
+    impl Adjacency for Lists<'_> {
+        fn nodes(&self) -> usize {
+            self.0.len()
         }
-        (offsets, targets)
+
+        fn successors(&self, node: u32) -> &[u32] {
+            self.0[node as usize]
+        }
     }
 
     fn components(edges: &[&[u32]], member: impl Fn(u32) -> bool) -> Vec<Vec<u32>> {
-        let (offsets, targets) = graph(edges);
-        cyclic_components(&Adjacency { offsets: &offsets, targets: &targets }, member)
+        cyclic_components(&Lists(edges), member)
     }
 
     #[test]

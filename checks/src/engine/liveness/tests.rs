@@ -12,11 +12,19 @@ fn fp(node: u32) -> u64 {
 /// A node: its successors (node number or `HOLDS`, class) and the classes of cut successors.
 struct N(&'static [(u64, Option<u64>)], &'static [Option<u64>]);
 
+fn record(recorder: &mut Recorder<u64>, fp: u64, failing: u64, edges: Vec<(u64, Option<u64>)>, cut: &[Option<u64>]) {
+    recorder.record(vec![(fp, failing, Transitions { edges, cut: cut.to_vec() }.prepare())]);
+}
+
+/// Node `node`'s successors, as recorded.
+fn edges_of(N(edges, _): &N) -> Vec<(u64, Option<u64>)> {
+    edges.iter().map(|&(t, c)| (if t == HOLDS { HOLDS } else { fp(t as u32) }, c)).collect()
+}
+
 fn graph(nodes: &[N]) -> Graph<u64> {
     let mut recorder = Recorder::<u64>::default();
-    for (i, N(edges, cut)) in nodes.iter().enumerate() {
-        let edges = edges.iter().map(|&(t, c)| (if t == HOLDS { HOLDS } else { fp(t as u32) }, c)).collect();
-        recorder.record(fp(i as u32), 1, Transitions { edges, cut: cut.to_vec() }.prepare());
+    for (i, node) in nodes.iter().enumerate() {
+        record(&mut recorder, fp(i as u32), 1, edges_of(node), node.1);
     }
     recorder.finish()
 }
@@ -88,9 +96,35 @@ fn the_violation_first_in_bfs_order_is_reported() {
 #[test]
 fn other_properties_failing_states_are_not_part_of_the_cycle() {
     let mut recorder = Recorder::<u64>::default();
-    recorder.record(fp(0), 0b01, Transitions { edges: vec![(fp(1), None)], cut: vec![] }.prepare());
-    recorder.record(fp(1), 0b10, Transitions { edges: vec![(fp(0), None)], cut: vec![] }.prepare());
+    record(&mut recorder, fp(0), 0b01, vec![(fp(1), None)], &[]);
+    record(&mut recorder, fp(1), 0b10, vec![(fp(0), None)], &[]);
     let g = recorder.finish();
     assert_eq!(g.violation(0), None);
     assert_eq!(g.violation(1), None);
+}
+
+#[test]
+fn states_recorded_together_or_one_by_one_make_the_same_graph() {
+    // 0 -> 1 -> 2 -> 1; 2 and 3 also lead to states where the property holds; 3 has a cut.
+    let nodes = [
+        N(&[(1, None)], &[]),
+        N(&[(2, DELIVER)], &[]),
+        N(&[(1, None), (HOLDS, RESTART)], &[]),
+        N(&[(HOLDS, DELIVER)], &[RESTART]),
+    ];
+    let separate = graph(&nodes);
+    let prepared =
+        |i: usize| (fp(i as u32), 1, Transitions { edges: edges_of(&nodes[i]), cut: nodes[i].1.to_vec() }.prepare());
+    let mut recorder = Recorder::<u64>::default();
+    for pair in [vec![prepared(0), prepared(1)], vec![prepared(2), prepared(3)]] {
+        recorder.record(pair);
+    }
+    let together = recorder.finish();
+    for node in 0..4 {
+        assert_eq!(separate.successors(node), together.successors(node));
+        assert_eq!(separate.edge_classes(node), together.edge_classes(node));
+        assert_eq!(separate.enabled_at(node), together.enabled_at(node));
+    }
+    assert_eq!(separate.violation(0), together.violation(0));
+    assert_eq!(together.violation(0), Some(Violation { entry: fp(1), cycle: vec![fp(2), fp(1)] }));
 }

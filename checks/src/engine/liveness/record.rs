@@ -1,0 +1,69 @@
+//! Recording the graph of failing states during the search, and resolving its edges when the
+//! search is over. Each chunk's expanded states are recorded beside the chunk's admission (in
+//! parallel with it, in BFS order from one chunk to the next): the sequential part of a level does
+//! not copy them. Copying them there into arrays regrown as needed took 1.5 s of `healthy`'s
+//! 28 s at one thread: time that no thread count shortens.
+
+use super::index::NodeIndex;
+use super::scc::OUTSIDE;
+use super::segments::{Position, Segments};
+use super::{ClassId, Graph, Prepared};
+use crate::engine::fingerprint::Fingerprint;
+
+/// An expanded state: its fingerprint, the `eventually` properties that fail in it, where its
+/// edges (targets and classes alike) and its enabled fair classes are, and whether a successor
+/// was cut off by an exploration bound.
+pub struct NodeRecord<F> {
+    pub fp: F,
+    pub failing: u64,
+    pub edges: Position,
+    pub enabled: Position,
+    pub edge_count: u32,
+    pub enabled_count: u32,
+    pub cut: bool,
+}
+
+/// The graph of the states where some `eventually` property fails, recorded in BFS order (so node
+/// numbers, and every choice made from them, are the same for any thread count).
+#[derive(Default)]
+pub struct Recorder<F> {
+    nodes: Segments<NodeRecord<F>>,
+    count: usize,
+    targets: Segments<F>,
+    classes: Segments<ClassId>,
+    enabled: Segments<ClassId>,
+}
+
+impl<F: Fingerprint> Recorder<F> {
+    /// Records the next expanded states, each with the `eventually` properties that fail in it.
+    pub fn record(&mut self, states: Vec<(F, u64, Prepared<F>)>) {
+        for (fp, failing, transitions) in states {
+            let edge_count = transitions.edges.len();
+            let edges = self.targets.extend(edge_count, transitions.edges.iter().map(|&(target, _)| target));
+            let classes = self.classes.extend(edge_count, transitions.edges.iter().map(|&(_, class)| class));
+            debug_assert_eq!(edges, classes, "targets and classes grow alike");
+            let enabled_count = transitions.enabled.len();
+            let enabled = self.enabled.extend(enabled_count, transitions.enabled);
+            let node = NodeRecord {
+                fp,
+                failing,
+                edges,
+                enabled,
+                edge_count: edge_count as u32,
+                enabled_count: enabled_count as u32,
+                cut: transitions.cut,
+            };
+            self.nodes.extend(1, [node]);
+            self.count += 1;
+        }
+    }
+
+    /// Resolves every edge to a node number (in parallel).
+    pub fn finish(self) -> Graph<F> {
+        let fps: Vec<F> = self.nodes.iter().map(|node| node.fp).collect();
+        let index = NodeIndex::new(&fps);
+        drop(fps);
+        let targets = self.targets.map(|fp| index.get(fp).unwrap_or(OUTSIDE));
+        Graph { nodes: self.nodes, count: self.count, targets, classes: self.classes, enabled: self.enabled }
+    }
+}
