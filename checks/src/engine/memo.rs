@@ -7,15 +7,15 @@
 //! one), so memory stays bounded and no thread waits for another. A result is reused only for an
 //! equal state and an equal event: the table changes how fast successors are found, never which.
 //!
-//! The states handlers make are interned: one allocation per distinct actor state, whose part
-//! fingerprint is known by its address. So the states the search keeps share their actors' states,
-//! a parent's actor is known by address (not hashed again for each parent), and a remembered
-//! result is found for it by address (not compared field by field).
+//! The states handlers make are interned (`interner`, across threads): one allocation per
+//! distinct actor state, whose part fingerprint is known by its address. So the states the search
+//! keeps share their actors' states, a parent's actor is known by address (not hashed again for
+//! each parent), and a remembered result is found for it by address (not compared field by field).
 
 use super::fingerprint::Fingerprint;
+use super::interner::{Local, Shared};
 use stateright::actor::{Actor, Id, Out, Timers};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -23,9 +23,6 @@ use std::sync::Arc;
 /// (actor state, event) pairs in all: its handlers run for 0.04% of the successors with this
 /// many slots.
 const SLOTS: usize = 1 << 15;
-
-/// Interned states per thread before the thread starts over (forgetting them costs only speed).
-const INTERNED: usize = 1 << 16;
 
 /// The event an actor handles.
 pub enum Event<'a, A: Actor> {
@@ -127,29 +124,22 @@ pub struct Ticket {
 pub struct Memo<A: Actor, F> {
     /// Allocated at the first result, so an unused table costs nothing.
     slots: Vec<Option<Entry<A, F>>>,
-    /// The states handlers made, by actor and part fingerprint.
-    interned: HashMap<(usize, F), Arc<A::State>, ahash::RandomState>,
-    /// The actor and part fingerprint of each interned state, by address (valid while the state
-    /// is interned, which holds it).
-    parts: HashMap<usize, (usize, F), ahash::RandomState>,
+    /// The interned states this thread has met.
+    interned: Local<A::State, F>,
 }
 
 impl<A: Actor, F> Default for Memo<A, F> {
     fn default() -> Self {
-        Memo { slots: Vec::new(), interned: HashMap::default(), parts: HashMap::default() }
+        Memo { slots: Vec::new(), interned: Local::default() }
     }
-}
-
-/// A state's address, to know an interned state by.
-fn address<S>(state: &Arc<S>) -> usize {
-    Arc::as_ptr(state) as usize
 }
 
 impl<A: Actor, F: Fingerprint> Memo<A, F> {
     /// What actor `index` does in `state` (whose part fingerprint is `part`) with `event`:
-    /// remembered, or found by `handle` and remembered.
+    /// remembered, or found by `handle` and remembered (its new state interned in `shared`).
     pub fn handled(
         &mut self,
+        shared: &Shared<A::State, F>,
         index: usize,
         state: &Arc<A::State>,
         part: F,
@@ -170,7 +160,11 @@ impl<A: Actor, F: Fingerprint> Memo<A, F> {
             let Fresh { next, out, no_op, saved_part } = handle();
             let next = next.map(|(next, next_part)| {
                 // A state the handler copied but left as it was keeps sharing the parent's.
-                let next = if next == **state { Arc::clone(state) } else { self.intern(index, next, next_part) };
+                let next = if next == **state {
+                    Arc::clone(state)
+                } else {
+                    self.interned.intern(shared, index, next, next_part)
+                };
                 (next, next_part)
             });
             let handled = Handled { next, out, no_op, saved_part, timers: RefCell::new(None) };
@@ -186,28 +180,14 @@ impl<A: Actor, F: Fingerprint> Memo<A, F> {
         self.slots[ticket.slot].as_ref().filter(|entry| entry.key == ticket.key).map(|entry| &entry.handled)
     }
 
-    /// The part fingerprint of actor `index`'s `state`, where a handler on this thread made it.
+    /// The part fingerprint of actor `index`'s `state`, where this thread knows it by address.
     pub fn part(&self, index: usize, state: &Arc<A::State>) -> Option<F> {
-        self.parts.get(&address(state)).and_then(|&(made_for, part)| (made_for == index).then_some(part))
+        self.interned.part(index, state)
     }
 
-    /// The one allocation of actor `index`'s state `next` (part fingerprint `part`).
-    fn intern(&mut self, index: usize, next: A::State, part: F) -> Arc<A::State> {
-        if let Some(known) = self.interned.get(&(index, part)) {
-            if **known == next {
-                return Arc::clone(known);
-            }
-        }
-        if self.interned.len() >= INTERNED {
-            self.interned.clear();
-            self.parts.clear();
-        }
-        let next = Arc::new(next);
-        if let Some(replaced) = self.interned.insert((index, part), Arc::clone(&next)) {
-            self.parts.remove(&address(&replaced));
-        }
-        self.parts.insert(address(&next), (index, part));
-        next
+    /// Remembers the part fingerprint of actor `index`'s `state`, hashed on this thread.
+    pub fn learn(&mut self, index: usize, state: &Arc<A::State>, part: F) {
+        self.interned.learn(index, state, part);
     }
 }
 
@@ -245,12 +225,13 @@ mod tests {
     fn a_result_is_reused_for_an_equal_state_and_event() {
         let calls = Cell::new(0);
         let mut memo = Memo::<Counter, u64>::default();
+        let shared = Shared::default();
         let state = Arc::new(7);
         let event = Event::Deliver(Id::from(1), &3);
-        assert_eq!(made_in(memo.handled(2, &state, 9, event, || made_by(&calls)).1), 1);
-        assert_eq!(made_in(memo.handled(2, &state, 9, event, || made_by(&calls)).1), 1, "the same state");
+        assert_eq!(made_in(memo.handled(&shared, 2, &state, 9, event, || made_by(&calls)).1), 1);
+        assert_eq!(made_in(memo.handled(&shared, 2, &state, 9, event, || made_by(&calls)).1), 1, "the same state");
         let copy = Arc::new(7);
-        assert_eq!(made_in(memo.handled(2, &copy, 9, event, || made_by(&calls)).1), 1, "an equal state");
+        assert_eq!(made_in(memo.handled(&shared, 2, &copy, 9, event, || made_by(&calls)).1), 1, "an equal state");
         assert_eq!(calls.get(), 1);
     }
 
@@ -258,24 +239,38 @@ mod tests {
     fn a_result_is_not_reused_where_anything_differs() {
         let calls = Cell::new(0);
         let mut memo = Memo::<Counter, u64>::default();
+        let shared = Shared::default();
         let state = Arc::new(7);
         let deliver = Event::Deliver(Id::from(1), &3);
-        memo.handled(2, &state, 9, deliver, || made_by(&calls));
+        memo.handled(&shared, 2, &state, 9, deliver, || made_by(&calls));
         // The same part fingerprint for another state: a collision, told apart by equality.
         let other = Arc::new(8);
-        assert_eq!(made_in(memo.handled(2, &other, 9, deliver, || made_by(&calls)).1), 2);
-        assert_eq!(made_in(memo.handled(2, &other, 9, Event::Deliver(Id::from(0), &3), || made_by(&calls)).1), 3);
-        assert_eq!(made_in(memo.handled(2, &other, 9, Event::Deliver(Id::from(0), &4), || made_by(&calls)).1), 4);
-        assert_eq!(made_in(memo.handled(2, &other, 9, Event::Timeout(&()), || made_by(&calls)).1), 5);
-        assert_eq!(made_in(memo.handled(1, &other, 9, Event::Timeout(&()), || made_by(&calls)).1), 6, "another actor");
+        assert_eq!(made_in(memo.handled(&shared, 2, &other, 9, deliver, || made_by(&calls)).1), 2);
+        assert_eq!(
+            made_in(memo.handled(&shared, 2, &other, 9, Event::Deliver(Id::from(0), &3), || made_by(&calls)).1),
+            3
+        );
+        assert_eq!(
+            made_in(memo.handled(&shared, 2, &other, 9, Event::Deliver(Id::from(0), &4), || made_by(&calls)).1),
+            4
+        );
+        assert_eq!(made_in(memo.handled(&shared, 2, &other, 9, Event::Timeout(&()), || made_by(&calls)).1), 5);
+        assert_eq!(
+            made_in(memo.handled(&shared, 1, &other, 9, Event::Timeout(&()), || made_by(&calls)).1),
+            6,
+            "another actor"
+        );
     }
 
     #[test]
     fn equal_new_states_share_one_allocation_known_by_address() {
         let mut memo = Memo::<Counter, u64>::default();
+        let shared = Shared::default();
         let to_five = || Fresh { next: Some((5, 55)), out: Out::new(), no_op: false, saved_part: None };
-        let from_one = memo.handled(2, &Arc::new(1), 11, Event::Timeout(&()), to_five).1.next.clone().unwrap().0;
-        let from_two = memo.handled(2, &Arc::new(2), 22, Event::Timeout(&()), to_five).1.next.clone().unwrap().0;
+        let from_one =
+            memo.handled(&shared, 2, &Arc::new(1), 11, Event::Timeout(&()), to_five).1.next.clone().unwrap().0;
+        let from_two =
+            memo.handled(&shared, 2, &Arc::new(2), 22, Event::Timeout(&()), to_five).1.next.clone().unwrap().0;
         assert!(Arc::ptr_eq(&from_one, &from_two));
         assert_eq!(memo.part(2, &from_one), Some(55));
         assert_eq!(memo.part(1, &from_one), None, "made for another actor");
@@ -283,11 +278,27 @@ mod tests {
     }
 
     #[test]
+    fn threads_share_their_interned_states() {
+        let shared = Shared::default();
+        let (mut first, mut second) = (Memo::<Counter, u64>::default(), Memo::<Counter, u64>::default());
+        let to_five = || Fresh { next: Some((5, 55)), out: Out::new(), no_op: false, saved_part: None };
+        let made = first.handled(&shared, 2, &Arc::new(1), 11, Event::Timeout(&()), to_five).1.next.clone().unwrap().0;
+        let met = second.handled(&shared, 2, &Arc::new(1), 11, Event::Timeout(&()), to_five).1.next.clone().unwrap().0;
+        assert!(Arc::ptr_eq(&made, &met), "the second thread's handler made an equal state: the first's is used");
+        assert_eq!(second.part(2, &made), Some(55));
+        let stranger = Arc::new(6);
+        assert_eq!(second.part(2, &stranger), None);
+        second.learn(2, &stranger, 66);
+        assert_eq!(second.part(2, &stranger), Some(66), "known by address once hashed");
+    }
+
+    #[test]
     fn a_state_left_as_it_was_stays_the_parents() {
         let mut memo = Memo::<Counter, u64>::default();
+        let shared = Shared::default();
         let parent = Arc::new(5);
         let same = || Fresh { next: Some((5, 55)), out: Out::new(), no_op: false, saved_part: None };
-        let next = memo.handled(2, &parent, 55, Event::Timeout(&()), same).1.next.clone().unwrap().0;
+        let next = memo.handled(&shared, 2, &parent, 55, Event::Timeout(&()), same).1.next.clone().unwrap().0;
         assert!(Arc::ptr_eq(&next, &parent));
     }
 
@@ -295,14 +306,15 @@ mod tests {
     fn a_ticket_finds_its_result_until_a_newer_one_takes_the_slot() {
         let calls = Cell::new(0);
         let mut memo = Memo::<Counter, u64>::default();
+        let shared = Shared::default();
         let state = Arc::new(7);
         let event = Event::Timeout(&());
-        let (ticket, _) = memo.handled(2, &state, 1, event, || made_by(&calls));
+        let (ticket, _) = memo.handled(&shared, 2, &state, 1, event, || made_by(&calls));
         assert_eq!(memo.get(ticket).map(made_in), Some(1));
         // Another state whose result lands in the same slot.
         let slot = |part: u64| u64::of(&(2usize, part, event)) as usize & (SLOTS - 1);
         let rival = (2..).find(|&part| slot(part) == slot(1)).expect("some part shares the slot");
-        memo.handled(2, &Arc::new(8), rival, event, || made_by(&calls));
+        memo.handled(&shared, 2, &Arc::new(8), rival, event, || made_by(&calls));
         assert!(memo.get(ticket).is_none());
     }
 }

@@ -11,6 +11,7 @@ pub mod bfs;
 pub mod collision;
 pub mod dfs;
 pub mod fingerprint;
+mod interner;
 pub mod liveness;
 pub mod memo;
 pub mod successors;

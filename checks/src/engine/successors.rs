@@ -20,6 +20,7 @@
 //! asks: stateright's `actions` copies and sorts every one.
 
 use super::fingerprint::Fingerprint;
+use super::interner::Shared;
 use super::memo::{Event, Fresh, Handled, Memo, Ticket, TimersAfter};
 use super::working_copy::{Undo, WorkingCopy};
 use smallvec::SmallVec;
@@ -143,6 +144,8 @@ where
 {
     model: &'m ActorModel<A, C, H>,
     workspaces: thread_local::ThreadLocal<RefCell<Workspace<A, H, F>>>,
+    /// The actor states handlers made, interned across threads.
+    interned: Shared<A::State, F>,
 }
 
 /// What a thread keeps from one parent to the next: its remembered handler results, and the
@@ -165,7 +168,7 @@ where
     Workspace<A, H, F>: Send,
 {
     pub fn new(model: &'m ActorModel<A, C, H>) -> Self {
-        Actors { model, workspaces: thread_local::ThreadLocal::new() }
+        Actors { model, workspaces: thread_local::ThreadLocal::new(), interned: Shared::default() }
     }
 }
 
@@ -406,8 +409,9 @@ where
             return Prediction::Nothing; // stateright does not deliver to it either
         }
         let input = &state.actor_states[index];
-        let part = parent.parts.actor(index, input, &parent.memo);
-        let (ticket, handled) = parent.memo.handled(index, input, part, event, || self.handle(index, input, event));
+        let part = parent.parts.actor(index, input, &mut parent.memo);
+        let (ticket, handled) =
+            parent.memo.handled(&self.interned, index, input, part, event, || self.handle(index, input, event));
         if handled.no_op {
             return Prediction::Nothing;
         }
@@ -448,7 +452,8 @@ where
         if parent.memo.get(ticket).is_none() {
             // A later step's result took its slot: work it out again, with its timers for `apply`.
             let input = &state.actor_states[index];
-            let (_, handled) = parent.memo.handled(index, input, part, event, || self.handle(index, input, event));
+            let (_, handled) =
+                parent.memo.handled(&self.interned, index, input, part, event, || self.handle(index, input, event));
             let again = self.after(state, parent.fp, &mut parent.parts, &Edit::new(index, part, handled, event));
             debug_assert_eq!(again, Some(next_fp), "a handler's result is the same every time");
         }
@@ -585,10 +590,16 @@ impl<F: Fingerprint> ParentParts<F> {
         }
     }
 
-    /// Actor `index`'s part: known to `memo` where a handler made the state, else hashed.
-    fn actor<A: Actor>(&mut self, index: usize, state: &Arc<A::State>, memo: &Memo<A, F>) -> F {
-        *self.actors[index]
-            .get_or_insert_with(|| memo.part(index, state).unwrap_or_else(|| actor_part(index, &**state)))
+    /// Actor `index`'s part: known to `memo` by the state's address, else hashed (and then
+    /// known).
+    fn actor<A: Actor>(&mut self, index: usize, state: &Arc<A::State>, memo: &mut Memo<A, F>) -> F {
+        *self.actors[index].get_or_insert_with(|| {
+            memo.part(index, state).unwrap_or_else(|| {
+                let part = actor_part(index, &**state);
+                memo.learn(index, state, part);
+                part
+            })
+        })
     }
 
     fn storage<S: Hash>(&mut self, index: usize, storage: &S) -> F {
@@ -645,7 +656,7 @@ where
     A: Actor + Sync,
     A::Msg: Ord + Hash + Sync,
     A::Timer: Ord + Hash + Sync,
-    A::State: Hash + Sync,
+    A::State: Hash + Send + Sync,
     A::Storage: Hash + Sync,
     A::Random: Hash + Sync,
     C: Sync,
