@@ -30,6 +30,8 @@ pub struct BenchRun {
     pub peak_bytes: Option<u64>,
     /// (peak RSS during the run - RSS just before it) / unique states.
     pub bytes_per_state: Option<f64>,
+    /// Of `seconds`, the search's time with one thread at work (at most): native only.
+    pub sequential_seconds: Option<f64>,
 }
 
 /// A whole `kelp bench`: stateright at 1 thread first, then native at each thread count ascending.
@@ -74,6 +76,7 @@ pub fn bench(scenario: &Scenario, threads: &[usize], progress: bool, release_mem
                 unique_per_second: per_second(report.unique, seconds),
                 peak_bytes: usage.map(|u| u.peak),
                 bytes_per_state: usage.and_then(|u| u.bytes_per_state(report.unique)),
+                sequential_seconds: report.sequential_seconds,
             }
         })
         .collect();
@@ -151,7 +154,23 @@ fn bytes_per_state(b: Option<f64>) -> String {
     b.map_or_else(|| "n/a".to_string(), |b| thousands(b.round() as usize))
 }
 
-/// The table and the summary line.
+/// The threads Amdahl's law is worked out for: those of the scaling target.
+const AMDAHL_THREADS: f64 = 16.0;
+
+/// How much of a native run at 1 thread had one thread at work, and what that leaves more
+/// threads to gain: the speed-up at 16 threads is at most 1 / (s + (1 - s) / 16) for a share s.
+fn sequential_part(run: &BenchRun) -> Option<String> {
+    let sequential = run.sequential_seconds?;
+    let share = (sequential / run.seconds).clamp(0.0, 1.0);
+    let bound = 1.0 / (share + (1.0 - share) / AMDAHL_THREADS);
+    Some(format!(
+        "native at 1 thread: {sequential:.2} s of {:.2} s with one thread at work ({:.1}%): at most {bound:.1}x at {AMDAHL_THREADS} threads (Amdahl)\n",
+        run.seconds,
+        share * 100.0
+    ))
+}
+
+/// The table, the sequential part of the native run at 1 thread, and the summary line.
 pub fn text(scenario: &Scenario, bench: &Bench) -> String {
     let mut out = format!("scenario {}: {}\n", scenario.name, scenario.description);
     out.push_str(&format!("config: {}\n\n", crate::report::config_summary(&scenario.config)));
@@ -174,6 +193,9 @@ pub fn text(scenario: &Scenario, bench: &Bench) -> String {
     align[7] = Align::Left;
     out.push_str(&layout(&rows, &align));
     out.push('\n');
+    if let Some(line) = native_at_one(&bench.runs).and_then(sequential_part) {
+        out.push_str(&line);
+    }
     out.push_str(&match bench.native_over_stateright {
         Some(r) => format!("native/stateright at 1 thread: {r:.2}x (unique states per second, measured in this run)\n"),
         None => "native/stateright at 1 thread: n/a (add 1 to --threads)\n".to_string(),
@@ -341,6 +363,7 @@ mod tests {
             unique_per_second,
             peak_bytes: Some(100 << 20),
             bytes_per_state: Some(250.4),
+            sequential_seconds: (engine == "native").then_some(0.05),
         }
     }
 
@@ -374,6 +397,20 @@ mod tests {
         let warning = disagreement(&bench).unwrap();
         assert!(warning.contains("stateright at 1 thread(s): 1,000"), "{warning}");
         assert!(warning.contains("native at 2 thread(s): 999"), "{warning}");
+    }
+
+    #[test]
+    fn the_sequential_part_bounds_the_speed_up_by_amdahls_law() {
+        // 5% on one thread: 1 / (0.05 + 0.95 / 16) = 9.14.
+        assert_eq!(
+            sequential_part(&run("native", 1, 1000, 213.0)).as_deref(),
+            Some("native at 1 thread: 0.05 s of 1.00 s with one thread at work (5.0%): at most 9.1x at 16 threads (Amdahl)\n")
+        );
+        assert_eq!(sequential_part(&run("stateright", 1, 1000, 100.0)), None, "not measured");
+        let text = text(&Scenario::named("healthy").expect("a named scenario"), &sample());
+        let lines: Vec<&str> = text.lines().rev().take(2).collect();
+        assert!(lines[1].starts_with("native at 1 thread: 0.05 s"), "{text}");
+        assert!(lines[0].starts_with("native/stateright at 1 thread: 2.13x"), "{text}");
     }
 
     #[test]

@@ -124,6 +124,10 @@ pub struct RunReport {
     pub collision_probability: f64,
     /// The fingerprint size that probability is for (stateright's checkers keep 64 bits).
     pub fingerprint_bits: u32,
+    /// The native engine's time with one thread at work (at most): in the search
+    /// (`Outcome::sequential`) and around it; for `kelp bench`.
+    #[serde(skip)]
+    pub sequential_seconds: Option<f64>,
 }
 
 impl RunReport {
@@ -183,6 +187,8 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
     // whose successors all lie past the boundary reads as an end (`leader-gone-for-good`: it
     // reports `eventually-leader` holding), so neither verdict of theirs can be trusted.
     let liveness_unjudged = options.engine == Engine::Stateright || options.search == Search::Dfs || reduced;
+    // The native search's time with one thread at work, and its whole time.
+    let mut native_search = None;
     let (engine, found) = match (options.engine, options.search) {
         (Engine::Native, _) => {
             let counters = crate::progress::Counters::default();
@@ -194,6 +200,7 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
                     kinds: crate::coverage::Kind::ALL.len(),
                 }),
             };
+            let searching = std::time::Instant::now();
             let outcome = crate::progress::report_while(
                 extras.progress,
                 || counters.snapshot(),
@@ -208,6 +215,7 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
             );
             coverage = outcome.coverage.map(|c| crate::coverage::rows(&c.fired, &c.new_states));
             loops = outcome.loops;
+            native_search = Some((outcome.sequential, searching.elapsed()));
             let figures = Figures { states: outcome.states, unique: outcome.unique, depth: outcome.depth };
             let name = if options.search == Search::Dfs { "native-dfs" } else { "native-bfs" };
             (name, (figures, outcome.discoveries))
@@ -247,6 +255,7 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
             }
         })
         .collect();
+    let elapsed = started.elapsed();
     RunReport {
         scenario: scenario.name.clone(),
         engine: match &symmetry {
@@ -258,11 +267,14 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
         states: figures.states,
         unique: figures.unique,
         depth: figures.depth,
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: elapsed.as_secs_f64(),
         collision_probability: engine::collision::probability(figures.unique as u64, bits),
         fingerprint_bits: bits,
         properties,
         coverage,
+        // Besides the search's own: everything the run does around the search.
+        sequential_seconds: native_search
+            .map(|(sequential, searched)| (sequential + elapsed.saturating_sub(searched)).as_secs_f64()),
     }
 }
 

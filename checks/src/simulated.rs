@@ -53,6 +53,7 @@ pub fn report(scenario: &Scenario, bounds: SimulationBounds, threads: usize) -> 
         collision_probability: 0.0,
         fingerprint_bits: 64,
         properties,
+        sequential_seconds: None,
     }
 }
 

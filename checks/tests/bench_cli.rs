@@ -54,6 +54,11 @@ fn the_table_has_stateright_then_native_by_thread_count_with_one_unique_count() 
             assert!(cell == "n/a" || cell.replace([',', '.'], "").chars().all(|c| c.is_ascii_digit()), "{cell}");
         }
     }
+    let amdahl = out.lines().rev().nth(1).unwrap();
+    assert!(
+        amdahl.starts_with("native at 1 thread: ") && amdahl.ends_with(" at 16 threads (Amdahl)"),
+        "no sequential part before the summary:\n{out}"
+    );
     let summary = out.lines().last().unwrap();
     let ratio = summary
         .strip_prefix("native/stateright at 1 thread: ")
@@ -88,6 +93,14 @@ fn json_has_the_documented_fields_and_progress_goes_to_stderr() {
             ["engine", "threads", "unique", "states", "seconds", "unique_per_second", "peak_bytes", "bytes_per_state"]
         {
             assert!(run.get(field).is_some(), "missing {field} in {run}");
+        }
+        // Measured for the native engine only.
+        let sequential = &run["sequential_seconds"];
+        match run["engine"].as_str() {
+            Some("native") => {
+                assert!(sequential.as_f64().is_some_and(|s| s >= 0.0 && s <= run["seconds"].as_f64().unwrap()), "{run}")
+            }
+            _ => assert!(sequential.is_null(), "{run}"),
         }
         assert_eq!(run["unique"], unique, "{run}");
         assert!(run["states"].as_u64().unwrap() >= unique, "{run}");

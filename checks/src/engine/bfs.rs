@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use stateright::{Expectation, Model, Path};
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::time::{Duration, Instant};
 
 /// Frontier states expanded in parallel (per thread) before their successors are admitted in
 /// order: enough to keep every thread busy, few enough that successors do not pile up in memory
@@ -35,6 +36,10 @@ pub struct Outcome<M: Model> {
     /// cycle starts (the path's last state is that state again). A broken `eventually` property
     /// without an entry here is a deadlock: its path ends where nothing more can happen.
     pub loops: HashMap<&'static str, usize>,
+    /// Time the search spent with one thread at work (at most; a bound on how far more threads
+    /// can speed it up, by Amdahl's law): outside the parallel steps of each level, and, for
+    /// each `eventually` property, the search of its graph for cycles (one thread per property).
+    pub sequential: Duration,
 }
 
 /// How to search: with how many threads, the fairness `eventually` properties are judged under
@@ -192,6 +197,8 @@ struct Search<'m, M: Model, F> {
     eventually: u64,
     /// The graph of the states where an `eventually` property fails (only if there is one).
     liveness: Option<Recorder<F>>,
+    /// Time spent in the parallel steps of the levels so far.
+    parallel: Duration,
 }
 
 impl<'m, M, F: Fingerprint> Search<'m, M, F>
@@ -231,6 +238,7 @@ where
             fairness,
             eventually,
             liveness: (eventually != 0).then(Recorder::default),
+            parallel: Duration::ZERO,
         }
     }
 
@@ -292,6 +300,7 @@ where
     }
 
     fn run(mut self) -> Outcome<M> {
+        let started = Instant::now();
         let mut initial = Vec::new();
         let mut inits: Vec<(F, M::State)> =
             self.model.init_states().into_iter().map(|state| (self.successors.fingerprint(&state), state)).collect();
@@ -323,6 +332,7 @@ where
             .zip(&self.found)
             .filter_map(|(p, fp)| fp.map(|fp| (p.name, self.path_along(self.chain_to(fp)))))
             .collect();
+        let mut sequential = started.elapsed().saturating_sub(self.parallel);
         let mut loops = HashMap::new();
         if let Some(recorder) = self.liveness.take() {
             let graph = recorder.finish();
@@ -330,8 +340,17 @@ where
             // independent, so they run side by side.
             let properties: Vec<usize> =
                 (0..self.properties.len()).filter(|i| self.eventually & (1 << i) != 0).collect();
-            let violations: Vec<_> = properties.par_iter().map(|&i| (i, graph.violation(i as u32))).collect();
-            for (i, violation) in violations {
+            let violations: Vec<_> = properties
+                .par_iter()
+                .map(|&i| {
+                    let started = Instant::now();
+                    let cycles = graph.cycles(i as u32);
+                    let on_one_thread = started.elapsed();
+                    (i, graph.violation(cycles), on_one_thread)
+                })
+                .collect();
+            sequential += violations.iter().map(|&(_, _, took)| took).max().unwrap_or_default();
+            for (i, violation, _) in violations {
                 let (p, Some(violation)) = (&self.properties[i], violation) else { continue };
                 let mut chain = self.chain_to(violation.entry);
                 if !violation.cycle.is_empty() {
@@ -348,6 +367,7 @@ where
             coverage: self.coverage.take(),
             discoveries,
             loops,
+            sequential,
         }
     }
 
@@ -446,11 +466,13 @@ where
             expansion.successors.sort_by_cached_key(|(_, kind, state)| (fingerprint(state), *kind));
             expansion
         };
+        let expanding = Instant::now();
         let mut expansions: Vec<Vec<Expansion<M::State, F>>> = frontier
             .par_iter()
             .zip(firsts)
             .map(|(part, first)| part.iter().zip(first..).map(|(node, claim)| expand(node, claim as u32)).collect())
             .collect();
+        self.parallel += expanding.elapsed();
 
         // Every claim of the chunk is settled: keep the winners' copies, judge them and make them
         // frontier nodes, in parallel (the losers' copies are dropped there too, and so are the
@@ -495,12 +517,14 @@ where
                     }
                 })
         };
+        let admitting = Instant::now();
         match &mut self.liveness {
             Some(recorder) if !recorded.is_empty() => {
                 rayon::join(|| recorder.record(recorded), admit);
             }
             _ => admit(),
         }
+        self.parallel += admitting.elapsed();
         for expansion in expansions.into_iter().flatten() {
             self.states += expansion.generated;
             self.unique += expansion.admitted.len();

@@ -32,6 +32,7 @@ where
     M::Action: Clone + PartialEq,
     F: Fingerprint,
 {
+    let started = std::time::Instant::now();
     let properties = model.properties();
     let mut found: HashMap<&'static str, Path<M::State, M::Action>> = HashMap::new();
     // The `always` and `sometimes` properties without a discovery yet: the search stops at none.
@@ -83,7 +84,17 @@ where
             }
         }
     }
-    Outcome { states, unique: visited.len(), depth, coverage: None, discoveries: found, loops: HashMap::new() }
+    // All of it runs on one thread.
+    let sequential = started.elapsed();
+    Outcome {
+        states,
+        unique: visited.len(),
+        depth,
+        coverage: None,
+        discoveries: found,
+        loops: HashMap::new(),
+        sequential,
+    }
 }
 
 /// Records the first discovery `state` (reached from `init` by `actions`) makes of each `always`

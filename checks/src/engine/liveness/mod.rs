@@ -97,6 +97,12 @@ pub struct Graph<F> {
     enabled: Segments<ClassId>,
 }
 
+/// The cyclic components of one property's failing states.
+pub struct Cycles {
+    property: u32,
+    components: Vec<Vec<u32>>,
+}
+
 /// A path that breaks an `eventually` property: the BFS path to `entry`, then `cycle` (the
 /// fingerprints after `entry`, ending with `entry` again); an empty cycle is a deadlock at `entry`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,15 +141,28 @@ impl<F: Fingerprint> Graph<F> {
         self.classes.get(n.edges, n.edge_count as usize)
     }
 
-    /// The violation of the `eventually` property with bit `property` whose first state comes
-    /// first in BFS order (the shortest way into it), if there is one.
-    pub fn violation(&self, property: u32) -> Option<Violation<F>> {
+    /// The cyclic components of the states where the `eventually` property with bit `property`
+    /// fails: the one step of the search for its violation that runs on one thread (Tarjan's).
+    pub fn cycles(&self, property: u32) -> Cycles {
         let bit = 1u64 << property;
-        let member = |n: u32| self.node(n).failing & bit != 0;
-        let deadlock = (0..self.count as u32).find(|&n| member(n) && self.node(n).edge_count == 0 && !self.node(n).cut);
+        // Read by the search once per edge: one byte per node, not the node's whole record.
+        let member: Vec<bool> =
+            (0..self.count as u32).into_par_iter().map(|n| self.node(n).failing & bit != 0).collect();
+        Cycles { property, components: scc::cyclic_components(self, |n| member[n as usize]) }
+    }
+
+    /// The violation of the property `cycles` are of whose first state comes first in BFS order
+    /// (the shortest way into it), if there is one: a fair cycle among `cycles`, or a dead end.
+    pub fn violation(&self, cycles: Cycles) -> Option<Violation<F>> {
+        let bit = 1u64 << cycles.property;
+        let deadlock = (0..self.count as u32).into_par_iter().find_first(|&n| {
+            let node = self.node(n);
+            node.failing & bit != 0 && node.edge_count == 0 && !node.cut
+        });
         // Judging each component's fairness is independent of the others: in parallel (`healthy`
         // has about 100,000 components for each `eventually` property).
-        let lasso = scc::cyclic_components(self, member)
+        let lasso = cycles
+            .components
             .into_par_iter()
             .filter(|component| lasso::is_fair(self, component))
             .min_by_key(|component| component[0]);

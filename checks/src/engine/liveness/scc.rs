@@ -23,22 +23,22 @@ pub fn cyclic_components(graph: &impl Adjacency, member: impl Fn(u32) -> bool) -
     let mut lowlink = vec![0u32; n];
     let mut on_stack = vec![false; n];
     let mut stack: Vec<u32> = Vec::new();
-    // The depth-first search's own stack: a node and how many of its successors it has tried.
-    let mut calls: Vec<(u32, usize)> = Vec::new();
+    // The depth-first search's own stack: a node, its successors (looked up once per node, not
+    // once per edge) and how many of them it has tried.
+    let mut calls: Vec<(u32, &[u32], usize)> = Vec::new();
     let mut next_index = 0u32;
     let mut components = Vec::new();
     for root in (0..n as u32).filter(|&r| member(r)) {
         if index[root as usize] != UNVISITED {
             continue;
         }
-        calls.push((root, 0));
+        calls.push((root, graph.successors(root), 0));
         index[root as usize] = next_index;
         lowlink[root as usize] = next_index;
         next_index += 1;
         stack.push(root);
         on_stack[root as usize] = true;
-        while let Some(&mut (node, ref mut tried)) = calls.last_mut() {
-            let successors = graph.successors(node);
+        while let Some(&mut (node, successors, ref mut tried)) = calls.last_mut() {
             if let Some(&next) = successors.get(*tried) {
                 *tried += 1;
                 if next == OUTSIDE || !member(next) {
@@ -51,14 +51,14 @@ pub fn cyclic_components(graph: &impl Adjacency, member: impl Fn(u32) -> bool) -
                     next_index += 1;
                     stack.push(next);
                     on_stack[nx] = true;
-                    calls.push((next, 0));
+                    calls.push((next, graph.successors(next), 0));
                 } else if on_stack[nx] {
                     lowlink[node as usize] = lowlink[node as usize].min(index[nx]);
                 }
                 continue;
             }
             calls.pop();
-            if let Some(&(parent, _)) = calls.last() {
+            if let Some(&(parent, _, _)) = calls.last() {
                 lowlink[parent as usize] = lowlink[parent as usize].min(lowlink[node as usize]);
             }
             if lowlink[node as usize] == index[node as usize] {
@@ -71,7 +71,7 @@ pub fn cyclic_components(graph: &impl Adjacency, member: impl Fn(u32) -> bool) -
                         break;
                     }
                 }
-                let cyclic = component.len() > 1 || graph.successors(node).contains(&node);
+                let cyclic = component.len() > 1 || successors.contains(&node);
                 if cyclic {
                     component.sort_unstable();
                     components.push(component);
