@@ -407,11 +407,15 @@ where
         let fairness = self.fairness.as_ref();
         let record = self.liveness.is_some();
         let level = self.depth as u32 + 1;
-        let mut firsts = Vec::with_capacity(frontier.len());
-        frontier.iter().fold(first, |at, part| {
-            firsts.push(at);
-            at + part.len()
-        });
+        // Each list's first node's place in the level.
+        let firsts: Vec<usize> = frontier
+            .iter()
+            .scan(first, |at, part| {
+                let this = *at;
+                *at += part.len();
+                Some(this)
+            })
+            .collect();
         let expand = |node: &Node<M::State, F>, claim: u32| {
             let mut expansion = Expansion {
                 claim,
@@ -480,11 +484,15 @@ where
         // the chunk's transitions in the liveness graph. What is left to do in frontier order, one
         // thread at a time, is only counting and moving: the sequential part of a level, which
         // bounds how far more threads can speed it up.
-        let recorded: Vec<(F, u64, Prepared<F>)> = expansions
-            .iter_mut()
-            .flatten()
-            .filter_map(|e| e.transitions.take().map(|transitions| (e.parent, e.failing, transitions)))
-            .collect();
+        let recorded: Vec<(F, u64, Prepared<F>)> = if record {
+            expansions
+                .iter_mut()
+                .flatten()
+                .filter_map(|e| e.transitions.take().map(|transitions| (e.parent, e.failing, transitions)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let properties = &self.properties;
         let judged = self.undecided();
         let eventually = self.eventually;

@@ -6,6 +6,7 @@
 //! every path out of it. The cycle built for the trace passes, for each class enabled somewhere
 //! in the component, a state where it is disabled or an edge that takes it: it is fair itself.
 
+use super::scc::Adjacency;
 use super::{ClassId, Graph};
 use crate::engine::fingerprint::Fingerprint;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};

@@ -124,11 +124,7 @@ impl<F: Fingerprint> scc::Adjacency for Graph<F> {
 
 impl<F: Fingerprint> Graph<F> {
     fn node(&self, node: u32) -> &NodeRecord<F> {
-        &self.nodes.get(Segments::<NodeRecord<F>>::nth(node as usize), 1)[0]
-    }
-
-    fn successors(&self, node: u32) -> &[u32] {
-        scc::Adjacency::successors(self, node)
+        &self.nodes.get(segments::nth(node as usize), 1)[0]
     }
 
     fn enabled_at(&self, node: u32) -> &[ClassId] {

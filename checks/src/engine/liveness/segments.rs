@@ -10,6 +10,11 @@ const SEGMENT: usize = 1 << 20;
 /// Where a range starts: its segment in the high 32 bits, its offset in the segment in the low.
 pub type Position = u64;
 
+/// Where the entry appended `n`-th is, when every range appended was one entry long.
+pub fn nth(n: usize) -> Position {
+    ((n / SEGMENT) as u64) << 32 | (n % SEGMENT) as u64
+}
+
 pub struct Segments<T> {
     segments: Vec<Vec<T>>,
 }
@@ -33,11 +38,6 @@ impl<T: Send + Sync> Segments<T> {
         last.extend(items.into_iter().take(len));
         debug_assert_eq!((last.len() as u64) - (at & u64::from(u32::MAX)), len as u64, "as many items as said");
         at
-    }
-
-    /// Where the entry appended `n`-th is, when every range appended was one entry long.
-    pub fn nth(n: usize) -> Position {
-        ((n / SEGMENT) as u64) << 32 | (n % SEGMENT) as u64
     }
 
     /// The `len` entries from `at`.
@@ -90,9 +90,9 @@ mod tests {
     fn single_entries_are_found_by_their_number() {
         let mut segments = Segments::<u32>::default();
         for n in 0..SEGMENT as u32 + 10 {
-            assert_eq!(segments.extend(1, [n]), Segments::<u32>::nth(n as usize));
+            assert_eq!(segments.extend(1, [n]), nth(n as usize));
         }
-        assert_eq!(segments.get(Segments::<u32>::nth(SEGMENT + 3), 1), [SEGMENT as u32 + 3]);
+        assert_eq!(segments.get(nth(SEGMENT + 3), 1), [SEGMENT as u32 + 3]);
         assert_eq!(segments.iter().count(), SEGMENT + 10);
     }
 }

@@ -1,6 +1,7 @@
 //! The fair-cycle search on small hand-made graphs: node `i` has fingerprint `100 + i`; a target
 //! of 999 is a state where the property holds (not recorded).
 
+use super::scc::Adjacency;
 use super::*;
 
 const HOLDS: u64 = 999;
