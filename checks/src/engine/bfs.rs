@@ -180,7 +180,7 @@ where
     pool.install(|| Search::new(model, successors, options.fairness, observers).run())
 }
 
-struct Search<'m, M: Model, F> {
+struct Search<'m, M: Model, F: Fingerprint> {
     model: &'m M,
     successors: &'m dyn Successors<M, F>,
     properties: Vec<stateright::Property<M>>,
@@ -549,6 +549,7 @@ where
             }
             next.extend(expansion.admitted);
         }
+        self.visited.forget_outgrown();
     }
 
     /// The fingerprints from an initial state to the visited state `fp`, along parent links.

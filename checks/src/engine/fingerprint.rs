@@ -6,6 +6,7 @@
 
 use std::fmt::Debug;
 use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 fn seeded() -> ahash::RandomState {
     ahash::RandomState::with_seeds(0x6b656c70, 0x6b61666b61, 0x72657063, 0x656c6563)
@@ -34,6 +35,13 @@ pub trait Fingerprint: Copy + Eq + Ord + Hash + Debug + Default + Send + Sync + 
     /// 64 uniformly distributed bits of it, to place it in hash maps and shards.
     fn low64(self) -> u64;
 
+    /// A fingerprint in memory that threads may read while one thread writes it (a slot of the
+    /// visited set). Loads and stores are relaxed, and a 128-bit one is read and written a half
+    /// at a time: whoever shares it orders them and keeps a half-written one from being read.
+    type Atomic: Default + Send + Sync;
+    fn load(cell: &Self::Atomic) -> Self;
+    fn store(cell: &Self::Atomic, value: Self);
+
     fn of<T: Hash + ?Sized>(value: &T) -> Self {
         let mut hasher = Self::hasher();
         value.hash(&mut hasher);
@@ -59,6 +67,13 @@ impl Fingerprint for u64 {
     }
     fn low64(self) -> u64 {
         self
+    }
+    type Atomic = AtomicU64;
+    fn load(cell: &AtomicU64) -> Self {
+        cell.load(Relaxed)
+    }
+    fn store(cell: &AtomicU64, value: Self) {
+        cell.store(value, Relaxed);
     }
 }
 
@@ -103,6 +118,14 @@ impl Fingerprint for u128 {
     }
     fn low64(self) -> u64 {
         self as u64
+    }
+    type Atomic = [AtomicU64; 2];
+    fn load([low, high]: &[AtomicU64; 2]) -> Self {
+        u128::from(low.load(Relaxed)) | u128::from(high.load(Relaxed)) << 64
+    }
+    fn store([low, high]: &[AtomicU64; 2], value: Self) {
+        low.store(value as u64, Relaxed);
+        high.store((value >> 64) as u64, Relaxed);
     }
 }
 

@@ -10,106 +10,146 @@
 //! a lookup costs one cache miss where a general hash map (control bytes, then the bucket) costs two.
 
 use super::fingerprint::Fingerprint;
-use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
-/// A visited state: the depth it was found at, and within that level the frontier node whose
-/// claim stands (its index) and that node's fingerprint (the parent).
-#[derive(Clone, Copy)]
-struct Entry<F> {
-    parent: F,
+/// A visited state's mark: the depth it was found at (`level`) and, within that level, the
+/// frontier node whose claim stands (its index). Zero is an empty slot: an initial state's claim
+/// is `u32::MAX`, a successor's level is at least 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Mark {
     level: u32,
     claim: u32,
 }
 
-/// A slot of a shard: a fingerprint and its entry, or empty (level 0 and claim 0: an initial
-/// state's claim is `u32::MAX`, a successor's level is at least 1).
-#[derive(Clone, Copy)]
-struct Slot<F> {
-    fp: F,
-    entry: Entry<F>,
-}
+impl Mark {
+    fn pack(self) -> u64 {
+        u64::from(self.level) << 32 | u64::from(self.claim)
+    }
 
-impl<F: Fingerprint> Slot<F> {
-    const EMPTY: Self = Slot { fp: F::ZERO, entry: Entry { parent: F::ZERO, level: 0, claim: 0 } };
-
-    fn occupied(&self) -> bool {
-        self.entry.level != 0 || self.entry.claim != 0
+    fn unpack(word: u64) -> Option<Mark> {
+        (word != 0).then_some(Mark { level: (word >> 32) as u32, claim: word as u32 })
     }
 }
 
-/// One shard: an open-addressed array (linear probing, at most three quarters full) placed by
-/// the fingerprints' low bits.
-struct Shard<F> {
-    slots: Vec<Slot<F>>,
+/// A slot of a table: a fingerprint, its mark and the fingerprint of the state it was reached
+/// from (the claiming node). The mark is written last (release) and read first (acquire), so a
+/// thread that finds a slot marked finds its fingerprint written; a slot's fingerprint never
+/// changes once marked.
+#[derive(Default)]
+struct Slot<F: Fingerprint> {
+    mark: AtomicU64,
+    fp: F::Atomic,
+    parent: F::Atomic,
+}
+
+/// An open-addressed array (linear probing, at most three quarters full) placed by the
+/// fingerprints' low bits.
+struct Table<F: Fingerprint> {
+    slots: Box<[Slot<F>]>,
+}
+
+impl<F: Fingerprint> Table<F> {
+    fn new(size: usize) -> Self {
+        Table { slots: (0..size).map(|_| Slot::default()).collect() }
+    }
+
+    fn mask(&self) -> usize {
+        self.slots.len() - 1
+    }
+
+    /// The slot holding `fp` and its mark, or the empty slot where `fp` would go and `None`.
+    fn find(&self, fp: F) -> (&Slot<F>, Option<Mark>) {
+        let mut i = fp.low64() as usize & self.mask();
+        loop {
+            let slot = &self.slots[i];
+            let mark = Mark::unpack(slot.mark.load(Ordering::Acquire));
+            if mark.is_none() || F::load(&slot.fp) == fp {
+                return (slot, mark);
+            }
+            i = (i + 1) & self.mask();
+        }
+    }
+
+    fn get(&self, fp: F) -> Option<Mark> {
+        self.find(fp).1
+    }
+
+    /// Fills the empty `slot` (or overwrites the claim of the marked one) with `fp`'s entry.
+    fn set(slot: &Slot<F>, fp: F, mark: Mark, parent: F) {
+        F::store(&slot.fp, fp);
+        F::store(&slot.parent, parent);
+        slot.mark.store(mark.pack(), Ordering::Release);
+    }
+}
+
+/// What only the thread holding a shard's lock touches: the table it writes, its count of
+/// entries, and the tables it outgrew, kept until no reader can be in them any more. (Tables are
+/// held in `Arc`s for their plain pointers, which readers use while the writer holds them; no
+/// reader counts on them.)
+struct Writer<F: Fingerprint> {
+    table: Arc<Table<F>>,
     len: usize,
+    outgrown: Vec<Arc<Table<F>>>,
 }
 
-impl<F: Fingerprint> Default for Shard<F> {
-    fn default() -> Self {
-        Shard { slots: Vec::new(), len: 0 }
-    }
+/// One shard, alone on its cache lines (its lock is taken by every thread in turn).
+#[repr(align(128))]
+struct Shard<F: Fingerprint> {
+    writer: Mutex<Writer<F>>,
+    /// The writer's current table, for readers: they take no lock.
+    table: AtomicPtr<Table<F>>,
 }
 
 impl<F: Fingerprint> Shard<F> {
-    /// The slot holding `fp`, or the empty one where it would go; `None` while nothing is stored.
-    fn slot(&self, fp: F) -> Option<usize> {
-        let mask = self.slots.len().checked_sub(1)?;
-        let mut i = fp.low64() as usize & mask;
-        loop {
-            let slot = &self.slots[i];
-            if !slot.occupied() || slot.fp == fp {
-                return Some(i);
+    fn new() -> Self {
+        let table = Arc::new(Table::new(64));
+        let current = AtomicPtr::new(Arc::as_ptr(&table).cast_mut());
+        Shard { writer: Mutex::new(Writer { table, len: 0, outgrown: Vec::new() }), table: current }
+    }
+
+    /// The table readers look in: the writer's current one, or one it has outgrown since, whose
+    /// entries are all still true (at worst it lacks the latest claims and states).
+    fn table(&self) -> &Table<F> {
+        // SAFETY: the pointer is to the writer's current table, or was, in which case the table
+        // is in `outgrown`: tables are freed only by `Visited::forget_outgrown`, which takes
+        // the set by `&mut` and so waits for every borrow of the shard, like this one, to end.
+        unsafe { &*self.table.load(Ordering::Acquire) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Writer<F>> {
+        self.writer.lock().expect("no thread panics holding a shard")
+    }
+
+    /// Stores `fp`, which is not stored yet (`writer` is this shard's, locked), doubling the
+    /// table when it is three quarters full.
+    fn insert(&self, writer: &mut Writer<F>, fp: F, mark: Mark, parent: F) {
+        if (writer.len + 1) * 4 > writer.table.slots.len() * 3 {
+            let grown = Arc::new(Table::new(writer.table.slots.len() * 2));
+            for slot in writer.table.slots.iter() {
+                if let Some(mark) = Mark::unpack(slot.mark.load(Ordering::Relaxed)) {
+                    let fp = F::load(&slot.fp);
+                    Table::set(grown.find(fp).0, fp, mark, F::load(&slot.parent));
+                }
             }
-            i = (i + 1) & mask;
+            self.table.store(Arc::as_ptr(&grown).cast_mut(), Ordering::Release);
+            let outgrown = std::mem::replace(&mut writer.table, grown);
+            writer.outgrown.push(outgrown);
         }
-    }
-
-    fn get(&self, fp: F) -> Option<&Entry<F>> {
-        let slot = &self.slots[self.slot(fp)?];
-        slot.occupied().then_some(&slot.entry)
-    }
-
-    fn get_mut(&mut self, fp: F) -> Option<&mut Entry<F>> {
-        let i = self.slot(fp)?;
-        let slot = &mut self.slots[i];
-        slot.occupied().then_some(&mut slot.entry)
-    }
-
-    /// Stores `fp`, which is not stored yet.
-    fn insert(&mut self, fp: F, entry: Entry<F>) {
-        if (self.len + 1) * 4 > self.slots.len() * 3 {
-            self.grow();
-        }
-        let i = self.slot(fp).expect("room was made");
-        debug_assert!(entry.level != 0 || entry.claim != 0, "an entry is told from an empty slot");
-        self.slots[i] = Slot { fp, entry };
-        self.len += 1;
-    }
-
-    fn grow(&mut self) {
-        let size = (self.slots.len() * 2).max(64);
-        let old = std::mem::replace(&mut self.slots, vec![Slot::EMPTY; size]);
-        for slot in old.into_iter().filter(Slot::occupied) {
-            let i = self.slot(slot.fp).expect("not empty");
-            self.slots[i] = slot;
-        }
+        let (slot, found) = writer.table.find(fp);
+        debug_assert!(found.is_none(), "{fp:?} is not stored yet");
+        Table::set(slot, fp, mark, parent);
+        writer.len += 1;
     }
 }
 
 const SHARDS: usize = 256;
 
-pub struct Visited<F> {
-    shards: Vec<Mutex<Shard<F>>>,
-    /// Where each shard's array is, for `prefetch` to read without the lock (a stale answer
-    /// names memory that prefetching may touch harmlessly).
-    places: Vec<Place>,
-}
-
-#[derive(Default)]
-struct Place {
-    slots: AtomicPtr<u8>,
-    mask: AtomicUsize,
+/// The visited set. Lookups (`seen`, `won`) take no lock: they read the shard's table as the
+/// threads holding its lock write it. Only a claim (a state not seen yet, or claimed by a later
+/// node) locks its shard, so most lookups leave the shard's cache lines where they are.
+pub struct Visited<F: Fingerprint> {
+    shards: Box<[Shard<F>]>,
 }
 
 /// What a node's claim on a successor came to.
@@ -124,90 +164,89 @@ pub enum Claim {
 
 impl<F: Fingerprint> Default for Visited<F> {
     fn default() -> Self {
-        Visited {
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
-            places: (0..SHARDS).map(|_| Place::default()).collect(),
-        }
+        Visited { shards: (0..SHARDS).map(|_| Shard::new()).collect() }
     }
 }
 
 impl<F: Fingerprint> Visited<F> {
-    /// The shard of `fp`. A shard places fingerprints by their low bits: the shards split by
+    /// The shard of `fp`. A table places fingerprints by their low bits: the shards split by
     /// higher ones.
-    fn shard_of(fp: F) -> usize {
-        ((fp.low64() >> 32) as usize) % SHARDS
-    }
-
-    fn shard(&self, fp: F) -> std::sync::MutexGuard<'_, Shard<F>> {
-        self.shards[Self::shard_of(fp)].lock().expect("no thread panics holding a shard")
-    }
-
-    /// Inserts into `fp`'s shard (locked as `shard`), telling `prefetch` where its array is now.
-    fn insert(&self, shard: &mut Shard<F>, fp: F, entry: Entry<F>) {
-        shard.insert(fp, entry);
-        let place = &self.places[Self::shard_of(fp)];
-        place.slots.store(shard.slots.as_mut_ptr().cast(), Ordering::Relaxed);
-        place.mask.store(shard.slots.len() - 1, Ordering::Relaxed);
+    fn shard(&self, fp: F) -> &Shard<F> {
+        &self.shards[((fp.low64() >> 32) as usize) % SHARDS]
     }
 
     /// Asks the processor to start loading the slot where `fp` would be, for a lookup soon
     /// after: the set is much larger than the caches, and a search thread has other work to do
     /// meanwhile.
     pub fn prefetch(&self, fp: F) {
-        let place = &self.places[Self::shard_of(fp)];
-        let slots = place.slots.load(Ordering::Relaxed);
-        let offset = (fp.low64() as usize & place.mask.load(Ordering::Relaxed)) * std::mem::size_of::<Slot<F>>();
+        let table = self.shard(fp).table();
+        let slot: *const Slot<F> = &table.slots[fp.low64() as usize & table.mask()];
         #[cfg(target_arch = "x86_64")]
         // SAFETY: a prefetch reads nothing and never faults, whatever the address.
         unsafe {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>(slots.wrapping_add(offset).cast::<i8>());
+            _mm_prefetch::<_MM_HINT_T0>(slot.cast::<i8>());
         }
         #[cfg(not(target_arch = "x86_64"))]
-        let _ = (slots, offset);
+        let _ = slot;
     }
 
     /// Whether `fp` needs no new copy from node `claim` of `level`: seen at an earlier level, or
-    /// claimed in this one by `claim` or a node before it.
+    /// claimed in this one by `claim` or a node before it. Without a lock, the answer may be
+    /// out of date while other nodes claim, but only ever towards "no" (a claim only ever moves
+    /// to an earlier node, and a state once stored stays): at worst a copy is made for nothing,
+    /// and `claim` turns it away.
     pub fn seen(&self, fp: F, level: u32, claim: u32) -> bool {
-        self.shard(fp).get(fp).is_some_and(|e| e.level < level || e.claim <= claim)
+        self.shard(fp).table().get(fp).is_some_and(|m| m.level < level || m.claim <= claim)
     }
 
     /// Node `claim` (fingerprint `parent`) of `level` reached `fp`.
     pub fn claim(&self, fp: F, level: u32, claim: u32, parent: F) -> Claim {
-        let mut shard = self.shard(fp);
-        match shard.get_mut(fp) {
-            None => {
-                self.insert(&mut shard, fp, Entry { parent, level, claim });
+        let shard = self.shard(fp);
+        let mut writer = shard.lock();
+        let mark = Mark { level, claim };
+        match writer.table.find(fp) {
+            (_, None) => {
+                shard.insert(&mut writer, fp, mark, parent);
                 Claim::Kept
             }
-            Some(e) if e.level == level && claim < e.claim => {
-                *e = Entry { parent, level, claim };
+            (slot, Some(m)) if m.level == level && claim < m.claim => {
+                Table::set(slot, fp, mark, parent);
                 Claim::Kept
             }
-            Some(_) => Claim::Seen,
+            (_, Some(_)) => Claim::Seen,
         }
     }
 
-    /// Whether node `claim`'s claim on `fp` stood once the level was expanded.
+    /// Whether node `claim`'s claim on `fp` stood once the level was expanded. Exact once the
+    /// claims on `fp` are over, as they are when a chunk's expansion has ended.
     pub fn won(&self, fp: F, claim: u32) -> bool {
-        self.shard(fp).get(fp).is_some_and(|e| e.claim == claim)
+        self.shard(fp).table().get(fp).is_some_and(|m| m.claim == claim)
+    }
+
+    /// Frees the tables the shards have outgrown: the `&mut` proves no lookup is still in one.
+    pub fn forget_outgrown(&mut self) {
+        for shard in self.shards.iter_mut() {
+            shard.writer.get_mut().expect("no thread panics holding a shard").outgrown.clear();
+        }
     }
 
     /// Records an initial state (level 0, no parent); false if it was already there.
     pub fn insert_initial(&self, fp: F) -> bool {
-        let mut shard = self.shard(fp);
-        if shard.get(fp).is_some() {
+        let shard = self.shard(fp);
+        let mut writer = shard.lock();
+        if writer.table.get(fp).is_some() {
             return false;
         }
-        self.insert(&mut shard, fp, Entry { parent: F::default(), level: 0, claim: u32::MAX });
+        shard.insert(&mut writer, fp, Mark { level: 0, claim: u32::MAX }, F::default());
         true
     }
 
     /// The state `fp` was first reached from (`None` for an initial state).
     pub fn parent(&self, fp: F) -> Option<F> {
-        let entry = *self.shard(fp).get(fp).expect("a visited state");
-        (entry.level > 0).then_some(entry.parent)
+        let writer = self.shard(fp).lock();
+        let (slot, mark) = writer.table.find(fp);
+        (mark.expect("a visited state").level > 0).then(|| F::load(&slot.parent))
     }
 }
 
@@ -246,18 +285,48 @@ mod tests {
 
     #[test]
     fn a_shard_finds_every_fingerprint_through_collisions_and_growth() {
-        let mut shard = Shard::<u64>::default();
-        assert!(shard.get(5).is_none(), "an empty shard has no slots yet");
+        let shard = Shard::<u64>::new();
+        let first = shard.table();
+        assert!(first.get(5).is_none());
         // Fingerprints alike in their low bits probe into each other's slots.
         let fps: Vec<u64> = (1..=1000).map(|i| i << 20).chain(1..=1000).collect();
+        let mut writer = shard.lock();
         for (n, &fp) in fps.iter().enumerate() {
-            shard.insert(fp, Entry { parent: fp + 1, level: 1, claim: n as u32 });
+            shard.insert(&mut writer, fp, Mark { level: 1, claim: n as u32 }, fp + 1);
         }
         for (n, &fp) in fps.iter().enumerate() {
-            let entry = shard.get(fp).expect("stored");
-            assert_eq!((entry.parent, entry.claim), (fp + 1, n as u32));
+            let (slot, mark) = shard.table().find(fp);
+            assert_eq!(mark, Some(Mark { level: 1, claim: n as u32 }));
+            assert_eq!(u64::load(&slot.parent), fp + 1);
         }
-        assert!(shard.get(1 << 40).is_none() && shard.get(0).is_none());
-        assert!(shard.len * 4 <= shard.slots.len() * 3);
+        assert!(shard.table().get(1 << 40).is_none() && shard.table().get(0).is_none());
+        assert!(writer.len * 4 <= writer.table.slots.len() * 3);
+        assert!(!writer.outgrown.is_empty(), "the table grew");
+        assert_eq!(first.get(1 << 20), Some(Mark { level: 1, claim: 0 }), "an outgrown table still answers");
+    }
+
+    #[test]
+    fn lookups_without_the_lock_never_answer_seen_before_a_claim_that_says_so() {
+        let visited = Visited::<u64>::default();
+        let fps: Vec<u64> = (1..=20_000u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect();
+        std::thread::scope(|scope| {
+            for claim in 1..=4u32 {
+                let (visited, fps) = (&visited, &fps);
+                scope.spawn(move || {
+                    for &fp in fps {
+                        // `seen` may be out of date, but only towards "not seen".
+                        if visited.seen(fp, 1, claim) {
+                            assert_eq!(visited.claim(fp, 1, claim, u64::from(claim)), Claim::Seen);
+                        } else {
+                            visited.claim(fp, 1, claim, u64::from(claim));
+                        }
+                    }
+                });
+            }
+        });
+        for &fp in &fps {
+            assert!(visited.won(fp, 1), "the first node's claim stands");
+            assert_eq!(visited.parent(fp), Some(1));
+        }
     }
 }
