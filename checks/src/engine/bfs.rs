@@ -91,6 +91,15 @@ pub struct Coverage {
     pub new_states: Vec<usize>,
 }
 
+impl Coverage {
+    /// Adds counts by kind.
+    fn add(&mut self, fired: &[usize], new_states: &[usize]) {
+        for (total, n) in self.fired.iter_mut().zip(fired).chain(self.new_states.iter_mut().zip(new_states)) {
+            *total += n;
+        }
+    }
+}
+
 /// One frontier state and the `eventually` properties that fail in it.
 struct Node<S, F> {
     state: S,
@@ -118,6 +127,12 @@ impl<S, F> Level<S, F> {
         }
     }
 
+    /// Appends the lists `parts`, `len` nodes in all.
+    fn append(&mut self, parts: Vec<Vec<Node<S, F>>>, len: usize) {
+        self.len += len;
+        self.parts.extend(parts);
+    }
+
     fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -138,16 +153,41 @@ struct Expansion<S, F> {
     /// The kind of each transition generated (only with coverage).
     fired: Vec<u16>,
     generated: usize,
-    /// Once the chunk's claims are settled, the successors this node won, judged, in the same
-    /// order: ready for the next frontier.
-    admitted: Vec<Node<S, F>>,
-    /// The kind of each admitted successor (only with coverage).
-    kinds: Vec<u16>,
-    /// The admitted successors that discover properties, with those properties' bits.
-    discoveries: Vec<(F, u64)>,
     /// Every transition, ready for the liveness graph: only for states where an `eventually`
     /// fails.
     transitions: Option<Prepared<F>>,
+}
+
+/// What admitting a block of a chunk's expansions (a run of them that one thread admitted in
+/// turn) leaves to the sequential part of the level: counts, the new frontier nodes (lists in
+/// frontier order), the discoveries in the same order, and the transitions for the liveness
+/// graph. How the chunk splits into blocks depends on the threads' timing; what the blocks hold,
+/// taken in order, does not. The sequential part reads a few blocks per chunk rather than every
+/// expansion (each written on another thread: reading them one by one, and freeing their lists,
+/// was most of what the sequential part did).
+struct Admitted<S, F> {
+    generated: usize,
+    unique: usize,
+    parts: Vec<Vec<Node<S, F>>>,
+    discoveries: Vec<(F, u64)>,
+    transitions: Vec<(F, u64, Prepared<F>)>,
+    /// Transitions and new states by kind (only with coverage: empty without).
+    fired: Vec<usize>,
+    new_states: Vec<usize>,
+}
+
+impl<S, F> Admitted<S, F> {
+    fn new(kinds: usize) -> Self {
+        Admitted {
+            generated: 0,
+            unique: 0,
+            parts: Vec::new(),
+            discoveries: Vec::new(),
+            transitions: Vec::new(),
+            fired: vec![0; kinds],
+            new_states: vec![0; kinds],
+        }
+    }
 }
 
 pub fn check<M>(model: &M, threads: usize) -> Outcome<M>
@@ -197,6 +237,9 @@ struct Search<'m, M: Model, F: Fingerprint> {
     eventually: u64,
     /// The graph of the states where an `eventually` property fails (only if there is one).
     liveness: Option<Recorder<F>>,
+    /// The last chunk's transitions (in blocks), for the graph: recorded beside the next chunk's
+    /// expansion.
+    unrecorded: Vec<Vec<(F, u64, Prepared<F>)>>,
     /// Time spent in the parallel steps of the levels so far.
     parallel: Duration,
 }
@@ -238,6 +281,7 @@ where
             fairness,
             eventually,
             liveness: (eventually != 0).then(Recorder::default),
+            unrecorded: Vec::new(),
             parallel: Duration::ZERO,
         }
     }
@@ -334,7 +378,8 @@ where
             .collect();
         let mut sequential = started.elapsed().saturating_sub(self.parallel);
         let mut loops = HashMap::new();
-        if let Some(recorder) = self.liveness.take() {
+        if let Some(mut recorder) = self.liveness.take() {
+            recorder.record(std::mem::take(&mut self.unrecorded).into_iter().flatten());
             let graph = recorder.finish();
             // Each property's search of the graph is sequential (Tarjan); the properties' are
             // independent, so they run side by side.
@@ -424,9 +469,6 @@ where
                 successors: Vec::new(),
                 fired: Vec::new(),
                 generated: 0,
-                admitted: Vec::new(),
-                kinds: Vec::new(),
-                discoveries: Vec::new(),
                 transitions: None,
             };
             let mut transitions = (record && node.failing != 0).then(Transitions::default);
@@ -470,85 +512,95 @@ where
             expansion.successors.sort_by_cached_key(|(_, kind, state)| (fingerprint(state), *kind));
             expansion
         };
+        let expand_all = || -> Vec<Vec<Expansion<M::State, F>>> {
+            frontier
+                .par_iter()
+                .zip(firsts)
+                .map(|(part, first)| part.iter().zip(first..).map(|(node, claim)| expand(node, claim as u32)).collect())
+                .collect()
+        };
+        // Meanwhile one thread records the chunk before in the liveness graph. (Beside the
+        // chunk's own admission, as it was, the recording outlasted the admission from about 7
+        // threads on: `healthy` at one thread spends 0.8 s recording, 4.6 s admitting.)
         let expanding = Instant::now();
-        let mut expansions: Vec<Vec<Expansion<M::State, F>>> = frontier
-            .par_iter()
-            .zip(firsts)
-            .map(|(part, first)| part.iter().zip(first..).map(|(node, claim)| expand(node, claim as u32)).collect())
-            .collect();
+        let unrecorded = std::mem::take(&mut self.unrecorded);
+        let expansions = match &mut self.liveness {
+            Some(recorder) if !unrecorded.is_empty() => {
+                rayon::join(|| recorder.record(unrecorded.into_iter().flatten()), expand_all).1
+            }
+            _ => expand_all(),
+        };
         self.parallel += expanding.elapsed();
 
         // Every claim of the chunk is settled: keep the winners' copies, judge them and make them
         // frontier nodes, in parallel (the losers' copies are dropped there too, and so are the
-        // chunk's own states: dropping is a good part of the work); meanwhile one thread records
-        // the chunk's transitions in the liveness graph. What is left to do in frontier order, one
-        // thread at a time, is only counting and moving: the sequential part of a level, which
-        // bounds how far more threads can speed it up.
-        let recorded: Vec<(F, u64, Prepared<F>)> = if record {
-            expansions
-                .iter_mut()
-                .flatten()
-                .filter_map(|e| e.transitions.take().map(|transitions| (e.parent, e.failing, transitions)))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        // chunk's own states: dropping is a good part of the work). What is left to do in
+        // frontier order, one thread at a time, is only counting and moving: the sequential part
+        // of a level, which bounds how far more threads can speed it up.
         let properties = &self.properties;
         let judged = self.undecided();
         let eventually = self.eventually;
-        let coverage = self.coverage.is_some();
-        let mut admit = || {
-            expansions
-                .par_iter_mut()
-                .zip(frontier.par_iter_mut())
-                .flat_map_iter(|(expansions, expanded)| {
-                    drop(std::mem::take(expanded));
-                    expansions.iter_mut()
-                })
-                .for_each(|expansion| {
-                    let claim = expansion.claim;
-                    let successors = std::mem::take(&mut expansion.successors);
-                    expansion.admitted.reserve_exact(successors.len());
-                    for (fp, kind, state) in successors {
-                        if !visited.won(fp, claim) {
-                            continue;
-                        }
-                        let holds = Self::evaluate(model, properties, judged, &state);
-                        let discovered = Self::discovered(properties, judged, holds);
-                        if discovered != 0 {
-                            expansion.discoveries.push((fp, discovered));
-                        }
-                        if coverage {
-                            expansion.kinds.push(kind);
-                        }
-                        expansion.admitted.push(Node { state, fp, failing: eventually & !holds });
-                    }
-                })
+        let kinds = self.coverage.as_ref().map_or(0, |c| c.fired.len());
+        let admit = |block: &mut Admitted<M::State, F>, mut expansion: Expansion<M::State, F>| {
+            block.generated += expansion.generated;
+            if let Some(transitions) = expansion.transitions.take() {
+                block.transitions.push((expansion.parent, expansion.failing, transitions));
+            }
+            for &kind in &expansion.fired {
+                block.fired[usize::from(kind)] += 1;
+            }
+            let mut admitted = Vec::with_capacity(expansion.successors.len());
+            for (fp, kind, state) in expansion.successors {
+                if !visited.won(fp, expansion.claim) {
+                    continue;
+                }
+                let holds = Self::evaluate(model, properties, judged, &state);
+                let discovered = Self::discovered(properties, judged, holds);
+                if discovered != 0 {
+                    block.discoveries.push((fp, discovered));
+                }
+                if kinds != 0 {
+                    block.new_states[usize::from(kind)] += 1;
+                }
+                admitted.push(Node { state, fp, failing: eventually & !holds });
+            }
+            block.unique += admitted.len();
+            if !admitted.is_empty() {
+                block.parts.push(admitted);
+            }
         };
         let admitting = Instant::now();
-        match &mut self.liveness {
-            Some(recorder) if !recorded.is_empty() => {
-                rayon::join(|| recorder.record(recorded), admit);
-            }
-            _ => admit(),
-        }
+        let blocks: Vec<Admitted<M::State, F>> = expansions
+            .into_par_iter()
+            .zip(frontier.par_iter_mut())
+            .fold(
+                || Admitted::new(kinds),
+                |mut block, (expansions, expanded)| {
+                    drop(std::mem::take(expanded));
+                    for expansion in expansions {
+                        admit(&mut block, expansion);
+                    }
+                    block
+                },
+            )
+            .collect();
         self.parallel += admitting.elapsed();
-        for expansion in expansions.into_iter().flatten() {
-            self.states += expansion.generated;
-            self.unique += expansion.admitted.len();
+        let mut unrecorded = Vec::new();
+        for block in blocks {
+            self.states += block.generated;
+            self.unique += block.unique;
             if let Some(coverage) = &mut self.coverage {
-                for &kind in &expansion.fired {
-                    coverage.fired[usize::from(kind)] += 1;
-                }
-                for &kind in &expansion.kinds {
-                    coverage.new_states[usize::from(kind)] += 1;
-                }
+                coverage.add(&block.fired, &block.new_states);
             }
-            for &(fp, discovered) in &expansion.discoveries {
+            for (fp, discovered) in block.discoveries {
                 self.discover(fp, discovered);
             }
-            next.extend(expansion.admitted);
+            next.append(block.parts, block.unique);
+            if !block.transitions.is_empty() {
+                unrecorded.push(block.transitions);
+            }
         }
+        self.unrecorded = unrecorded;
         self.visited.forget_outgrown();
     }
 

@@ -1,8 +1,9 @@
 //! Recording the graph of failing states during the search, and resolving its edges when the
-//! search is over. Each chunk's expanded states are recorded beside the chunk's admission (in
-//! parallel with it, in BFS order from one chunk to the next): the sequential part of a level does
-//! not copy them. Copying them there into arrays regrown as needed took 1.5 s of `healthy`'s
-//! 28 s at one thread: time that no thread count shortens.
+//! search is over. The BFS records each chunk's expanded states beside the next chunk's expansion
+//! (in BFS order from one chunk to the next), on one thread while the others expand: the
+//! sequential part of a level does not copy them (copying them there into arrays regrown as
+//! needed took 1.5 s of `healthy`'s 28 s at one thread: time that no thread count shortens), and
+//! no step of the search waits for the recording alone.
 
 use super::index::NodeIndex;
 use super::scc::OUTSIDE;
@@ -36,7 +37,7 @@ pub struct Recorder<F> {
 
 impl<F: Fingerprint> Recorder<F> {
     /// Records the next expanded states, each with the `eventually` properties that fail in it.
-    pub fn record(&mut self, states: Vec<(F, u64, Prepared<F>)>) {
+    pub fn record(&mut self, states: impl IntoIterator<Item = (F, u64, Prepared<F>)>) {
         for (fp, failing, transitions) in states {
             let edge_count = transitions.edges.len();
             let edges = self.targets.extend(edge_count, transitions.edges.iter().map(|&(target, _)| target));
