@@ -93,19 +93,26 @@ struct Writer<F: Fingerprint> {
     outgrown: Vec<Arc<Table<F>>>,
 }
 
-/// One shard, alone on its cache lines (its lock is taken by every thread in turn).
+/// One shard, alone on its cache lines, its lock on lines of their own: every claim writes the
+/// lock, and a lookup that found the table's address on a line just written would wait for it
+/// to come back from the claiming core.
 #[repr(align(128))]
 struct Shard<F: Fingerprint> {
-    writer: Mutex<Writer<F>>,
-    /// The writer's current table, for readers: they take no lock.
+    /// The writer's current table, for readers: they take no lock. Written only when it grows.
     table: AtomicPtr<Table<F>>,
+    writer: Apart<Mutex<Writer<F>>>,
 }
+
+/// A value on cache lines of its own (128 bytes: a pair of lines, which some processors fetch
+/// together).
+#[repr(align(128))]
+struct Apart<T>(T);
 
 impl<F: Fingerprint> Shard<F> {
     fn new() -> Self {
         let table = Arc::new(Table::new(64));
         let current = AtomicPtr::new(Arc::as_ptr(&table).cast_mut());
-        Shard { writer: Mutex::new(Writer { table, len: 0, outgrown: Vec::new() }), table: current }
+        Shard { table: current, writer: Apart(Mutex::new(Writer { table, len: 0, outgrown: Vec::new() })) }
     }
 
     /// The table readers look in: the writer's current one, or one it has outgrown since, whose
@@ -118,7 +125,7 @@ impl<F: Fingerprint> Shard<F> {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Writer<F>> {
-        self.writer.lock().expect("no thread panics holding a shard")
+        self.writer.0.lock().expect("no thread panics holding a shard")
     }
 
     /// Stores `fp`, which is not stored yet (`writer` is this shard's, locked), doubling the
@@ -227,7 +234,7 @@ impl<F: Fingerprint> Visited<F> {
     /// Frees the tables the shards have outgrown: the `&mut` proves no lookup is still in one.
     pub fn forget_outgrown(&mut self) {
         for shard in self.shards.iter_mut() {
-            shard.writer.get_mut().expect("no thread panics holding a shard").outgrown.clear();
+            shard.writer.0.get_mut().expect("no thread panics holding a shard").outgrown.clear();
         }
     }
 
