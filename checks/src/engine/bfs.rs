@@ -20,9 +20,9 @@ use std::time::{Duration, Instant};
 /// few enough that the chunk's new states are still in the caches when they are admitted.
 /// Measured at 2 threads: on `healthy`, the thread time in the expansion steps spent not
 /// expanding fell from 4.5 s (64 per thread) to 2.8-3.2 s (256) and 2.2-2.4 s (1,024), while
-/// admitting took 6.8 s of thread time (64), 6.9-7.4 s (256) and 7.8-8.9 s (1,024); `acks-1` (6 runs each)
-/// ran in 0.90 s (64), 0.79 s (256) and 0.89 s (1,024). Chunking changes nothing in the result:
-/// states are admitted in frontier order either way.
+/// admitting took 6.8 s of thread time (64), 6.9-7.4 s (256) and 7.8-8.9 s (1,024); `acks-1`
+/// (6 runs each) ran in 0.90 s (64), 0.79 s (256) and 0.89 s (1,024). Chunking changes nothing
+/// in the result: states are admitted in frontier order either way.
 const CHUNK_PER_THREAD: usize = 256;
 
 /// At most this many frontier lists in a piece of work that one thread expands (or admits) by

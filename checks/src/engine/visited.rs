@@ -1,9 +1,10 @@
 //! The visited set of the parallel BFS: every state seen, by fingerprint, with the state it was
-//! first reached from. Sharded behind mutexes so that the threads expanding a level record new
-//! states as they find them, and deterministic whatever the threads' timing: within a level, a
-//! state is *claimed* by each frontier node that reaches it, and the node first in frontier order
-//! wins (its index is the smallest), exactly as a one-thread BFS would have it. Only the winner's
-//! copy of the state goes on to the next frontier; the others are dropped at once.
+//! first reached from. Sharded, each shard's writers behind a mutex and its readers without one,
+//! so that the threads expanding a level record new states as they find them and look states up
+//! without waiting; deterministic whatever the threads' timing: within a level, a state is
+//! *claimed* by each frontier node that reaches it, and the node first in frontier order wins
+//! (its index is the smallest), exactly as a one-thread BFS would have it. Only the winner's copy
+//! of the state goes on to the next frontier; the others are dropped at once.
 //!
 //! Every successor the search generates is looked up here, and the set is far larger than the
 //! caches: a shard is one open-addressed array of entries, fingerprint and entry side by side, so
