@@ -84,7 +84,7 @@ kinds! {
     // stateright's own actions, which kelp's model never enables (its network loses nothing, its
     // actors neither crash through stateright nor choose at random): listed only if they fire.
     Stateright => "stateright Drop/Crash/Recover/SelectRandom",
-    RuntimeOnly => "runtime only: heartbeats",
+    RuntimeOnly => "runtime only: heartbeats, fetch waits",
 }
 
 impl Kind {
@@ -134,7 +134,7 @@ impl Kind {
             Timer::SessionTimeout(_) => Kind::TimerSessionTimeout,
             Timer::PreferredElection(_) => Kind::TimerPreferredElection,
             Timer::RequestTimeout => Kind::TimerRequestTimeout,
-            Timer::Heartbeat => Kind::RuntimeOnly,
+            Timer::Heartbeat | Timer::FetchMaxWait(_) => Kind::RuntimeOnly,
             Timer::CutLink(_) => Kind::TimerCutLink,
             Timer::ControllerSessionExpiry => Kind::TimerControllerSessionExpiry,
         }

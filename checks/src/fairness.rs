@@ -35,7 +35,8 @@ pub fn class(cfg: &Config, state: &SystemState, action: &Action) -> Option<u64> 
                 | Timer::FetchBackoff(_)
                 | Timer::PreferredElection(_)
                 | Timer::RequestTimeout
-                | Timer::Heartbeat => true,
+                | Timer::Heartbeat
+                | Timer::FetchMaxWait(_) => true,
             };
             fair.then(|| fingerprint(&("timer", *id, *timer)))
         }

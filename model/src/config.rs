@@ -202,6 +202,11 @@ pub struct RuntimeSettings {
     /// The most records one fetch returns (Kafka bounds it in bytes: `replica.fetch.max.bytes`,
     /// `fetch.max.bytes`); unset: everything to the log end.
     pub fetch_max_records: Option<u32>,
+    /// A leader answers the fetches it holds after `replica.fetch.wait.max.ms` even with nothing
+    /// new (`DelayedFetch` expiry), and each follower fetches again, so a caught-up follower left
+    /// out of the ISR (an AlterPartition refused, a session expired) is proposed again on an idle
+    /// partition. The checker leaves fetches parked until there is news: a write unparks them.
+    pub fetch_max_wait: bool,
 }
 
 impl RuntimeSettings {

@@ -43,6 +43,11 @@ pub enum Timer {
     /// The active controller's ZooKeeper session expires (`zookeeper.session.timeout.ms` passed:
     /// a GC pause, a network blip): `/controller` is deleted while the controller still runs.
     ControllerSessionExpiry,
+
+    // Broker, runtime only (`RuntimeSettings::fetch_max_wait`): last, like the one above.
+    /// `replica.fetch.wait.max.ms`: the fetches a leader holds for this partition are answered
+    /// with what there is (`DelayedFetch` expires), so each follower fetches again.
+    FetchMaxWait(PartitionId),
 }
 
 impl Timer {
@@ -61,6 +66,7 @@ impl Timer {
             Timer::SessionTimeout(_) => ms(9_000, 9_001),
             Timer::PreferredElection(_) => ms(300_000, 300_001),
             Timer::RequestTimeout => ms(30_000, 30_001),
+            Timer::FetchMaxWait(_) => ms(500, 501),
         }
     }
 }

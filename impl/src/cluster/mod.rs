@@ -107,6 +107,7 @@ pub fn runtime_config(options: &UpOptions) -> Result<Config, ClusterError> {
             heartbeats: true,
             metadata_refresh: true,
             fetch_max_records: Some(FETCH_MAX_RECORDS),
+            fetch_max_wait: true,
         },
         ..Config::default()
     };

@@ -102,14 +102,35 @@ impl BrokerState {
     /// Answer every held fetch that now has something new: records past its offset, or a HW the
     /// follower does not know yet (Kafka completes delayed fetches on appends and HW changes).
     pub(super) fn answer_parked_fetches(&mut self, ctx: Ctx<'_>, p: PartitionId, fx: &mut Effects) {
+        self.answer_parked_fetches_where(ctx, p, fx, |parked, end, hw| {
+            end > parked.fetch_offset || hw != parked.known_high_watermark
+        });
+    }
+
+    /// `replica.fetch.wait.max.ms` passed (runtime only): every held fetch is answered with what
+    /// there is, new or not (`DelayedFetch.onExpiration`), and its follower fetches again, which
+    /// lets `maybeExpandIsr` look at it again.
+    pub(super) fn on_fetch_wait_expired(&mut self, ctx: Ctx<'_>, p: PartitionId, fx: &mut Effects) {
+        self.answer_parked_fetches_where(ctx, p, fx, |_, _, _| true);
+    }
+
+    /// Answer the held fetches that `due(parked, log end, HW)` picks, with the records past each
+    /// one's offset and the HW.
+    fn answer_parked_fetches_where(
+        &mut self,
+        ctx: Ctx<'_>,
+        p: PartitionId,
+        fx: &mut Effects,
+        due: impl Fn(&ParkedFetch, Offset, Offset) -> bool,
+    ) {
         let disk = self.disk.replica(p);
         let (hw, end) = (disk.high_watermark, disk.log.end_offset());
         let mut answers = Vec::new();
-        let process = self.process.as_mut().expect("a leader is running");
+        let Some(process) = self.process.as_mut() else { return };
         let Role::Leader(leader) = &mut process.replicas[usize::from(p.0)].role else { return };
         for f in &mut leader.followers {
             if let Some(parked) = f.parked {
-                if end > parked.fetch_offset || hw != parked.known_high_watermark {
+                if due(&parked, end, hw) {
                     f.parked = None;
                     answers.push((f.broker, parked));
                 }

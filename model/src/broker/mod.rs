@@ -272,6 +272,7 @@ impl BrokerState {
             Timer::FetchBackoff(p) => self.on_fetch_backoff(ctx, p, fx),
             Timer::Heartbeat => self.heartbeat(ctx, fx),
             Timer::CutLink(producer) => self.cut_link(producer),
+            Timer::FetchMaxWait(p) => self.on_fetch_wait_expired(ctx, p, fx),
             _ => {}
         }
     }
@@ -333,6 +334,11 @@ impl BrokerState {
                 Role::Follower(FetchState::Backoff { .. }) => timers.push(Timer::FetchBackoff(p)),
                 _ => {}
             }
+            if let Role::Leader(leader) = &replica.role {
+                if ctx.cfg.runtime.fetch_max_wait && leader.followers.iter().any(|f| f.parked.is_some()) {
+                    timers.push(Timer::FetchMaxWait(p));
+                }
+            }
         }
         timers
     }
@@ -343,6 +349,9 @@ impl BrokerState {
         timers.extend(ctx.cfg.producer_ids().map(Timer::CutLink));
         for p in ctx.cfg.partition_ids() {
             timers.push(Timer::FetchBackoff(p));
+            if ctx.cfg.runtime.fetch_max_wait {
+                timers.push(Timer::FetchMaxWait(p));
+            }
             for b in ctx.cfg.replicas(p) {
                 if b != ctx.me {
                     timers.push(Timer::LagTimeout(p, b));

@@ -168,6 +168,19 @@ fn hw(broker: &BrokerState) -> Offset {
     broker.disk.replicas[0].high_watermark
 }
 
+/// Leader 1's AlterPartition (leader epoch 1, partition epoch 2) for ISR 1,2,3, each member with
+/// broker epoch = its id.
+fn proposal_of_all_three() -> Msg {
+    Msg::AlterPartition {
+        partition: P0,
+        leader: b(1),
+        broker_epoch: BrokerEpoch(1),
+        leader_epoch: LeaderEpoch(1),
+        partition_epoch: PartitionEpoch(2),
+        isr: vec![member(1, Some(1)), member(2, Some(2)), member(3, Some(3))],
+    }
+}
+
 fn unknown(broker: u8) -> FollowerProgress {
     FollowerProgress { broker: b(broker), end_offset: None, broker_epoch: None, parked: None }
 }
@@ -409,15 +422,7 @@ fn a_caught_up_follower_outside_the_isr_is_proposed_with_broker_epochs() {
     assert_eq!(e, fx(vec![], false));
     step(&mut leader, &cfg, 1, fetch(2, 2, 1, 0, None, 0));
     let e = step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
-    let request = Msg::AlterPartition {
-        partition: P0,
-        leader: b(1),
-        broker_epoch: BrokerEpoch(1),
-        leader_epoch: LeaderEpoch(1),
-        partition_epoch: PartitionEpoch(2),
-        isr: vec![member(1, Some(1)), member(2, Some(2)), member(3, Some(3))],
-    };
-    assert_eq!(e, fx(vec![(Address::Controller, request)], false));
+    assert_eq!(e, fx(vec![(Address::Controller, proposal_of_all_three())], false));
     assert_eq!(leader_state(&leader).pending_isr.map(|p| p.isr), Some(set(&[1, 2, 3])));
 
     // While it is in flight, no second proposal.
@@ -541,6 +546,62 @@ fn a_late_answer_to_a_superseded_alter_partition_is_ignored() {
     };
     assert_eq!(step(&mut leader, &cfg, 1, late), fx(vec![], false));
     assert_eq!(leader_state(&leader).pending_isr.map(|p| p.isr), Some(set(&[1, 2, 3])));
+}
+
+/// Leader 1 with ISR 1,2 on an idle partition: follower 2's fetch is held, follower 3 caught up
+/// and was proposed, and the controller refused it (broker 3 not yet unfenced, as when its
+/// heartbeat is read after the leader's AlterPartition). Both fetches stay held.
+fn refused_expansion(cfg: &Config) -> BrokerState {
+    let mut leader = boot(cfg, 1);
+    step(&mut leader, cfg, 1, Msg::PartitionChange(meta(Some(1), 1, 2, &[1, 2])));
+    step(&mut leader, cfg, 1, fetch(2, 2, 1, 0, None, 0));
+    step(&mut leader, cfg, 1, fetch(3, 3, 1, 0, None, 0));
+    let refused = Msg::AlterPartitionResponse {
+        partition: P0,
+        request_partition_epoch: PartitionEpoch(2),
+        result: Err(AlterPartitionError::IneligibleReplica),
+    };
+    assert_eq!(step(&mut leader, cfg, 1, refused), fx(vec![], false));
+    assert_eq!(leader_state(&leader).pending_isr, None);
+    assert_eq!(progress(&leader, 3), parked_at(3, 3, 1, 0, 0));
+    leader
+}
+
+#[test]
+fn without_the_fetch_wait_a_refused_follower_waits_for_the_next_write() {
+    let cfg = Config::default();
+    let leader = refused_expansion(&cfg);
+    assert!(!leader.wanted_timers(ctx(&cfg, 1)).contains(&Timer::FetchMaxWait(P0)));
+    assert!(!BrokerState::all_timers(ctx(&cfg, 1)).contains(&Timer::FetchMaxWait(P0)));
+}
+
+#[test]
+fn after_the_fetch_wait_held_fetches_are_answered_and_a_refused_follower_is_proposed_again() {
+    let mut cfg = Config::default();
+    cfg.runtime.fetch_max_wait = true;
+    let mut leader = refused_expansion(&cfg);
+    assert!(leader.wanted_timers(ctx(&cfg, 1)).contains(&Timer::FetchMaxWait(P0)));
+
+    // `replica.fetch.wait.max.ms`: every held fetch is answered with what there is (nothing).
+    let e = tick(&mut leader, &cfg, 1, Timer::FetchMaxWait(P0));
+    let empty = fetch_response(1, 0, records(vec![], 0));
+    assert_eq!(e, fx(vec![(to(2), empty.clone()), (to(3), empty)], false));
+    assert_eq!(progress(&leader, 3).parked, None);
+    assert!(!leader.wanted_timers(ctx(&cfg, 1)).contains(&Timer::FetchMaxWait(P0)), "nothing held");
+
+    // Broker 3 fetches again (unfenced by now): proposed again.
+    let e = step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
+    assert_eq!(e, fx(vec![(Address::Controller, proposal_of_all_three())], false));
+}
+
+#[test]
+fn a_fetch_wait_firing_on_a_broker_that_no_longer_leads_changes_nothing() {
+    let mut cfg = Config::default();
+    cfg.runtime.fetch_max_wait = true;
+    let mut follower = boot(&cfg, 2);
+    let before = follower.clone();
+    assert_eq!(tick(&mut follower, &cfg, 2, Timer::FetchMaxWait(P0)), fx(vec![], false));
+    assert_eq!(follower, before);
 }
 
 #[test]

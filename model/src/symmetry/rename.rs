@@ -379,6 +379,7 @@ impl Rename for Timer {
             Timer::Heartbeat => Timer::Heartbeat,
             Timer::CutLink(producer) => Timer::CutLink(producer.rename(p)),
             Timer::ControllerSessionExpiry => Timer::ControllerSessionExpiry,
+            Timer::FetchMaxWait(partition) => Timer::FetchMaxWait(partition),
         }
     }
 }
