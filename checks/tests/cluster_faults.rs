@@ -5,6 +5,8 @@
 //! - the same with power losses (the unflushed tail of each log cut) and KIP-966's eligible leader
 //!   replicas on;
 //! - hostile datagrams reach every process; each is logged and dropped, and the cluster goes on;
+//! - a broker paused (SIGSTOP, a long GC pause) past its session is fenced out of the ISR and,
+//!   resumed, rejoins it although no record is written (`replica.fetch.wait.max.ms`);
 //! - leadership moves on request: `kelp demote-broker` and `kelp leader-election --election-type
 //!   preferred`, refused while the preferred replica is down;
 //! - with two controller candidates and ZooKeeper (6 processes), `kelp cluster kill-controller`
@@ -275,6 +277,37 @@ fn demotion_and_preferred_elections_move_leadership_within_the_isr() {
     let out = kelp(&dir, &["demote-broker", "--broker", "7"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "error: no broker 7 in this cluster (brokers 1 to 3)\n");
+}
+
+/// Sends `signal` (`STOP`, `CONT`) to broker `id`'s process, as `kelp cluster status` lists it.
+fn signal_broker(dir: &Path, id: u32, signal: &str) {
+    let status = kelp_ok(dir, &["cluster", "status"]);
+    let name = format!("broker-{id}");
+    let line = status.lines().find(|l| l.split('\t').next() == Some(name.as_str())).expect("the broker is listed");
+    let pid = line.split('\t').find_map(|f| f.strip_prefix("pid ")).expect("a pid");
+    let sent = Command::new("kill").arg(format!("-{signal}")).arg(pid).status().expect("kill runs");
+    assert!(sent.success(), "kill -{signal} {pid}");
+}
+
+#[test]
+fn a_broker_paused_past_its_session_rejoins_the_isr_of_an_idle_partition() {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp.path().join("cluster");
+    let _cluster = Cluster(&dir);
+    kelp_ok(&dir, &["cluster", "up", "--brokers", "3", "--min-insync-replicas", "2"]);
+    assert_eq!(first_leader(&dir), 1);
+    wait_for_field(&dir, "Isr", "1,2,3");
+
+    // Frozen, broker 2 stops heartbeating: its session expires and the controller fences it. Its
+    // fetch stays held by the leader, with nothing new to answer it with.
+    signal_broker(&dir, 2, "STOP");
+    wait_for_field(&dir, "Isr", "1,3");
+    signal_broker(&dir, 2, "CONT");
+    // Resumed, it heartbeats and is unfenced; the leader's held fetch is answered after the fetch
+    // wait, broker 2 fetches again, and the leader proposes it for the ISR.
+    let start = Instant::now();
+    wait_for_field(&dir, "Isr", "1,2,3");
+    println!("broker 2 back in the ISR {:.1} s after it resumed", start.elapsed().as_secs_f64());
 }
 
 /// The controller `kelp topics --describe` names (with candidates).
