@@ -8,9 +8,26 @@ use std::fmt;
 
 /// A record's payload: a line a `kelp produce` user typed. Always empty in the checker, where the
 /// producer's (id, sequence) alone identifies a record; the producer's handlers never look at it.
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Default, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Value(pub Box<[u8]>);
+
+/// Byte equality, with empty values (every value in the checker) told equal without a call to
+/// `memcmp`: the properties compare logs record by record in every state the checker keeps, and
+/// remembered handler results are found by comparing states and messages. `kelp check healthy`
+/// at 1 thread, 6 interleaved pairs of runs: 31.1 s -> 28.2 s on average.
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && (self.0.is_empty() || self.0 == other.0)
+    }
+}
+
+/// The bytes' hash, as derived: equal values (equal bytes) hash alike.
+impl std::hash::Hash for Value {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
 
 impl Value {
     pub fn is_empty(&self) -> bool {
@@ -175,6 +192,19 @@ impl fmt::Display for ReplicaLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn values_are_equal_exactly_when_their_bytes_are(
+            a in proptest::collection::vec(0u8..3, 0..3),
+            b in proptest::collection::vec(0u8..3, 0..3),
+        ) {
+            let (x, y) = (Value(a.clone().into()), Value(b.clone().into()));
+            prop_assert_eq!(x == y, a == b);
+            prop_assert_eq!(x == y, x.cmp(&y) == std::cmp::Ordering::Equal);
+        }
+    }
 
     fn rec(epoch: u32, seq: u32) -> Record {
         Record::new(LeaderEpoch(epoch), ProducerId(1), Sequence(seq))
