@@ -239,14 +239,20 @@ fn every_process_logs_and_drops_hostile_datagrams_and_goes_on() {
     }
 }
 
+/// Starts 3 brokers with min ISR 2 and waits until the preferred replica, broker 1, leads an ISR
+/// of all three.
+fn up_in_sync(dir: &Path) {
+    kelp_ok(dir, &["cluster", "up", "--brokers", "3", "--min-insync-replicas", "2"]);
+    assert_eq!(first_leader(dir), 1, "the preferred replica leads first");
+    wait_for_field(dir, "Isr", "1,2,3");
+}
+
 #[test]
 fn demotion_and_preferred_elections_move_leadership_within_the_isr() {
     let temp = tempfile::tempdir().expect("a temporary directory");
     let dir = temp.path().join("cluster");
     let _cluster = Cluster(&dir);
-    kelp_ok(&dir, &["cluster", "up", "--brokers", "3", "--min-insync-replicas", "2"]);
-    assert_eq!(first_leader(&dir), 1, "the preferred replica leads first");
-    wait_for_field(&dir, "Isr", "1,2,3");
+    up_in_sync(&dir);
 
     // Demote broker 1: last in the replica list, then a preferred election moves leadership.
     let out = kelp_ok(&dir, &["demote-broker", "--broker", "1"]);
@@ -294,9 +300,7 @@ fn a_broker_paused_past_its_session_rejoins_the_isr_of_an_idle_partition() {
     let temp = tempfile::tempdir().expect("a temporary directory");
     let dir = temp.path().join("cluster");
     let _cluster = Cluster(&dir);
-    kelp_ok(&dir, &["cluster", "up", "--brokers", "3", "--min-insync-replicas", "2"]);
-    assert_eq!(first_leader(&dir), 1);
-    wait_for_field(&dir, "Isr", "1,2,3");
+    up_in_sync(&dir);
 
     // Frozen, broker 2 stops heartbeating: its session expires and the controller fences it. Its
     // fetch stays held by the leader, with nothing new to answer it with.
