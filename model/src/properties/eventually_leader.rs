@@ -8,13 +8,25 @@
 //! under weak fairness (`checks/src/engine/liveness`); stateright's checker only at the ends of
 //! finite paths.
 
+use crate::ids::PartitionId;
 use crate::view::View;
 
 pub const DESCRIPTION: &str =
     "On every fair path, again and again, every partition has a live leader that knows it leads in the current leader epoch.";
 
+/// The first partition without a live leader.
+fn leaderless(view: &View<'_>) -> Option<PartitionId> {
+    view.cfg.partition_ids().find(|p| view.current_leader(*p).is_none())
+}
+
+/// Whether every partition has its leader: the checker's condition, asked of every state (many
+/// of which are between leaders), so it formats nothing.
+pub fn holds(view: &View<'_>) -> bool {
+    leaderless(view).is_none()
+}
+
 pub fn violation(view: &View<'_>) -> Option<String> {
-    let p = view.cfg.partition_ids().find(|p| view.current_leader(*p).is_none())?;
+    let p = leaderless(view)?;
     Some(format!("partition {p} has no live leader: {}", view.controller().partitions[usize::from(p.0)]))
 }
 
