@@ -1,7 +1,8 @@
 //! The incremental fingerprints of `engine::successors::Actors` against the whole-state ones: for
 //! every transition of a small kelp configuration the fingerprint predicted from the handler's
 //! output equals the one computed from the successor, the successor `Actors` builds (applying the
-//! handler's output to a copy of the parent) equals the one stateright's `next_state` builds, and
+//! handler's output to the parent itself) equals the one stateright's `next_state` builds, the
+//! parent is as it was once its successors are visited, and
 //! two states get the same fingerprint exactly when stateright's `Hash` makes them equal (same
 //! unique count); for 64- and 128-bit fingerprints alike. `Actors` lists a state's actions itself:
 //! they are exactly stateright's actions that have a successor.
@@ -53,18 +54,19 @@ fn predictions_hold_for<F: Fingerprint>(model: KelpModel) {
     let mut seen_whole: HashSet<F> = HashSet::from([whole.fingerprint(&init)]);
     let mut queue = VecDeque::from([init]);
     let mut transitions = 0;
-    while let Some(state) = queue.pop_front() {
+    while let Some(mut state) = queue.pop_front() {
         if seen_actors.len() > 30_000 {
             break;
         }
         let fp: F = actors.fingerprint(&state);
+        let parent = state.clone();
         let mut listed = Vec::new();
-        actors.for_each(&state, fp, &|_| false, &mut |action, step| {
+        actors.for_each(&mut state, fp, &|_| false, &mut |action, step, _| {
             let action = action.into_owned();
             listed.push(action.clone());
             let Step::New(predicted, next) = step else { panic!("nothing is seen") };
             assert_eq!(predicted, actors.fingerprint(&next), "after {action:?}");
-            let built = model.next_state(&state, action.clone()).expect("a successor");
+            let built = model.next_state(&parent, action.clone()).expect("a successor");
             assert!(*next == built, "stateright builds the same successor after {action:?}");
             transitions += 1;
             if !Model::within_boundary(&model, &next) {
@@ -76,6 +78,7 @@ fn predictions_hold_for<F: Fingerprint>(model: KelpModel) {
                 queue.push_back(next.into_owned());
             }
         });
+        assert!(state == parent, "the parent is put back after its successors are made in it");
         let mut expected = Vec::new();
         model.actions(&state, &mut expected);
         expected.retain(|action| model.next_state(&state, action.clone()).is_some());

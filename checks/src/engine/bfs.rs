@@ -152,6 +152,13 @@ impl<S, F> Level<S, F> {
     }
 }
 
+/// A transition whose fairness class is judged once its parent is back (`Actors` lends a new
+/// successor made in the parent itself): its place among the expansion's edges or cut ones.
+enum Unclassed {
+    Edge(usize),
+    Cut(usize),
+}
+
 /// The new states one frontier state leads to, before de-duplication within the level.
 struct Expansion<S, F> {
     /// The frontier state's place in its level (its claims' index).
@@ -475,25 +482,29 @@ where
                 Some(this)
             })
             .collect();
-        let expand = |node: &Node<M::State, F>, claim: u32| {
+        let expand = |node: &mut Node<M::State, F>, claim: u32| {
+            let (parent_fp, failing) = (node.fp, node.failing);
             let mut expansion = Expansion {
                 claim,
-                parent: node.fp,
-                failing: node.failing,
+                parent: parent_fp,
+                failing,
                 successors: Vec::new(),
                 fired: Vec::new(),
                 generated: 0,
                 transitions: None,
             };
-            let mut transitions = (record && node.failing != 0).then(Transitions::default);
+            let mut transitions = (record && failing != 0).then(Transitions::default);
+            // The actions of transitions whose fairness class waits for the parent to be back.
+            let mut unclassed: Vec<(Unclassed, M::Action)> = Vec::new();
             let seen = |fp: F| visited.seen(fp, level, claim);
             let prefetch = |fp: F| visited.prefetch(fp);
             let lookup = Lookup { seen: &seen, prefetch: &prefetch };
-            successors.for_each_prefetching(&node.state, node.fp, lookup, &mut |action, step| {
+            successors.for_each_prefetching(&mut node.state, parent_fp, lookup, &mut |action, step, parent| {
                 let kind = classify.map_or(0, |classify| classify(&action.get()) as u16);
-                let class = match (&transitions, fairness) {
-                    (Some(_), Some(f)) => (f.class)(&node.state, &action.get()),
-                    _ => None,
+                let (class, later) = match (&transitions, fairness, parent) {
+                    (Some(_), Some(f), Some(parent)) => ((f.class)(parent, &action.get()), false),
+                    (Some(_), Some(_), None) => (None, true),
+                    _ => (None, false),
                 };
                 let fp = match step {
                     Step::Seen(fp) => fp,
@@ -501,6 +512,9 @@ where
                         if !model.within_boundary(&next) {
                             if let (Some(t), Some(f)) = (&mut transitions, fairness) {
                                 if (f.beyond_bound)(&next) {
+                                    if later {
+                                        unclassed.push((Unclassed::Cut(t.cut.len()), action.into_owned()));
+                                    }
                                     t.cut.push(class);
                                 }
                             }
@@ -517,9 +531,21 @@ where
                     expansion.fired.push(kind);
                 }
                 if let Some(t) = &mut transitions {
+                    if later {
+                        unclassed.push((Unclassed::Edge(t.edges.len()), action.into_owned()));
+                    }
                     t.edges.push((fp, class));
                 }
             });
+            if let (Some(t), Some(f)) = (&mut transitions, fairness) {
+                for (at, action) in unclassed {
+                    let class = (f.class)(&node.state, &action);
+                    match at {
+                        Unclassed::Edge(i) => t.edges[i].1 = class,
+                        Unclassed::Cut(i) => t.cut[i] = class,
+                    }
+                }
+            }
             expansion.transitions = transitions.map(Transitions::prepare);
             // Admission order follows the whole-state hash, whatever fingerprints the search
             // uses: the same shortest counterexamples with either way of fingerprinting.
@@ -528,10 +554,12 @@ where
         };
         let expand_all = || -> Vec<Vec<Expansion<M::State, F>>> {
             frontier
-                .par_iter()
+                .par_iter_mut()
                 .zip(firsts)
                 .with_max_len(EXPAND_LEAF)
-                .map(|(part, first)| part.iter().zip(first..).map(|(node, claim)| expand(node, claim as u32)).collect())
+                .map(|(part, first)| {
+                    part.iter_mut().zip(first..).map(|(node, claim)| expand(node, claim as u32)).collect()
+                })
                 .collect()
         };
         // Meanwhile one thread records the chunk before in the liveness graph. (Beside the

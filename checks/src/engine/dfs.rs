@@ -55,13 +55,15 @@ where
             let Some(top) = stack.last_mut() else { break };
             let pending = top.pending.get_or_insert_with(|| {
                 let mut new = Vec::new();
-                successors.for_each(&top.state, top.fp, &|fp| visited.contains(&fp), &mut |action, step| match step {
-                    Step::Seen(_) => states += 1,
-                    Step::New(fp, next) if model.within_boundary(&next) => {
-                        states += 1;
-                        new.push((action.into_owned(), fp, next.into_owned()));
+                successors.for_each(&mut top.state, top.fp, &|fp| visited.contains(&fp), &mut |action, step, _| {
+                    match step {
+                        Step::Seen(_) => states += 1,
+                        Step::New(fp, next) if model.within_boundary(&next) => {
+                            states += 1;
+                            new.push((action.into_owned(), fp, next.into_owned()));
+                        }
+                        Step::New(..) => {}
                     }
-                    Step::New(..) => {}
                 });
                 new.sort_by_cached_key(|(_, _, state)| std::cmp::Reverse(fingerprint(state)));
                 new

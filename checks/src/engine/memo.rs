@@ -194,37 +194,23 @@ impl<A: Actor, F: Fingerprint> Memo<A, F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::test_actor::Numbers;
     use std::cell::Cell;
 
-    /// An actor whose state counts the messages it got.
-    struct Counter;
-
-    impl Actor for Counter {
-        type Msg = u8;
-        type State = u32;
-        type Timer = ();
-        type Random = ();
-        type Storage = ();
-
-        fn on_start(&self, _: Id, _: &Option<()>, _: &mut Out<Self>) -> u32 {
-            0
-        }
-    }
-
     /// A result that says which call of the handler made it.
-    fn made_by(call: &Cell<u32>) -> Fresh<Counter, u64> {
+    fn made_by(call: &Cell<u32>) -> Fresh<Numbers, u64> {
         call.set(call.get() + 1);
         Fresh { next: Some((100 + call.get(), u64::from(call.get()))), out: Out::new(), no_op: false, saved_part: None }
     }
 
-    fn made_in(handled: &Handled<Counter, u64>) -> u32 {
+    fn made_in(handled: &Handled<Numbers, u64>) -> u32 {
         *handled.next.as_ref().expect("a new state").0 - 100
     }
 
     #[test]
     fn a_result_is_reused_for_an_equal_state_and_event() {
         let calls = Cell::new(0);
-        let mut memo = Memo::<Counter, u64>::default();
+        let mut memo = Memo::<Numbers, u64>::default();
         let shared = Shared::default();
         let state = Arc::new(7);
         let event = Event::Deliver(Id::from(1), &3);
@@ -238,7 +224,7 @@ mod tests {
     #[test]
     fn a_result_is_not_reused_where_anything_differs() {
         let calls = Cell::new(0);
-        let mut memo = Memo::<Counter, u64>::default();
+        let mut memo = Memo::<Numbers, u64>::default();
         let shared = Shared::default();
         let state = Arc::new(7);
         let deliver = Event::Deliver(Id::from(1), &3);
@@ -254,9 +240,9 @@ mod tests {
             made_in(memo.handled(&shared, 2, &other, 9, Event::Deliver(Id::from(0), &4), || made_by(&calls)).1),
             4
         );
-        assert_eq!(made_in(memo.handled(&shared, 2, &other, 9, Event::Timeout(&()), || made_by(&calls)).1), 5);
+        assert_eq!(made_in(memo.handled(&shared, 2, &other, 9, Event::Timeout(&0), || made_by(&calls)).1), 5);
         assert_eq!(
-            made_in(memo.handled(&shared, 1, &other, 9, Event::Timeout(&()), || made_by(&calls)).1),
+            made_in(memo.handled(&shared, 1, &other, 9, Event::Timeout(&0), || made_by(&calls)).1),
             6,
             "another actor"
         );
@@ -264,13 +250,13 @@ mod tests {
 
     #[test]
     fn equal_new_states_share_one_allocation_known_by_address() {
-        let mut memo = Memo::<Counter, u64>::default();
+        let mut memo = Memo::<Numbers, u64>::default();
         let shared = Shared::default();
         let to_five = || Fresh { next: Some((5, 55)), out: Out::new(), no_op: false, saved_part: None };
         let from_one =
-            memo.handled(&shared, 2, &Arc::new(1), 11, Event::Timeout(&()), to_five).1.next.clone().unwrap().0;
+            memo.handled(&shared, 2, &Arc::new(1), 11, Event::Timeout(&0), to_five).1.next.clone().unwrap().0;
         let from_two =
-            memo.handled(&shared, 2, &Arc::new(2), 22, Event::Timeout(&()), to_five).1.next.clone().unwrap().0;
+            memo.handled(&shared, 2, &Arc::new(2), 22, Event::Timeout(&0), to_five).1.next.clone().unwrap().0;
         assert!(Arc::ptr_eq(&from_one, &from_two));
         assert_eq!(memo.part(2, &from_one), Some(55));
         assert_eq!(memo.part(1, &from_one), None, "made for another actor");
@@ -280,10 +266,10 @@ mod tests {
     #[test]
     fn threads_share_their_interned_states() {
         let shared = Shared::default();
-        let (mut first, mut second) = (Memo::<Counter, u64>::default(), Memo::<Counter, u64>::default());
+        let (mut first, mut second) = (Memo::<Numbers, u64>::default(), Memo::<Numbers, u64>::default());
         let to_five = || Fresh { next: Some((5, 55)), out: Out::new(), no_op: false, saved_part: None };
-        let made = first.handled(&shared, 2, &Arc::new(1), 11, Event::Timeout(&()), to_five).1.next.clone().unwrap().0;
-        let met = second.handled(&shared, 2, &Arc::new(1), 11, Event::Timeout(&()), to_five).1.next.clone().unwrap().0;
+        let made = first.handled(&shared, 2, &Arc::new(1), 11, Event::Timeout(&0), to_five).1.next.clone().unwrap().0;
+        let met = second.handled(&shared, 2, &Arc::new(1), 11, Event::Timeout(&0), to_five).1.next.clone().unwrap().0;
         assert!(Arc::ptr_eq(&made, &met), "the second thread's handler made an equal state: the first's is used");
         assert_eq!(second.part(2, &made), Some(55));
         let stranger = Arc::new(6);
@@ -294,21 +280,21 @@ mod tests {
 
     #[test]
     fn a_state_left_as_it_was_stays_the_parents() {
-        let mut memo = Memo::<Counter, u64>::default();
+        let mut memo = Memo::<Numbers, u64>::default();
         let shared = Shared::default();
         let parent = Arc::new(5);
         let same = || Fresh { next: Some((5, 55)), out: Out::new(), no_op: false, saved_part: None };
-        let next = memo.handled(&shared, 2, &parent, 55, Event::Timeout(&()), same).1.next.clone().unwrap().0;
+        let next = memo.handled(&shared, 2, &parent, 55, Event::Timeout(&0), same).1.next.clone().unwrap().0;
         assert!(Arc::ptr_eq(&next, &parent));
     }
 
     #[test]
     fn a_ticket_finds_its_result_until_a_newer_one_takes_the_slot() {
         let calls = Cell::new(0);
-        let mut memo = Memo::<Counter, u64>::default();
+        let mut memo = Memo::<Numbers, u64>::default();
         let shared = Shared::default();
         let state = Arc::new(7);
-        let event = Event::Timeout(&());
+        let event = Event::Timeout(&0);
         let (ticket, _) = memo.handled(&shared, 2, &state, 1, event, || made_by(&calls));
         assert_eq!(memo.get(ticket).map(made_in), Some(1));
         // Another state whose result lands in the same slot.

@@ -15,5 +15,25 @@ mod interner;
 pub mod liveness;
 pub mod memo;
 pub mod successors;
+mod undo;
 pub mod visited;
-mod working_copy;
+
+/// The actor the engine's unit tests drive: its messages, state, timers and storage are numbers.
+#[cfg(test)]
+mod test_actor {
+    use stateright::actor::{Actor, Id, Out};
+
+    pub struct Numbers;
+
+    impl Actor for Numbers {
+        type Msg = u8;
+        type State = u32;
+        type Timer = u8;
+        type Random = ();
+        type Storage = u8;
+
+        fn on_start(&self, _: Id, _: &Option<u8>, _: &mut Out<Self>) -> u32 {
+            0
+        }
+    }
+}

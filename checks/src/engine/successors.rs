@@ -10,9 +10,9 @@
 //!
 //! Most new fingerprints are states beyond the model's boundary (in kelp, a fault once the fault
 //! budget is spent: `healthy` builds about five for each state it keeps), which the search only
-//! looks at. So `Actors` does not build a successor from scratch: it applies the handler's output
-//! to one working copy of the parent, lends that copy to the search, and puts the parts it changed
-//! back; the search clones it only to keep it.
+//! looks at. So `Actors` does not build a successor from scratch, nor copy the parent: it applies
+//! the handler's output to the parent itself, lends it to the search, and moves back the parts it
+//! replaced (`undo`); the search clones a successor only to keep it.
 //!
 //! The handler itself runs once per (actor state, event) and thread: its results are remembered
 //! (`memo`), with what they do to the actor's timers. And `Actors` lists a state's deliveries and
@@ -22,7 +22,7 @@
 use super::fingerprint::Fingerprint;
 use super::interner::Shared;
 use super::memo::{Event, Fresh, Handled, Memo, Ticket, TimersAfter};
-use super::working_copy::{Undo, WorkingCopy};
+use super::undo::Undo;
 use smallvec::SmallVec;
 use stateright::actor::{
     Actor, ActorModel, ActorModelAction, ActorModelState, Command, Envelope, Id, LossyNetwork, Network, Out, Timers,
@@ -65,8 +65,11 @@ impl<A: Clone> ActionOf<'_, A> {
     }
 }
 
-/// What `Successors::for_each` calls with each action and its successor.
-pub type Visit<'v, M, F> = dyn FnMut(ActionOf<'_, <M as Model>::Action>, Step<'_, <M as Model>::State, F>) + 'v;
+/// What `Successors::for_each` calls with each action, its successor, and the parent state as it
+/// is where the implementation has it at hand (always with a `Seen` step; not while `Actors` lends
+/// a new successor made in the parent itself).
+pub type Visit<'v, M, F> =
+    dyn FnMut(ActionOf<'_, <M as Model>::Action>, Step<'_, <M as Model>::State, F>, Option<&<M as Model>::State>) + 'v;
 
 /// A way to fingerprint states and walk their successors; the search's results depend only on
 /// which states are equal, so any two implementations agree on every count and verdict (not on
@@ -80,11 +83,13 @@ where
     /// Calls `visit` for each action of `state` (fingerprint `fp`) that changes it, with its
     /// successor; the successor's state is left out when `seen` accepts its fingerprint (a seen
     /// state lies within the model's boundary, so whoever gets a `Seen` need not check that).
-    fn for_each(&self, state: &M::State, fp: F, seen: &dyn Fn(F) -> bool, visit: &mut Visit<'_, M, F>);
+    /// `state` may be changed meanwhile (`Actors` makes new successors in it) but is as it was
+    /// when this returns.
+    fn for_each(&self, state: &mut M::State, fp: F, seen: &dyn Fn(F) -> bool, visit: &mut Visit<'_, M, F>);
 
     /// `for_each`, calling `prefetch` with each successor's fingerprint some time before `seen`
     /// (where the implementation can), so that the lookup's memory is on its way meanwhile.
-    fn for_each_prefetching(&self, state: &M::State, fp: F, lookup: Lookup<'_, F>, visit: &mut Visit<'_, M, F>) {
+    fn for_each_prefetching(&self, state: &mut M::State, fp: F, lookup: Lookup<'_, F>, visit: &mut Visit<'_, M, F>) {
         self.for_each(state, fp, lookup.seen, visit);
     }
 }
@@ -109,7 +114,7 @@ where
         F::of(state)
     }
 
-    fn for_each(&self, state: &M::State, _: F, seen: &dyn Fn(F) -> bool, visit: &mut Visit<'_, M, F>) {
+    fn for_each(&self, state: &mut M::State, _: F, seen: &dyn Fn(F) -> bool, visit: &mut Visit<'_, M, F>) {
         build_each(self.0, state, &|next| F::of(next), seen, visit);
     }
 }
@@ -130,7 +135,8 @@ fn build_each<M: Model, F: Copy>(
     for action in actions {
         let Some(next) = model.next_state(state, action.clone()) else { continue };
         let fp = fingerprint(&next);
-        visit(ActionOf::Given(action), if seen(fp) { Step::Seen(fp) } else { Step::New(fp, Cow::Owned(next)) });
+        let step = if seen(fp) { Step::Seen(fp) } else { Step::New(fp, Cow::Owned(next)) };
+        visit(ActionOf::Given(action), step, Some(state));
     }
 }
 
@@ -140,35 +146,23 @@ pub struct Actors<'m, A: Actor, C, H: Clone + Debug + Hash, F>
 where
     A::Msg: Ord,
     A::Timer: Ord,
-    Workspace<A, H, F>: Send,
+    Memo<A, F>: Send,
 {
     model: &'m ActorModel<A, C, H>,
-    workspaces: thread_local::ThreadLocal<RefCell<Workspace<A, H, F>>>,
+    /// Each thread's remembered handler results.
+    memos: thread_local::ThreadLocal<RefCell<Memo<A, F>>>,
     /// The actor states handlers made, interned across threads.
     interned: Shared<A::State, F>,
-}
-
-/// What a thread keeps from one parent to the next: its remembered handler results, and the
-/// working copy (made equal to each parent in turn, reusing its allocations).
-pub struct Workspace<A: Actor, H, F> {
-    memo: Memo<A, F>,
-    scratch: Option<State<A, H>>,
-}
-
-impl<A: Actor, H, F> Default for Workspace<A, H, F> {
-    fn default() -> Self {
-        Workspace { memo: Memo::default(), scratch: None }
-    }
 }
 
 impl<'m, A: Actor, C, H: Clone + Debug + Hash, F> Actors<'m, A, C, H, F>
 where
     A::Msg: Ord,
     A::Timer: Ord,
-    Workspace<A, H, F>: Send,
+    Memo<A, F>: Send,
 {
     pub fn new(model: &'m ActorModel<A, C, H>) -> Self {
-        Actors { model, workspaces: thread_local::ThreadLocal::new(), interned: Shared::default() }
+        Actors { model, memos: thread_local::ThreadLocal::new(), interned: Shared::default() }
     }
 }
 
@@ -225,7 +219,7 @@ where
     A::Storage: Hash,
     A::Random: Hash,
     H: Clone + Debug + Hash,
-    Workspace<A, H, F>: Send,
+    Memo<A, F>: Send,
     ActorModel<A, C, H>: Model<State = State<A, H>, Action = Action<A>>,
 {
     fn flows(state: &State<A, H>) -> Option<&Flows<A::Msg>> {
@@ -375,36 +369,56 @@ where
             && state.random_choices.iter().all(|choices| choices.map.is_empty())
     }
 
-    /// Actor `index` handles `event` in the parent: predicts the successor and prefetches its
-    /// lookup, then finishes the one predicted before (so that successors are visited in order).
-    fn offer<'p>(
+    /// Actor `index` handles the event `at` in the parent: predicts the successor and prefetches
+    /// its lookup, then finishes the one predicted before (so that successors are visited in
+    /// order).
+    fn offer(
         &self,
-        parent: &mut Parent<'p, A, H, F>,
+        state: &mut State<A, H>,
+        parent: &mut Parent<A, F>,
         index: usize,
-        event: Event<'p, A>,
+        at: EventAt<A::Timer>,
         lookup: Lookup<'_, F>,
         visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
     ) {
-        match self.predict(parent, index, event) {
+        match self.predict(state, parent, index, Self::event(state, &at)) {
             Prediction::Nothing => {}
             Prediction::Whole => {
                 if let Some(waiting) = parent.waiting.take() {
-                    self.finish(parent, waiting, lookup.seen, visit);
+                    self.finish(state, parent, waiting, None, lookup.seen, visit);
                 }
-                Self::build(self.model, parent.state, ActionOf::Lazy(&|| action_of::<A>(index, event)), visit);
+                let event = Self::event(state, &at);
+                Self::build(self.model, state, ActionOf::Lazy(&|| action_of::<A>(index, event)), visit);
             }
-            Prediction::Ready(ready) => {
-                (lookup.prefetch)(ready.next_fp);
+            Prediction::Ready { part, ticket, next_fp } => {
+                (lookup.prefetch)(next_fp);
+                let ready = Predicted { index, at, part, ticket, next_fp };
                 if let Some(waiting) = parent.waiting.replace(ready) {
-                    self.finish(parent, waiting, lookup.seen, visit);
+                    self.finish(state, parent, waiting, None, lookup.seen, visit);
                 }
             }
         }
     }
 
+    /// The event `at` names in `state`.
+    fn event<'s>(state: &'s State<A, H>, at: &'s EventAt<A::Timer>) -> Event<'s, A> {
+        match at {
+            EventAt::Deliver { src, dst, position } => {
+                let flows = Self::flows(state).expect("deliveries in place are on ordered networks");
+                Event::Deliver(*src, &flows[&(*src, *dst)][*position])
+            }
+            EventAt::Timeout(timer) => Event::Timeout(timer),
+        }
+    }
+
     /// The successor's fingerprint, from the handler's remembered result.
-    fn predict<'p>(&self, parent: &mut Parent<'p, A, H, F>, index: usize, event: Event<'p, A>) -> Prediction<'p, A, F> {
-        let state = parent.state;
+    fn predict(
+        &self,
+        state: &State<A, H>,
+        parent: &mut Parent<A, F>,
+        index: usize,
+        event: Event<'_, A>,
+    ) -> Prediction<F> {
         if matches!(event, Event::Deliver(..)) && (index >= state.actor_states.len() || state.crashed[index]) {
             return Prediction::Nothing; // stateright does not deliver to it either
         }
@@ -417,40 +431,32 @@ where
         }
         let edit = Edit::new(index, part, handled, event);
         match self.after(state, parent.fp, &mut parent.parts, &edit) {
-            Some(next_fp) => Prediction::Ready(Predicted { index, event, part, ticket, next_fp }),
+            Some(next_fp) => Prediction::Ready { part, ticket, next_fp },
             None => Prediction::Whole,
         }
     }
 
-    /// Visits the successor `predicted`, with its action built on demand.
+    /// Visits the successor `predicted` (whose action is `given`, or built on demand): by
+    /// fingerprint alone where it was seen before, else made in `state` (the parent) and put
+    /// back.
     fn finish(
         &self,
-        parent: &mut Parent<'_, A, H, F>,
-        predicted: Predicted<'_, A, F>,
+        state: &mut State<A, H>,
+        parent: &mut Parent<A, F>,
+        predicted: Predicted<A::Timer, F>,
+        given: Option<&Action<A>>,
         seen: &dyn Fn(F) -> bool,
         visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
     ) {
-        let (index, event) = (predicted.index, predicted.event);
-        self.finish_with(parent, predicted, ActionOf::Lazy(&|| action_of::<A>(index, event)), seen, visit);
-    }
-
-    /// Visits the successor `predicted`: by fingerprint alone where it was seen before, else
-    /// made in the working copy.
-    fn finish_with(
-        &self,
-        parent: &mut Parent<'_, A, H, F>,
-        predicted: Predicted<'_, A, F>,
-        action: ActionOf<'_, Action<A>>,
-        seen: &dyn Fn(F) -> bool,
-        visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
-    ) {
-        let Predicted { index, event, part, ticket, next_fp } = predicted;
+        let Predicted { index, at, part, ticket, next_fp } = predicted;
         if seen(next_fp) {
-            return visit(action, Step::Seen(next_fp));
+            let event = Self::event(state, &at);
+            let build = || given.cloned().unwrap_or_else(|| action_of::<A>(index, event));
+            return visit(ActionOf::Lazy(&build), Step::Seen(next_fp), Some(state));
         }
-        let state = parent.state;
         if parent.memo.get(ticket).is_none() {
             // A later step's result took its slot: work it out again, with its timers for `apply`.
+            let event = Self::event(state, &at);
             let input = &state.actor_states[index];
             let (_, handled) =
                 parent.memo.handled(&self.interned, index, input, part, event, || self.handle(index, input, event));
@@ -458,11 +464,15 @@ where
             debug_assert_eq!(again, Some(next_fp), "a handler's result is the same every time");
         }
         let handled = parent.memo.get(ticket).expect("remembered again above");
-        let edit = Edit::new(index, part, handled, event);
-        let scratch = parent.copy.of(state);
-        let undo = self.apply(scratch, &edit, &mut parent.touched);
-        visit(action, Step::New(next_fp, Cow::Borrowed(scratch)));
-        undo.restore(state, scratch, &parent.touched);
+        let undo = self.apply(state, index, handled, &at);
+        let build = || match (given, &undo.consumed, &at) {
+            (Some(action), _, _) => action.clone(),
+            (None, Some(((src, _), _, msg)), _) => action_of::<A>(index, Event::Deliver(*src, msg)),
+            (None, _, EventAt::Timeout(timer)) => action_of::<A>(index, Event::Timeout(timer)),
+            (None, None, EventAt::Deliver { .. }) => unreachable!("`apply` took the delivered message"),
+        };
+        visit(ActionOf::Lazy(&build), Step::New(next_fp, Cow::Borrowed(state)), None);
+        undo.restore(state);
     }
 
     /// Builds the successor with stateright's `next_state` and hashes it whole.
@@ -474,7 +484,7 @@ where
     ) {
         let Some(next) = model.next_state(state, action.get().into_owned()) else { return };
         let next_fp = Self::whole(&next);
-        visit(action, Step::New(next_fp, Cow::Owned(next)));
+        visit(action, Step::New(next_fp, Cow::Owned(next)), Some(state));
     }
 
     /// Asks actor `index` (in state `input`) to handle `event`, as stateright's `next_state`
@@ -510,58 +520,51 @@ where
         Fresh { next, out, no_op, saved_part }
     }
 
-    /// Applies `edit` to `scratch` (a copy of the parent) as stateright's `next_state` would build
-    /// the successor: a delivery takes its message off its flow (a flow left empty goes), a
+    /// Makes the successor in `state` (the parent) as stateright's `next_state` would build it
+    /// from the parent: a delivery takes its message off its flow (a flow left empty goes), a
     /// time-out cancels its timer; then the actor's new state, the history, and the commands in
-    /// order. Lists in `touched` the flows it changed. `after` has checked what this relies on: an
-    /// ordered network, the actor's timers and storage in place, no random choice.
+    /// order. Returns what it replaced, for `Undo::restore`. `after` has checked what this relies
+    /// on: an ordered network, the actor's timers and storage in place, no random choice.
     fn apply(
         &self,
-        scratch: &mut State<A, H>,
-        edit: &Edit<'_, '_, A, F>,
-        touched: &mut Vec<(Id, Id)>,
-    ) -> Undo<A::Timer> {
+        state: &mut State<A, H>,
+        index: usize,
+        handled: &Handled<A, F>,
+        at: &EventAt<A::Timer>,
+    ) -> Undo<A, H> {
         let model = self.model;
-        let &Edit { index, handled, consumed, .. } = edit;
         let id = Id::from(index);
         // `after` worked out the timers the step leaves, for the parent's.
         let timers = handled.timers.borrow().as_ref().expect("`after` worked out the timers").after.clone();
-        let timers = std::mem::replace(&mut scratch.timers_set[index], timers);
-        let mut undo = Undo { index, timers, storage: false, history: false };
-        touched.clear();
-        let Network::Ordered(flows) = &mut scratch.network else { unreachable!("`after` follows ordered networks") };
-        if let Some((src, dst, msg)) = consumed {
-            if let Some(h) = (model.record_msg_in)(&model.cfg, &scratch.history, Envelope { src, dst, msg }) {
-                scratch.history = h;
-                undo.history = true;
-            }
+        let mut undo = Undo::new(index, std::mem::replace(&mut state.timers_set[index], timers));
+        let Network::Ordered(flows) = &mut state.network else { unreachable!("`after` follows ordered networks") };
+        if let EventAt::Deliver { src, dst, position } = *at {
             let flow = flows.get_mut(&(src, dst)).expect("`after` found the flow");
-            if flow.len() > 1 {
-                let position = flow.iter().position(|m| m == msg).expect("`after` found the message");
-                flow.remove(position);
-            } else {
+            let msg = flow.remove(position).expect("`after` found the message");
+            if flow.is_empty() {
                 flows.remove(&(src, dst));
             }
-            touched.push((src, dst));
+            if let Some(h) = (model.record_msg_in)(&model.cfg, &state.history, Envelope { src, dst, msg: &msg }) {
+                undo.history_was(std::mem::replace(&mut state.history, h));
+            }
+            undo.consumed = Some(((src, dst), position, msg));
         }
         if let Some((next, _)) = &handled.next {
-            scratch.actor_states[index] = Arc::clone(next);
+            undo.actor = Some(std::mem::replace(&mut state.actor_states[index], Arc::clone(next)));
         }
         for command in handled.out.iter() {
             match command {
                 Command::Send(dst, msg) => {
                     let envelope = Envelope { src: id, dst: *dst, msg };
-                    if let Some(h) = (model.record_msg_out)(&model.cfg, &scratch.history, envelope) {
-                        scratch.history = h;
-                        undo.history = true;
+                    if let Some(h) = (model.record_msg_out)(&model.cfg, &state.history, envelope) {
+                        undo.history_was(std::mem::replace(&mut state.history, h));
                     }
                     flows.entry((id, *dst)).or_insert_with(|| VecDeque::with_capacity(1)).push_back(msg.clone());
-                    touched.push((id, *dst));
+                    undo.sent.push((id, *dst));
                 }
                 Command::SetTimer(..) | Command::CancelTimer(_) => {}
                 Command::Save(storage) => {
-                    scratch.actor_storages[index] = Some(storage.clone());
-                    undo.storage = true;
+                    undo.storage_was(state.actor_storages[index].replace(storage.clone()));
                 }
                 Command::ChooseRandom(..) => unreachable!("`after` does not follow random choices"),
             }
@@ -662,7 +665,7 @@ where
     C: Sync,
     H: Clone + Debug + Hash + Sync,
     ActorModel<A, C, H>: Model<State = State<A, H>, Action = Action<A>>,
-    Workspace<A, H, F>: Send,
+    Memo<A, F>: Send,
 {
     fn fingerprint(&self, state: &State<A, H>) -> F {
         Self::whole(state)
@@ -670,7 +673,7 @@ where
 
     fn for_each(
         &self,
-        state: &State<A, H>,
+        state: &mut State<A, H>,
         fp: F,
         seen: &dyn Fn(F) -> bool,
         visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
@@ -680,103 +683,109 @@ where
 
     fn for_each_prefetching(
         &self,
-        state: &State<A, H>,
+        state: &mut State<A, H>,
         fp: F,
         lookup: Lookup<'_, F>,
         visit: &mut Visit<'_, ActorModel<A, C, H>, F>,
     ) {
         let model = self.model;
-        // stateright's actions, where this state has others than deliveries and time-outs.
-        let flows = Self::flows(state).filter(|_| Self::only_deliveries_and_time_outs(model, state));
-        let mut actions = Vec::new();
-        if flows.is_none() {
-            model.actions(state, &mut actions);
-        }
-        // This thread's workspace, taken for the visit (should `visit` reach this thread's
-        // workspace again, it finds it empty and starts a new one).
-        let workspace_cell = self.workspaces.get_or_default();
-        let Workspace { memo, scratch } = workspace_cell.take();
-        let mut parent = Parent {
-            state,
-            fp,
-            memo,
-            copy: WorkingCopy::new(scratch),
-            touched: Vec::new(),
-            parts: ParentParts::new(state.actor_states.len()),
-            waiting: None,
-        };
-        match flows {
+        // This thread's remembered results, taken for the visit (should `visit` reach this
+        // thread's table again, it finds it empty and starts a new one).
+        let memo_cell = self.memos.get_or_default();
+        let mut parent =
+            Parent { fp, memo: memo_cell.take(), parts: ParentParts::new(state.actor_states.len()), waiting: None };
+        let ordered = Self::flows(state).is_some();
+        if ordered && Self::only_deliveries_and_time_outs(model, state) {
             // stateright's actions for this state, without their sorting and copying: the head of
             // each flow delivered, each timer fired.
-            Some(flows) => {
-                for (&(src, dst), queue) in flows {
-                    let Some(msg) = queue.front() else { continue };
-                    self.offer(&mut parent, usize::from(dst), Event::Deliver(src, msg), lookup, visit);
-                }
-                for (index, timers) in state.timers_set.iter().enumerate() {
-                    for timer in timers.iter() {
-                        self.offer(&mut parent, index, Event::Timeout(timer), lookup, visit);
-                    }
-                }
-                if let Some(waiting) = parent.waiting.take() {
-                    self.finish(&mut parent, waiting, lookup.seen, visit);
-                }
+            let flows = Self::flows(state).expect("ordered");
+            let deliveries = flows.iter().filter(|(_, queue)| !queue.is_empty());
+            let mut events: SmallVec<[(usize, EventAt<A::Timer>); 16]> = deliveries
+                .map(|(&(src, dst), _)| (usize::from(dst), EventAt::Deliver { src, dst, position: 0 }))
+                .collect();
+            for (index, timers) in state.timers_set.iter().enumerate() {
+                events.extend(timers.iter().map(|timer| (index, EventAt::Timeout(timer.clone()))));
             }
-            None => {
-                for action in &actions {
-                    let given = || action.clone();
-                    let (index, event) = match action {
-                        ActorModelAction::Deliver { src, dst, msg } => (usize::from(*dst), Event::Deliver(*src, msg)),
-                        ActorModelAction::Timeout(id, timer) => (usize::from(*id), Event::Timeout(timer)),
-                        _ => {
-                            Self::build(model, state, ActionOf::Lazy(&given), visit);
-                            continue;
-                        }
-                    };
-                    match self.predict(&mut parent, index, event) {
-                        Prediction::Nothing => {}
-                        Prediction::Whole => Self::build(model, state, ActionOf::Lazy(&given), visit),
-                        Prediction::Ready(ready) => {
-                            self.finish_with(&mut parent, ready, ActionOf::Lazy(&given), lookup.seen, visit);
-                        }
+            for (index, at) in events {
+                self.offer(state, &mut parent, index, at, lookup, visit);
+            }
+            if let Some(waiting) = parent.waiting.take() {
+                self.finish(state, &mut parent, waiting, None, lookup.seen, visit);
+            }
+        } else {
+            let mut actions = Vec::new();
+            model.actions(state, &mut actions);
+            for action in &actions {
+                let given = || action.clone();
+                let at = match action {
+                    ActorModelAction::Deliver { src, dst, msg } if ordered => {
+                        let flow = Self::flows(state).and_then(|flows| flows.get(&(*src, *dst)));
+                        let position = flow.and_then(|queue| queue.iter().position(|m| m == msg));
+                        position
+                            .map(|position| (usize::from(*dst), EventAt::Deliver { src: *src, dst: *dst, position }))
+                    }
+                    ActorModelAction::Timeout(id, timer) if ordered => {
+                        Some((usize::from(*id), EventAt::Timeout(timer.clone())))
+                    }
+                    _ => None,
+                };
+                let Some((index, at)) = at else {
+                    Self::build(model, state, ActionOf::Lazy(&given), visit);
+                    continue;
+                };
+                match self.predict(state, &mut parent, index, Self::event(state, &at)) {
+                    Prediction::Nothing => {}
+                    Prediction::Whole => Self::build(model, state, ActionOf::Lazy(&given), visit),
+                    Prediction::Ready { part, ticket, next_fp } => {
+                        let ready = Predicted { index, at, part, ticket, next_fp };
+                        self.finish(state, &mut parent, ready, Some(action), lookup.seen, visit);
                     }
                 }
             }
         }
-        workspace_cell.replace(Workspace { memo: parent.memo, scratch: parent.copy.scratch });
+        memo_cell.replace(parent.memo);
     }
 }
 
-/// The parent state being expanded, and what its successors share: the part fingerprints, this
-/// thread's handler results, and the working copy new successors are made in.
-struct Parent<'p, A: Actor, H, F> {
-    state: &'p State<A, H>,
+/// What the successors of the parent being expanded share: the part fingerprints, this thread's
+/// handler results, and the successor predicted last.
+struct Parent<A: Actor, F> {
     fp: F,
     memo: Memo<A, F>,
-    copy: WorkingCopy<A, H>,
-    touched: Vec<(Id, Id)>,
     parts: ParentParts<F>,
     /// The successor predicted last, looked up after the next one is predicted: its lookup's
     /// memory has been prefetched meanwhile.
-    waiting: Option<Predicted<'p, A, F>>,
+    waiting: Option<Predicted<A::Timer, F>>,
 }
 
-/// A successor whose fingerprint is known: actor `index` handles `event` in the parent, its
-/// result remembered at `ticket`.
-struct Predicted<'p, A: Actor, F> {
+/// An event of the parent, named by where it is, so that it is found again after the parent
+/// was changed (to make a successor) and put back: a delivery by its flow and place in it (the
+/// head, on kelp's ordered network), a time-out by its timer.
+enum EventAt<T> {
+    Deliver { src: Id, dst: Id, position: usize },
+    Timeout(T),
+}
+
+/// A successor whose fingerprint is known: actor `index` handles the event `at` in the parent,
+/// its result remembered at `ticket`.
+struct Predicted<T, F> {
     index: usize,
-    event: Event<'p, A>,
+    at: EventAt<T>,
     part: F,
     ticket: Ticket,
     next_fp: F,
 }
 
-enum Prediction<'p, A: Actor, F> {
+enum Prediction<F> {
     /// stateright's `next_state` gives no successor.
     Nothing,
     /// A step `after` does not follow: stateright builds it.
     Whole,
-    Ready(Predicted<'p, A, F>),
+    Ready {
+        part: F,
+        ticket: Ticket,
+        next_fp: F,
+    },
 }
 
 /// The action of actor `index` handling `event`.
@@ -833,7 +842,7 @@ where
         self.inner.fingerprint(&(self.representative)(state))
     }
 
-    fn for_each(&self, state: &M::State, _: F, seen: &dyn Fn(F) -> bool, visit: &mut Visit<'_, M, F>) {
+    fn for_each(&self, state: &mut M::State, _: F, seen: &dyn Fn(F) -> bool, visit: &mut Visit<'_, M, F>) {
         build_each(self.model, state, &|next| self.fingerprint(next), seen, visit);
     }
 }
