@@ -34,14 +34,20 @@ pub struct BenchRun {
     pub sequential_seconds: Option<f64>,
 }
 
-/// A whole `kelp bench`: stateright at 1 thread first, then native at each thread count ascending.
+/// A whole `kelp bench`: in each round stateright at 1 thread, then native at each thread count
+/// ascending (every other round in the reverse order).
 #[derive(Clone, Debug, Serialize)]
 pub struct Bench {
     pub scenario: String,
+    /// Each engine and thread count's median run over the rounds (of an even number of rounds,
+    /// the faster of the middle two).
     pub runs: Vec<BenchRun>,
-    /// native's unique states/s over stateright's, both at 1 thread (`None` when the native
-    /// thread counts leave out 1).
+    /// native's unique states/s over stateright's, both at 1 thread, from the median runs
+    /// (`None` when the native thread counts leave out 1).
     pub native_over_stateright: Option<f64>,
+    pub rounds: usize,
+    /// The same ratio in each round, in order.
+    pub round_ratios: Vec<f64>,
 }
 
 fn engine_name(engine: Engine) -> &'static str {
@@ -51,40 +57,77 @@ fn engine_name(engine: Engine) -> &'static str {
     }
 }
 
-/// Runs stateright's BFS at 1 thread, then the native engine at each of `threads` (ascending, as
-/// given), measuring each; `progress` announces each run on stderr. `release_memory` runs before
-/// each run: it should hand the memory the allocator keeps from earlier runs back to the system
-/// (`kelp` passes mimalloc's `mi_collect`), or the next run reuses those pages unseen and its
-/// bytes per state come out too low.
-pub fn bench(scenario: &Scenario, threads: &[usize], progress: bool, release_memory: &dyn Fn()) -> Bench {
-    let plan = std::iter::once((Engine::Stateright, 1)).chain(threads.iter().map(|&t| (Engine::Native, t)));
-    let runs: Vec<BenchRun> = plan
-        .map(|(engine, threads)| {
-            if progress {
+/// Runs, `rounds` times, stateright's BFS at 1 thread and the native engine at each of `threads`
+/// (ascending, as given; every other round in the reverse order), measuring each; `progress`
+/// announces each run on stderr. `release_memory` runs before each run: it should hand the memory
+/// the allocator keeps from earlier runs back to the system (`kelp` passes mimalloc's
+/// `mi_collect`), or the next run reuses those pages unseen and its bytes per state come out too
+/// low.
+pub fn bench(
+    scenario: &Scenario,
+    threads: &[usize],
+    rounds: usize,
+    progress: bool,
+    release_memory: &dyn Fn(),
+) -> Bench {
+    let plan: Vec<(Engine, usize)> =
+        std::iter::once((Engine::Stateright, 1)).chain(threads.iter().map(|&t| (Engine::Native, t))).collect();
+    let mut all: Vec<Vec<BenchRun>> = vec![Vec::new(); plan.len()];
+    let mut round_ratios = Vec::new();
+    for round in 0..rounds.max(1) {
+        let mut order: Vec<usize> = (0..plan.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let (engine, threads) = plan[i];
+            if progress && rounds > 1 {
+                eprintln!("bench: round {} of {rounds}: {} at {threads} thread(s)...", round + 1, engine_name(engine));
+            } else if progress {
                 eprintln!("bench: {} at {threads} thread(s)...", engine_name(engine));
             }
-            release_memory();
-            let started = Instant::now();
-            let (report, usage) = memory::measure(|| run::run(scenario, RunOptions::bfs(engine, threads)));
-            let seconds = started.elapsed().as_secs_f64();
-            BenchRun {
-                engine: engine_name(engine),
-                threads,
-                unique: report.unique,
-                states: report.states,
-                seconds,
-                unique_per_second: per_second(report.unique, seconds),
-                peak_bytes: usage.map(|u| u.peak),
-                bytes_per_state: usage.and_then(|u| u.bytes_per_state(report.unique)),
-                sequential_seconds: report.sequential_seconds,
-            }
-        })
-        .collect();
-    let native_over_stateright = match (baseline(&runs), native_at_one(&runs)) {
-        (Some(s), Some(n)) => ratio(n.unique_per_second, s.unique_per_second),
-        _ => None,
-    };
-    Bench { scenario: scenario.name.clone(), runs, native_over_stateright }
+            all[i].push(measure(scenario, engine, threads, release_memory));
+        }
+        let this_round: Vec<BenchRun> = all.iter().filter_map(|runs| runs.last().cloned()).collect();
+        if let Some(r) = speed_up(&this_round) {
+            round_ratios.push(r);
+        }
+    }
+    let runs: Vec<BenchRun> = all.into_iter().filter_map(median).collect();
+    let native_over_stateright = speed_up(&runs);
+    Bench { scenario: scenario.name.clone(), runs, native_over_stateright, rounds: rounds.max(1), round_ratios }
+}
+
+/// native at 1 thread over stateright, in unique states per second.
+fn speed_up(runs: &[BenchRun]) -> Option<f64> {
+    ratio(native_at_one(runs)?.unique_per_second, baseline(runs)?.unique_per_second)
+}
+
+/// The median of one engine and thread count's runs by time (of an even number, the faster of
+/// the middle two).
+fn median(mut runs: Vec<BenchRun>) -> Option<BenchRun> {
+    runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let middle = runs.len().checked_sub(1)? / 2;
+    Some(runs.swap_remove(middle))
+}
+
+/// One run of `engine` at `threads`, timed and with its memory measured.
+fn measure(scenario: &Scenario, engine: Engine, threads: usize, release_memory: &dyn Fn()) -> BenchRun {
+    release_memory();
+    let started = Instant::now();
+    let (report, usage) = memory::measure(|| run::run(scenario, RunOptions::bfs(engine, threads)));
+    let seconds = started.elapsed().as_secs_f64();
+    BenchRun {
+        engine: engine_name(engine),
+        threads,
+        unique: report.unique,
+        states: report.states,
+        seconds,
+        unique_per_second: per_second(report.unique, seconds),
+        peak_bytes: usage.map(|u| u.peak),
+        bytes_per_state: usage.and_then(|u| u.bytes_per_state(report.unique)),
+        sequential_seconds: report.sequential_seconds,
+    }
 }
 
 fn per_second(unique: usize, seconds: f64) -> f64 {
@@ -196,7 +239,18 @@ pub fn text(scenario: &Scenario, bench: &Bench) -> String {
     if let Some(line) = native_at_one(&bench.runs).and_then(sequential_part) {
         out.push_str(&line);
     }
+    if bench.rounds > 1 {
+        let each: Vec<String> = bench.round_ratios.iter().map(|r| format!("{r:.2}x")).collect();
+        out.push_str(&format!(
+            "{} rounds (each row: that engine's median run); native/stateright at 1 thread by round: {}\n",
+            bench.rounds,
+            if each.is_empty() { "n/a".to_string() } else { each.join(" ") }
+        ));
+    }
     out.push_str(&match bench.native_over_stateright {
+        Some(r) if bench.rounds > 1 => {
+            format!("native/stateright at 1 thread: {r:.2}x (unique states per second, median runs of this run)\n")
+        }
         Some(r) => format!("native/stateright at 1 thread: {r:.2}x (unique states per second, measured in this run)\n"),
         None => "native/stateright at 1 thread: n/a (add 1 to --threads)\n".to_string(),
     });
@@ -217,7 +271,7 @@ pub fn command(args: &BenchArgs, release_memory: &dyn Fn()) -> Result<bool, Stri
     };
     let scenario =
         Scenario::select(name, selection.config.as_deref(), &selection.overrides).map_err(|e| e.to_string())?;
-    let bench = bench(&scenario, &args.threads.ascending(), !args.quiet, release_memory);
+    let bench = bench(&scenario, &args.threads.ascending(), usize::from(args.rounds), !args.quiet, release_memory);
     if args.json {
         println!("{}", json(&bench));
     } else {
@@ -372,7 +426,31 @@ mod tests {
             scenario: "s".to_string(),
             runs: vec![run("stateright", 1, 1000, 100.0), run("native", 1, 1000, 213.0), run("native", 2, 1000, 390.0)],
             native_over_stateright: Some(2.13),
+            rounds: 1,
+            round_ratios: vec![2.13],
         }
+    }
+
+    #[test]
+    fn the_median_run_is_the_middle_one_by_time_or_the_faster_of_the_middle_two() {
+        let timed = |seconds: f64| BenchRun { seconds, ..run("native", 1, 1000, 1000.0 / seconds) };
+        let seconds = |runs: Vec<f64>| median(runs.into_iter().map(timed).collect()).map(|r| r.seconds);
+        assert_eq!(seconds(vec![30.0, 10.0, 20.0]), Some(20.0));
+        assert_eq!(seconds(vec![40.0, 10.0, 30.0, 20.0]), Some(20.0));
+        assert_eq!(seconds(vec![5.0]), Some(5.0));
+        assert_eq!(seconds(vec![]), None);
+    }
+
+    #[test]
+    fn several_rounds_print_each_rounds_ratio() {
+        let bench = Bench { rounds: 3, round_ratios: vec![2.05, 2.13, 2.2], ..sample() };
+        let scenario = Scenario::select(Some("healthy"), None, &Default::default()).expect("a catalogue scenario");
+        let out = text(&scenario, &bench);
+        assert!(
+            out.contains("3 rounds (each row: that engine's median run); native/stateright at 1 thread by round: 2.05x 2.13x 2.20x\n"),
+            "{out}"
+        );
+        assert!(!text(&scenario, &sample()).contains("rounds"), "one round says nothing of rounds");
     }
 
     #[test]

@@ -71,6 +71,12 @@ pub struct BenchArgs {
     /// No `bench: <engine> at <n> thread(s)...` line on stderr before each run.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Rounds of runs, each engine and thread count once per round, every other round in the
+    /// reverse order (so neither engine always runs first); the table shows each one's median
+    /// run, and the native/stateright ratio of every round is printed. The machine's noise and
+    /// the order of the runs then show in the figures instead of hiding in one pair.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=20))]
+    pub rounds: u16,
 }
 
 /// `--threads LIST`: the thread counts a command runs the checker at, one run per count.

@@ -115,6 +115,35 @@ fn json_has_the_documented_fields_and_progress_goes_to_stderr() {
 }
 
 #[test]
+fn rounds_alternate_the_order_and_give_each_rounds_ratio() {
+    let (code, out, err) = bench(&["--rounds", "2", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [
+            "bench: round 1 of 2: stateright at 1 thread(s)...",
+            "bench: round 1 of 2: native at 1 thread(s)...",
+            "bench: round 2 of 2: native at 1 thread(s)...",
+            "bench: round 2 of 2: stateright at 1 thread(s)...",
+        ],
+        "the second round runs in the reverse order"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert_eq!(v["rounds"], 2);
+    let ratios = v["round_ratios"].as_array().expect("round_ratios");
+    assert_eq!(ratios.len(), 2, "{v}");
+    assert!(ratios.iter().all(|r| r.as_f64().is_some_and(|r| r > 0.0)), "{v}");
+    assert_eq!(v["runs"].as_array().map(Vec::len), Some(2), "one median run per engine: {v}");
+    let (code, out, _) = bench(&["--rounds", "2", "--quiet"]);
+    assert_eq!(code, 0);
+    let line = out.lines().find(|l| l.starts_with("2 rounds ")).unwrap_or_else(|| panic!("no rounds line:\n{out}"));
+    assert!(line.starts_with("2 rounds (each row: that engine's median run); native/stateright at 1 thread by round: "));
+    let (code, _, err) = kelp(&["bench", "--rounds", "0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid value '0' for '--rounds <ROUNDS>': 0 is not in 1..=20"), "{err}");
+}
+
+#[test]
 fn without_native_at_one_thread_there_is_no_ratio() {
     let (code, out, _) = bench(&["--threads", "2", "--json", "--quiet"]);
     assert_eq!(code, 0);
