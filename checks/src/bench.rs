@@ -72,19 +72,19 @@ pub fn bench(
 ) -> Bench {
     let plan: Vec<(Engine, usize)> =
         std::iter::once((Engine::Stateright, 1)).chain(threads.iter().map(|&t| (Engine::Native, t))).collect();
+    let rounds = rounds.max(1);
     let mut all: Vec<Vec<BenchRun>> = vec![Vec::new(); plan.len()];
     let mut round_ratios = Vec::new();
-    for round in 0..rounds.max(1) {
+    for round in 0..rounds {
         let mut order: Vec<usize> = (0..plan.len()).collect();
         if round % 2 == 1 {
             order.reverse();
         }
         for i in order {
             let (engine, threads) = plan[i];
-            if progress && rounds > 1 {
-                eprintln!("bench: round {} of {rounds}: {} at {threads} thread(s)...", round + 1, engine_name(engine));
-            } else if progress {
-                eprintln!("bench: {} at {threads} thread(s)...", engine_name(engine));
+            if progress {
+                let of = if rounds > 1 { format!("round {} of {rounds}: ", round + 1) } else { String::new() };
+                eprintln!("bench: {of}{} at {threads} thread(s)...", engine_name(engine));
             }
             all[i].push(measure(scenario, engine, threads, release_memory));
         }
@@ -95,7 +95,7 @@ pub fn bench(
     }
     let runs: Vec<BenchRun> = all.into_iter().filter_map(median).collect();
     let native_over_stateright = speed_up(&runs);
-    Bench { scenario: scenario.name.clone(), runs, native_over_stateright, rounds: rounds.max(1), round_ratios }
+    Bench { scenario: scenario.name.clone(), runs, native_over_stateright, rounds, round_ratios }
 }
 
 /// native at 1 thread over stateright, in unique states per second.

@@ -450,8 +450,8 @@ where
     ) {
         let Predicted { index, at, part, ticket, next_fp } = predicted;
         if seen(next_fp) {
-            let event = Self::event(state, &at);
-            let build = || given.cloned().unwrap_or_else(|| action_of::<A>(index, event));
+            // Most successors are seen: their event is looked up again only if the action is asked for.
+            let build = || given.cloned().unwrap_or_else(|| action_of::<A>(index, Self::event(state, &at)));
             return visit(ActionOf::Lazy(&build), Step::Seen(next_fp), Some(state));
         }
         if parent.memo.get(ticket).is_none() {
