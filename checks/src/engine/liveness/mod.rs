@@ -15,18 +15,21 @@
 //! leader-epoch limit that stops elections) keeps its class as *enabled but never taken*, so a
 //! cycle that a bounded-away recovery would leave is never reported as fair.
 
+mod compact;
 mod index;
 mod lasso;
 mod record;
 mod scc;
 mod segments;
 
+use compact::Compact;
 use record::NodeRecord;
 pub use record::Recorder;
 use segments::Segments;
 
 use super::fingerprint::Fingerprint;
 use rayon::prelude::*;
+use std::time::{Duration, Instant};
 
 /// The model-specific half of fairness.
 pub struct Fairness<'a, S, A> {
@@ -101,6 +104,8 @@ pub struct Graph<F> {
 pub struct Cycles {
     property: u32,
     components: Vec<Vec<u32>>,
+    /// The time Tarjan's search took: the part of the search for cycles that runs on one thread.
+    pub on_one_thread: Duration,
 }
 
 /// A path that breaks an `eventually` property: the BFS path to `entry`, then `cycle` (the
@@ -144,7 +149,16 @@ impl<F: Fingerprint> Graph<F> {
         // Read by the search once per edge: one byte per node, not the node's whole record.
         let member: Vec<bool> =
             (0..self.count as u32).into_par_iter().map(|n| self.node(n).failing & bit != 0).collect();
-        Cycles { property, components: scc::cyclic_components(self, |n| member[n as usize]) }
+        let subgraph = Compact::new(self, &member);
+        drop(member);
+        let searching = Instant::now();
+        let components = scc::cyclic_components(&subgraph, |_| true);
+        let on_one_thread = searching.elapsed();
+        let components = components
+            .into_par_iter()
+            .map(|component| component.into_iter().map(|c| subgraph.members[c as usize]).collect())
+            .collect();
+        Cycles { property, components, on_one_thread }
     }
 
     /// The violation of the property `cycles` are of whose first state comes first in BFS order

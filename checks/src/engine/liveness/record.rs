@@ -61,7 +61,7 @@ impl<F: Fingerprint> Recorder<F> {
 
     /// Resolves every edge to a node number (in parallel).
     pub fn finish(self) -> Graph<F> {
-        let fps: Vec<F> = self.nodes.iter().map(|node| node.fp).collect();
+        let fps: Vec<F> = self.nodes.par_map(|node| node.fp);
         let index = NodeIndex::new(&fps);
         drop(fps);
         let targets = self.targets.map(|fp| index.get(fp).unwrap_or(OUTSIDE));

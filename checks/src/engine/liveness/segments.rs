@@ -46,15 +46,15 @@ impl<T: Send + Sync> Segments<T> {
         &self.segments[(at >> 32) as usize][offset..offset + len]
     }
 
-    /// Every entry mapped by `f`, at the same positions, segment by segment in parallel (each
-    /// freed once mapped).
+    /// Every entry mapped by `f`, at the same positions, in parallel (within segments too: a
+    /// graph has fewer segments than a machine may have threads), each segment freed once mapped.
     pub fn map<U: Send>(self, f: impl Fn(T) -> U + Sync) -> Segments<U> {
-        Segments { segments: self.segments.into_par_iter().map(|s| s.into_iter().map(&f).collect()).collect() }
+        Segments { segments: self.segments.into_par_iter().map(|s| s.into_par_iter().map(&f).collect()).collect() }
     }
 
-    /// Every entry, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.segments.iter().flatten()
+    /// Every entry mapped by `f`, in order, in parallel.
+    pub fn par_map<U: Send>(&self, f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+        self.segments.par_iter().flat_map_iter(|s| s.iter().map(&f)).collect()
     }
 }
 
@@ -93,6 +93,6 @@ mod tests {
             assert_eq!(segments.extend(1, [n]), nth(n as usize));
         }
         assert_eq!(segments.get(nth(SEGMENT + 3), 1), [SEGMENT as u32 + 3]);
-        assert_eq!(segments.iter().count(), SEGMENT + 10);
+        assert_eq!(segments.par_map(|&n| n), (0..SEGMENT as u32 + 10).collect::<Vec<_>>());
     }
 }
