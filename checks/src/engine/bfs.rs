@@ -6,6 +6,7 @@
 
 use super::fingerprint::{fingerprint, Fingerprint};
 use super::liveness::{Fairness, Prepared, Recorder, Transitions};
+use super::owned;
 use super::successors::{Lookup, Step, Successors, Whole};
 use super::visited::{Claim, Visited};
 use crate::progress::{Counters, Snapshot};
@@ -25,15 +26,12 @@ use std::time::{Duration, Instant};
 /// in the result: states are admitted in frontier order either way.
 const CHUNK_PER_THREAD: usize = 256;
 
-/// At most this many frontier lists in a piece of work that one thread expands (or admits) by
-/// itself. rayon splits a range into only about twice as many pieces as there are threads, then
-/// further only where a piece is stolen: a thread that ran out of work waited while another
-/// finished the rest of its piece, up to a quarter of the chunk (`healthy`, 2 threads, 64 per
-/// thread: 6.3-6.4 s of thread time not expanding, 4.8-5.5 s with these limits).
-const EXPAND_LEAF: usize = 1;
-/// The same for admitting, where a piece makes one block: larger pieces leave the sequential
-/// part fewer blocks to read.
-const ADMIT_LEAF: usize = 8;
+/// At most this many nodes in a frontier list: a list is the piece of work one thread takes at a
+/// time. One list per expanded state (1.6 nodes on average on `healthy`) left 3.5 million pieces
+/// to hand out, one at a time, and to read back in order, on one thread: 0.25 s of the 0.39 s
+/// that `healthy` spent with one thread at work (at one thread; 8 nodes: 0.11 s). Few enough that
+/// the last piece of a step holds up the others little: 8 nodes are about 70 us of work.
+const PART_NODES: usize = 8;
 
 /// What a finished search found.
 pub struct Outcome<M: Model> {
@@ -50,9 +48,12 @@ pub struct Outcome<M: Model> {
     /// cycle starts (the path's last state is that state again). A broken `eventually` property
     /// without an entry here is a deadlock: its path ends where nothing more can happen.
     pub loops: HashMap<&'static str, usize>,
-    /// Time the search spent with one thread at work (at most; a bound on how far more threads
-    /// can speed it up, by Amdahl's law): outside the parallel steps of each level, and, for
-    /// each `eventually` property, the search of its graph for cycles (one thread per property).
+    /// Time the search spent on work that more threads do not share (measured at one thread, it
+    /// bounds how far more threads can speed the search up, by Amdahl's law): all but the
+    /// parallel steps of each level (expansion, the liveness graph's recording beside it,
+    /// admission) and the parallel steps after the search, and, for each `eventually` property,
+    /// the search of its graph for cycles (one thread per property). With more threads than one
+    /// it is at most that.
     pub sequential: Duration,
 }
 
@@ -121,10 +122,18 @@ struct Node<S, F> {
     failing: u64,
 }
 
-/// A BFS level: its nodes in order, kept in the lists the expansions admitted them in (gathering
-/// them into one vector copied every node and regrew that vector at every level).
+/// A list of frontier nodes (at most `PART_NODES`), and the thread that made their states (the
+/// pool's index of the thread that expanded their parents): the thread that should expand them,
+/// and free them.
+struct Part<S, F> {
+    nodes: Vec<Node<S, F>>,
+    owner: usize,
+}
+
+/// A BFS level: its nodes in order, kept in the lists they were admitted in (gathering them into
+/// one vector copied every node and regrew that vector at every level).
 struct Level<S, F> {
-    parts: Vec<Vec<Node<S, F>>>,
+    parts: Vec<Part<S, F>>,
     len: usize,
 }
 
@@ -133,18 +142,12 @@ impl<S, F> Level<S, F> {
         Level { parts: Vec::new(), len: 0 }
     }
 
-    /// Appends `nodes` to the level.
-    fn extend(&mut self, nodes: Vec<Node<S, F>>) {
+    /// Appends `nodes`, made by the thread `owner`, to the level.
+    fn extend(&mut self, nodes: Vec<Node<S, F>>, owner: usize) {
         if !nodes.is_empty() {
             self.len += nodes.len();
-            self.parts.push(nodes);
+            self.parts.push(Part { nodes, owner });
         }
-    }
-
-    /// Appends the lists `parts`, `len` nodes in all.
-    fn append(&mut self, parts: Vec<Vec<Node<S, F>>>, len: usize) {
-        self.len += len;
-        self.parts.extend(parts);
     }
 
     fn is_empty(&self) -> bool {
@@ -179,17 +182,13 @@ struct Expansion<S, F> {
     transitions: Option<Prepared<F>>,
 }
 
-/// What admitting a block of a chunk's expansions (a run of them that one thread admitted in
-/// turn) leaves to the sequential part of the level: counts, the new frontier nodes (lists in
-/// frontier order), the discoveries in the same order, and the transitions for the liveness
-/// graph. How the chunk splits into blocks depends on the threads' timing; what the blocks hold,
-/// taken in order, does not. The sequential part reads a few blocks per chunk rather than every
-/// expansion (each written on another thread: reading them one by one, and freeing their lists,
-/// was most of what the sequential part did).
+/// What admitting the expansions of one frontier list leaves to the sequential part of the
+/// level: counts, the new frontier nodes (in frontier order, in lists of at most `PART_NODES`),
+/// the discoveries in the same order, and the transitions for the liveness graph.
 struct Admitted<S, F> {
     generated: usize,
     unique: usize,
-    parts: Vec<Vec<Node<S, F>>>,
+    lists: Vec<Vec<Node<S, F>>>,
     discoveries: Vec<(F, u64)>,
     transitions: Vec<(F, u64, Prepared<F>)>,
     /// Transitions and new states by kind (only with coverage: empty without).
@@ -202,7 +201,7 @@ impl<S, F> Admitted<S, F> {
         Admitted {
             generated: 0,
             unique: 0,
-            parts: Vec::new(),
+            lists: Vec::new(),
             discoveries: Vec::new(),
             transitions: Vec::new(),
             fired: vec![0; kinds],
@@ -261,7 +260,8 @@ struct Search<'m, M: Model, F: Fingerprint> {
     /// The last chunk's transitions (in blocks), for the graph: recorded beside the next chunk's
     /// expansion.
     unrecorded: Vec<Vec<(F, u64, Prepared<F>)>>,
-    /// Time spent in the parallel steps of the levels so far.
+    /// Time spent on work that the threads share: the parallel steps of the levels so far (the
+    /// pool's threads at the chunks' lists, and the recording of the liveness graph beside them).
     parallel: Duration,
 }
 
@@ -382,7 +382,7 @@ where
             initial.push(Node { state, fp, failing: self.eventually & !holds });
         }
         let mut frontier = Level::new();
-        frontier.extend(initial);
+        frontier.extend(initial, 0);
         self.publish(frontier.len);
         while !frontier.is_empty() && !self.everything_found() {
             frontier = self.next_level(frontier);
@@ -409,9 +409,8 @@ where
             let violations: Vec<_> = properties
                 .par_iter()
                 .map(|&i| {
-                    let started = Instant::now();
                     let cycles = graph.cycles(i as u32);
-                    let on_one_thread = started.elapsed();
+                    let on_one_thread = cycles.on_one_thread;
                     (i, graph.violation(cycles), on_one_thread)
                 })
                 .collect();
@@ -446,16 +445,18 @@ where
         let mut next = Level::new();
         let mut left = frontier.len;
         let chunk_size = CHUNK_PER_THREAD * rayon::current_num_threads();
-        let mut parts = frontier.parts;
-        let (mut start, mut first) = (0, 0);
-        while start < parts.len() {
-            let (mut end, mut nodes) = (start, 0);
-            while end < parts.len() && nodes < chunk_size {
-                nodes += parts[end].len();
-                end += 1;
-            }
-            self.expand_chunk(&mut parts[start..end], first, &mut next);
-            (start, first) = (end, first + nodes);
+        let mut parts = frontier.parts.into_iter().peekable();
+        let mut first = 0;
+        while parts.peek().is_some() {
+            let mut nodes = 0;
+            let chunk: Vec<_> = std::iter::from_fn(|| {
+                let part = parts.next_if(|_| nodes < chunk_size)?;
+                nodes += part.nodes.len();
+                Some(part)
+            })
+            .collect();
+            self.expand_chunk(chunk, first, &mut next);
+            first += nodes;
             left -= nodes;
             self.publish(left + next.len);
         }
@@ -463,9 +464,10 @@ where
     }
 
     /// Expands a chunk of the frontier (its first node the level's node `first`) in parallel, then
-    /// admits and judges its new states. The chunk's states are dropped on the way (which leaves
-    /// `frontier`'s lists empty).
-    fn expand_chunk(&mut self, frontier: &mut [Vec<Node<M::State, F>>], first: usize, next: &mut Level<M::State, F>) {
+    /// admits and judges its new states. Each list is expanded by the thread that made its states
+    /// where that thread is free, which drops each state as soon as it is expanded; each list's
+    /// new states are admitted by the thread that made them.
+    fn expand_chunk(&mut self, chunk: Vec<Part<M::State, F>>, first: usize, next: &mut Level<M::State, F>) {
         let model = self.model;
         let successors = self.successors;
         let visited = &self.visited;
@@ -473,16 +475,16 @@ where
         let fairness = self.fairness.as_ref();
         let record = self.liveness.is_some();
         let level = self.depth as u32 + 1;
-        // Each list's first node's place in the level.
-        let firsts: Vec<usize> = frontier
-            .iter()
+        // Each list, with its first node's place in the level.
+        let chunk: Vec<(Part<M::State, F>, usize)> = chunk
+            .into_iter()
             .scan(first, |at, part| {
                 let this = *at;
-                *at += part.len();
-                Some(this)
+                *at += part.nodes.len();
+                Some((part, this))
             })
             .collect();
-        let expand = |node: &mut Node<M::State, F>, claim: u32| {
+        let expand = |mut node: Node<M::State, F>, claim: u32| {
             let (parent_fp, failing) = (node.fp, node.failing);
             let mut expansion = Expansion {
                 claim,
@@ -552,96 +554,99 @@ where
             expansion.successors.sort_by_cached_key(|(_, kind, state)| (fingerprint(state), *kind));
             expansion
         };
-        let expand_all = || -> Vec<Vec<Expansion<M::State, F>>> {
-            frontier
-                .par_iter_mut()
-                .zip(firsts)
-                .with_max_len(EXPAND_LEAF)
-                .map(|(part, first)| {
-                    part.iter_mut().zip(first..).map(|(node, claim)| expand(node, claim as u32)).collect()
-                })
-                .collect()
+        let parallel = &mut self.parallel;
+        let expand_all = || {
+            owned::map(
+                chunk,
+                |(part, _)| part.owner,
+                |(part, first)| -> Vec<Expansion<M::State, F>> {
+                    part.nodes.into_iter().zip(first..).map(|(node, claim)| expand(node, claim as u32)).collect()
+                },
+                parallel,
+            )
         };
         // Meanwhile one thread records the chunk before in the liveness graph. (Beside the
         // chunk's own admission, as it was, the recording outlasted the admission from about 7
         // threads on: `healthy` at one thread spends 0.8 s recording, 4.6 s admitting.)
-        let expanding = Instant::now();
+        // The recording is work more threads share (it runs beside the expansion): counted as
+        // parallel, like the expansion itself.
         let unrecorded = std::mem::take(&mut self.unrecorded);
-        let expansions = match &mut self.liveness {
-            Some(recorder) if !unrecorded.is_empty() => {
-                rayon::join(|| recorder.record(unrecorded.into_iter().flatten()), expand_all).1
-            }
-            _ => expand_all(),
+        let (recording, expansions) = match &mut self.liveness {
+            Some(recorder) if !unrecorded.is_empty() => rayon::join(
+                || {
+                    let recording = Instant::now();
+                    recorder.record(unrecorded.into_iter().flatten());
+                    recording.elapsed()
+                },
+                expand_all,
+            ),
+            _ => (Duration::ZERO, expand_all()),
         };
-        self.parallel += expanding.elapsed();
+        self.parallel += recording;
 
         // Every claim of the chunk is settled: keep the winners' copies, judge them and make them
-        // frontier nodes, in parallel (the losers' copies are dropped there too, and so are the
-        // chunk's own states: dropping is a good part of the work). What is left to do in
-        // frontier order, one thread at a time, is only counting and moving: the sequential part
-        // of a level, which bounds how far more threads can speed it up.
+        // frontier nodes, in parallel (the losers' copies are dropped there too), each list by the
+        // thread that expanded it. What is left to do in frontier order, one thread at a time, is
+        // only counting and moving: the sequential part of a level, which bounds how far more
+        // threads can speed it up.
         let properties = &self.properties;
         let judged = self.undecided();
         let eventually = self.eventually;
         let kinds = self.coverage.as_ref().map_or(0, |c| c.fired.len());
-        let admit = |block: &mut Admitted<M::State, F>, mut expansion: Expansion<M::State, F>| {
-            block.generated += expansion.generated;
-            if let Some(transitions) = expansion.transitions.take() {
-                block.transitions.push((expansion.parent, expansion.failing, transitions));
-            }
-            for &kind in &expansion.fired {
-                block.fired[usize::from(kind)] += 1;
-            }
-            let mut admitted = Vec::with_capacity(expansion.successors.len());
-            for (fp, kind, state) in expansion.successors {
-                if !visited.won(fp, expansion.claim) {
-                    continue;
+        let admit = |expansions: Vec<Expansion<M::State, F>>| {
+            let mut out = Admitted::new(kinds);
+            for mut expansion in expansions {
+                out.generated += expansion.generated;
+                if let Some(transitions) = expansion.transitions.take() {
+                    out.transitions.push((expansion.parent, expansion.failing, transitions));
                 }
-                let holds = Self::evaluate(model, properties, judged, &state);
-                let discovered = Self::discovered(properties, judged, holds);
-                if discovered != 0 {
-                    block.discoveries.push((fp, discovered));
+                for &kind in &expansion.fired {
+                    out.fired[usize::from(kind)] += 1;
                 }
-                if kinds != 0 {
-                    block.new_states[usize::from(kind)] += 1;
-                }
-                admitted.push(Node { state, fp, failing: eventually & !holds });
-            }
-            block.unique += admitted.len();
-            if !admitted.is_empty() {
-                block.parts.push(admitted);
-            }
-        };
-        let admitting = Instant::now();
-        let blocks: Vec<Admitted<M::State, F>> = expansions
-            .into_par_iter()
-            .zip(frontier.par_iter_mut())
-            .with_max_len(ADMIT_LEAF)
-            .fold(
-                || Admitted::new(kinds),
-                |mut block, (expansions, expanded)| {
-                    drop(std::mem::take(expanded));
-                    for expansion in expansions {
-                        admit(&mut block, expansion);
+                for (fp, kind, state) in expansion.successors {
+                    if !visited.won(fp, expansion.claim) {
+                        continue;
                     }
-                    block
-                },
-            )
-            .collect();
-        self.parallel += admitting.elapsed();
-        let mut unrecorded = Vec::new();
-        for block in blocks {
-            self.states += block.generated;
-            self.unique += block.unique;
-            if let Some(coverage) = &mut self.coverage {
-                coverage.add(&block.fired, &block.new_states);
+                    let holds = Self::evaluate(model, properties, judged, &state);
+                    let discovered = Self::discovered(properties, judged, holds);
+                    if discovered != 0 {
+                        out.discoveries.push((fp, discovered));
+                    }
+                    if kinds != 0 {
+                        out.new_states[usize::from(kind)] += 1;
+                    }
+                    let node = Node { state, fp, failing: eventually & !holds };
+                    match out.lists.last_mut() {
+                        Some(last) if last.len() < PART_NODES => last.push(node),
+                        _ => out.lists.push(vec![node]),
+                    }
+                    out.unique += 1;
+                }
             }
-            for (fp, discovered) in block.discoveries {
+            out
+        };
+        // A list's new states were made by the thread that expanded it: that thread is their owner.
+        let admitted = owned::map(
+            expansions,
+            |&(_, expander)| expander,
+            |(expansions, expander)| (admit(expansions), expander),
+            &mut self.parallel,
+        );
+        let mut unrecorded = Vec::new();
+        for ((out, owner), _) in admitted {
+            self.states += out.generated;
+            self.unique += out.unique;
+            if let Some(coverage) = &mut self.coverage {
+                coverage.add(&out.fired, &out.new_states);
+            }
+            for (fp, discovered) in out.discoveries {
                 self.discover(fp, discovered);
             }
-            next.append(block.parts, block.unique);
-            if !block.transitions.is_empty() {
-                unrecorded.push(block.transitions);
+            for nodes in out.lists {
+                next.extend(nodes, owner);
+            }
+            if !out.transitions.is_empty() {
+                unrecorded.push(out.transitions);
             }
         }
         self.unrecorded = unrecorded;

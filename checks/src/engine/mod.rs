@@ -14,6 +14,7 @@ pub mod fingerprint;
 mod interner;
 pub mod liveness;
 pub mod memo;
+mod owned;
 pub mod successors;
 mod undo;
 pub mod visited;
