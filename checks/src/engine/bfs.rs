@@ -210,6 +210,24 @@ impl<S, F> Admitted<S, F> {
     }
 }
 
+/// A list's expansions, and the thread that expanded it (and made its new states).
+type Expanded<S, F> = (Vec<Expansion<S, F>>, usize);
+
+/// A piece of a parallel step: a list of the chunk expanded before to admit (its expansions, and
+/// the thread that expanded them), or a list of the next chunk to expand (with its first node's
+/// place in the level).
+enum Work<S, F> {
+    Admit(Vec<Expansion<S, F>>, usize),
+    Expand(Part<S, F>, usize),
+}
+
+/// What a piece of a parallel step gives: an admitted list (with the thread that made its states)
+/// or an expanded one.
+enum Done<S, F> {
+    Admitted(Admitted<S, F>, usize),
+    Expanded(Vec<Expansion<S, F>>),
+}
+
 pub fn check<M>(model: &M, threads: usize) -> Outcome<M>
 where
     M: Model + Sync,
@@ -438,15 +456,16 @@ where
 
     /// Expands one level, chunk by chunk (runs of the lists the level's nodes were admitted in,
     /// taken where they are: gathering the nodes into a chunk moved every state once more, one
-    /// thread at a time), admitting new states in frontier order. Each chunk's states are dropped
-    /// as soon as it is expanded, so that the next level's states reuse their memory: at any time
-    /// the search holds about one level's states, not two.
+    /// thread at a time), admitting new states in frontier order. Each chunk is admitted beside
+    /// the next one's expansion, in one parallel step (the last alone). Each chunk's states are
+    /// dropped as soon as they are expanded, so that the next level's states reuse their memory:
+    /// at any time the search holds about one level's states, not two.
     fn next_level(&mut self, frontier: Level<M::State, F>) -> Level<M::State, F> {
         let mut next = Level::new();
         let mut left = frontier.len;
         let chunk_size = CHUNK_PER_THREAD * rayon::current_num_threads();
         let mut parts = frontier.parts.into_iter().peekable();
-        let mut first = 0;
+        let (mut first, mut expanded) = (0, Vec::new());
         while parts.peek().is_some() {
             let mut nodes = 0;
             let chunk: Vec<_> = std::iter::from_fn(|| {
@@ -455,19 +474,29 @@ where
                 Some(part)
             })
             .collect();
-            self.expand_chunk(chunk, first, &mut next);
+            expanded = self.step(expanded, chunk, first, &mut next);
             first += nodes;
             left -= nodes;
             self.publish(left + next.len);
         }
+        self.step(expanded, Vec::new(), first, &mut next);
         next
     }
 
-    /// Expands a chunk of the frontier (its first node the level's node `first`) in parallel, then
-    /// admits and judges its new states. Each list is expanded by the thread that made its states
-    /// where that thread is free, which drops each state as soon as it is expanded; each list's
-    /// new states are admitted by the thread that made them.
-    fn expand_chunk(&mut self, chunk: Vec<Part<M::State, F>>, first: usize, next: &mut Level<M::State, F>) {
+    /// One parallel step: admits and judges the new states of the chunk expanded before (its
+    /// lists' expansions, each with the thread that made them), and expands the next chunk
+    /// (`chunk`, its first node the level's node `first`), whose expansions it returns. Each list
+    /// goes first to the thread that made its states, which drops each state as soon as it is
+    /// expanded; each list's new states are admitted by the thread that expanded it. Admitting
+    /// beside the next expansion is sound: a chunk's claims are settled once it is expanded (a
+    /// later chunk's nodes come later in frontier order and never take a claim from it).
+    fn step(
+        &mut self,
+        expanded: Vec<Expanded<M::State, F>>,
+        chunk: Vec<Part<M::State, F>>,
+        first: usize,
+        next: &mut Level<M::State, F>,
+    ) -> Vec<Expanded<M::State, F>> {
         let model = self.model;
         let successors = self.successors;
         let visited = &self.visited;
@@ -554,41 +583,11 @@ where
             expansion.successors.sort_by_cached_key(|(_, kind, state)| (fingerprint(state), *kind));
             expansion
         };
-        let parallel = &mut self.parallel;
-        let expand_all = || {
-            owned::map(
-                chunk,
-                |(part, _)| part.owner,
-                |(part, first)| -> Vec<Expansion<M::State, F>> {
-                    part.nodes.into_iter().zip(first..).map(|(node, claim)| expand(node, claim as u32)).collect()
-                },
-                parallel,
-            )
-        };
-        // Meanwhile one thread records the chunk before in the liveness graph. (Beside the
-        // chunk's own admission, as it was, the recording outlasted the admission from about 7
-        // threads on: `healthy` at one thread spends 0.8 s recording, 4.6 s admitting.)
-        // The recording is work more threads share (it runs beside the expansion): counted as
-        // parallel, like the expansion itself.
-        let unrecorded = std::mem::take(&mut self.unrecorded);
-        let (recording, expansions) = match &mut self.liveness {
-            Some(recorder) if !unrecorded.is_empty() => rayon::join(
-                || {
-                    let recording = Instant::now();
-                    recorder.record(unrecorded.into_iter().flatten());
-                    recording.elapsed()
-                },
-                expand_all,
-            ),
-            _ => (Duration::ZERO, expand_all()),
-        };
-        self.parallel += recording;
-
-        // Every claim of the chunk is settled: keep the winners' copies, judge them and make them
-        // frontier nodes, in parallel (the losers' copies are dropped there too), each list by the
-        // thread that expanded it. What is left to do in frontier order, one thread at a time, is
-        // only counting and moving: the sequential part of a level, which bounds how far more
-        // threads can speed it up.
+        // The chunk expanded before: every claim of it is settled. Keep the winners' copies,
+        // judge them and make them frontier nodes, in parallel (the losers' copies are dropped
+        // there too). What is left to do in frontier order, one thread at a time, is only
+        // counting and moving: the sequential part of a level, which bounds how far more threads
+        // can speed it up.
         let properties = &self.properties;
         let judged = self.undecided();
         let eventually = self.eventually;
@@ -625,15 +624,58 @@ where
             }
             out
         };
-        // A list's new states were made by the thread that expanded it: that thread is their owner.
-        let admitted = owned::map(
-            expansions,
-            |&(_, expander)| expander,
-            |(expansions, expander)| (admit(expansions), expander),
-            &mut self.parallel,
-        );
+        // The admissions come first, so that each thread admits its lists before it expands.
+        let work: Vec<Work<M::State, F>> = expanded
+            .into_iter()
+            .map(|(expansions, expander)| Work::Admit(expansions, expander))
+            .chain(chunk.into_iter().map(|(part, first)| Work::Expand(part, first)))
+            .collect();
+        let parallel = &mut self.parallel;
+        let do_all = || {
+            owned::map(
+                work,
+                |work| match work {
+                    // A list's new states were made by the thread that expanded it: their owner.
+                    Work::Admit(_, expander) => *expander,
+                    Work::Expand(part, _) => part.owner,
+                },
+                |work| match work {
+                    Work::Admit(expansions, expander) => Done::Admitted(admit(expansions), expander),
+                    Work::Expand(part, first) => Done::Expanded(
+                        part.nodes.into_iter().zip(first..).map(|(node, claim)| expand(node, claim as u32)).collect(),
+                    ),
+                },
+                parallel,
+            )
+        };
+        // Meanwhile one thread records the chunk admitted before in the liveness graph. (Beside
+        // the chunk's own admission, as it was, the recording outlasted the admission from about
+        // 7 threads on: `healthy` at one thread spends 0.8 s recording, 4.6 s admitting.) The
+        // recording is work more threads share: counted as parallel, like the rest of the step.
+        let unrecorded = std::mem::take(&mut self.unrecorded);
+        let (recording, done) = match &mut self.liveness {
+            Some(recorder) if !unrecorded.is_empty() => rayon::join(
+                || {
+                    let recording = Instant::now();
+                    recorder.record(unrecorded.into_iter().flatten());
+                    recording.elapsed()
+                },
+                do_all,
+            ),
+            _ => (Duration::ZERO, do_all()),
+        };
+        self.parallel += recording;
+
         let mut unrecorded = Vec::new();
-        for ((out, owner), _) in admitted {
+        let mut expansions = Vec::new();
+        for (done, thread) in done {
+            let (out, owner) = match done {
+                Done::Admitted(out, owner) => (out, owner),
+                Done::Expanded(list) => {
+                    expansions.push((list, thread));
+                    continue;
+                }
+            };
             self.states += out.generated;
             self.unique += out.unique;
             if let Some(coverage) = &mut self.coverage {
@@ -651,6 +693,7 @@ where
         }
         self.unrecorded = unrecorded;
         self.visited.forget_outgrown();
+        expansions
     }
 
     /// The fingerprints from an initial state to the visited state `fp`, along parent links.
