@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The items one thread owns (their indices, ascending) and how many have been taken.
+/// The items one thread owns (their indices, ascending) and how many have been taken; alone on
+/// its cache lines, as its owner takes from it at every item.
+#[repr(align(128))]
 struct Queue {
     items: Vec<usize>,
     taken: AtomicUsize,
