@@ -213,11 +213,10 @@ impl<S, F> Admitted<S, F> {
 /// A list's expansions, and the thread that expanded it (and made its new states).
 type Expanded<S, F> = (Vec<Expansion<S, F>>, usize);
 
-/// A piece of a parallel step: a list of the chunk expanded before to admit (its expansions, and
-/// the thread that expanded them), or a list of the next chunk to expand (with its first node's
-/// place in the level).
+/// A piece of a parallel step: a list of the chunk expanded before, to admit, or a list of the
+/// next chunk to expand (with its first node's place in the level).
 enum Work<S, F> {
-    Admit(Vec<Expansion<S, F>>, usize),
+    Admit(Expanded<S, F>),
     Expand(Part<S, F>, usize),
 }
 
@@ -275,8 +274,8 @@ struct Search<'m, M: Model, F: Fingerprint> {
     eventually: u64,
     /// The graph of the states where an `eventually` property fails (only if there is one).
     liveness: Option<Recorder<F>>,
-    /// The last chunk's transitions (in blocks), for the graph: recorded beside the next chunk's
-    /// expansion.
+    /// The last admitted chunk's transitions (a run per list), for the graph: recorded beside the
+    /// next parallel step.
     unrecorded: Vec<Vec<(F, u64, Prepared<F>)>>,
     /// Time spent on work that the threads share: the parallel steps of the levels so far (the
     /// pool's threads at the chunks' lists, and the recording of the liveness graph beside them).
@@ -627,7 +626,7 @@ where
         // The admissions come first, so that each thread admits its lists before it expands.
         let work: Vec<Work<M::State, F>> = expanded
             .into_iter()
-            .map(|(expansions, expander)| Work::Admit(expansions, expander))
+            .map(Work::Admit)
             .chain(chunk.into_iter().map(|(part, first)| Work::Expand(part, first)))
             .collect();
         let parallel = &mut self.parallel;
@@ -636,11 +635,11 @@ where
                 work,
                 |work| match work {
                     // A list's new states were made by the thread that expanded it: their owner.
-                    Work::Admit(_, expander) => *expander,
+                    Work::Admit((_, expander)) => *expander,
                     Work::Expand(part, _) => part.owner,
                 },
                 |work| match work {
-                    Work::Admit(expansions, expander) => Done::Admitted(admit(expansions), expander),
+                    Work::Admit((expansions, expander)) => Done::Admitted(admit(expansions), expander),
                     Work::Expand(part, first) => Done::Expanded(
                         part.nodes.into_iter().zip(first..).map(|(node, claim)| expand(node, claim as u32)).collect(),
                     ),
@@ -669,31 +668,40 @@ where
         let mut unrecorded = Vec::new();
         let mut expansions = Vec::new();
         for (done, thread) in done {
-            let (out, owner) = match done {
-                Done::Admitted(out, owner) => (out, owner),
-                Done::Expanded(list) => {
-                    expansions.push((list, thread));
-                    continue;
-                }
-            };
-            self.states += out.generated;
-            self.unique += out.unique;
-            if let Some(coverage) = &mut self.coverage {
-                coverage.add(&out.fired, &out.new_states);
-            }
-            for (fp, discovered) in out.discoveries {
-                self.discover(fp, discovered);
-            }
-            for nodes in out.lists {
-                next.extend(nodes, owner);
-            }
-            if !out.transitions.is_empty() {
-                unrecorded.push(out.transitions);
+            match done {
+                Done::Admitted(list, owner) => self.take_in(list, owner, next, &mut unrecorded),
+                Done::Expanded(list) => expansions.push((list, thread)),
             }
         }
         self.unrecorded = unrecorded;
         self.visited.forget_outgrown();
         expansions
+    }
+
+    /// Takes in one admitted list, in frontier order (the sequential part of a step): its counts
+    /// and discoveries, its new nodes (made by the thread `owner`) into `next`, its transitions
+    /// into `unrecorded`.
+    fn take_in(
+        &mut self,
+        list: Admitted<M::State, F>,
+        owner: usize,
+        next: &mut Level<M::State, F>,
+        unrecorded: &mut Vec<Vec<(F, u64, Prepared<F>)>>,
+    ) {
+        self.states += list.generated;
+        self.unique += list.unique;
+        if let Some(coverage) = &mut self.coverage {
+            coverage.add(&list.fired, &list.new_states);
+        }
+        for (fp, discovered) in list.discoveries {
+            self.discover(fp, discovered);
+        }
+        for nodes in list.lists {
+            next.extend(nodes, owner);
+        }
+        if !list.transitions.is_empty() {
+            unrecorded.push(list.transitions);
+        }
     }
 
     /// The fingerprints from an initial state to the visited state `fp`, along parent links.

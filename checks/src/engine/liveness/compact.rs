@@ -85,20 +85,8 @@ fn running_sums<T: Copy + Default + std::ops::Add<Output = T>>(values: &[T]) -> 
 
 #[cfg(test)]
 mod tests {
+    use super::super::scc::{cyclic_components, Lists};
     use super::*;
-
-    /// Node `n`'s successors are `edges[n]`.
-    struct Lists(Vec<Vec<u32>>);
-
-    impl Adjacency for Lists {
-        fn nodes(&self) -> usize {
-            self.0.len()
-        }
-
-        fn successors(&self, node: u32) -> &[u32] {
-            &self.0[node as usize]
-        }
-    }
 
     fn successors_of(compact: &Compact) -> Vec<Vec<u32>> {
         (0..compact.nodes() as u32).map(|c| compact.successors(c).to_vec()).collect()
@@ -128,6 +116,13 @@ mod tests {
             let expected: Vec<u32> = graph.0[old as usize].iter().filter_map(|&t| new_number(t)).collect();
             assert_eq!(compact.successors(c as u32), expected, "node {old}");
         }
+    }
+
+    #[test]
+    fn members_outside_the_subgraph_break_cycles() {
+        let graph = Lists(vec![vec![1], vec![2], vec![0]]);
+        assert!(cyclic_components(&Compact::new(&graph, &[true, false, true])).is_empty());
+        assert_eq!(cyclic_components(&Compact::new(&graph, &[true; 3])), vec![vec![0, 1, 2]]);
     }
 
     #[test]

@@ -152,7 +152,7 @@ impl<F: Fingerprint> Graph<F> {
         let subgraph = Compact::new(self, &member);
         drop(member);
         let searching = Instant::now();
-        let components = scc::cyclic_components(&subgraph, |_| true);
+        let components = scc::cyclic_components(&subgraph);
         let on_one_thread = searching.elapsed();
         let components = components
             .into_par_iter()

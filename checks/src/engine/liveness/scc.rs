@@ -1,6 +1,6 @@
 //! Strongly connected components (Tarjan's algorithm, iterative: the state graphs here have
-//! millions of nodes, far past what recursion on the call stack survives) of the subgraph of a
-//! graph that a membership test selects.
+//! millions of nodes, far past what recursion on the call stack survives) of a graph (for the
+//! liveness check, one property's packed subgraph: `compact`).
 
 /// A graph of nodes numbered from 0, each with its successors; a successor of `OUTSIDE` leads
 /// out of the graph.
@@ -14,10 +14,10 @@ pub const OUTSIDE: u32 = u32::MAX;
 
 const UNVISITED: u32 = u32::MAX;
 
-/// The components of the subgraph of the nodes `member` accepts that can hold a cycle: more than
-/// one node, or one node with an edge to itself. Each component lists its nodes in ascending
-/// order; components come in the order Tarjan's algorithm completes them (deterministic).
-pub fn cyclic_components(graph: &impl Adjacency, member: impl Fn(u32) -> bool) -> Vec<Vec<u32>> {
+/// The components of `graph` that can hold a cycle: more than one node, or one node with an edge
+/// to itself. Each component lists its nodes in ascending order; components come in the order
+/// Tarjan's algorithm completes them (deterministic).
+pub fn cyclic_components(graph: &impl Adjacency) -> Vec<Vec<u32>> {
     let n = graph.nodes();
     let mut index = vec![UNVISITED; n];
     let mut lowlink = vec![0u32; n];
@@ -28,7 +28,7 @@ pub fn cyclic_components(graph: &impl Adjacency, member: impl Fn(u32) -> bool) -
     let mut calls: Vec<(u32, &[u32], usize)> = Vec::new();
     let mut next_index = 0u32;
     let mut components = Vec::new();
-    for root in (0..n as u32).filter(|&r| member(r)) {
+    for root in 0..n as u32 {
         if index[root as usize] != UNVISITED {
             continue;
         }
@@ -41,7 +41,7 @@ pub fn cyclic_components(graph: &impl Adjacency, member: impl Fn(u32) -> bool) -
         while let Some(&mut (node, successors, ref mut tried)) = calls.last_mut() {
             if let Some(&next) = successors.get(*tried) {
                 *tried += 1;
-                if next == OUTSIDE || !member(next) {
+                if next == OUTSIDE {
                     continue;
                 }
                 let nx = next as usize;
@@ -82,46 +82,41 @@ pub fn cyclic_components(graph: &impl Adjacency, member: impl Fn(u32) -> bool) -
     components
 }
 
+/// A graph given as lists, for tests: node `n`'s successors are `self.0[n]`.
+#[cfg(test)]
+pub struct Lists(pub Vec<Vec<u32>>);
+
+#[cfg(test)]
+impl Adjacency for Lists {
+    fn nodes(&self) -> usize {
+        self.0.len()
+    }
+
+    fn successors(&self, node: u32) -> &[u32] {
+        &self.0[node as usize]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Node `n`'s successors are `edges[n]`.
-    struct Lists<'a>(&'a [&'a [u32]]);
-
-    impl Adjacency for Lists<'_> {
-        fn nodes(&self) -> usize {
-            self.0.len()
-        }
-
-        fn successors(&self, node: u32) -> &[u32] {
-            self.0[node as usize]
-        }
-    }
-
-    fn components(edges: &[&[u32]], member: impl Fn(u32) -> bool) -> Vec<Vec<u32>> {
-        cyclic_components(&Lists(edges), member)
+    fn components(edges: &[&[u32]]) -> Vec<Vec<u32>> {
+        cyclic_components(&Lists(edges.iter().map(|e| e.to_vec()).collect()))
     }
 
     #[test]
     fn a_chain_has_no_cycle() {
-        assert!(components(&[&[1], &[2], &[]], |_| true).is_empty());
+        assert!(components(&[&[1], &[2], &[]]).is_empty());
     }
 
     #[test]
     fn finds_two_cycles_and_a_self_loop() {
         // 0 -> 1 -> 2 -> 0, 2 -> 3, 3 -> 3, 4 -> 5 -> 4, 6 outside.
         let edges: &[&[u32]] = &[&[1], &[2], &[0, 3], &[3, OUTSIDE], &[5], &[4], &[]];
-        let mut found = components(edges, |_| true);
+        let mut found = components(edges);
         found.sort();
         assert_eq!(found, vec![vec![0, 1, 2], vec![3], vec![4, 5]]);
-    }
-
-    #[test]
-    fn members_outside_the_subgraph_break_cycles() {
-        let edges: &[&[u32]] = &[&[1], &[2], &[0]];
-        assert!(components(edges, |n| n != 1).is_empty());
-        assert_eq!(components(edges, |_| true), vec![vec![0, 1, 2]]);
     }
 
     #[test]
@@ -129,7 +124,7 @@ mod tests {
         let n = 200_000u32;
         let succ: Vec<[u32; 1]> = (0..n).map(|i| [(i + 1) % n]).collect();
         let edges: Vec<&[u32]> = succ.iter().map(|s| &s[..]).collect();
-        let found = components(&edges, |_| true);
+        let found = components(&edges);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].len(), n as usize);
     }
