@@ -17,6 +17,7 @@ use kelp_model::system::{build, KelpModel};
 use stateright::actor::LossyNetwork;
 use stateright::Model;
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 
 #[test]
 fn every_predicted_64_bit_fingerprint_is_the_successors_own() {
@@ -87,4 +88,50 @@ fn predictions_hold_for<F: Fingerprint>(model: KelpModel) {
         assert_eq!(listed, expected, "the actions of {state:?}");
     }
     assert!(transitions > 100_000, "{transitions} transitions checked");
+}
+
+/// A state one thread made, expanded by another, is adopted there first: the same state, with
+/// the same fingerprint and the same successors, holding that thread's copies of its actors'
+/// states (found again by address the next time).
+#[test]
+fn an_adopted_state_is_the_same_state_with_the_adopting_threads_copies() {
+    let [crash, _] = configs();
+    let model = build(crash);
+    let actors = Actors::new(&model);
+    let successors = |state: &mut <KelpModel as Model>::State| {
+        let mut found = Vec::new();
+        let fp: u64 = actors.fingerprint(state);
+        actors.for_each(state, fp, &|_| false, &mut |_, step, _| {
+            let Step::New(fp, next) = step else { panic!("nothing is seen") };
+            found.push((fp, next.into_owned()));
+        });
+        found
+    };
+    let mut states = vec![model.init_states().remove(0)];
+    while states.len() < 300 {
+        let mut parent = states[states.len() / 2].clone();
+        states.extend(successors(&mut parent).into_iter().map(|(_, next)| next));
+    }
+    let made_here: Vec<(u64, Vec<u64>)> = states
+        .iter()
+        .map(|state| (actors.fingerprint(state), successors(&mut state.clone()).iter().map(|(fp, _)| *fp).collect()))
+        .collect();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for (state, (fp, next)) in states.iter().zip(&made_here) {
+                let mut adopted = state.clone();
+                actors.adopt(&mut adopted);
+                assert!(adopted == *state);
+                let copies = adopted.actor_states.iter().zip(&state.actor_states);
+                assert!(copies.clone().all(|(mine, theirs)| !Arc::ptr_eq(mine, theirs)), "this thread's copies");
+                assert_eq!(actors.fingerprint(&adopted), *fp);
+                let mut again = state.clone();
+                actors.adopt(&mut again);
+                let same = again.actor_states.iter().zip(&adopted.actor_states);
+                assert!(same.clone().all(|(a, b)| Arc::ptr_eq(a, b)), "the same copies again");
+                let found: Vec<u64> = successors(&mut adopted).iter().map(|(fp, _)| *fp).collect();
+                assert_eq!(found, *next, "the same successors, in the same order");
+            }
+        });
+    });
 }

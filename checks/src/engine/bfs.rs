@@ -638,11 +638,17 @@ where
                     Work::Admit((_, expander)) => *expander,
                     Work::Expand(part, _) => part.owner,
                 },
-                |work| match work {
+                |work, mine| match work {
                     Work::Admit((expansions, expander)) => Done::Admitted(admit(expansions), expander),
-                    Work::Expand(part, first) => Done::Expanded(
-                        part.nodes.into_iter().zip(first..).map(|(node, claim)| expand(node, claim as u32)).collect(),
-                    ),
+                    Work::Expand(mut part, first) => {
+                        if !mine {
+                            // Another thread's states: made this thread's before they are
+                            // expanded (their successors are this thread's to make).
+                            part.nodes.iter_mut().for_each(|node| successors.adopt(&mut node.state));
+                        }
+                        let expanded = part.nodes.into_iter().zip(first..);
+                        Done::Expanded(expanded.map(|(node, claim)| expand(node, claim as u32)).collect())
+                    }
                 },
                 parallel,
             )

@@ -1,22 +1,20 @@
-//! Actor states interned across the threads of a search: one allocation per distinct actor state
-//! (while remembered), whose part fingerprint is known by its address. Each thread keeps a table
-//! of the states it has met (no lock, no shared cache line on the way of every successor) and
-//! asks the shared table only for a state it has not met yet. With tables per thread alone, a
-//! thread met the states other threads had made as strangers, to hash again and compare field
-//! by field: at 2 threads about 4% more work than at one, and at 16 threads most parents come
-//! from other threads.
+//! Actor states interned per thread: one allocation per distinct actor state on each thread
+//! (while remembered), whose part fingerprint the thread knows by its address.
+//!
+//! Each thread has copies of its own, not one allocation shared by all: every state the search
+//! keeps or lends takes a reference to each of its actors' states, and the reference counts of
+//! the common ones (a broker at rest, an idle producer) are touched at nearly every successor.
+//! Shared by all threads, each such count would be a cache line every thread writes to; per
+//! thread, a count is written by the thread that made the states holding it, which is the thread
+//! that expands and frees them (`owned`). A state another thread made is adopted first: its
+//! actors' states are swapped for this thread's equal copies.
 
 use super::fingerprint::Fingerprint;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Interned states a thread remembers before it starts over (forgetting costs only speed).
 const LOCAL: usize = 1 << 16;
-
-/// Interned states the shared table remembers per shard before that shard starts over.
-const SHARED_PER_SHARD: usize = 1 << 14;
-
-const SHARDS: usize = 64;
 
 /// A state's address, to know an interned state by.
 fn address<S>(state: &Arc<S>) -> usize {
@@ -26,41 +24,20 @@ fn address<S>(state: &Arc<S>) -> usize {
 /// What is known of an interned state: the actor it was made for and its part fingerprint.
 type Known<F> = (usize, F);
 
-type ByPart<S, F> = HashMap<Known<F>, Arc<S>, ahash::RandomState>;
-
-/// The table the threads of one search share: interned states by actor and part fingerprint.
-pub struct Shared<S, F> {
-    shards: Vec<Mutex<ByPart<S, F>>>,
+/// What a thread knows of an address: the state's part, this thread's copy of the state, and the
+/// state at that address where it is another thread's copy (held, so that the address is not
+/// given to another state while it is remembered).
+struct ByAddress<S, F> {
+    known: Known<F>,
+    mine: Arc<S>,
+    _theirs: Option<Arc<S>>,
 }
 
-impl<S, F> Default for Shared<S, F> {
-    fn default() -> Self {
-        Shared { shards: (0..SHARDS).map(|_| Mutex::new(HashMap::default())).collect() }
-    }
-}
-
-impl<S: PartialEq, F: Fingerprint> Shared<S, F> {
-    /// The one allocation of `state`, interned here as `known` unless an equal state is.
-    fn intern(&self, known: Known<F>, state: S) -> Arc<S> {
-        let shard = &self.shards[(known.1.low64() >> 40) as usize % SHARDS];
-        let mut shard = shard.lock().expect("no thread panics holding a shard");
-        if let Some(interned) = shard.get(&known).filter(|interned| ***interned == state) {
-            return Arc::clone(interned);
-        }
-        if shard.len() >= SHARED_PER_SHARD {
-            shard.clear();
-        }
-        let interned = Arc::new(state);
-        shard.insert(known, Arc::clone(&interned));
-        interned
-    }
-}
-
-/// One thread's table: the interned states it met, by actor and part fingerprint, and what it
-/// knows of states by address (each entry holds its state, so the address stays its own).
+/// One thread's table: its interned states by actor and part fingerprint, and what it knows of
+/// states by address (its own, and other threads' copies it has adopted).
 pub struct Local<S, F> {
-    by_part: ByPart<S, F>,
-    by_address: HashMap<usize, (Known<F>, Arc<S>), ahash::RandomState>,
+    by_part: HashMap<Known<F>, Arc<S>, ahash::RandomState>,
+    by_address: HashMap<usize, ByAddress<S, F>, ahash::RandomState>,
 }
 
 impl<S, F> Default for Local<S, F> {
@@ -69,31 +46,62 @@ impl<S, F> Default for Local<S, F> {
     }
 }
 
-impl<S: PartialEq, F: Fingerprint> Local<S, F> {
-    /// The one allocation of actor `index`'s state `state` (part fingerprint `part`): met
-    /// before on this thread, made by another thread, or new.
-    pub fn intern(&mut self, shared: &Shared<S, F>, index: usize, state: S, part: F) -> Arc<S> {
+impl<S: PartialEq + Clone, F: Fingerprint> Local<S, F> {
+    /// This thread's one allocation of actor `index`'s state `state` (part fingerprint `part`).
+    pub fn intern(&mut self, index: usize, state: S, part: F) -> Arc<S> {
         let known = (index, part);
-        if let Some(interned) = self.by_part.get(&known).filter(|interned| ***interned == state) {
-            return Arc::clone(interned);
-        }
-        let interned = shared.intern(known, state);
-        self.make_room();
-        self.by_part.insert(known, Arc::clone(&interned));
-        self.by_address.insert(address(&interned), (known, Arc::clone(&interned)));
-        interned
+        self.find(known, &state).unwrap_or_else(|| self.insert(known, state))
     }
 
     /// The part fingerprint of actor `index`'s `state`, if this thread knows it by address.
     pub fn part(&self, index: usize, state: &Arc<S>) -> Option<F> {
-        self.by_address.get(&address(state)).and_then(|&((made_for, part), _)| (made_for == index).then_some(part))
+        self.known(index, state).map(|entry| entry.known.1)
     }
 
     /// Remembers by address that actor `index`'s `state` has the part fingerprint `part` (hashed
-    /// on this thread: a state another thread interned, or that no handler made).
+    /// on this thread: a state that no handler made, such as an initial one).
     pub fn learn(&mut self, index: usize, state: &Arc<S>, part: F) {
         self.make_room();
-        self.by_address.insert(address(state), ((index, part), Arc::clone(state)));
+        let entry = ByAddress { known: (index, part), mine: Arc::clone(state), _theirs: None };
+        self.by_address.insert(address(state), entry);
+    }
+
+    /// Swaps actor `index`'s `state` (another thread's copy, perhaps) for this thread's equal
+    /// copy, making one where there is none; `part` hashes a state this thread does not know by
+    /// address. Returns the state's part fingerprint.
+    pub fn adopt(&mut self, index: usize, state: &mut Arc<S>, part: impl FnOnce(&S) -> F) -> F {
+        if let Some(entry) = self.known(index, state) {
+            if !Arc::ptr_eq(&entry.mine, state) {
+                *state = Arc::clone(&entry.mine);
+            }
+            return entry.known.1;
+        }
+        let known = (index, part(state));
+        let mine = match self.find(known, state) {
+            Some(mine) => mine,
+            None => self.insert(known, S::clone(state)),
+        };
+        let theirs = std::mem::replace(state, Arc::clone(&mine));
+        self.by_address.insert(address(&theirs), ByAddress { known, mine, _theirs: Some(theirs) });
+        known.1
+    }
+
+    fn known(&self, index: usize, state: &Arc<S>) -> Option<&ByAddress<S, F>> {
+        self.by_address.get(&address(state)).filter(|entry| entry.known.0 == index)
+    }
+
+    /// This thread's copy of a state equal to `state`, if it has one.
+    fn find(&self, known: Known<F>, state: &S) -> Option<Arc<S>> {
+        self.by_part.get(&known).filter(|interned| ***interned == *state).map(Arc::clone)
+    }
+
+    /// Makes `state` this thread's copy.
+    fn insert(&mut self, known: Known<F>, state: S) -> Arc<S> {
+        self.make_room();
+        let mine = Arc::new(state);
+        self.by_part.insert(known, Arc::clone(&mine));
+        self.by_address.insert(address(&mine), ByAddress { known, mine: Arc::clone(&mine), _theirs: None });
+        mine
     }
 
     fn make_room(&mut self) {

@@ -7,13 +7,13 @@
 //! one), so memory stays bounded and no thread waits for another. A result is reused only for an
 //! equal state and an equal event: the table changes how fast successors are found, never which.
 //!
-//! The states handlers make are interned (`interner`, across threads): one allocation per
-//! distinct actor state, whose part fingerprint is known by its address. So the states the search
+//! The states handlers make are interned (`interner`, per thread): one allocation per distinct
+//! actor state, whose part fingerprint is known by its address. So the states the search
 //! keeps share their actors' states, a parent's actor is known by address (not hashed again for
 //! each parent), and a remembered result is found for it by address (not compared field by field).
 
 use super::fingerprint::Fingerprint;
-use super::interner::{Local, Shared};
+use super::interner::Local;
 use stateright::actor::{Actor, Id, Out, Timers};
 use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
@@ -136,10 +136,9 @@ impl<A: Actor, F> Default for Memo<A, F> {
 
 impl<A: Actor, F: Fingerprint> Memo<A, F> {
     /// What actor `index` does in `state` (whose part fingerprint is `part`) with `event`:
-    /// remembered, or found by `handle` and remembered (its new state interned in `shared`).
+    /// remembered, or found by `handle` and remembered (its new state interned).
     pub fn handled(
         &mut self,
-        shared: &Shared<A::State, F>,
         index: usize,
         state: &Arc<A::State>,
         part: F,
@@ -160,11 +159,8 @@ impl<A: Actor, F: Fingerprint> Memo<A, F> {
             let Fresh { next, out, no_op, saved_part } = handle();
             let next = next.map(|(next, next_part)| {
                 // A state the handler copied but left as it was keeps sharing the parent's.
-                let next = if next == **state {
-                    Arc::clone(state)
-                } else {
-                    self.interned.intern(shared, index, next, next_part)
-                };
+                let next =
+                    if next == **state { Arc::clone(state) } else { self.interned.intern(index, next, next_part) };
                 (next, next_part)
             });
             let handled = Handled { next, out, no_op, saved_part, timers: RefCell::new(None) };
@@ -189,6 +185,12 @@ impl<A: Actor, F: Fingerprint> Memo<A, F> {
     pub fn learn(&mut self, index: usize, state: &Arc<A::State>, part: F) {
         self.interned.learn(index, state, part);
     }
+
+    /// Swaps actor `index`'s `state` for this thread's equal copy (`interner`); `part` hashes
+    /// a state this thread does not know. Returns its part fingerprint.
+    pub fn adopt(&mut self, index: usize, state: &mut Arc<A::State>, part: impl FnOnce(&A::State) -> F) -> F {
+        self.interned.adopt(index, state, part)
+    }
 }
 
 #[cfg(test)]
@@ -211,13 +213,12 @@ mod tests {
     fn a_result_is_reused_for_an_equal_state_and_event() {
         let calls = Cell::new(0);
         let mut memo = Memo::<Numbers, u64>::default();
-        let shared = Shared::default();
         let state = Arc::new(7);
         let event = Event::Deliver(Id::from(1), &3);
-        assert_eq!(made_in(memo.handled(&shared, 2, &state, 9, event, || made_by(&calls)).1), 1);
-        assert_eq!(made_in(memo.handled(&shared, 2, &state, 9, event, || made_by(&calls)).1), 1, "the same state");
+        assert_eq!(made_in(memo.handled(2, &state, 9, event, || made_by(&calls)).1), 1);
+        assert_eq!(made_in(memo.handled(2, &state, 9, event, || made_by(&calls)).1), 1, "the same state");
         let copy = Arc::new(7);
-        assert_eq!(made_in(memo.handled(&shared, 2, &copy, 9, event, || made_by(&calls)).1), 1, "an equal state");
+        assert_eq!(made_in(memo.handled(2, &copy, 9, event, || made_by(&calls)).1), 1, "an equal state");
         assert_eq!(calls.get(), 1);
     }
 
@@ -225,38 +226,24 @@ mod tests {
     fn a_result_is_not_reused_where_anything_differs() {
         let calls = Cell::new(0);
         let mut memo = Memo::<Numbers, u64>::default();
-        let shared = Shared::default();
         let state = Arc::new(7);
         let deliver = Event::Deliver(Id::from(1), &3);
-        memo.handled(&shared, 2, &state, 9, deliver, || made_by(&calls));
+        memo.handled(2, &state, 9, deliver, || made_by(&calls));
         // The same part fingerprint for another state: a collision, told apart by equality.
         let other = Arc::new(8);
-        assert_eq!(made_in(memo.handled(&shared, 2, &other, 9, deliver, || made_by(&calls)).1), 2);
-        assert_eq!(
-            made_in(memo.handled(&shared, 2, &other, 9, Event::Deliver(Id::from(0), &3), || made_by(&calls)).1),
-            3
-        );
-        assert_eq!(
-            made_in(memo.handled(&shared, 2, &other, 9, Event::Deliver(Id::from(0), &4), || made_by(&calls)).1),
-            4
-        );
-        assert_eq!(made_in(memo.handled(&shared, 2, &other, 9, Event::Timeout(&0), || made_by(&calls)).1), 5);
-        assert_eq!(
-            made_in(memo.handled(&shared, 1, &other, 9, Event::Timeout(&0), || made_by(&calls)).1),
-            6,
-            "another actor"
-        );
+        assert_eq!(made_in(memo.handled(2, &other, 9, deliver, || made_by(&calls)).1), 2);
+        assert_eq!(made_in(memo.handled(2, &other, 9, Event::Deliver(Id::from(0), &3), || made_by(&calls)).1), 3);
+        assert_eq!(made_in(memo.handled(2, &other, 9, Event::Deliver(Id::from(0), &4), || made_by(&calls)).1), 4);
+        assert_eq!(made_in(memo.handled(2, &other, 9, Event::Timeout(&0), || made_by(&calls)).1), 5);
+        assert_eq!(made_in(memo.handled(1, &other, 9, Event::Timeout(&0), || made_by(&calls)).1), 6, "another actor");
     }
 
     #[test]
     fn equal_new_states_share_one_allocation_known_by_address() {
         let mut memo = Memo::<Numbers, u64>::default();
-        let shared = Shared::default();
         let to_five = || Fresh { next: Some((5, 55)), out: Out::new(), no_op: false, saved_part: None };
-        let from_one =
-            memo.handled(&shared, 2, &Arc::new(1), 11, Event::Timeout(&0), to_five).1.next.clone().unwrap().0;
-        let from_two =
-            memo.handled(&shared, 2, &Arc::new(2), 22, Event::Timeout(&0), to_five).1.next.clone().unwrap().0;
+        let from_one = memo.handled(2, &Arc::new(1), 11, Event::Timeout(&0), to_five).1.next.clone().unwrap().0;
+        let from_two = memo.handled(2, &Arc::new(2), 22, Event::Timeout(&0), to_five).1.next.clone().unwrap().0;
         assert!(Arc::ptr_eq(&from_one, &from_two));
         assert_eq!(memo.part(2, &from_one), Some(55));
         assert_eq!(memo.part(1, &from_one), None, "made for another actor");
@@ -264,27 +251,49 @@ mod tests {
     }
 
     #[test]
-    fn threads_share_their_interned_states() {
-        let shared = Shared::default();
+    fn each_thread_has_its_own_copies_and_adopts_the_others() {
         let (mut first, mut second) = (Memo::<Numbers, u64>::default(), Memo::<Numbers, u64>::default());
         let to_five = || Fresh { next: Some((5, 55)), out: Out::new(), no_op: false, saved_part: None };
-        let made = first.handled(&shared, 2, &Arc::new(1), 11, Event::Timeout(&0), to_five).1.next.clone().unwrap().0;
-        let met = second.handled(&shared, 2, &Arc::new(1), 11, Event::Timeout(&0), to_five).1.next.clone().unwrap().0;
-        assert!(Arc::ptr_eq(&made, &met), "the second thread's handler made an equal state: the first's is used");
-        assert_eq!(second.part(2, &made), Some(55));
+        let made = first.handled(2, &Arc::new(1), 11, Event::Timeout(&0), to_five).1.next.clone().unwrap().0;
+        let mine = second.handled(2, &Arc::new(1), 11, Event::Timeout(&0), to_five).1.next.clone().unwrap().0;
+        assert!(!Arc::ptr_eq(&made, &mine), "the second thread's handler made its own copy");
+        assert_eq!(second.part(2, &made), None, "the first thread's copy is a stranger here");
+        let mut held = Arc::clone(&made);
+        assert_eq!(second.adopt(2, &mut held, |_| 55), 55, "hashed: not known by address");
+        assert!(Arc::ptr_eq(&held, &mine), "swapped for the second thread's equal copy");
+        let mut again = Arc::clone(&made);
+        assert_eq!(second.adopt(2, &mut again, |_| unreachable!("known by address now")), 55);
+        assert!(Arc::ptr_eq(&again, &mine));
+        // A state no handler of this thread made: hashed once, copied, known by address after.
         let stranger = Arc::new(6);
-        assert_eq!(second.part(2, &stranger), None);
-        second.learn(2, &stranger, 66);
-        assert_eq!(second.part(2, &stranger), Some(66), "known by address once hashed");
+        let mut held = Arc::clone(&stranger);
+        assert_eq!(second.adopt(2, &mut held, |_| 66), 66);
+        assert!(!Arc::ptr_eq(&held, &stranger) && *held == 6);
+        assert_eq!(second.part(2, &held), Some(66));
+        assert_eq!(second.part(1, &held), None, "known for the actor it was adopted for");
+        let mut again = Arc::clone(&stranger);
+        assert_eq!(second.adopt(2, &mut again, |_| unreachable!("known by address now")), 66);
+        assert!(Arc::ptr_eq(&again, &held));
+    }
+
+    #[test]
+    fn a_learned_state_is_known_by_address() {
+        let mut memo = Memo::<Numbers, u64>::default();
+        let stranger = Arc::new(6);
+        assert_eq!(memo.part(2, &stranger), None);
+        memo.learn(2, &stranger, 66);
+        assert_eq!(memo.part(2, &stranger), Some(66), "known by address once hashed");
+        let mut held = Arc::clone(&stranger);
+        assert_eq!(memo.adopt(2, &mut held, |_| unreachable!("known by address")), 66);
+        assert!(Arc::ptr_eq(&held, &stranger), "a learned state is this thread's: kept as it is");
     }
 
     #[test]
     fn a_state_left_as_it_was_stays_the_parents() {
         let mut memo = Memo::<Numbers, u64>::default();
-        let shared = Shared::default();
         let parent = Arc::new(5);
         let same = || Fresh { next: Some((5, 55)), out: Out::new(), no_op: false, saved_part: None };
-        let next = memo.handled(&shared, 2, &parent, 55, Event::Timeout(&0), same).1.next.clone().unwrap().0;
+        let next = memo.handled(2, &parent, 55, Event::Timeout(&0), same).1.next.clone().unwrap().0;
         assert!(Arc::ptr_eq(&next, &parent));
     }
 
@@ -292,15 +301,14 @@ mod tests {
     fn a_ticket_finds_its_result_until_a_newer_one_takes_the_slot() {
         let calls = Cell::new(0);
         let mut memo = Memo::<Numbers, u64>::default();
-        let shared = Shared::default();
         let state = Arc::new(7);
         let event = Event::Timeout(&0);
-        let (ticket, _) = memo.handled(&shared, 2, &state, 1, event, || made_by(&calls));
+        let (ticket, _) = memo.handled(2, &state, 1, event, || made_by(&calls));
         assert_eq!(memo.get(ticket).map(made_in), Some(1));
         // Another state whose result lands in the same slot.
         let slot = |part: u64| u64::of(&(2usize, part, event)) as usize & (SLOTS - 1);
         let rival = (2..).find(|&part| slot(part) == slot(1)).expect("some part shares the slot");
-        memo.handled(&shared, 2, &Arc::new(8), rival, event, || made_by(&calls));
+        memo.handled(2, &Arc::new(8), rival, event, || made_by(&calls));
         assert!(memo.get(ticket).is_none());
     }
 }

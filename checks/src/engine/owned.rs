@@ -25,14 +25,14 @@ impl Queue {
 }
 
 /// Runs `work` on every item, on the current rayon pool's threads; an item is first offered to
-/// the thread `owner` names (taken modulo the pool's size). Returns, in the items' order, each
-/// result and the index of the thread that did it. Adds to `parallel` the time the pool's
-/// threads were at the items (handing the items out and gathering the results is done by the
-/// calling thread alone, before and after).
+/// the thread `owner` names (taken modulo the pool's size), and `work` is told whether that is
+/// the thread doing it. Returns, in the items' order, each result and the index of the thread
+/// that did it. Adds to `parallel` the time the pool's threads were at the items (handing the
+/// items out and gathering the results is done by the calling thread alone, before and after).
 pub fn map<T: Send, R: Send>(
     items: Vec<T>,
     owner: impl Fn(&T) -> usize,
-    work: impl Fn(T) -> R + Sync,
+    work: impl Fn(T, bool) -> R + Sync,
     parallel: &mut Duration,
 ) -> Vec<(R, usize)> {
     let threads = rayon::current_num_threads();
@@ -48,9 +48,10 @@ pub fn map<T: Send, R: Send>(
     let done: Vec<Vec<(usize, R)>> = rayon::broadcast(|context| {
         let me = context.index();
         let mut done = Vec::new();
-        for queue in (0..threads).map(|k| &queues[(me + k) % threads]) {
+        for k in 0..threads {
+            let queue = &queues[(me + k) % threads];
             while let Some(i) = queue.take() {
-                done.push((i, work(take(i))));
+                done.push((i, work(take(i), k == 0)));
             }
         }
         done
@@ -73,7 +74,7 @@ mod tests {
     fn every_item_is_done_once_and_results_keep_the_items_order() {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
         let items: Vec<u32> = (0..1000).collect();
-        let results = pool.install(|| map(items, |&i| i as usize, |i| i * 2, &mut Duration::default()));
+        let results = pool.install(|| map(items, |&i| i as usize, |i, _| i * 2, &mut Duration::default()));
         assert_eq!(results.iter().map(|&(r, _)| r).collect::<Vec<_>>(), (0..1000).map(|i| i * 2).collect::<Vec<_>>());
         assert!(results.iter().all(|&(_, thread)| thread < 3));
     }
@@ -85,8 +86,9 @@ mod tests {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let both_started = std::sync::Barrier::new(2);
         let results = pool.install(|| {
-            let work = |i| {
+            let work = |i, mine: bool| {
                 both_started.wait();
+                assert!(mine);
                 i
             };
             map(vec![0, 1], |&i| i, work, &mut Duration::default())
@@ -95,9 +97,27 @@ mod tests {
     }
 
     #[test]
+    fn work_knows_whether_it_helps_another_thread() {
+        // Both items belong to thread 0, and each waits for the other to start: thread 1 must
+        // take one, as a helper.
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let both_started = std::sync::Barrier::new(2);
+        let results = pool.install(|| {
+            let work = |_, mine: bool| {
+                both_started.wait();
+                mine
+            };
+            map(vec![0, 0], |&owner| owner, work, &mut Duration::default())
+        });
+        let mut by_thread: Vec<(usize, bool)> = results.into_iter().map(|(mine, thread)| (thread, mine)).collect();
+        by_thread.sort();
+        assert_eq!(by_thread, vec![(0, true), (1, false)]);
+    }
+
+    #[test]
     fn owners_beyond_the_pool_wrap_around() {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-        let results = pool.install(|| map(vec![7, 8], |&i| i, |i| i + 1, &mut Duration::default()));
-        assert_eq!(results, vec![(8, 0), (9, 0)]);
+        let results = pool.install(|| map(vec![7, 8], |&i| i, |i, mine| (i + 1, mine), &mut Duration::default()));
+        assert_eq!(results, vec![((8, true), 0), ((9, true), 0)]);
     }
 }

@@ -20,7 +20,6 @@
 //! asks: stateright's `actions` copies and sorts every one.
 
 use super::fingerprint::Fingerprint;
-use super::interner::Shared;
 use super::memo::{Event, Fresh, Handled, Memo, Ticket, TimersAfter};
 use super::undo::Undo;
 use smallvec::SmallVec;
@@ -92,6 +91,11 @@ where
     fn for_each_prefetching(&self, state: &mut M::State, fp: F, lookup: Lookup<'_, F>, visit: &mut Visit<'_, M, F>) {
         self.for_each(state, fp, lookup.seen, visit);
     }
+
+    /// Makes `state`, which another thread made, this thread's to expand, where the
+    /// implementation keeps things per thread (`Actors`: its interned actor states). Changes
+    /// nothing that `fingerprint` or `for_each` tell.
+    fn adopt(&self, _state: &mut M::State) {}
 }
 
 /// How the search looks successors up: `seen`, and `prefetch` to announce a lookup.
@@ -149,10 +153,9 @@ where
     Memo<A, F>: Send,
 {
     model: &'m ActorModel<A, C, H>,
-    /// Each thread's remembered handler results.
-    memos: thread_local::ThreadLocal<RefCell<Memo<A, F>>>,
-    /// The actor states handlers made, interned across threads.
-    interned: Shared<A::State, F>,
+    /// Each thread's remembered handler results (and its interned actor states); out of its cell
+    /// while the thread visits a state's successors.
+    memos: thread_local::ThreadLocal<RefCell<Option<Memo<A, F>>>>,
 }
 
 impl<'m, A: Actor, C, H: Clone + Debug + Hash, F> Actors<'m, A, C, H, F>
@@ -162,7 +165,7 @@ where
     Memo<A, F>: Send,
 {
     pub fn new(model: &'m ActorModel<A, C, H>) -> Self {
-        Actors { model, memos: thread_local::ThreadLocal::new(), interned: Shared::default() }
+        Actors { model, memos: thread_local::ThreadLocal::new() }
     }
 }
 
@@ -424,8 +427,7 @@ where
         }
         let input = &state.actor_states[index];
         let part = parent.parts.actor(index, input, &mut parent.memo);
-        let (ticket, handled) =
-            parent.memo.handled(&self.interned, index, input, part, event, || self.handle(index, input, event));
+        let (ticket, handled) = parent.memo.handled(index, input, part, event, || self.handle(index, input, event));
         if handled.no_op {
             return Prediction::Nothing;
         }
@@ -458,8 +460,7 @@ where
             // A later step's result took its slot: work it out again, with its timers for `apply`.
             let event = Self::event(state, &at);
             let input = &state.actor_states[index];
-            let (_, handled) =
-                parent.memo.handled(&self.interned, index, input, part, event, || self.handle(index, input, event));
+            let (_, handled) = parent.memo.handled(index, input, part, event, || self.handle(index, input, event));
             let again = self.after(state, parent.fp, &mut parent.parts, &Edit::new(index, part, handled, event));
             debug_assert_eq!(again, Some(next_fp), "a handler's result is the same every time");
         }
@@ -671,6 +672,15 @@ where
         Self::whole(state)
     }
 
+    /// Swaps each of the state's actor states for this thread's equal copy.
+    fn adopt(&self, state: &mut State<A, H>) {
+        let mut memo = self.memos.get_or_default().borrow_mut();
+        let memo = memo.get_or_insert_with(Memo::default);
+        for (index, actor) in state.actor_states.iter_mut().enumerate() {
+            memo.adopt(index, actor, |actor| actor_part(index, actor));
+        }
+    }
+
     fn for_each(
         &self,
         state: &mut State<A, H>,
@@ -690,10 +700,11 @@ where
     ) {
         let model = self.model;
         // This thread's remembered results, taken for the visit (should `visit` reach this
-        // thread's table again, it finds it empty and starts a new one).
+        // thread's table again, it finds none and starts a new one). Nothing is made in their
+        // place: an empty table's hash maps draw their seeds from a counter all threads share.
         let memo_cell = self.memos.get_or_default();
-        let mut parent =
-            Parent { fp, memo: memo_cell.take(), parts: ParentParts::new(state.actor_states.len()), waiting: None };
+        let memo = memo_cell.take().unwrap_or_default();
+        let mut parent = Parent { fp, memo, parts: ParentParts::new(state.actor_states.len()), waiting: None };
         let ordered = Self::flows(state).is_some();
         if ordered && Self::only_deliveries_and_time_outs(model, state) {
             // stateright's actions for this state, without their sorting and copying: the head of
@@ -743,7 +754,7 @@ where
                 }
             }
         }
-        memo_cell.replace(parent.memo);
+        memo_cell.replace(Some(parent.memo));
     }
 }
 
