@@ -79,39 +79,31 @@ mod tests {
         assert!(results.iter().all(|&(_, thread)| thread < 3));
     }
 
-    #[test]
-    fn each_thread_does_its_own_items_first() {
-        // Each item waits for the other to start: only a thread that takes its own item first
-        // lets the other thread take its own.
+    /// Two items, owned by the threads `owners` names, on a pool of two threads; each item
+    /// waits for the other to start, so each thread does one. Returns, in the items' order,
+    /// whether the thread that did it owns it, and that thread.
+    fn two_at_once(owners: [usize; 2]) -> Vec<(bool, usize)> {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let both_started = std::sync::Barrier::new(2);
-        let results = pool.install(|| {
-            let work = |i, mine: bool| {
-                both_started.wait();
-                assert!(mine);
-                i
-            };
-            map(vec![0, 1], |&i| i, work, &mut Duration::default())
-        });
-        assert_eq!(results, vec![(0, 0), (1, 1)]);
+        let work = |_, mine: bool| {
+            both_started.wait();
+            mine
+        };
+        pool.install(|| map(owners.to_vec(), |&owner| owner, work, &mut Duration::default()))
+    }
+
+    #[test]
+    fn each_thread_does_its_own_items_first() {
+        // Only a thread that takes its own item first lets the other thread take its own.
+        assert_eq!(two_at_once([0, 1]), vec![(true, 0), (true, 1)]);
     }
 
     #[test]
     fn work_knows_whether_it_helps_another_thread() {
-        // Both items belong to thread 0, and each waits for the other to start: thread 1 must
-        // take one, as a helper.
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let both_started = std::sync::Barrier::new(2);
-        let results = pool.install(|| {
-            let work = |_, mine: bool| {
-                both_started.wait();
-                mine
-            };
-            map(vec![0, 0], |&owner| owner, work, &mut Duration::default())
-        });
-        let mut by_thread: Vec<(usize, bool)> = results.into_iter().map(|(mine, thread)| (thread, mine)).collect();
-        by_thread.sort();
-        assert_eq!(by_thread, vec![(0, true), (1, false)]);
+        // Both items are thread 0's: thread 1 must take one, as a helper.
+        let mut done = two_at_once([0, 0]);
+        done.sort_by_key(|&(_, thread)| thread);
+        assert_eq!(done, vec![(true, 0), (false, 1)]);
     }
 
     #[test]
