@@ -32,6 +32,12 @@ pub struct BenchRun {
     pub bytes_per_state: Option<f64>,
     /// Of `seconds`, the search's time with one thread at work (at most): native only.
     pub sequential_seconds: Option<f64>,
+    /// Of the states the native search expanded, the share a thread expanded that another thread
+    /// had made (it had run out of its own).
+    pub helped_share: Option<f64>,
+    /// Of the copies of new states the native search kept for their claims, the share made for
+    /// nothing: a node earlier in frontier order, on another thread, claimed the state after.
+    pub lost_copy_share: Option<f64>,
 }
 
 /// A whole `kelp bench`: in each round stateright at 1 thread, then native at each thread count
@@ -127,6 +133,16 @@ fn measure(scenario: &Scenario, engine: Engine, threads: usize, release_memory: 
         peak_bytes: usage.map(|u| u.peak),
         bytes_per_state: usage.and_then(|u| u.bytes_per_state(report.unique)),
         sequential_seconds: report.sequential_seconds,
+        helped_share: report.overlap.map(|o| share(o.helped, o.expanded)),
+        lost_copy_share: report.overlap.map(|o| share(o.lost, o.copies)),
+    }
+}
+
+fn share(part: usize, whole: usize) -> f64 {
+    if whole > 0 {
+        part as f64 / whole as f64
+    } else {
+        0.0
     }
 }
 
@@ -213,7 +229,21 @@ fn sequential_part(run: &BenchRun) -> Option<String> {
     ))
 }
 
-/// The table, the sequential part of the native run at 1 thread, and the summary line.
+/// What the threads of a native run at more than one thread did for each other and twice.
+fn overlap(run: &BenchRun) -> Option<String> {
+    let (helped, lost) = (run.helped_share?, run.lost_copy_share?);
+    (run.threads > 1).then(|| {
+        format!(
+            "native at {} threads: {:.1}% of the states expanded by a thread that had not made them, {:.1}% of the copies of new states made for nothing\n",
+            run.threads,
+            helped * 100.0,
+            lost * 100.0
+        )
+    })
+}
+
+/// The table, what the threads of each native run at more than one thread did for each other,
+/// the sequential part of the native run at 1 thread, and the summary line.
 pub fn text(scenario: &Scenario, bench: &Bench) -> String {
     let mut out = format!("scenario {}: {}\n", scenario.name, scenario.description);
     out.push_str(&format!("config: {}\n\n", crate::report::config_summary(&scenario.config)));
@@ -236,6 +266,9 @@ pub fn text(scenario: &Scenario, bench: &Bench) -> String {
     align[7] = Align::Left;
     out.push_str(&layout(&rows, &align));
     out.push('\n');
+    for line in bench.runs.iter().filter_map(overlap) {
+        out.push_str(&line);
+    }
     if let Some(line) = native_at_one(&bench.runs).and_then(sequential_part) {
         out.push_str(&line);
     }
@@ -418,6 +451,8 @@ mod tests {
             peak_bytes: Some(100 << 20),
             bytes_per_state: Some(250.4),
             sequential_seconds: (engine == "native").then_some(0.05),
+            helped_share: None,
+            lost_copy_share: None,
         }
     }
 
@@ -489,6 +524,25 @@ mod tests {
         let lines: Vec<&str> = text.lines().rev().take(2).collect();
         assert!(lines[1].starts_with("native at 1 thread: 0.05 s"), "{text}");
         assert!(lines[0].starts_with("native/stateright at 1 thread: 2.13x"), "{text}");
+    }
+
+    #[test]
+    fn runs_at_more_threads_tell_what_their_threads_did_for_each_other() {
+        let shares = |threads| BenchRun {
+            helped_share: Some(0.095),
+            lost_copy_share: Some(0.14),
+            ..run("native", threads, 1000, 390.0)
+        };
+        assert_eq!(
+            overlap(&shares(2)).as_deref(),
+            Some("native at 2 threads: 9.5% of the states expanded by a thread that had not made them, 14.0% of the copies of new states made for nothing\n")
+        );
+        assert_eq!(overlap(&shares(1)), None, "nothing to tell at one thread");
+        assert_eq!(overlap(&run("native", 2, 1000, 390.0)), None, "not counted");
+        let mut bench = sample();
+        bench.runs[2] = shares(2);
+        let text = text(&Scenario::named("healthy").expect("a named scenario"), &bench);
+        assert!(text.contains("\nnative at 2 threads: 9.5% of the states"), "{text}");
     }
 
     #[test]

@@ -128,6 +128,9 @@ pub struct RunReport {
     /// (`Outcome::sequential`) and around it; for `kelp bench`.
     #[serde(skip)]
     pub sequential_seconds: Option<f64>,
+    /// What the native BFS's threads did twice or for each other; for `kelp bench`.
+    #[serde(skip)]
+    pub overlap: Option<engine::bfs::Overlap>,
 }
 
 impl RunReport {
@@ -189,6 +192,7 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
     let liveness_unjudged = options.engine == Engine::Stateright || options.search == Search::Dfs || reduced;
     // The native search's time with one thread at work, and its whole time.
     let mut native_search = None;
+    let mut overlap = None;
     let (engine, found) = match (options.engine, options.search) {
         (Engine::Native, _) => {
             let counters = crate::progress::Counters::default();
@@ -216,6 +220,7 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
             coverage = outcome.coverage.map(|c| crate::coverage::rows(&c.fired, &c.new_states));
             loops = outcome.loops;
             native_search = Some((outcome.sequential, searching.elapsed()));
+            overlap = (options.search == Search::Bfs).then_some(outcome.overlap);
             let figures = Figures { states: outcome.states, unique: outcome.unique, depth: outcome.depth };
             let name = if options.search == Search::Dfs { "native-dfs" } else { "native-bfs" };
             (name, (figures, outcome.discoveries))
@@ -275,6 +280,7 @@ pub fn run_with(scenario: &Scenario, options: RunOptions, extras: Extras) -> Run
         // Besides the search's own: everything the run does around the search.
         sequential_seconds: native_search
             .map(|(sequential, searched)| (sequential + elapsed.saturating_sub(searched)).as_secs_f64()),
+        overlap,
     }
 }
 

@@ -54,6 +54,7 @@ pub fn report(scenario: &Scenario, bounds: SimulationBounds, threads: usize) -> 
         fingerprint_bits: 64,
         properties,
         sequential_seconds: None,
+        overlap: None,
     }
 }
 

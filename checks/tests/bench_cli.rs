@@ -54,6 +54,8 @@ fn the_table_has_stateright_then_native_by_thread_count_with_one_unique_count() 
             assert!(cell == "n/a" || cell.replace([',', '.'], "").chars().all(|c| c.is_ascii_digit()), "{cell}");
         }
     }
+    let overlap = out.lines().find(|l| l.starts_with("native at 2 threads: ")).expect("a line on 2 threads' overlap");
+    assert!(overlap.ends_with("% of the copies of new states made for nothing"), "{out}");
     let amdahl = out.lines().rev().nth(1).unwrap();
     assert!(
         amdahl.starts_with("native at 1 thread: ") && amdahl.ends_with(" at 16 threads (Amdahl)"),
@@ -94,13 +96,23 @@ fn json_has_the_documented_fields_and_progress_goes_to_stderr() {
         {
             assert!(run.get(field).is_some(), "missing {field} in {run}");
         }
-        // Measured for the native engine only.
+        // Measured for the native engine only; at one thread no thread works for another.
         let sequential = &run["sequential_seconds"];
-        match run["engine"].as_str() {
-            Some("native") => {
-                assert!(sequential.as_f64().is_some_and(|s| s >= 0.0 && s <= run["seconds"].as_f64().unwrap()), "{run}")
+        let (helped, lost) = (&run["helped_share"], &run["lost_copy_share"]);
+        match (run["engine"].as_str(), run["threads"].as_u64()) {
+            (Some("native"), threads) => {
+                assert!(
+                    sequential.as_f64().is_some_and(|s| s >= 0.0 && s <= run["seconds"].as_f64().unwrap()),
+                    "{run}"
+                );
+                for share in [helped, lost] {
+                    assert!(share.as_f64().is_some_and(|s| (0.0..=1.0).contains(&s)), "{run}");
+                }
+                if threads == Some(1) {
+                    assert_eq!((helped.as_f64(), lost.as_f64()), (Some(0.0), Some(0.0)), "{run}");
+                }
             }
-            _ => assert!(sequential.is_null(), "{run}"),
+            _ => assert!(sequential.is_null() && helped.is_null() && lost.is_null(), "{run}"),
         }
         assert_eq!(run["unique"], unique, "{run}");
         assert!(run["states"].as_u64().unwrap() >= unique, "{run}");

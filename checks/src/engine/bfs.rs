@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use stateright::{Expectation, Model, Path};
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Frontier states expanded in parallel (per thread) before their successors are admitted in
@@ -55,6 +56,24 @@ pub struct Outcome<M: Model> {
     /// the search of its graph for cycles (one thread per property). With more threads than one
     /// it is at most that.
     pub sequential: Duration,
+    pub overlap: Overlap,
+}
+
+/// Work the threads of the BFS did twice or for each other: none at one thread, more with more
+/// threads (the DFS, on one thread, counts none). Counted, not timed, so that a run on many cores
+/// tells where its threads' time went.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Overlap {
+    /// Frontier states expanded.
+    pub expanded: usize,
+    /// Of those, the states a thread expanded that another thread had made (adopted first: see
+    /// `Successors::adopt`).
+    pub helped: usize,
+    /// Copies of new states kept for their claims.
+    pub copies: usize,
+    /// Of those, the copies whose claim a node earlier in frontier order took afterwards (the
+    /// copy made for nothing: the later node got there first on another thread).
+    pub lost: usize,
 }
 
 /// How to search: with how many threads, the fairness `eventually` properties are judged under
@@ -169,10 +188,10 @@ struct Expansion<S, F> {
     /// The frontier state's fingerprint and the `eventually` properties that fail in it.
     parent: F,
     failing: u64,
-    /// New states: fingerprint, kind (0 without coverage), state; sorted by a hash of the whole
-    /// state, so that the order does not depend on the order the model lists actions in
-    /// (stateright keeps timers in a hash set seeded at random: their order differs from one
-    /// process to the next).
+    /// New states: fingerprint, kind (0 without coverage), state; admitted in the order of a
+    /// hash of the whole state, so that the order does not depend on the order the model lists
+    /// actions in (stateright keeps timers in a hash set seeded at random: their order differs
+    /// from one process to the next).
     successors: Vec<(F, u16, S)>,
     /// The kind of each transition generated (only with coverage).
     fired: Vec<u16>,
@@ -188,6 +207,9 @@ struct Expansion<S, F> {
 struct Admitted<S, F> {
     generated: usize,
     unique: usize,
+    /// Copies kept for a claim, and those that lost it.
+    copies: usize,
+    lost: usize,
     lists: Vec<Vec<Node<S, F>>>,
     discoveries: Vec<(F, u64)>,
     transitions: Vec<(F, u64, Prepared<F>)>,
@@ -201,6 +223,8 @@ impl<S, F> Admitted<S, F> {
         Admitted {
             generated: 0,
             unique: 0,
+            copies: 0,
+            lost: 0,
             lists: Vec::new(),
             discoveries: Vec::new(),
             transitions: Vec::new(),
@@ -280,6 +304,7 @@ struct Search<'m, M: Model, F: Fingerprint> {
     /// Time spent on work that the threads share: the parallel steps of the levels so far (the
     /// pool's threads at the chunks' lists, and the recording of the liveness graph beside them).
     parallel: Duration,
+    overlap: Overlap,
 }
 
 impl<'m, M, F: Fingerprint> Search<'m, M, F>
@@ -321,6 +346,7 @@ where
             liveness: (eventually != 0).then(Recorder::default),
             unrecorded: Vec::new(),
             parallel: Duration::ZERO,
+            overlap: Overlap::default(),
         }
     }
 
@@ -450,6 +476,7 @@ where
             discoveries,
             loops,
             sequential,
+            overlap: self.overlap,
         }
     }
 
@@ -475,6 +502,7 @@ where
             .collect();
             expanded = self.step(expanded, chunk, first, &mut next);
             first += nodes;
+            self.overlap.expanded += nodes;
             left -= nodes;
             self.publish(left + next.len);
         }
@@ -577,9 +605,6 @@ where
                 }
             }
             expansion.transitions = transitions.map(Transitions::prepare);
-            // Admission order follows the whole-state hash, whatever fingerprints the search
-            // uses: the same shortest counterexamples with either way of fingerprinting.
-            expansion.successors.sort_by_cached_key(|(_, kind, state)| (fingerprint(state), *kind));
             expansion
         };
         // The chunk expanded before: every claim of it is settled. Keep the winners' copies,
@@ -601,10 +626,17 @@ where
                 for &kind in &expansion.fired {
                     out.fired[usize::from(kind)] += 1;
                 }
+                // Admission order follows the whole-state hash, whatever fingerprints the search
+                // uses: the same shortest counterexamples with either way of fingerprinting.
+                // Only the winners are hashed: with more threads, more copies lose (at 2
+                // threads, one in seven: a later node claimed the state before an earlier one).
+                let claim = expansion.claim;
+                let copies = expansion.successors.len();
+                expansion.successors.retain(|&(fp, _, _)| visited.won(fp, claim));
+                out.copies += copies;
+                out.lost += copies - expansion.successors.len();
+                expansion.successors.sort_by_cached_key(|(_, kind, state)| (fingerprint(state), *kind));
                 for (fp, kind, state) in expansion.successors {
-                    if !visited.won(fp, expansion.claim) {
-                        continue;
-                    }
                     let holds = Self::evaluate(model, properties, judged, &state);
                     let discovered = Self::discovered(properties, judged, holds);
                     if discovered != 0 {
@@ -630,6 +662,7 @@ where
             .chain(chunk.into_iter().map(|(part, first)| Work::Expand(part, first)))
             .collect();
         let parallel = &mut self.parallel;
+        let helped = AtomicUsize::new(0);
         let do_all = || {
             owned::map(
                 work,
@@ -642,6 +675,7 @@ where
                     Work::Admit((expansions, expander)) => Done::Admitted(admit(expansions), expander),
                     Work::Expand(mut part, first) => {
                         if !mine {
+                            helped.fetch_add(part.nodes.len(), Ordering::Relaxed);
                             // Another thread's states: made this thread's before they are
                             // expanded (their successors are this thread's to make).
                             part.nodes.iter_mut().for_each(|node| successors.adopt(&mut node.state));
@@ -681,6 +715,7 @@ where
         }
         self.unrecorded = unrecorded;
         self.visited.forget_outgrown();
+        self.overlap.helped += helped.into_inner();
         expansions
     }
 
@@ -696,6 +731,8 @@ where
     ) {
         self.states += list.generated;
         self.unique += list.unique;
+        self.overlap.copies += list.copies;
+        self.overlap.lost += list.lost;
         if let Some(coverage) = &mut self.coverage {
             coverage.add(&list.fired, &list.new_states);
         }

@@ -6,7 +6,7 @@
 //! `sometimes` ones. Successors are visited in the order of their whole-state hash, as the BFS
 //! admits them, so a run is the same from one process to the next.
 
-use super::bfs::Outcome;
+use super::bfs::{Outcome, Overlap};
 use super::fingerprint::IdentityHasher;
 use super::fingerprint::{fingerprint, Fingerprint};
 use super::successors::{Step, Successors};
@@ -96,6 +96,7 @@ where
         discoveries: found,
         loops: HashMap::new(),
         sequential,
+        overlap: Overlap::default(),
     }
 }
 
