@@ -5,7 +5,7 @@
 //! judged after the search, on the graph of the states where they fail (`liveness`).
 
 use super::fingerprint::{fingerprint, Fingerprint};
-use super::liveness::{Fairness, Prepared, Recorder, Transitions};
+use super::liveness::{Batch, Fairness, Recorder, Transitions};
 use super::owned;
 use super::successors::{Lookup, Step, Successors, Whole};
 use super::visited::{Claim, Visited};
@@ -185,9 +185,6 @@ enum Unclassed {
 struct Expansion<S, F> {
     /// The frontier state's place in its level (its claims' index).
     claim: u32,
-    /// The frontier state's fingerprint and the `eventually` properties that fail in it.
-    parent: F,
-    failing: u64,
     /// New states: fingerprint, kind (0 without coverage), state; admitted in the order of a
     /// hash of the whole state, so that the order does not depend on the order the model lists
     /// actions in (stateright keeps timers in a hash set seeded at random: their order differs
@@ -196,9 +193,13 @@ struct Expansion<S, F> {
     /// The kind of each transition generated (only with coverage).
     fired: Vec<u16>,
     generated: usize,
-    /// Every transition, ready for the liveness graph: only for states where an `eventually`
-    /// fails.
-    transitions: Option<Prepared<F>>,
+}
+
+/// A list's expansions, and its states' transitions for the liveness graph (only those where an
+/// `eventually` property fails), gathered as the list is expanded.
+struct ExpandedList<S, F> {
+    expansions: Vec<Expansion<S, F>>,
+    transitions: Batch<F>,
 }
 
 /// What admitting the expansions of one frontier list leaves to the sequential part of the
@@ -212,14 +213,16 @@ struct Admitted<S, F> {
     lost: usize,
     lists: Vec<Vec<Node<S, F>>>,
     discoveries: Vec<(F, u64)>,
-    transitions: Vec<(F, u64, Prepared<F>)>,
+    /// The expanded states' transitions, ready for the liveness graph (made by the thread that
+    /// expanded the list, freed by the one that records the graph).
+    transitions: Batch<F>,
     /// Transitions and new states by kind (only with coverage: empty without).
     fired: Vec<usize>,
     new_states: Vec<usize>,
 }
 
 impl<S, F> Admitted<S, F> {
-    fn new(kinds: usize) -> Self {
+    fn new(kinds: usize, transitions: Batch<F>) -> Self {
         Admitted {
             generated: 0,
             unique: 0,
@@ -227,15 +230,15 @@ impl<S, F> Admitted<S, F> {
             lost: 0,
             lists: Vec::new(),
             discoveries: Vec::new(),
-            transitions: Vec::new(),
+            transitions,
             fired: vec![0; kinds],
             new_states: vec![0; kinds],
         }
     }
 }
 
-/// A list's expansions, and the thread that expanded it (and made its new states).
-type Expanded<S, F> = (Vec<Expansion<S, F>>, usize);
+/// An expanded list, and the thread that expanded it (and made its new states).
+type Expanded<S, F> = (ExpandedList<S, F>, usize);
 
 /// A piece of a parallel step: a list of the chunk expanded before, to admit, or a list of the
 /// next chunk to expand (with its first node's place in the level).
@@ -248,7 +251,7 @@ enum Work<S, F> {
 /// or an expanded one.
 enum Done<S, F> {
     Admitted(Admitted<S, F>, usize),
-    Expanded(Vec<Expansion<S, F>>),
+    Expanded(ExpandedList<S, F>),
 }
 
 pub fn check<M>(model: &M, threads: usize) -> Outcome<M>
@@ -298,9 +301,9 @@ struct Search<'m, M: Model, F: Fingerprint> {
     eventually: u64,
     /// The graph of the states where an `eventually` property fails (only if there is one).
     liveness: Option<Recorder<F>>,
-    /// The last admitted chunk's transitions (a run per list), for the graph: recorded beside the
-    /// next parallel step.
-    unrecorded: Vec<Vec<(F, u64, Prepared<F>)>>,
+    /// The last admitted chunk's transitions (a batch per list), for the graph: recorded beside
+    /// the next parallel step.
+    unrecorded: Vec<Batch<F>>,
     /// Time spent on work that the threads share: the parallel steps of the levels so far (the
     /// pool's threads at the chunks' lists, and the recording of the liveness graph beside them).
     parallel: Duration,
@@ -443,7 +446,7 @@ where
         let mut sequential = started.elapsed().saturating_sub(self.parallel);
         let mut loops = HashMap::new();
         if let Some(mut recorder) = self.liveness.take() {
-            recorder.record(std::mem::take(&mut self.unrecorded).into_iter().flatten());
+            recorder.record(std::mem::take(&mut self.unrecorded));
             let graph = recorder.finish();
             // Each property's search of the graph is sequential (Tarjan); the properties' are
             // independent, so they run side by side.
@@ -540,18 +543,16 @@ where
                 Some((part, this))
             })
             .collect();
-        let expand = |mut node: Node<M::State, F>, claim: u32| {
+        // Expands `node`, the level's node `claim`; its transitions go to `batch` (through
+        // `scratch`, the list's buffer, so that no state has vectors of its own).
+        let expand = |mut node: Node<M::State, F>, claim: u32, batch: &mut Batch<F>, scratch: &mut Transitions<F>| {
             let (parent_fp, failing) = (node.fp, node.failing);
-            let mut expansion = Expansion {
-                claim,
-                parent: parent_fp,
-                failing,
-                successors: Vec::new(),
-                fired: Vec::new(),
-                generated: 0,
-                transitions: None,
-            };
-            let mut transitions = (record && failing != 0).then(Transitions::default);
+            let mut expansion = Expansion { claim, successors: Vec::new(), fired: Vec::new(), generated: 0 };
+            let mut transitions = (record && failing != 0).then(|| {
+                scratch.edges.clear();
+                scratch.cut.clear();
+                &mut *scratch
+            });
             // The actions of transitions whose fairness class waits for the parent to be back.
             let mut unclassed: Vec<(Unclassed, M::Action)> = Vec::new();
             let seen = |fp: F| visited.seen(fp, level, claim);
@@ -604,7 +605,9 @@ where
                     }
                 }
             }
-            expansion.transitions = transitions.map(Transitions::prepare);
+            if let Some(t) = transitions {
+                batch.push(parent_fp, failing, t);
+            }
             expansion
         };
         // The chunk expanded before: every claim of it is settled. Keep the winners' copies,
@@ -616,13 +619,10 @@ where
         let judged = self.undecided();
         let eventually = self.eventually;
         let kinds = self.coverage.as_ref().map_or(0, |c| c.fired.len());
-        let admit = |expansions: Vec<Expansion<M::State, F>>| {
-            let mut out = Admitted::new(kinds);
-            for mut expansion in expansions {
+        let admit = |list: ExpandedList<M::State, F>| {
+            let mut out = Admitted::new(kinds, list.transitions);
+            for mut expansion in list.expansions {
                 out.generated += expansion.generated;
-                if let Some(transitions) = expansion.transitions.take() {
-                    out.transitions.push((expansion.parent, expansion.failing, transitions));
-                }
                 for &kind in &expansion.fired {
                     out.fired[usize::from(kind)] += 1;
                 }
@@ -672,7 +672,7 @@ where
                     Work::Expand(part, _) => part.owner,
                 },
                 |work, mine| match work {
-                    Work::Admit((expansions, expander)) => Done::Admitted(admit(expansions), expander),
+                    Work::Admit((list, expander)) => Done::Admitted(admit(list), expander),
                     Work::Expand(mut part, first) => {
                         if !mine {
                             helped.fetch_add(part.nodes.len(), Ordering::Relaxed);
@@ -680,8 +680,12 @@ where
                             // expanded (their successors are this thread's to make).
                             part.nodes.iter_mut().for_each(|node| successors.adopt(&mut node.state));
                         }
-                        let expanded = part.nodes.into_iter().zip(first..);
-                        Done::Expanded(expanded.map(|(node, claim)| expand(node, claim as u32)).collect())
+                        let (mut transitions, mut scratch) = (Batch::default(), Transitions::default());
+                        let expansions = part.nodes.into_iter().zip(first..);
+                        let expansions = expansions
+                            .map(|(node, claim)| expand(node, claim as u32, &mut transitions, &mut scratch))
+                            .collect();
+                        Done::Expanded(ExpandedList { expansions, transitions })
                     }
                 },
                 parallel,
@@ -696,7 +700,7 @@ where
             Some(recorder) if !unrecorded.is_empty() => rayon::join(
                 || {
                     let recording = Instant::now();
-                    recorder.record(unrecorded.into_iter().flatten());
+                    recorder.record(unrecorded);
                     recording.elapsed()
                 },
                 do_all,
@@ -727,7 +731,7 @@ where
         list: Admitted<M::State, F>,
         owner: usize,
         next: &mut Level<M::State, F>,
-        unrecorded: &mut Vec<Vec<(F, u64, Prepared<F>)>>,
+        unrecorded: &mut Vec<Batch<F>>,
     ) {
         self.states += list.generated;
         self.unique += list.unique;

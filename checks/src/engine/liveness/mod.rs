@@ -15,6 +15,7 @@
 //! leader-epoch limit that stops elections) keeps its class as *enabled but never taken*, so a
 //! cycle that a bounded-away recovery would leave is never reported as fair.
 
+mod batch;
 mod compact;
 mod index;
 mod lasso;
@@ -22,6 +23,7 @@ mod record;
 mod scc;
 mod segments;
 
+pub use batch::Batch;
 use compact::Compact;
 use record::NodeRecord;
 pub use record::Recorder;
@@ -59,34 +61,9 @@ fn class_id(class: Option<u64>) -> ClassId {
     class.map_or(0, |key| key.max(1))
 }
 
-/// One expanded state's transitions, ready to be recorded: prepared in the parallel phase, so that
-/// recording them in BFS order is only copying.
-pub struct Prepared<F> {
-    edges: Vec<(F, ClassId)>,
-    /// The fair classes enabled in the state, sorted, without repeats.
-    enabled: Vec<ClassId>,
-    cut: bool,
-}
-
 impl<F> Default for Transitions<F> {
     fn default() -> Self {
         Transitions { edges: Vec::new(), cut: Vec::new() }
-    }
-}
-
-impl<F> Transitions<F> {
-    pub fn prepare(self) -> Prepared<F> {
-        let edges: Vec<(F, ClassId)> =
-            self.edges.into_iter().map(|(target, class)| (target, class_id(class))).collect();
-        let mut enabled: Vec<ClassId> = edges
-            .iter()
-            .map(|&(_, class)| class)
-            .chain(self.cut.iter().map(|&class| class_id(class)))
-            .filter(|&class| class != 0)
-            .collect();
-        enabled.sort_unstable();
-        enabled.dedup();
-        Prepared { edges, enabled, cut: !self.cut.is_empty() }
     }
 }
 

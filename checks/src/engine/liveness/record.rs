@@ -8,7 +8,7 @@
 use super::index::NodeIndex;
 use super::scc::OUTSIDE;
 use super::segments::{Position, Segments};
-use super::{ClassId, Graph, Prepared};
+use super::{Batch, ClassId, Graph};
 use crate::engine::fingerprint::Fingerprint;
 
 /// An expanded state: its fingerprint, the `eventually` properties that fail in it, where its
@@ -36,26 +36,30 @@ pub struct Recorder<F> {
 }
 
 impl<F: Fingerprint> Recorder<F> {
-    /// Records the next expanded states, each with the `eventually` properties that fail in it.
-    pub fn record(&mut self, states: impl IntoIterator<Item = (F, u64, Prepared<F>)>) {
-        for (fp, failing, transitions) in states {
-            let edge_count = transitions.edges.len();
-            let edges = self.targets.extend(edge_count, transitions.edges.iter().map(|&(target, _)| target));
-            let classes = self.classes.extend(edge_count, transitions.edges.iter().map(|&(_, class)| class));
-            debug_assert_eq!(edges, classes, "targets and classes grow alike");
-            let enabled_count = transitions.enabled.len();
-            let enabled = self.enabled.extend(enabled_count, transitions.enabled);
-            let node = NodeRecord {
-                fp,
-                failing,
-                edges,
-                enabled,
-                edge_count: edge_count as u32,
-                enabled_count: enabled_count as u32,
-                cut: transitions.cut,
-            };
-            self.nodes.extend(1, [node]);
-            self.count += 1;
+    /// Records the next expanded states, batch by batch.
+    pub fn record(&mut self, batches: impl IntoIterator<Item = Batch<F>>) {
+        for batch in batches {
+            let (mut edges_at, mut enabled_at) = (0, 0);
+            for state in &batch.states {
+                let own_edges = &batch.edges[edges_at..edges_at + state.edges as usize];
+                let own_enabled = &batch.enabled[enabled_at..enabled_at + state.enabled as usize];
+                (edges_at, enabled_at) = (edges_at + own_edges.len(), enabled_at + own_enabled.len());
+                let edges = self.targets.extend(own_edges.len(), own_edges.iter().map(|&(target, _)| target));
+                let classes = self.classes.extend(own_edges.len(), own_edges.iter().map(|&(_, class)| class));
+                debug_assert_eq!(edges, classes, "targets and classes grow alike");
+                let enabled = self.enabled.extend(own_enabled.len(), own_enabled.iter().copied());
+                let node = NodeRecord {
+                    fp: state.fp,
+                    failing: state.failing,
+                    edges,
+                    enabled,
+                    edge_count: state.edges,
+                    enabled_count: state.enabled,
+                    cut: state.cut,
+                };
+                self.nodes.extend(1, [node]);
+                self.count += 1;
+            }
         }
     }
 

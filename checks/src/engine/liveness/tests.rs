@@ -14,7 +14,9 @@ fn fp(node: u32) -> u64 {
 struct N(&'static [(u64, Option<u64>)], &'static [Option<u64>]);
 
 fn record(recorder: &mut Recorder<u64>, fp: u64, failing: u64, edges: Vec<(u64, Option<u64>)>, cut: &[Option<u64>]) {
-    recorder.record(vec![(fp, failing, Transitions { edges, cut: cut.to_vec() }.prepare())]);
+    let mut batch = Batch::default();
+    batch.push(fp, failing, &Transitions { edges, cut: cut.to_vec() });
+    recorder.record([batch]);
 }
 
 /// Node `node`'s successors, as recorded.
@@ -114,12 +116,15 @@ fn states_recorded_together_or_one_by_one_make_the_same_graph() {
         N(&[(HOLDS, DELIVER)], &[RESTART]),
     ];
     let separate = graph(&nodes);
-    let prepared =
-        |i: usize| (fp(i as u32), 1, Transitions { edges: edges_of(&nodes[i]), cut: nodes[i].1.to_vec() }.prepare());
+    let batch = |states: [usize; 2]| {
+        let mut batch = Batch::default();
+        for i in states {
+            batch.push(fp(i as u32), 1, &Transitions { edges: edges_of(&nodes[i]), cut: nodes[i].1.to_vec() });
+        }
+        batch
+    };
     let mut recorder = Recorder::<u64>::default();
-    for pair in [vec![prepared(0), prepared(1)], vec![prepared(2), prepared(3)]] {
-        recorder.record(pair);
-    }
+    recorder.record([batch([0, 1]), batch([2, 3])]);
     let together = recorder.finish();
     for node in 0..4 {
         assert_eq!(separate.successors(node), together.successors(node));
