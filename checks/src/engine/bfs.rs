@@ -56,6 +56,7 @@ pub struct Outcome<M: Model> {
     /// the search of its graph for cycles (one thread per property). With more threads than one
     /// it is at most that.
     pub sequential: Duration,
+    /// What the threads did twice or for each other.
     pub overlap: Overlap,
 }
 
@@ -307,6 +308,7 @@ struct Search<'m, M: Model, F: Fingerprint> {
     /// Time spent on work that the threads share: the parallel steps of the levels so far (the
     /// pool's threads at the chunks' lists, and the recording of the liveness graph beside them).
     parallel: Duration,
+    /// What the threads did twice or for each other so far.
     overlap: Overlap,
 }
 
