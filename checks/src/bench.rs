@@ -133,16 +133,8 @@ fn measure(scenario: &Scenario, engine: Engine, threads: usize, release_memory: 
         peak_bytes: usage.map(|u| u.peak),
         bytes_per_state: usage.and_then(|u| u.bytes_per_state(report.unique)),
         sequential_seconds: report.sequential_seconds,
-        helped_share: report.overlap.map(|o| share(o.helped, o.expanded)),
-        lost_copy_share: report.overlap.map(|o| share(o.lost, o.copies)),
-    }
-}
-
-fn share(part: usize, whole: usize) -> f64 {
-    if whole > 0 {
-        part as f64 / whole as f64
-    } else {
-        0.0
+        helped_share: report.overlap.map(|o| ratio(o.helped as f64, o.expanded as f64).unwrap_or(0.0)),
+        lost_copy_share: report.overlap.map(|o| ratio(o.lost as f64, o.copies as f64).unwrap_or(0.0)),
     }
 }
 
