@@ -28,7 +28,7 @@ use stateright::actor::{
 };
 use stateright::Model;
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::collections::VecDeque;
 use std::fmt::Debug;
 use std::hash::{Hash, Hasher};
@@ -473,7 +473,7 @@ where
             (None, None, EventAt::Deliver { .. }) => unreachable!("`apply` took the delivered message"),
         };
         visit(ActionOf::Lazy(&build), Step::New(next_fp, Cow::Borrowed(state)), None);
-        undo.restore(state);
+        undo.restore(state, &mut timers_after(handled));
     }
 
     /// Builds the successor with stateright's `next_state` and hashes it whole.
@@ -524,8 +524,9 @@ where
     /// Makes the successor in `state` (the parent) as stateright's `next_state` would build it
     /// from the parent: a delivery takes its message off its flow (a flow left empty goes), a
     /// time-out cancels its timer; then the actor's new state, the history, and the commands in
-    /// order. Returns what it replaced, for `Undo::restore`. `after` has checked what this relies
-    /// on: an ordered network, the actor's timers and storage in place, no random choice.
+    /// order. Returns what it replaced, for `Undo::restore` (the parent's timers for the actor
+    /// wait in `handled`). `after` has checked what this relies on: an ordered network, the
+    /// actor's timers and storage in place, no random choice.
     fn apply(
         &self,
         state: &mut State<A, H>,
@@ -535,9 +536,11 @@ where
     ) -> Undo<A, H> {
         let model = self.model;
         let id = Id::from(index);
-        // `after` worked out the timers the step leaves, for the parent's.
-        let timers = handled.timers.borrow().as_ref().expect("`after` worked out the timers").after.clone();
-        let mut undo = Undo::new(index, std::mem::replace(&mut state.timers_set[index], timers));
+        // `after` worked out the timers the step leaves, for the parent's: they trade places with
+        // the parent's (no copy; no empty set made, which would draw a seed from ahash's one
+        // counter all threads share) until `Undo::restore` trades them back.
+        let mut undo = Undo::new(index);
+        undo.trade_timers(state, &mut timers_after(handled));
         let Network::Ordered(flows) = &mut state.network else { unreachable!("`after` follows ordered networks") };
         if let EventAt::Deliver { src, dst, position } = *at {
             let flow = flows.get_mut(&(src, dst)).expect("`after` found the flow");
@@ -572,6 +575,11 @@ where
         }
         undo
     }
+}
+
+/// The timers remembered with `handled` for after its step (`timer_change` worked them out).
+fn timers_after<A: Actor, F>(handled: &Handled<A, F>) -> RefMut<'_, Timers<A::Timer>> {
+    RefMut::map(handled.timers.borrow_mut(), |t| &mut t.as_mut().expect("`after` worked out the timers").after)
 }
 
 /// The fingerprints of a parent's parts that its successors replace, each computed at the first

@@ -14,8 +14,6 @@ type State<A, H> = ActorModelState<A, H>;
 pub(super) struct Undo<A: Actor, H> {
     /// The actor that handled the event.
     pub(super) index: usize,
-    /// Its timers as the parent has them (the step always sets the timer set it leaves).
-    pub(super) timers: Timers<A::Timer>,
     /// Its state in the parent, where the step changed it.
     pub(super) actor: Option<Arc<A::State>>,
     /// Its storage in the parent, where the step saved.
@@ -29,9 +27,15 @@ pub(super) struct Undo<A: Actor, H> {
 }
 
 impl<A: Actor, H> Undo<A, H> {
-    /// Nothing replaced yet but actor `index`'s timers.
-    pub(super) fn new(index: usize, timers: Timers<A::Timer>) -> Self {
-        Undo { index, timers, actor: None, storage: None, history: None, consumed: None, sent: SmallVec::new() }
+    /// Nothing replaced yet.
+    pub(super) fn new(index: usize) -> Self {
+        Undo { index, actor: None, storage: None, history: None, consumed: None, sent: SmallVec::new() }
+    }
+
+    /// Trades the actor's timers in `state` for `other`: the set the step leaves, in; the
+    /// parent's, out (to be traded back by `restore`). No set is copied.
+    pub(super) fn trade_timers(&self, state: &mut State<A, H>, other: &mut Timers<A::Timer>) {
+        std::mem::swap(&mut state.timers_set[self.index], other);
     }
 
     /// Keeps the history the parent had, the first time a step replaces it.
@@ -46,8 +50,9 @@ impl<A: Actor, H> Undo<A, H> {
 
     /// Puts `state` (the successor) back to the parent it was made in, in the reverse order of
     /// the changes: the sent messages come off the ends of their flows (a flow left empty goes),
-    /// the delivered one goes back to its place, then the history, storage, state and timers.
-    pub(super) fn restore(self, state: &mut State<A, H>)
+    /// the delivered one goes back to its place, then the history, storage, state and timers
+    /// (`timers` holds the parent's, traded out by `trade_timers`; it gets the step's back).
+    pub(super) fn restore(self, state: &mut State<A, H>, timers: &mut Timers<A::Timer>)
     where
         A::Msg: Ord,
     {
@@ -72,7 +77,7 @@ impl<A: Actor, H> Undo<A, H> {
         if let Some(actor) = self.actor {
             state.actor_states[i] = actor;
         }
-        state.timers_set[i] = self.timers;
+        std::mem::swap(&mut state.timers_set[i], timers);
     }
 }
 
@@ -118,7 +123,10 @@ mod tests {
         let (one, zero) = (Id::from(1), Id::from(0));
         // Actor 1 takes 10 off flow 0 -> 1, sends 30 to itself and 31 to actor 0, saves 6.
         let msg = flows(&mut state).get_mut(&(zero, one)).unwrap().remove(0).unwrap();
-        let mut undo = Undo::<Numbers, Vec<u8>>::new(1, std::mem::replace(&mut state.timers_set[1], Timers::new()));
+        let mut undo = Undo::<Numbers, Vec<u8>>::new(1);
+        // The step leaves actor 1 no timer: the set it leaves trades places with the parent's.
+        let mut timers = Timers::new();
+        undo.trade_timers(&mut state, &mut timers);
         undo.consumed = Some(((zero, one), 0, msg));
         for (dst, sent) in [(one, 30), (zero, 31)] {
             flows(&mut state).entry((one, dst)).or_default().push_back(sent);
@@ -129,8 +137,9 @@ mod tests {
         undo.storage_was(state.actor_storages[1].replace(6));
         undo.actor = Some(std::mem::replace(&mut state.actor_states[1], Arc::new(9)));
         assert!(state != before);
-        undo.restore(&mut state);
+        undo.restore(&mut state, &mut timers);
         assert!(state == before, "{state:?}");
+        assert!(timers == Timers::new(), "the step's timers are back where they waited");
     }
 
     #[test]
@@ -143,10 +152,12 @@ mod tests {
         let msg = flow.get_mut(&(one, zero)).unwrap().remove(0).unwrap();
         flow.remove(&(one, zero));
         flow.entry((zero, zero)).or_default().push_back(40);
-        let mut undo = Undo::<Numbers, Vec<u8>>::new(0, Timers::new());
+        let mut undo = Undo::<Numbers, Vec<u8>>::new(0);
+        let mut timers = Timers::new();
+        undo.trade_timers(&mut state, &mut timers);
         undo.consumed = Some(((one, zero), 0, msg));
         undo.sent.push((zero, zero));
-        undo.restore(&mut state);
+        undo.restore(&mut state, &mut timers);
         assert!(state == before, "{state:?}");
         assert!(!flows(&mut state).contains_key(&(zero, zero)), "no empty flow is left behind");
     }
