@@ -21,7 +21,7 @@
 
 use super::fingerprint::Fingerprint;
 use super::memo::{Event, Fresh, Handled, Memo, Ticket, TimersAfter};
-use super::undo::Undo;
+use super::undo::{SpareFlows, Undo};
 use smallvec::SmallVec;
 use stateright::actor::{
     Actor, ActorModel, ActorModelAction, ActorModelState, Command, Envelope, Id, LossyNetwork, Network, Out, Timers,
@@ -465,7 +465,7 @@ where
             debug_assert_eq!(again, Some(next_fp), "a handler's result is the same every time");
         }
         let handled = parent.memo.get(ticket).expect("remembered again above");
-        let undo = self.apply(state, index, handled, &at);
+        let undo = self.apply(state, index, handled, &at, &mut parent.spare_flows);
         let build = || match (given, &undo.consumed, &at) {
             (Some(action), _, _) => action.clone(),
             (None, Some(((src, _), _, msg)), _) => action_of::<A>(index, Event::Deliver(*src, msg)),
@@ -473,7 +473,7 @@ where
             (None, None, EventAt::Deliver { .. }) => unreachable!("`apply` took the delivered message"),
         };
         visit(ActionOf::Lazy(&build), Step::New(next_fp, Cow::Borrowed(state)), None);
-        undo.restore(state, &mut timers_after(handled));
+        undo.restore(state, &mut timers_after(handled), &mut parent.spare_flows);
     }
 
     /// Builds the successor with stateright's `next_state` and hashes it whole.
@@ -533,6 +533,7 @@ where
         index: usize,
         handled: &Handled<A, F>,
         at: &EventAt<A::Timer>,
+        spare: &mut SpareFlows<A::Msg>,
     ) -> Undo<A, H> {
         let model = self.model;
         let id = Id::from(index);
@@ -546,7 +547,7 @@ where
             let flow = flows.get_mut(&(src, dst)).expect("`after` found the flow");
             let msg = flow.remove(position).expect("`after` found the message");
             if flow.is_empty() {
-                flows.remove(&(src, dst));
+                spare.keep(flows.remove(&(src, dst)).expect("the flow is there"));
             }
             if let Some(h) = (model.record_msg_in)(&model.cfg, &state.history, Envelope { src, dst, msg: &msg }) {
                 undo.history_was(std::mem::replace(&mut state.history, h));
@@ -563,7 +564,7 @@ where
                     if let Some(h) = (model.record_msg_out)(&model.cfg, &state.history, envelope) {
                         undo.history_was(std::mem::replace(&mut state.history, h));
                     }
-                    flows.entry((id, *dst)).or_insert_with(|| VecDeque::with_capacity(1)).push_back(msg.clone());
+                    flows.entry((id, *dst)).or_insert_with(|| spare.take()).push_back(msg.clone());
                     undo.sent.push((id, *dst));
                 }
                 Command::SetTimer(..) | Command::CancelTimer(_) => {}
@@ -712,7 +713,8 @@ where
         // place: an empty table's hash maps draw their seeds from a counter all threads share.
         let memo_cell = self.memos.get_or_default();
         let memo = memo_cell.take().unwrap_or_default();
-        let mut parent = Parent { fp, memo, parts: ParentParts::new(state.actor_states.len()), waiting: None };
+        let parts = ParentParts::new(state.actor_states.len());
+        let mut parent = Parent { fp, memo, parts, waiting: None, spare_flows: SpareFlows::default() };
         let ordered = Self::flows(state).is_some();
         if ordered && Self::only_deliveries_and_time_outs(model, state) {
             // stateright's actions for this state, without their sorting and copying: the head of
@@ -767,7 +769,7 @@ where
 }
 
 /// What the successors of the parent being expanded share: the part fingerprints, this thread's
-/// handler results, and the successor predicted last.
+/// handler results, the successor predicted last, and empty flows to reuse.
 struct Parent<A: Actor, F> {
     fp: F,
     memo: Memo<A, F>,
@@ -775,6 +777,8 @@ struct Parent<A: Actor, F> {
     /// The successor predicted last, looked up after the next one is predicted: its lookup's
     /// memory has been prefetched meanwhile.
     waiting: Option<Predicted<A::Timer, F>>,
+    /// Flows the successors made in place opened and closed, kept for the next ones.
+    spare_flows: SpareFlows<A::Msg>,
 }
 
 /// An event of the parent, named by where it is, so that it is found again after the parent

@@ -52,7 +52,7 @@ impl<A: Actor, H> Undo<A, H> {
     /// the changes: the sent messages come off the ends of their flows (a flow left empty goes),
     /// the delivered one goes back to its place, then the history, storage, state and timers
     /// (`timers` holds the parent's, traded out by `trade_timers`; it gets the step's back).
-    pub(super) fn restore(self, state: &mut State<A, H>, timers: &mut Timers<A::Timer>)
+    pub(super) fn restore(self, state: &mut State<A, H>, timers: &mut Timers<A::Timer>, spare: &mut SpareFlows<A::Msg>)
     where
         A::Msg: Ord,
     {
@@ -61,11 +61,11 @@ impl<A: Actor, H> Undo<A, H> {
             let flow = flows.get_mut(key).expect("the step appended to it");
             flow.pop_back();
             if flow.is_empty() {
-                flows.remove(key);
+                spare.keep(flows.remove(key).expect("the flow is there"));
             }
         }
         if let Some((key, position, msg)) = self.consumed {
-            flows.entry(key).or_insert_with(VecDeque::new).insert(position, msg);
+            flows.entry(key).or_insert_with(|| spare.take()).insert(position, msg);
         }
         let i = self.index;
         if let Some(history) = self.history {
@@ -78,6 +78,32 @@ impl<A: Actor, H> Undo<A, H> {
             state.actor_states[i] = actor;
         }
         std::mem::swap(&mut state.timers_set[i], timers);
+    }
+}
+
+/// Empty flows, kept for reuse: a parent's successors open and close the same few flows again
+/// and again (a delivery empties the flow it takes from, `restore` fills it again; a send opens
+/// a flow, `restore` empties it), which cost an allocation and a free each time.
+pub(super) struct SpareFlows<M>(SmallVec<[VecDeque<M>; 4]>);
+
+impl<M> Default for SpareFlows<M> {
+    fn default() -> Self {
+        SpareFlows(SmallVec::new())
+    }
+}
+
+impl<M> SpareFlows<M> {
+    /// An empty flow: a kept one, or a new one.
+    pub(super) fn take(&mut self) -> VecDeque<M> {
+        self.0.pop().unwrap_or_else(|| VecDeque::with_capacity(1))
+    }
+
+    /// Keeps `flow` (empty) for reuse, while there is room; else it is freed.
+    pub(super) fn keep(&mut self, flow: VecDeque<M>) {
+        debug_assert!(flow.is_empty(), "only empty flows are kept");
+        if self.0.len() < self.0.inline_size() {
+            self.0.push(flow);
+        }
     }
 }
 
@@ -137,9 +163,20 @@ mod tests {
         undo.storage_was(state.actor_storages[1].replace(6));
         undo.actor = Some(std::mem::replace(&mut state.actor_states[1], Arc::new(9)));
         assert!(state != before);
-        undo.restore(&mut state, &mut timers);
+        undo.restore(&mut state, &mut timers, &mut SpareFlows::default());
         assert!(state == before, "{state:?}");
         assert!(timers == Timers::new(), "the step's timers are back where they waited");
+    }
+
+    #[test]
+    fn spare_flows_are_taken_again_up_to_a_few() {
+        let mut spare = SpareFlows::<u8>::default();
+        for _ in 0..6 {
+            spare.keep(VecDeque::with_capacity(16));
+        }
+        let capacities: Vec<usize> = (0..5).map(|_| spare.take().capacity()).collect();
+        assert!(capacities[..4].iter().all(|&c| c >= 16), "{capacities:?}");
+        assert!(capacities[4] < 16, "a fifth is a new one: {capacities:?}");
     }
 
     #[test]
@@ -157,7 +194,7 @@ mod tests {
         undo.trade_timers(&mut state, &mut timers);
         undo.consumed = Some(((one, zero), 0, msg));
         undo.sent.push((zero, zero));
-        undo.restore(&mut state, &mut timers);
+        undo.restore(&mut state, &mut timers, &mut SpareFlows::default());
         assert!(state == before, "{state:?}");
         assert!(!flows(&mut state).contains_key(&(zero, zero)), "no empty flow is left behind");
     }
