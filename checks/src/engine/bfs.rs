@@ -30,9 +30,13 @@ const CHUNK_PER_THREAD: usize = 256;
 /// At most this many nodes in a frontier list: a list is the piece of work one thread takes at a
 /// time. One list per expanded state (1.6 nodes on average on `healthy`) left 3.5 million pieces
 /// to hand out, one at a time, and to read back in order, on one thread: 0.25 s of the 0.39 s
-/// that `healthy` spent with one thread at work (at one thread; 8 nodes: 0.11 s). Few enough that
-/// the last piece of a step holds up the others little: 8 nodes are about 70 us of work.
-const PART_NODES: usize = 8;
+/// that `healthy` spent with one thread at work (at one thread; 8 nodes: 0.11 s). Each list also
+/// costs its thread a few vectors: `healthy` at 2 threads took 15.55 s with 8 nodes, 14.56 s with
+/// 16 and 16.7 s with 32 (means of 4, 4 and 2 runs, interleaved), and at 1 thread 8 and 16 ran
+/// equally fast (paired runs), with 0.42 s and 0.35-0.39 s of it on one thread. Few enough that
+/// the last piece of a step holds up the others little: 16 nodes are about 140 us of work, of the
+/// 2.2 ms each thread has in a step.
+const PART_NODES: usize = 16;
 
 /// What a finished search found.
 pub struct Outcome<M: Model> {
