@@ -48,14 +48,16 @@ impl<A: Actor, H> Undo<A, H> {
         self.storage.get_or_insert(before);
     }
 
-    /// Puts `state` (the successor) back to the parent it was made in, in the reverse order of
-    /// the changes: the sent messages come off the ends of their flows (a flow left empty goes),
-    /// the delivered one goes back to its place, then the history, storage, state and timers
-    /// (`timers` holds the parent's, traded out by `trade_timers`; it gets the step's back).
+    /// Puts `state` (the successor) back to the parent it was made in: the actor's timers trade
+    /// back (`timers` holds the parent's, traded out by `trade_timers`; it gets the step's back),
+    /// then, in the reverse order of the changes, the sent messages come off the ends of their
+    /// flows (a flow left empty goes), the delivered one goes back to its place, then the
+    /// history, storage and state.
     pub(super) fn restore(self, state: &mut State<A, H>, timers: &mut Timers<A::Timer>, spare: &mut SpareFlows<A::Msg>)
     where
         A::Msg: Ord,
     {
+        self.trade_timers(state, timers);
         let Network::Ordered(flows) = &mut state.network else { unreachable!("steps in place edit ordered networks") };
         for key in self.sent.iter().rev() {
             let flow = flows.get_mut(key).expect("the step appended to it");
@@ -77,7 +79,6 @@ impl<A: Actor, H> Undo<A, H> {
         if let Some(actor) = self.actor {
             state.actor_states[i] = actor;
         }
-        std::mem::swap(&mut state.timers_set[i], timers);
     }
 }
 
