@@ -6,6 +6,7 @@ use crate::engine;
 use crate::engine::fingerprint::Fingerprint;
 use crate::scenario::{Scenario, Verdict};
 use crate::trace::{self, Action, Trace};
+use kelp_model::actor::KelpState;
 use kelp_model::properties::{self, Kind};
 use kelp_model::system;
 use kelp_model::system::SystemState;
@@ -295,7 +296,10 @@ fn native<F: Fingerprint>(
     observers: engine::bfs::Observers<'_, Action>,
 ) -> engine::bfs::Outcome<system::KelpModel> {
     crate::fairness::with(config, |fairness| {
-        let actors = engine::successors::Actors::new(model);
+        let leaves_budget = |state: &SystemState, index: usize, next: &KelpState| {
+            system::step_leaves_budget(config, state, index, next)
+        };
+        let actors = engine::successors::Actors::new(model).dropping(&leaves_budget);
         let representative = |s: &SystemState| match symmetry {
             Some(group) => group.representative(s).into_owned(),
             None => s.clone(),

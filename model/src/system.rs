@@ -2,7 +2,7 @@
 //! network (Kafka's TCP connections: FIFO per pair, nothing lost while both ends live), the fault
 //! budget as the model's boundary, and every property. Both engines check this model.
 
-use crate::actor::{cluster_actors, KelpActor};
+use crate::actor::{cluster_actors, KelpActor, KelpState};
 use crate::config::{Config, Retries};
 use crate::effects::Address;
 use crate::properties;
@@ -28,6 +28,20 @@ pub fn build(cfg: Config) -> KelpModel {
 
 /// The fault budget: states past it are not explored (faults are bounded, recovery is not).
 pub fn within_budget(view: &View<'_>) -> bool {
+    faults_within_budget(view) && !beyond_exploration_bound(view) && retry_backlog_within_bound(view)
+}
+
+/// Whether actor `index` stepping to `next` in `state` leaves the fault budget (and not past the
+/// exploration bound, which the liveness check must see): a successor outside the boundary,
+/// known from the actor's new state alone, so that the checker can drop it before building it.
+/// Exact where it answers yes: both rules read only the actors' states.
+pub fn step_leaves_budget(cfg: &Config, state: &SystemState, index: usize, next: &KelpState) -> bool {
+    let view = View::after_step(cfg, state, index, next);
+    !faults_within_budget(&view) && !beyond_exploration_bound(&view)
+}
+
+/// The faults the actors have counted, against the budget's caps. Reads the actors' states only.
+fn faults_within_budget(view: &View<'_>) -> bool {
     let budget = &view.cfg.budget;
     let mut used = crate::broker::FaultsSuffered::default();
     let mut link_cuts = 0;
@@ -56,8 +70,6 @@ pub fn within_budget(view: &View<'_>) -> bool {
         && budget.restarts.is_none_or(|cap| used.restarts <= cap)
         && session_expiries <= budget.session_expiries
         && controller_expiries <= budget.controller_session_expiries
-        && !beyond_exploration_bound(view)
-        && retry_backlog_within_bound(view)
 }
 
 /// How many messages a flow between a producer and a broker (or the operator) may hold when the
@@ -105,6 +117,47 @@ mod tests {
     fn time_out_producer(model: &KelpModel, state: &SystemState) -> SystemState {
         let producer = Id::from(model.cfg.producer_actor_index(crate::ids::ProducerId(1)));
         model.next_state(state, ActorModelAction::Timeout(producer, Timer::RequestTimeout)).expect("a step")
+    }
+
+    /// Over the first states of a cluster with one fault to spend (a crash or a power loss) and
+    /// two leader epochs: `step_leaves_budget`, given the stepping actor's new state, says yes
+    /// exactly for the successors past the fault budget and not past the exploration bound,
+    /// judged on the whole successor; each such successor is outside the boundary; and there are
+    /// such steps (the second fault of a run).
+    #[test]
+    fn a_step_leaves_the_budget_exactly_where_its_successor_spends_too_many_faults() {
+        let budget =
+            FaultBudget { crashes: 1, power_losses: 1, faults: Some(1), leader_epochs: 2, ..FaultBudget::default() };
+        let model = build(Config { budget, ..Config::default() });
+        let init = model.init_states().remove(0);
+        let mut seen = std::collections::HashSet::from([init.clone()]);
+        let mut queue = std::collections::VecDeque::from([init]);
+        let (mut leaving, mut past_the_bound) = (0, 0);
+        while let Some(state) = queue.pop_front().filter(|_| seen.len() < 3_000) {
+            let mut actions = Vec::new();
+            model.actions(&state, &mut actions);
+            for action in actions {
+                let index = match &action {
+                    ActorModelAction::Deliver { dst, .. } => usize::from(*dst),
+                    ActorModelAction::Timeout(id, _) => usize::from(*id),
+                    _ => unreachable!("kelp's network loses nothing and its actors do not crash"),
+                };
+                let Some(next) = model.next_state(&state, action) else { continue };
+                let leaves = step_leaves_budget(&model.cfg, &state, index, &next.actor_states[index]);
+                let whole = View::new(&model.cfg, &next);
+                assert_eq!(leaves, !faults_within_budget(&whole) && !beyond_exploration_bound(&whole));
+                assert!(!leaves || !Model::within_boundary(&model, &next));
+                leaving += usize::from(leaves);
+                past_the_bound += usize::from(beyond_exploration_bound(&whole));
+                if Model::within_boundary(&model, &next) && seen.insert(next.clone()) {
+                    queue.push_back(next);
+                }
+            }
+        }
+        assert!(
+            leaving > 100 && past_the_bound > 0,
+            "{leaving} steps leave the budget, {past_the_bound} pass the bound"
+        );
     }
 
     #[test]

@@ -12,15 +12,28 @@ use crate::system::SystemState;
 pub struct View<'a> {
     pub cfg: &'a Config,
     pub state: &'a SystemState,
+    /// An actor whose state reads as this one instead (`after_step`).
+    stepped: Option<(usize, &'a KelpState)>,
 }
 
 impl<'a> View<'a> {
     pub fn new(cfg: &'a Config, state: &'a SystemState) -> Self {
-        View { cfg, state }
+        View { cfg, state, stepped: None }
+    }
+
+    /// `state`'s actors as they would be after actor `index` stepped to `next`, for judging a
+    /// step before building its successor: only what the view reads through the actors' states
+    /// (brokers, controllers, the coordinator, producers) is the successor's; `state`'s network
+    /// and timers are the parent's.
+    pub fn after_step(cfg: &'a Config, state: &'a SystemState, index: usize, next: &'a KelpState) -> Self {
+        View { cfg, state, stepped: Some((index, next)) }
     }
 
     fn actor(&self, index: usize) -> &'a KelpState {
-        &self.state.actor_states[index]
+        match self.stepped {
+            Some((stepped, next)) if stepped == index => next,
+            _ => &self.state.actor_states[index],
+        }
     }
 
     /// The controller whose word counts: the sole controller, or with candidates the one the
