@@ -24,8 +24,9 @@ impl<'a> View<'a> {
     /// `state`'s actors as they would be after actor `index` stepped to `next`, for judging a
     /// step before building its successor: only what the view reads through the actors' states
     /// (brokers, controllers, the coordinator, producers) is the successor's; `state`'s network
-    /// and timers are the parent's.
-    pub fn after_step(cfg: &'a Config, state: &'a SystemState, index: usize, next: &'a KelpState) -> Self {
+    /// and timers are the parent's. Crate-private: a property read through it would mix the two
+    /// states; only the budget's actor-only rules use it (`system::step_leaves_budget`).
+    pub(crate) fn after_step(cfg: &'a Config, state: &'a SystemState, index: usize, next: &'a KelpState) -> Self {
         View { cfg, state, stepped: Some((index, next)) }
     }
 
