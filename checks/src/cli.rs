@@ -1,8 +1,10 @@
 //! The `kelp` command line: `kelp check` (a named scenario, a scenario file, or flags for any
-//! `Config` field), `kelp simulate` (the same, walked at random), `kelp trace` (a counterexample's
-//! file), `kelp bench` (both engines' speed and memory) and `kelp scenarios`. Parsing only; the
-//! work is in `run`, `report`, `simulate` and `bench`. The reference cluster's commands (`cluster`,
-//! `topics`, `leader-election`, `produce`, `consume`) are `kelp_impl::commands`'.
+//! `Config` field), `kelp simulate` (the same, walked at random), `kelp matrix` (the catalogue
+//! against its expectations), `kelp trace` (a counterexample's file), `kelp explore` (stateright's
+//! Explorer), `kelp bench` (both engines' speed and memory) and `kelp scenarios`. Parsing only; the
+//! work is in `run`, `report`, `matrix`, `simulate`, `explore` and `bench`. The reference
+//! cluster's commands (`cluster`, `topics`, `leader-election`, `demote-broker`, `produce`,
+//! `consume`, and `node`, one process of it) are `kelp_impl::commands`'.
 
 use crate::run::{Engine, Search};
 use clap::{Args, Parser, Subcommand};

@@ -1,5 +1,6 @@
-//! The one stateright `Actor` of the model: an enum over the controller, broker and producer
-//! roles. It turns stateright events into calls of the pure handlers and their `Effects` back into
+//! The one stateright `Actor` of the model: one type for every role (its `Address`: the controller,
+//! a broker, a producer, the operator, another controller candidate, the coordinator), each with
+//! its variant of `KelpState`. It turns stateright events into calls of the pure handlers and their `Effects` back into
 //! `Out` commands: sends, disk saves, and the timers each actor wants in its new state. The
 //! checker (`system.rs`) and the networked runtime (`impl/`) both drive this same code.
 

@@ -159,8 +159,9 @@ pub struct FaultBudget {
     /// configurations when 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub controller_session_expiries: u8,
-    /// At most this many faults of any kind in one run (crashes, power losses, shutdowns, session
-    /// expiries, ISR shrinks, link cuts together); unset: only the per-kind limits apply.
+    /// At most this many faults of any kind in one run (crashes, power losses, shutdowns, broker
+    /// session expiries, ISR shrinks, link cuts and controller session expiries together); unset:
+    /// only the per-kind limits apply.
     pub faults: Option<u8>,
     /// How many times, in one run, a stopped broker comes back; unset: always. Once they are
     /// spent, a stopped broker stays down for good (a machine that is not coming back).

@@ -1,5 +1,5 @@
 //! Compact, readable forms of messages for counterexample traces:
-//! `Fetch{p0 from b2 epoch 1 offset 1 last-epoch 1 hw 0}`.
+//! `Fetch{p0 from 2(be 2) epoch 1 offset 1 last-epoch 1 hw 0}` (broker 2, broker epoch 2).
 
 use crate::log::Record;
 use crate::msg::{ClientRequest, ClientResponse, FetchResult, IsrMember, Msg};

@@ -2,8 +2,10 @@
 //! brokers and tracks their sessions, fences them, elects leaders and applies ISR changes, and
 //! publishes each change to the replicas and the producers. Handlers are split by concern:
 //! `registration` (brokers joining, heartbeats, shutdown, session expiry), `alter_partition`,
-//! `changes` (applying a `PartitionChangeBuilder` change and publishing it), and `admin`
-//! (operators' describe and election requests).
+//! `changes` (applying a `PartitionChangeBuilder` change and publishing it), `admin` (operators'
+//! describe and election requests), and `failover` (with `Config::controllers` > 1, the
+//! ZooKeeper-era controller candidates: taking over, resigning, and committing each change before
+//! sending it).
 
 mod admin;
 mod alter_partition;

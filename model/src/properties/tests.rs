@@ -1,6 +1,5 @@
 //! Each invariant flags a state that breaks it: states built by hand from the model's start, so
-//! that no property is vacuous even where no catalogue scenario can break it yet (election safety
-//! needs a second controller, issue 7).
+//! that no property is vacuous, whether or not a catalogue scenario also breaks it.
 
 use crate::actor::KelpState;
 use crate::broker::{BrokerState, Role};

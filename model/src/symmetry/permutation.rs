@@ -1,5 +1,5 @@
 //! One element of the symmetry group: a broker permutation π and a producer permutation σ, applied
-//! together. The controller is never renamed (there is one). Actor ids follow `Address::id`:
+//! together. The controller candidates, the operator and the coordinator are never renamed. Actor ids follow `Address::id`:
 //! the controller is actor 0, broker `b` is actor `b`, producer `p` is actor `brokers + p`, so π
 //! and σ together are one role-preserving permutation of actor ids.
 

@@ -1,5 +1,5 @@
 //! Applying a `Permutation` to every piece of the model that names a broker, a producer or an
-//! actor: ids, records (which name their producer), messages, timers, the three actor states, the
+//! actor: ids, records (which name their producer), messages, timers, the five actor states, the
 //! broker's disk, and the whole `SystemState` (whose per-actor vectors are reindexed and whose
 //! network is rebuilt with renamed endpoints).
 //!

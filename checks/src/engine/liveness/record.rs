@@ -1,9 +1,9 @@
 //! Recording the graph of failing states during the search, and resolving its edges when the
-//! search is over. The BFS records each chunk's expanded states beside the next chunk's expansion
-//! (in BFS order from one chunk to the next), on one thread while the others expand: the
-//! sequential part of a level does not copy them (copying them there into arrays regrown as
-//! needed took 1.5 s of `healthy`'s 28 s at one thread: time that no thread count shortens), and
-//! no step of the search waits for the recording alone.
+//! search is over. The BFS records each chunk's expanded states beside the parallel step after
+//! the chunk's admission (in BFS order from one chunk to the next), on one thread while the others
+//! expand and admit: the sequential part of a level does not copy them (copying them there into
+//! arrays regrown as needed took 1.5 s of `healthy`'s 28 s at one thread: time that no thread
+//! count shortens), and no step of the search waits for the recording alone.
 
 use super::index::NodeIndex;
 use super::scc::OUTSIDE;
