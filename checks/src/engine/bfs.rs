@@ -155,22 +155,25 @@ struct Part<S, F> {
 }
 
 /// A BFS level: its nodes in order, kept in the lists they were admitted in (gathering them into
-/// one vector copied every node and regrew that vector at every level).
+/// one vector copied every node and regrew that vector at every level), and the lists in the runs
+/// each parallel step admitted (one vector of lists for the whole level was regrown, copied and
+/// its fresh pages faulted in, one thread at a time: part of the 118 ms `healthy` spent taking
+/// in admitted lists at one thread).
 struct Level<S, F> {
-    parts: Vec<Part<S, F>>,
+    runs: Vec<Vec<Part<S, F>>>,
     len: usize,
 }
 
 impl<S, F> Level<S, F> {
     fn new() -> Self {
-        Level { parts: Vec::new(), len: 0 }
+        Level { runs: Vec::new(), len: 0 }
     }
 
-    /// Appends `nodes`, made by the thread `owner`, to the level.
-    fn extend(&mut self, nodes: Vec<Node<S, F>>, owner: usize) {
-        if !nodes.is_empty() {
-            self.len += nodes.len();
-            self.parts.push(Part { nodes, owner });
+    /// Appends a run of lists to the level.
+    fn extend(&mut self, run: Vec<Part<S, F>>) {
+        self.len += run.iter().map(|part| part.nodes.len()).sum::<usize>();
+        if !run.is_empty() {
+            self.runs.push(run);
         }
     }
 
@@ -434,7 +437,9 @@ where
             initial.push(Node { state, fp, failing: self.eventually & !holds });
         }
         let mut frontier = Level::new();
-        frontier.extend(initial, 0);
+        if !initial.is_empty() {
+            frontier.extend(vec![Part { nodes: initial, owner: 0 }]);
+        }
         self.publish(frontier.len);
         while !frontier.is_empty() && !self.everything_found() {
             frontier = self.next_level(frontier);
@@ -499,7 +504,7 @@ where
         let mut next = Level::new();
         let mut left = frontier.len;
         let chunk_size = CHUNK_PER_THREAD * rayon::current_num_threads();
-        let mut parts = frontier.parts.into_iter().peekable();
+        let mut parts = frontier.runs.into_iter().flatten().peekable();
         let (mut first, mut expanded) = (0, Vec::new());
         while parts.peek().is_some() {
             let mut nodes = 0;
@@ -540,15 +545,6 @@ where
         let fairness = self.fairness.as_ref();
         let record = self.liveness.is_some();
         let level = self.depth as u32 + 1;
-        // Each list, with its first node's place in the level.
-        let chunk: Vec<(Part<M::State, F>, usize)> = chunk
-            .into_iter()
-            .scan(first, |at, part| {
-                let this = *at;
-                *at += part.nodes.len();
-                Some((part, this))
-            })
-            .collect();
         // Expands `node`, the level's node `claim`; its transitions go to `batch` (through
         // `scratch`, the list's buffer, so that no state has vectors of its own).
         let expand = |mut node: Node<M::State, F>, claim: u32, batch: &mut Batch<F>, scratch: &mut Transitions<F>| {
@@ -661,12 +657,20 @@ where
             }
             out
         };
-        // The admissions come first, so that each thread admits its lists before it expands.
+        // The admissions come first, so that each thread admits its lists before it expands. Each
+        // list to expand goes with its first node's place in the level.
+        let admissions = expanded.len();
+        let mut at = first;
         let work: Vec<Work<M::State, F>> = expanded
             .into_iter()
             .map(Work::Admit)
-            .chain(chunk.into_iter().map(|(part, first)| Work::Expand(part, first)))
+            .chain(chunk.into_iter().map(|part| {
+                let this = at;
+                at += part.nodes.len();
+                Work::Expand(part, this)
+            }))
             .collect();
+        let work_len = work.len();
         let parallel = &mut self.parallel;
         let helped = AtomicUsize::new(0);
         let do_all = || {
@@ -715,14 +719,16 @@ where
         };
         self.parallel += recording;
 
-        let mut unrecorded = Vec::new();
-        let mut expansions = Vec::new();
+        let mut unrecorded = Vec::with_capacity(admissions);
+        let mut run = Vec::new();
+        let mut expansions = Vec::with_capacity(work_len - admissions);
         for (done, thread) in done {
             match done {
-                Done::Admitted(list, owner) => self.take_in(list, owner, next, &mut unrecorded),
+                Done::Admitted(list, owner) => self.take_in(list, owner, &mut run, &mut unrecorded),
                 Done::Expanded(list) => expansions.push((list, thread)),
             }
         }
+        next.extend(run);
         self.unrecorded = unrecorded;
         self.visited.forget_outgrown();
         self.overlap.helped += helped.into_inner();
@@ -730,13 +736,13 @@ where
     }
 
     /// Takes in one admitted list, in frontier order (the sequential part of a step): its counts
-    /// and discoveries, its new nodes (made by the thread `owner`) into `next`, its transitions
-    /// into `unrecorded`.
+    /// and discoveries, its new nodes (made by the thread `owner`) into `run`, the step's lists of
+    /// the next level, its transitions into `unrecorded`.
     fn take_in(
         &mut self,
         list: Admitted<M::State, F>,
         owner: usize,
-        next: &mut Level<M::State, F>,
+        run: &mut Vec<Part<M::State, F>>,
         unrecorded: &mut Vec<Batch<F>>,
     ) {
         self.states += list.generated;
@@ -749,9 +755,7 @@ where
         for (fp, discovered) in list.discoveries {
             self.discover(fp, discovered);
         }
-        for nodes in list.lists {
-            next.extend(nodes, owner);
-        }
+        run.extend(list.lists.into_iter().map(|nodes| Part { nodes, owner }));
         if !list.transitions.is_empty() {
             unrecorded.push(list.transitions);
         }

@@ -28,42 +28,63 @@ impl Queue {
 /// the thread `owner` names (taken modulo the pool's size), and `work` is told whether that is
 /// the thread doing it. Returns, in the items' order, each result and the index of the thread
 /// that did it. Adds to `parallel` the time the pool's threads were at the items (handing the
-/// items out and gathering the results is done by the calling thread alone, before and after).
+/// items out and reading the results back is done by the calling thread alone, before and
+/// after). Each result is written once, into its item's place, by the thread that made it: the
+/// calling thread moves it once more, as it reads it (gathering each thread's results and putting
+/// them in order moved each twice more, one thread at a time: 50 ms of `healthy` at one thread).
 pub fn map<T: Send, R: Send>(
     items: Vec<T>,
     owner: impl Fn(&T) -> usize,
     work: impl Fn(T, bool) -> R + Sync,
     parallel: &mut Duration,
-) -> Vec<(R, usize)> {
+) -> Results<T, R> {
     let threads = rayon::current_num_threads();
     let mut queues: Vec<Queue> =
         (0..threads).map(|_| Queue { items: Vec::new(), taken: AtomicUsize::new(0) }).collect();
     for (i, item) in items.iter().enumerate() {
         queues[owner(item) % threads].items.push(i);
     }
-    let len = items.len();
-    let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|item| Mutex::new(Some(item))).collect();
-    let take = |i: usize| slots[i].lock().expect("no thread panicked").take().expect("each item taken once");
+    let slots: Vec<Mutex<Slot<T, R>>> = items.into_iter().map(|item| Mutex::new(Slot::Waiting(item))).collect();
     let started = Instant::now();
-    let done: Vec<Vec<(usize, R)>> = rayon::broadcast(|context| {
+    rayon::broadcast(|context| {
         let me = context.index();
-        let mut done = Vec::new();
         for k in 0..threads {
             let queue = &queues[(me + k) % threads];
             while let Some(i) = queue.take() {
-                done.push((i, work(take(i), k == 0)));
+                let lock = || slots[i].lock().expect("no thread panicked");
+                let Slot::Waiting(item) = std::mem::replace(&mut *lock(), Slot::Taken) else {
+                    unreachable!("each item is taken once")
+                };
+                let result = work(item, k == 0);
+                *lock() = Slot::Done(result, me);
             }
         }
-        done
     });
     *parallel += started.elapsed();
-    let mut results: Vec<Option<(R, usize)>> = (0..len).map(|_| None).collect();
-    for (thread, done) in done.into_iter().enumerate() {
-        for (i, result) in done {
-            results[i] = Some((result, thread));
-        }
+    Results(slots)
+}
+
+/// An item's place: the item until a thread takes it, then its result and that thread's index.
+pub enum Slot<T, R> {
+    Waiting(T),
+    Taken,
+    Done(R, usize),
+}
+
+/// What `map` returns: each item's result and the index of the thread that made it, in the
+/// items' order, each in its item's place.
+pub struct Results<T, R>(Vec<Mutex<Slot<T, R>>>);
+
+impl<T, R> IntoIterator for Results<T, R> {
+    type Item = (R, usize);
+    type IntoIter = std::iter::Map<std::vec::IntoIter<Mutex<Slot<T, R>>>, fn(Mutex<Slot<T, R>>) -> (R, usize)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter().map(|slot| match slot.into_inner().expect("no thread panicked") {
+            Slot::Done(result, thread) => (result, thread),
+            Slot::Waiting(_) | Slot::Taken => unreachable!("every item is done"),
+        })
     }
-    results.into_iter().map(|r| r.expect("every item done")).collect()
 }
 
 #[cfg(test)]
@@ -74,7 +95,8 @@ mod tests {
     fn every_item_is_done_once_and_results_keep_the_items_order() {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
         let items: Vec<u32> = (0..1000).collect();
-        let results = pool.install(|| map(items, |&i| i as usize, |i, _| i * 2, &mut Duration::default()));
+        let results: Vec<_> =
+            pool.install(|| map(items, |&i| i as usize, |i, _| i * 2, &mut Duration::default()).into_iter().collect());
         assert_eq!(results.iter().map(|&(r, _)| r).collect::<Vec<_>>(), (0..1000).map(|i| i * 2).collect::<Vec<_>>());
         assert!(results.iter().all(|&(_, thread)| thread < 3));
     }
@@ -89,7 +111,7 @@ mod tests {
             both_started.wait();
             mine
         };
-        pool.install(|| map(owners.to_vec(), |&owner| owner, work, &mut Duration::default()))
+        pool.install(|| map(owners.to_vec(), |&owner| owner, work, &mut Duration::default()).into_iter().collect())
     }
 
     #[test]
@@ -109,7 +131,9 @@ mod tests {
     #[test]
     fn owners_beyond_the_pool_wrap_around() {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-        let results = pool.install(|| map(vec![7, 8], |&i| i, |i, mine| (i + 1, mine), &mut Duration::default()));
+        let results: Vec<_> = pool.install(|| {
+            map(vec![7, 8], |&i| i, |i, mine| (i + 1, mine), &mut Duration::default()).into_iter().collect()
+        });
         assert_eq!(results, vec![((8, true), 0), ((9, true), 0)]);
     }
 }
