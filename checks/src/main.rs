@@ -9,7 +9,7 @@ use kelp_checks::cli::{CheckArgs, Cli, Command, MatrixArgs};
 use kelp_checks::columns::Align;
 use kelp_checks::matrix;
 use kelp_checks::report;
-use kelp_checks::run::{self, Engine, RunOptions};
+use kelp_checks::run::{self, Engine, FingerprintBits, RunOptions};
 use kelp_checks::scenario::{Scenario, ScenarioError, Tier};
 use std::process::ExitCode;
 
@@ -71,6 +71,14 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
     }
     if args.coverage && args.dfs {
         return Err("--coverage needs the breadth-first search (drop --dfs)".to_string());
+    }
+    // stateright's checkers run without kelp's symmetry reduction and keep 64-bit fingerprints:
+    // asking for either with them is refused, not silently dropped.
+    if args.symmetry && args.engine != Engine::Native {
+        return Err("--symmetry needs the native engine (drop --engine stateright)".to_string());
+    }
+    if args.fingerprint_bits != FingerprintBits::Sixty4 && args.engine != Engine::Native {
+        return Err("--fingerprint-bits 128 needs the native engine (drop --engine stateright)".to_string());
     }
     let scenario = scenario_for(args).map_err(|e| e.to_string())?;
     let extras = run::Extras {

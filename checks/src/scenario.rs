@@ -86,6 +86,12 @@ pub enum ScenarioError {
     UnknownProperty { path: String, name: String },
     #[error("{path}: {source}")]
     Config { path: String, source: kelp_model::config::ConfigError },
+    #[error(
+        "{path}: [config.runtime] is for the reference cluster only (`kelp cluster up` turns it on): \
+         the checker stands in for heartbeats, metadata refreshes and fetch waits, and with them on a \
+         state space has no end"
+    )]
+    Runtime { path: String },
 }
 
 macro_rules! scenario_files {
@@ -127,12 +133,18 @@ const BUILT_IN: &[(&str, &str)] = scenario_files!(
 
 impl Scenario {
     pub fn parse(path: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = toml::from_str(text)
-            .map_err(|e| ScenarioError::Parse { path: path.to_string(), message: e.message().to_string() })?;
+        // The error's own text: its line, column and the line itself, then what is wrong there.
+        let scenario: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            path: path.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
         if let Some(name) = scenario.expect.keys().find(|n| properties::by_name(n).is_none()) {
             return Err(ScenarioError::UnknownProperty { path: path.to_string(), name: name.clone() });
         }
         scenario.config.validate().map_err(|source| ScenarioError::Config { path: path.to_string(), source })?;
+        if !scenario.config.runtime.is_off() {
+            return Err(ScenarioError::Runtime { path: path.to_string() });
+        }
         Ok(scenario)
     }
 
@@ -250,5 +262,27 @@ mod tests {
     fn a_bad_config_value_is_named() {
         let err = Scenario::parse("x.toml", "name='x'\ndescription='d'\n[config]\nbrokers = 0\n").unwrap_err();
         assert_eq!(err.to_string(), "x.toml: invalid configuration: brokers = 0: must be 1 to 9");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_shown_where_it_is() {
+        let text = "name='x'\ndescription='d'\n[config.budget]\ncrashes = \"one\"\n";
+        let err = Scenario::parse("x.toml", text).unwrap_err().to_string();
+        assert!(err.starts_with("x.toml is not a valid scenario: TOML parse error at line 4, column 11"), "{err}");
+        assert!(
+            err.contains("crashes = \"one\"") && err.ends_with("invalid type: string \"one\", expected u8"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn runtime_settings_are_refused_as_the_reference_clusters_alone() {
+        for setting in
+            ["heartbeats = true", "metadata_refresh = true", "fetch_max_wait = true", "fetch_max_records = 1"]
+        {
+            let text = format!("name='x'\ndescription='d'\n[config.runtime]\n{setting}\n");
+            let err = Scenario::parse("x.toml", &text).unwrap_err().to_string();
+            assert!(err.starts_with("x.toml: [config.runtime] is for the reference cluster only"), "{setting}: {err}");
+        }
     }
 }

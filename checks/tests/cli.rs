@@ -28,6 +28,17 @@ fn bad_flags_exit_2() {
 }
 
 #[test]
+fn what_only_the_native_engine_does_is_refused_with_stateright_not_dropped() {
+    let (code, out, err) = kelp(&["check", "--scenario", "acks-1", "--engine", "stateright", "--symmetry"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(err.trim(), "error: --symmetry needs the native engine (drop --engine stateright)");
+    let (code, out, err) =
+        kelp(&["check", "--scenario", "acks-1", "--engine", "stateright", "--fingerprint-bits", "128"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(err.trim(), "error: --fingerprint-bits 128 needs the native engine (drop --engine stateright)");
+}
+
+#[test]
 fn a_missing_or_broken_config_file_exits_2() {
     let (code, _, err) = kelp(&["check", "--config", "/nonexistent/kelp.toml"]);
     assert_eq!(code, 2);
@@ -38,7 +49,13 @@ fn a_missing_or_broken_config_file_exits_2() {
     std::fs::write(&file, "name = 'x'\n[config\n").unwrap();
     let (code, _, err) = kelp(&["check", "--config", file.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("is not a valid scenario"), "{err}");
+    assert!(err.contains("is not a valid scenario: TOML parse error at line 2, column 8"), "{err}");
+    // The reference cluster's settings have no place in a checked scenario (with heartbeats on, a
+    // state space has no end).
+    std::fs::write(&file, "name = 'x'\ndescription = 'd'\n[config.runtime]\nheartbeats = true\n").unwrap();
+    let (code, _, err) = kelp(&["check", "--config", file.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("[config.runtime] is for the reference cluster only"), "{err}");
 }
 
 #[test]
