@@ -3,18 +3,19 @@
 //! answer is seen through the broker's controlled shutdown, which only the controller can accept;
 //! the broker's through produce requests before and after a restart.
 
+mod common;
+
+use common::{join_within, spawn_node};
 use kelp_impl::cluster_file::ClusterFile;
 use kelp_impl::hostile;
-use kelp_impl::node::{self, Endpoint, NodeError, Stop};
+use kelp_impl::node::{self, Endpoint};
 use kelp_model::config::{Config, FaultBudget};
 use kelp_model::effects::Address;
 use kelp_model::ids::{BrokerId, Offset, PartitionId, ProducerId, Sequence};
 use kelp_model::msg::Msg;
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
-use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The log lines of every node (one subscriber per test process).
@@ -53,22 +54,6 @@ fn config() -> Config {
         },
         ..Config::default()
     }
-}
-
-fn spawn_node(dir: &Path, id: u32) -> (Stop, JoinHandle<Result<(), NodeError>>) {
-    let stop = Stop::new();
-    let (dir, thread_stop) = (dir.to_path_buf(), stop.clone());
-    let handle = std::thread::spawn(move || node::run(&dir, id, &thread_stop));
-    (stop, handle)
-}
-
-fn join_within(handle: JoinHandle<Result<(), NodeError>>, limit: Duration, what: &str) -> Result<(), NodeError> {
-    let deadline = Instant::now() + limit;
-    while !handle.is_finished() {
-        assert!(Instant::now() < deadline, "{what} did not stop within {limit:?}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    handle.join().expect("the node thread panicked")
 }
 
 /// Produces record `wanted` to partition 0 until the broker acknowledges it (it may not lead

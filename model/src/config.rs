@@ -326,7 +326,7 @@ fn check(ok: bool, field: &'static str, value: impl fmt::Display, reason: &'stat
 const MAX_BROKERS: u8 = 9;
 const MAX_PARTITIONS: u8 = 8;
 const MAX_PRODUCERS: u8 = 4;
-const MAX_RECORDS: u32 = 1_000_000;
+pub const MAX_RECORDS: u32 = 1_000_000;
 const MAX_LEADER_EPOCHS: u8 = 32;
 const MAX_FAULTS: u8 = 16;
 const MAX_CONTROLLERS: u8 = 3;

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The producer's settings (Kafka's names).
 #[derive(Clone, Debug)]
@@ -26,6 +26,9 @@ pub struct ProduceOptions {
     pub request_timeout: Duration,
     /// `retries` (each retry waits for fresh metadata first).
     pub retries: u8,
+    /// `delivery.timeout.ms`: how long the record in flight may go without an outcome (no leader
+    /// to send it to, no answer) before it and every record after it fail.
+    pub delivery_timeout: Duration,
 }
 
 /// What happened to the records.
@@ -38,14 +41,20 @@ pub struct ProduceSummary {
 }
 
 /// Produces `values` in order and writes one line per record to `out` as its outcome is known:
-/// `record N: t-P offset O`, `record N: t-P error ERROR`, or `record N: t-P sent (acks=0)`.
+/// `record N: t-P offset O`, `record N: t-P error ERROR`, or `record N: t-P sent (acks=0)`. Asks
+/// the controller for the partitions first: with no controller answering, the producer would ask
+/// for metadata for ever (Kafka's producer blocks on it for `max.block.ms`), so that is an error.
+/// A record without an outcome for `delivery_timeout` fails with DELIVERY_TIMEOUT, and so does
+/// every record after it (Kafka's `delivery.timeout.ms`: they were all handed over at the start).
 pub fn produce(
     dir: &Path,
     values: Vec<Value>,
     options: &ProduceOptions,
     out: &mut dyn Write,
 ) -> Result<ProduceSummary, ClientError> {
-    let endpoint = Client::connect(dir)?.into_endpoint();
+    let mut client = Client::connect(dir)?;
+    client.partitions()?;
+    let endpoint = client.into_endpoint();
     let mut cfg = endpoint.cluster().config.clone();
     cfg.records = u32::try_from(values.len()).map_err(|_| ClientError::Usage("too many records".into()))?;
     cfg.acks = options.acks;
@@ -63,8 +72,12 @@ pub fn produce(
     let mut driver = Driver::start_actor(endpoint, actor, None, None, ArmPolicy::Restart, durations)?;
     let mut summary = ProduceSummary::default();
     let mut reported = 0;
+    let mut last_outcome = Instant::now();
     loop {
         let producer = driver.state().as_producer().expect("a producer actor");
+        if producer.outcomes.len() > reported {
+            last_outcome = Instant::now();
+        }
         for (sequence, outcome) in producer.outcomes.iter().enumerate().skip(reported) {
             let line = match outcome {
                 Outcome::Acked { partition, offset } => {
@@ -83,7 +96,16 @@ pub fn produce(
             writeln!(out, "{line}").map_err(ClientError::Stdin)?;
         }
         reported = producer.outcomes.len();
-        if reported == driver.config().records as usize {
+        let records = driver.config().records as usize;
+        if reported == records {
+            return Ok(summary);
+        }
+        if last_outcome.elapsed() >= options.delivery_timeout {
+            for sequence in reported..records {
+                let partition = sequence % usize::from(driver.config().partitions);
+                writeln!(out, "record {sequence}: t-{partition} error DELIVERY_TIMEOUT").map_err(ClientError::Stdin)?;
+            }
+            summary.failed += records - reported;
             return Ok(summary);
         }
         driver.step(Duration::from_millis(100))?;

@@ -146,6 +146,10 @@ pub struct ProduceArgs {
     /// model's bound; each retry first waits for fresh metadata).
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(0..=16))]
     pub retries: u8,
+    /// `delivery.timeout.ms`: how long to wait for the record in flight to be acknowledged or to
+    /// fail (no leader, no answer) before it and every record after it fail with DELIVERY_TIMEOUT.
+    #[arg(long, default_value_t = 120_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub delivery_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,9 +6,10 @@ pub mod args;
 
 use crate::client::{self, ConsumeOptions, ElectionTarget, ProduceOptions, TopicsFilter};
 use crate::cluster::{self, UpOptions, MAX_VALUE_BYTES};
+use crate::cluster_file::ClusterFile;
 use crate::node::{self, Stop};
 use args::*;
-use kelp_model::config::{Acks, FlushPolicy};
+use kelp_model::config::{Acks, FlushPolicy, MAX_RECORDS};
 use kelp_model::log::Value;
 use kelp_model::msg;
 use std::fmt::Display;
@@ -130,24 +131,16 @@ fn lines_and_verdict(result: Result<(Vec<String>, bool), client::ClientError>) -
     }
 }
 
-/// `kelp produce`: every line of stdin (read to its end first) is a record; exit 1 if any
-/// record failed.
+/// `kelp produce`: every line of stdin (read to its end first, once the cluster's file is found)
+/// is a record; exit 1 if any record failed.
 pub fn produce(a: &ProduceArgs) -> ExitCode {
-    let mut values = Vec::new();
-    for (n, line) in std::io::stdin().lock().lines().enumerate() {
-        let line = match line {
-            Ok(line) => line,
-            Err(e) => return fail(format!("reading standard input: {e}")),
-        };
-        if line.len() > MAX_VALUE_BYTES {
-            return fail(format!(
-                "line {}: {} bytes, more than a record may hold ({MAX_VALUE_BYTES}; Kafka: RECORD_TOO_LARGE); nothing was sent",
-                n + 1,
-                line.len()
-            ));
-        }
-        values.push(Value::from(line.as_str()));
+    if let Err(e) = ClusterFile::load(&a.dir.dir) {
+        return fail(e);
     }
+    let values = match read_values(std::io::stdin().lock()) {
+        Ok(values) => values,
+        Err(e) => return fail(format!("{e}; nothing was sent")),
+    };
     let options = ProduceOptions {
         acks: match a.acks {
             AcksArg::All => Acks::All,
@@ -157,12 +150,49 @@ pub fn produce(a: &ProduceArgs) -> ExitCode {
         idempotence: a.idempotence,
         request_timeout: Duration::from_millis(a.request_timeout_ms),
         retries: a.retries,
+        delivery_timeout: Duration::from_millis(a.delivery_timeout_ms),
     };
     let stdout = std::io::stdout();
     match client::produce(&a.dir.dir, values, &options, &mut stdout.lock()) {
         Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
         Ok(summary) => fail(format!("{} record(s) failed", summary.failed)),
         Err(e) => fail(e),
+    }
+}
+
+/// The records of `kelp produce`: one per line of `input` (its line end left out), read to the
+/// end. A line longer than a record may hold, or more lines than one run sends, is refused as soon
+/// as it is read, so that an endless input is not held in memory first.
+fn read_values(mut input: impl BufRead) -> Result<Vec<Value>, String> {
+    let mut values = Vec::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        // The longest record, its line end and one byte more: enough to tell a line too long.
+        let limit = MAX_VALUE_BYTES as u64 + 3;
+        let read = std::io::Read::take(&mut input, limit).read_until(b'\n', &mut line);
+        if read.map_err(|e| format!("reading standard input: {e}"))? == 0 {
+            return Ok(values);
+        }
+        let n = values.len() + 1;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+        }
+        if line.len() > MAX_VALUE_BYTES {
+            return Err(format!(
+                "line {n}: more than {MAX_VALUE_BYTES} bytes, more than a record may hold (Kafka: RECORD_TOO_LARGE)"
+            ));
+        }
+        if values.len() == MAX_RECORDS as usize {
+            return Err(format!(
+                "more than {MAX_RECORDS} lines: one run of produce sends at most {MAX_RECORDS} records"
+            ));
+        }
+        let text = std::str::from_utf8(&line).map_err(|_| format!("line {n}: not UTF-8"))?;
+        values.push(Value::from(text));
     }
 }
 
@@ -180,5 +210,46 @@ pub fn consume(a: &ConsumeArgs) -> ExitCode {
     match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_line_is_a_record_without_its_line_end() {
+        let values = read_values(&b"a\r\nb\n\nlast"[..]).unwrap();
+        assert_eq!(values, ["a", "b", "", "last"].map(Value::from).to_vec());
+    }
+
+    #[test]
+    fn a_line_longer_than_a_record_is_refused_before_the_rest_is_read() {
+        let fits = "x".repeat(MAX_VALUE_BYTES);
+        assert_eq!(read_values(format!("{fits}\r\n").as_bytes()).unwrap(), vec![Value::from(fits.as_str())]);
+        let long = "x".repeat(MAX_VALUE_BYTES + 1);
+        let err = read_values(format!("ok\n{long}\nnever read").as_bytes()).unwrap_err();
+        assert_eq!(
+            err,
+            format!("line 2: more than {MAX_VALUE_BYTES} bytes, more than a record may hold (Kafka: RECORD_TOO_LARGE)")
+        );
+        // An endless line is refused after the first bytes past the limit.
+        let endless = std::io::repeat(b'x');
+        assert!(read_values(std::io::BufReader::new(endless)).unwrap_err().starts_with("line 1: more than"));
+    }
+
+    #[test]
+    fn more_lines_than_one_run_sends_are_refused() {
+        let endless = std::io::BufReader::new(std::io::repeat(b'\n'));
+        let err = read_values(endless).unwrap_err();
+        assert_eq!(
+            err,
+            format!("more than {MAX_RECORDS} lines: one run of produce sends at most {MAX_RECORDS} records")
+        );
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_named() {
+        assert_eq!(read_values(&b"ok\n\xff\xfe\n"[..]).unwrap_err(), "line 2: not UTF-8");
     }
 }
