@@ -1,13 +1,14 @@
 //! The cluster's processes, one per actor, as the cluster commands see them: where each one's pid
 //! file, log and data live under the cluster directory, how one is started detached from the
 //! command that starts it, and how it is signalled, watched and waited for. Liveness is read from
-//! `/proc`: a pid counts only while it is a running `kelp node` process (a zombie or a reused pid
-//! does not).
+//! `/proc`: a pid counts only while it is a running `kelp node` process for that very node of that
+//! very cluster directory (a zombie, a reused pid or another program does not).
 
 pub use crate::node::node_name;
 use kelp_model::config::Config;
 use std::fs;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -78,13 +79,32 @@ pub fn start(layout: &Layout, node: u32) -> io::Result<u32> {
 /// The pid of `node` if it is running.
 pub fn running(layout: &Layout, node: u32) -> Option<u32> {
     let pid: u32 = fs::read_to_string(layout.pid_file(node)).ok()?.trim().parse().ok()?;
-    is_kelp_node(pid).then_some(pid)
+    is_node_of(pid, layout, node).then_some(pid)
 }
 
-/// Whether `pid` is a live `kelp node` process.
-fn is_kelp_node(pid: u32) -> bool {
-    let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-    has_live_thread(pid) && cmdline.split(|&b| b == 0).any(|arg| arg == b"node")
+/// Whether `pid` is live and runs node `node` of the cluster in `layout`'s directory. A pid file
+/// can outlive its process and the pid be reused by any program: the cluster commands signal only
+/// what this lets through.
+fn is_node_of(pid: u32, layout: &Layout, node: u32) -> bool {
+    let Ok(cmdline) = fs::read(format!("/proc/{pid}/cmdline")) else { return false };
+    let Ok(cwd) = fs::read_link(format!("/proc/{pid}/cwd")) else { return false };
+    let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+    runs_node(&args, &cwd, layout, node) && has_live_thread(pid)
+}
+
+/// Whether the command line `args` of a process running in `cwd` is the one `start` gives node
+/// `node` of `layout`'s cluster: `node --dir DIR --id NODE` after the program, with DIR (taken
+/// from `cwd` if relative) the same directory as `layout`'s.
+fn runs_node(args: &[&[u8]], cwd: &Path, layout: &Layout, node: u32) -> bool {
+    let [_, b"node", b"--dir", dir, b"--id", id, ..] = args[..] else { return false };
+    if id != node.to_string().as_bytes() {
+        return false;
+    }
+    let dir = cwd.join(Path::new(std::ffi::OsStr::from_bytes(dir)));
+    match (dir.canonicalize(), layout.dir.canonicalize()) {
+        (Ok(theirs), Ok(ours)) => theirs == ours,
+        _ => false,
+    }
 }
 
 /// Whether one of `pid`'s threads has not exited yet. The main thread alone is not enough: after
@@ -150,7 +170,31 @@ mod tests {
 
     #[test]
     fn a_pid_that_is_not_a_kelp_node_does_not_count() {
-        assert!(!is_kelp_node(std::process::id()), "the test runner is not `kelp node`");
-        assert!(!is_kelp_node(u32::MAX));
+        let layout = Layout::new(Path::new("/tmp"), &Config::default());
+        assert!(!is_node_of(std::process::id(), &layout, 1), "the test runner is not `kelp node`");
+        assert!(!is_node_of(u32::MAX, &layout, 1));
+    }
+
+    #[test]
+    fn only_the_command_line_of_this_node_of_this_directory_counts() {
+        let root = tempfile::tempdir().unwrap();
+        let (cluster, other) = (root.path().join("c"), root.path().join("other"));
+        fs::create_dir_all(&cluster).unwrap();
+        fs::create_dir_all(&other).unwrap();
+        let layout = Layout::new(&cluster, &Config::default());
+        let c = cluster.to_str().unwrap().as_bytes();
+        fn line<'a>(args: &[&'a [u8]]) -> Vec<&'a [u8]> {
+            [&[b"/usr/bin/kelp" as &[u8]][..], args].concat()
+        }
+        assert!(runs_node(&line(&[b"node", b"--dir", c, b"--id", b"2"]), Path::new("/"), &layout, 2));
+        // The same directory named from where the node runs.
+        assert!(runs_node(&line(&[b"node", b"--dir", b"c", b"--id", b"2"]), root.path(), &layout, 2));
+        assert!(runs_node(&line(&[b"node", b"--dir", b"../c", b"--id", b"2"]), &other, &layout, 2));
+        // Another node, another cluster, another program with an argument `node`.
+        assert!(!runs_node(&line(&[b"node", b"--dir", c, b"--id", b"3"]), Path::new("/"), &layout, 2));
+        assert!(!runs_node(&line(&[b"node", b"--dir", b"other", b"--id", b"2"]), root.path(), &layout, 2));
+        assert!(!runs_node(&line(&[b"node", b"300"]), Path::new("/"), &layout, 2));
+        assert!(!runs_node(&[b"node" as &[u8]], Path::new("/"), &layout, 2));
+        assert!(!runs_node(&line(&[b"node", b"--dir", b"/nonexistent", b"--id", b"2"]), Path::new("/"), &layout, 2));
     }
 }
