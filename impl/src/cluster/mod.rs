@@ -52,6 +52,11 @@ pub enum ClusterError {
     NoActiveController(String),
     #[error("logs disagree below the high watermark: {0}")]
     LogsDisagree(String),
+    #[error(
+        "broker {broker}'s log is damaged: {damage} (check-logs reads the files as they are; the broker's own \
+         recovery cuts such a tail when it starts)"
+    )]
+    LogDamaged { broker: u32, damage: String },
 }
 
 fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> ClusterError {
@@ -288,7 +293,10 @@ pub fn power_loss(dir: &Path, node: u32) -> Result<Vec<String>, ClusterError> {
 
 /// `kelp cluster check-logs`: with every broker stopped, reads their data directories and checks,
 /// for each partition and each pair of replicas, that the logs hold the same records below the
-/// lower of their two high watermarks (the model's `log-matching` property, on real files).
+/// lower of their two high watermarks (the model's `log-matching` property, on real files). A
+/// damaged log is an error, not recovered: opening the storage would cut its tail, and the check
+/// would judge what is left. A broker that never started (no `meta.properties`) holds nothing, and
+/// nothing is created for it.
 pub fn check_logs(dir: &Path) -> Result<Vec<String>, ClusterError> {
     let cluster = ClusterFile::load(dir)?;
     let layout = Layout::new(dir, &cluster.config);
@@ -302,9 +310,18 @@ pub fn check_logs(dir: &Path) -> Result<Vec<String>, ClusterError> {
     let partitions = usize::from(cluster.config.partitions);
     let mut disks = Vec::new();
     for &b in &brokers {
+        let data = layout.data_dir(b);
+        let storage_error = |source| ClusterError::Storage { broker: b, source };
+        for p in 0..partitions {
+            if let Some(damage) = storage::log_damage(&data, p).map_err(storage_error)? {
+                return Err(ClusterError::LogDamaged { broker: b, damage });
+            }
+        }
         let broker = BrokerId(u8::try_from(b).expect("at most 9 brokers"));
-        let (_, disk) = Storage::open(&layout.data_dir(b), &cluster.cluster_id, broker, partitions)
-            .map_err(|source| ClusterError::Storage { broker: b, source })?;
+        let disk = match data.join(storage::META_PROPERTIES).exists() {
+            true => Storage::open(&data, &cluster.cluster_id, broker, partitions).map_err(storage_error)?.1,
+            false => None,
+        };
         disks.push((b, disk.unwrap_or_else(|| kelp_model::broker::Disk::empty(&cluster.config))));
     }
     let mut lines = Vec::new();

@@ -98,6 +98,21 @@ pub fn partition_dir(dir: &Path, partition: usize) -> PathBuf {
     dir.join(format!("{TOPIC}-{partition}"))
 }
 
+/// The damaged tail that recovery (`LogFile::open`) would cut off partition `partition`'s log in
+/// the data directory `dir`, read without touching anything (a missing log has none): where it
+/// starts and why, as a sentence.
+pub fn log_damage(dir: &Path, partition: usize) -> Result<Option<String>, StorageError> {
+    let path = partition_dir(dir, partition).join(LOG_FILE);
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(StorageError::io(&path, "read")(e)),
+    };
+    let scan = log_file::scan::<Record>(&bytes);
+    let (offset, cut) = (scan.records.len(), bytes.len() as u64 - scan.valid_len());
+    Ok(scan.damage.map(|damage| format!("{}: {damage} at offset {offset}, {cut} byte(s) from the end", path.display())))
+}
+
 /// A broker's open data directory: the last `Disk` saved and the open log files.
 #[derive(Debug)]
 pub struct Storage {

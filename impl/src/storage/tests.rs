@@ -200,6 +200,28 @@ fn a_torn_last_frame_is_cut_and_earlier_records_kept() {
 }
 
 #[test]
+fn log_damage_tells_what_recovery_would_cut_and_touches_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(log_damage(tmp.path(), 0).unwrap(), None, "no log, no damage");
+    let (mut storage, _) = open_dir(tmp.path());
+    let mut disk = empty_disk();
+    append(&mut disk, 0, &[(1, 0), (1, 1), (1, 2)], FlushPolicy::Never);
+    storage.save(&disk).unwrap();
+    drop(storage);
+    assert_eq!(log_damage(tmp.path(), 0).unwrap(), None, "a sound log");
+    let log = log_path(tmp.path(), 0);
+    let len = file_len(&log);
+    fs::OpenOptions::new().write(true).open(&log).unwrap().set_len(len - 3).unwrap();
+    let before = snapshot(tmp.path());
+
+    let damage = log_damage(tmp.path(), 0).unwrap().expect("a torn frame");
+    let torn = frame_len(&rec(1, 2)) - 3;
+    assert!(damage.ends_with(&format!("at offset 2, {torn} byte(s) from the end")), "{damage}");
+    assert!(damage.starts_with(&log.display().to_string()) && damage.contains("torn frame"), "{damage}");
+    assert_eq!(snapshot(tmp.path()), before, "nothing written, nothing cut");
+}
+
+#[test]
 fn a_flipped_byte_in_the_last_frame_is_detected_and_cut() {
     let tmp = tempfile::tempdir().unwrap();
     let (mut storage, _) = open_dir(tmp.path());
