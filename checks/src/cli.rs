@@ -257,8 +257,8 @@ pub struct SimulateArgs {
     /// How many random walks.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: u32,
-    /// The most steps one walk takes.
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    /// The most steps one walk takes (at most 1,000,000).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=crate::simulate::MAX_DEPTH as i64))]
     pub depth: u32,
     /// Runs walked at the same time (default: the machine's cores); the result is the same.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=512))]

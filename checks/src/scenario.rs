@@ -86,6 +86,8 @@ pub enum ScenarioError {
     UnknownProperty { path: String, name: String },
     #[error("{path}: {source}")]
     Config { path: String, source: kelp_model::config::ConfigError },
+    #[error("{path}: [simulate] {field} = {value}: must be 1 to {max}")]
+    Simulate { path: String, field: &'static str, value: u32, max: u32 },
     #[error(
         "{path}: [config.runtime] is for the reference cluster only (`kelp cluster up` turns it on): \
          the checker stands in for heartbeats, metadata refreshes and fetch waits, and with them on a \
@@ -144,6 +146,12 @@ impl Scenario {
         scenario.config.validate().map_err(|source| ScenarioError::Config { path: path.to_string(), source })?;
         if !scenario.config.runtime.is_off() {
             return Err(ScenarioError::Runtime { path: path.to_string() });
+        }
+        if let Some(bounds) = scenario.simulate {
+            let limits = [("runs", bounds.runs, u32::MAX), ("depth", bounds.depth, crate::simulate::MAX_DEPTH)];
+            if let Some((field, value, max)) = limits.into_iter().find(|&(_, value, max)| value == 0 || value > max) {
+                return Err(ScenarioError::Simulate { path: path.to_string(), field, value, max });
+            }
         }
         Ok(scenario)
     }
@@ -273,6 +281,16 @@ mod tests {
             err.contains("crashes = \"one\"") && err.ends_with("invalid type: string \"one\", expected u8"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn simulation_bounds_are_checked_as_the_command_line_checks_them() {
+        let text = |bounds: &str| format!("name='x'\ndescription='d'\n[simulate]\nseed = 1\n{bounds}\n");
+        let err = |bounds: &str| Scenario::parse("x.toml", &text(bounds)).unwrap_err().to_string();
+        assert_eq!(err("runs = 0\ndepth = 10"), "x.toml: [simulate] runs = 0: must be 1 to 4294967295");
+        assert_eq!(err("runs = 5\ndepth = 0"), "x.toml: [simulate] depth = 0: must be 1 to 1000000");
+        assert_eq!(err("runs = 5\ndepth = 1000001"), "x.toml: [simulate] depth = 1000001: must be 1 to 1000000");
+        assert!(Scenario::parse("x.toml", &text("runs = 5\ndepth = 1000000")).is_ok());
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub use command::command;
 pub use output::{json, text};
 pub use walk::End;
 
+/// The most steps one walk may take: a counterexample longer than this is no story for anyone,
+/// and a walk keeps its actions (and their states' fingerprints) to report one.
+pub const MAX_DEPTH: u32 = 1_000_000;
+
 use crate::scenario::Scenario;
 use crate::trace::{self, Action, Trace};
 use kelp_model::properties::{self, Kind, Property};

@@ -1,9 +1,11 @@
 //! One random walk: from the initial state, a uniformly random step among those enabled and within
 //! the fault budget, judging every property after each step, until the depth limit, a terminal
 //! state or the first violation. The walk records the actions themselves (not their indices, which
-//! shift as stateright's own simulation shows) and the states they led to.
+//! shift as stateright's own simulation shows) and the fingerprints of the states they led to (the
+//! states themselves, kept for a long walk, grew its memory by a state per step).
 
 use super::rng::SplitMix64;
+use crate::engine::fingerprint::fingerprint;
 use crate::trace::Action;
 use kelp_model::properties::{self, Kind, Property};
 use kelp_model::system::{KelpModel, SystemState};
@@ -24,12 +26,13 @@ pub enum End {
     Violation,
 }
 
-/// The walk up to a violated property: the actions taken and the states they led to (`states[0]`
-/// is the initial state, `states[i]` the state after `actions[i - 1]`).
+/// The walk up to a violated property: the actions taken and the fingerprints of the states they
+/// led to (`fingerprints[0]` the initial state's, `fingerprints[i]` the state's after
+/// `actions[i - 1]`).
 pub struct Violation {
     pub property: &'static Property,
     pub actions: Vec<Action>,
-    pub states: Vec<SystemState>,
+    pub fingerprints: Vec<u64>,
 }
 
 pub struct Walk {
@@ -108,10 +111,10 @@ fn step(model: &KelpModel, state: &SystemState, rng: &mut SplitMix64) -> Result<
 pub fn walk(model: &KelpModel, seed: u64, depth: usize) -> Walk {
     let mut rng = SplitMix64::new(seed);
     let mut ledger = Ledger::default();
-    let mut states = model.init_states();
-    states.truncate(1);
+    let mut state = model.init_states().into_iter().next().expect("the model has an initial state");
+    let mut fingerprints = vec![fingerprint(&state)];
     let mut actions = Vec::new();
-    let mut broken = ledger.observe(model, &states[0]);
+    let mut broken = ledger.observe(model, &state);
     let end = loop {
         if broken.is_some() {
             break End::Violation;
@@ -119,11 +122,12 @@ pub fn walk(model: &KelpModel, seed: u64, depth: usize) -> Walk {
         if actions.len() == depth {
             break End::Depth;
         }
-        match step(model, states.last().expect("a walk has a state"), &mut rng) {
+        match step(model, &state, &mut rng) {
             Ok((action, next)) => {
                 broken = ledger.observe(model, &next);
                 actions.push(action);
-                states.push(next);
+                fingerprints.push(fingerprint(&next));
+                state = next;
             }
             Err(End::Terminal) => {
                 broken = ledger.unsatisfied();
@@ -136,7 +140,7 @@ pub fn walk(model: &KelpModel, seed: u64, depth: usize) -> Walk {
         steps: actions.len(),
         end,
         reached: ledger.reached,
-        violation: broken.map(|property| Violation { property, actions, states }),
+        violation: broken.map(|property| Violation { property, actions, fingerprints }),
     }
 }
 
