@@ -86,6 +86,8 @@ pub enum ScenarioError {
     UnknownProperty { path: String, name: String },
     #[error("{path}: {source}")]
     Config { path: String, source: kelp_model::config::ConfigError },
+    #[error("{path}: name '{name}' cannot name a directory (counterexamples are written under traces/<name>/)")]
+    Name { path: String, name: String },
     #[error("{path}: [simulate] {field} = {value}: must be 1 to {max}")]
     Simulate { path: String, field: &'static str, value: u32, max: u32 },
     #[error(
@@ -144,6 +146,9 @@ impl Scenario {
             return Err(ScenarioError::UnknownProperty { path: path.to_string(), name: name.clone() });
         }
         scenario.config.validate().map_err(|source| ScenarioError::Config { path: path.to_string(), source })?;
+        if !crate::trace_file::write::names_a_directory(&scenario.name) {
+            return Err(ScenarioError::Name { path: path.to_string(), name: scenario.name });
+        }
         if !scenario.config.runtime.is_off() {
             return Err(ScenarioError::Runtime { path: path.to_string() });
         }
@@ -281,6 +286,15 @@ mod tests {
             err.contains("crashes = \"one\"") && err.ends_with("invalid type: string \"one\", expected u8"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_name_that_cannot_name_a_directory_is_refused_before_any_check() {
+        for name in ["", ".", "..", "../escape", "a/b", "/abs", "x/"] {
+            let err = Scenario::parse("x.toml", &format!("name='{name}'\ndescription='d'\n")).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("x.toml: name '{name}' cannot name a directory")), "{name}: {err}");
+        }
+        assert!(Scenario::parse("x.toml", "name='my-scenario.v2'\ndescription='d'\n").is_ok());
     }
 
     #[test]

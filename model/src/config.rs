@@ -54,31 +54,54 @@ pub enum FlushPolicy {
 }
 
 /// Producer `retries`: how often a record is sent again after an error or a time-out before it
-/// fails back to the application.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(untagged)]
+/// fails back to the application. Written as a number, or the string `"forever"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Retries {
     /// At most this many retries (`retries = N` with a `delivery.timeout.ms` that allows them).
     Times(u8),
     /// Never give up (Kafka's default `retries = 2147483647` with an unbounded
-    /// `delivery.timeout.ms`, or an application that resends what timed out). Written `"forever"`.
-    #[serde(with = "forever")]
+    /// `delivery.timeout.ms`, or an application that resends what timed out).
     Forever,
 }
 
-/// `Retries::Forever` as the string `"forever"`.
-mod forever {
-    use serde::{de, Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str("forever")
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<(), D::Error> {
-        match String::deserialize(d)?.as_str() {
-            "forever" => Ok(()),
-            other => Err(de::Error::custom(format!("expected a number or \"forever\", found \"{other}\""))),
+impl Serialize for Retries {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Retries::Times(n) => s.serialize_u8(*n),
+            Retries::Forever => s.serialize_str("forever"),
         }
+    }
+}
+
+/// Reads a number or `"forever"`, and says so when it finds anything else (an untagged enum only
+/// said that no variant matched).
+impl<'de> Deserialize<'de> for Retries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Expected;
+        impl serde::de::Visitor<'_> for Expected {
+            type Value = Retries;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number of retries (0 to 16) or \"forever\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Retries, E> {
+                u8::try_from(n)
+                    .map(Retries::Times)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Retries, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(n), &self)),
+                }
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Retries, E> {
+                match text {
+                    "forever" => Ok(Retries::Forever),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(text), &self)),
+                }
+            }
+        }
+        d.deserialize_any(Expected)
     }
 }
 
@@ -504,7 +527,12 @@ mod tests {
         let parse = |text: &str| toml::from_str::<Config>(text).map(|c| c.retries);
         assert_eq!(parse("retries = 3"), Ok(Retries::Times(3)));
         assert_eq!(parse("retries = \"forever\""), Ok(Retries::Forever));
-        assert!(parse("retries = \"often\"").is_err());
+        let err = |text: &str| parse(text).unwrap_err().message().to_string();
+        let expected = "expected a number of retries (0 to 16) or \"forever\"";
+        assert_eq!(err("retries = \"often\""), format!("invalid value: string \"often\", {expected}"));
+        assert_eq!(err("retries = 99999"), format!("invalid value: integer `99999`, {expected}"));
+        assert_eq!(err("retries = -1"), format!("invalid value: integer `-1`, {expected}"));
+        assert_eq!(err("retries = 1.5"), format!("invalid type: floating point `1.5`, {expected}"));
         assert_eq!(
             Config { retries: Retries::Times(17), ..Config::default() }.validate().unwrap_err().field,
             "retries"

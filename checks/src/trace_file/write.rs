@@ -30,14 +30,20 @@ fn contents(file: &TraceFile) -> [(&'static str, String); 3] {
 /// `root/<scenario>/<property>`; a scenario name that is not a plain directory name (a user's file
 /// may say `../x`) is refused.
 pub fn dir_for(root: &Path, scenario: &str, property: &str) -> Result<PathBuf, TraceFileError> {
-    let mut components = Path::new(scenario).components();
-    match (components.next(), components.next()) {
-        (Some(Component::Normal(_)), None) => Ok(root.join(scenario).join(property)),
-        _ => Err(TraceFileError::Invalid {
+    if names_a_directory(scenario) {
+        Ok(root.join(scenario).join(property))
+    } else {
+        Err(TraceFileError::Invalid {
             path: root.display().to_string(),
             message: format!("scenario name '{scenario}' cannot name a directory"),
-        }),
+        })
     }
+}
+
+/// Whether `name` is one plain directory name (not empty, no `/`, not `.` or `..`).
+pub fn names_a_directory(name: &str) -> bool {
+    let mut components = Path::new(name).components();
+    matches!((components.next(), components.next()), (Some(Component::Normal(_)), None)) && !name.contains('/')
 }
 
 pub fn write(dir: &Path, file: &TraceFile) -> Result<(), TraceFileError> {
