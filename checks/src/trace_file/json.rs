@@ -63,8 +63,12 @@ pub fn property(file: &TraceFile) -> Result<&'static Property, String> {
 }
 
 fn check(file: &TraceFile) -> Result<(), String> {
-    property(file)?;
+    let property = property(file)?;
     file.config.validate().map_err(|e| e.to_string())?;
+    // A cycle is an `eventually` property's counterexample.
+    if file.loop_start.is_some() && property.kind != Kind::Eventually {
+        return Err(format!("loop_start is for an `eventually` property's cycle, and '{}' is not one", property.name));
+    }
     let unknown = |(i, a): (usize, &TraceAction)| {
         a.addresses().into_iter().find(|x| !action::exists(*x, &file.config)).map(|x| (i + 1, x))
     };
@@ -74,14 +78,24 @@ fn check(file: &TraceFile) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether the file has a step per action and a state before and after each.
+/// Whether the file tells its action path whole, as kelp writes it: a step per action, a state
+/// before and after each, a cycle that starts after one of its steps, and the verdict kelp writes
+/// for that path (a file edited by hand would otherwise tell a story its steps do not). Replaying
+/// needs only the actions (it names the first that no longer applies); printing needs all this.
 pub fn complete(file: &TraceFile) -> Result<(), String> {
     let (actions, steps, states) = (file.actions.len(), file.steps.len(), file.states.len());
-    if steps == actions && states == actions + 1 {
-        return Ok(());
+    if steps != actions || states != actions + 1 {
+        return Err(format!(
+            "{actions} actions need {actions} steps and {} states, but the file has {steps} and {states}",
+            actions + 1
+        ));
     }
-    Err(format!(
-        "{actions} actions need {actions} steps and {} states, but the file has {steps} and {states}",
-        actions + 1
-    ))
+    if let Some(at) = file.loop_start.filter(|&at| at >= actions) {
+        return Err(format!("loop_start {at} leaves no step for the cycle (the path has {actions} steps)"));
+    }
+    let verdict = super::record::verdict(property(file)?, actions, file.loop_start);
+    if file.verdict != verdict {
+        return Err(format!("the verdict says '{}', but its {actions} actions make it '{verdict}'", file.verdict));
+    }
+    Ok(())
 }

@@ -52,7 +52,7 @@ pub fn record(
 }
 
 /// `no-acked-loss violated after 6 steps`; for a liveness property, how the run goes on for ever.
-fn verdict(property: &Property, steps: usize, loop_start: Option<usize>) -> String {
+pub(crate) fn verdict(property: &Property, steps: usize, loop_start: Option<usize>) -> String {
     let plural = if steps == 1 { "" } else { "s" };
     let forever = match (property.kind, loop_start) {
         (Kind::Eventually, Some(k)) => format!(", then steps {}-{steps} repeat for ever", k + 1),

@@ -1,7 +1,7 @@
 //! Each writer on a small hand-made trace, pinned exactly; reading a file back; what reading refuses.
 
 use super::action::TraceAction;
-use super::json::{parse, to_json};
+use super::json::{complete, parse, to_json};
 use super::markdown::{render, Options};
 use super::ordered::Ordered;
 use super::write::{markdown, svg};
@@ -158,5 +158,23 @@ fn reading_refuses_what_no_tool_could_use() {
     assert_eq!(
         error(&json.replace("\"Broker\": 1", "\"Broker\": 7")),
         "t.json: step 1 names broker 7, which this configuration does not have"
+    );
+    let with_loop = |at: usize| json.replace("\n}\n", &format!(",\n  \"loop_start\": {at}\n}}\n"));
+    assert_eq!(
+        error(&with_loop(1)),
+        "t.json: loop_start is for an `eventually` property's cycle, and 'no-acked-loss' is not one"
+    );
+    let eventually = |at: usize| {
+        let verdict = format!("eventually-leader violated after 3 steps, then steps {}-3 repeat for ever", at + 1);
+        with_loop(at)
+            .replace("no-acked-loss violated after 3 steps", &verdict)
+            .replace("\"no-acked-loss\"", "\"eventually-leader\"")
+    };
+    let whole = |text: &str| complete(&parse("t.json", text).expect("readable"));
+    assert_eq!(whole(&eventually(2)), Ok(()));
+    assert_eq!(whole(&eventually(3)), Err("loop_start 3 leaves no step for the cycle (the path has 3 steps)".into()));
+    assert_eq!(
+        whole(&json.replace("after 3 steps", "after 6 steps")),
+        Err("the verdict says 'no-acked-loss violated after 6 steps', but its 3 actions make it 'no-acked-loss violated after 3 steps'".into())
     );
 }
