@@ -101,9 +101,12 @@ pub fn command(args: &ExploreArgs) -> Result<(), String> {
         }
     };
     let model = canonical::Canonical(kelp_model::system::build(config));
+    // The trace's URL first: a trace that does not replay is refused before anything is printed.
+    let trace_url =
+        actions.map(|actions| path_url(args.bind, &model, &actions)).transpose().map_err(|e| e.to_string())?;
     println!("Explorer: http://{}/", args.bind);
-    if let Some(actions) = actions {
-        println!("trace: {}", path_url(args.bind, &model, &actions).map_err(|e| e.to_string())?);
+    if let Some(url) = trace_url {
+        println!("trace: {url}");
     }
     serve(model, args.bind);
     Ok(())
