@@ -318,9 +318,10 @@ pub fn check_logs(dir: &Path) -> Result<Vec<String>, ClusterError> {
             }
         }
         let broker = BrokerId(u8::try_from(b).expect("at most 9 brokers"));
-        let disk = match data.join(storage::META_PROPERTIES).exists() {
-            true => Storage::open(&data, &cluster.cluster_id, broker, partitions).map_err(storage_error)?.1,
-            false => None,
+        let disk = if data.join(storage::META_PROPERTIES).exists() {
+            Storage::open(&data, &cluster.cluster_id, broker, partitions).map_err(storage_error)?.1
+        } else {
+            None
         };
         disks.push((b, disk.unwrap_or_else(|| kelp_model::broker::Disk::empty(&cluster.config))));
     }
