@@ -113,7 +113,7 @@ fn scenarios() {
     print!("{}", kelp_checks::columns::layout(&rows, &[Align::Left; 3]));
 }
 
-fn matrix(args: &MatrixArgs) -> bool {
+fn matrix(args: &MatrixArgs) -> Result<bool, String> {
     let tier = if args.full { Tier::Full } else { Tier::Ci };
     let parallel =
         args.parallel.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -123,12 +123,22 @@ fn matrix(args: &MatrixArgs) -> bool {
         }
     };
     let mut rows = matrix::run_matrix_with(tier, parallel, &args.threads.ascending(), &done);
-    if let Err(e) = kelp_checks::trace_cmd::matrix(&mut rows, args.traces.as_deref(), args.out.as_deref(), args.quiet) {
-        eprintln!("error: {e}");
-        return false;
-    }
+    kelp_checks::trace_cmd::matrix(&mut rows, args.traces.as_deref(), args.out.as_deref(), args.quiet)?;
     print!("{}", matrix::table(&rows));
-    rows.iter().all(matrix::Row::ok)
+    Ok(rows.iter().all(matrix::Row::ok))
+}
+
+/// The checker's exit codes: 0 when all is as expected, 1 when the command did its work and found
+/// otherwise (a violation, a verdict not the expected one), 2 when it could not do its work.
+fn exit_code<E: std::fmt::Display>(result: Result<bool, E>) -> ExitCode {
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -140,21 +150,8 @@ fn main() -> ExitCode {
             scenarios();
             ExitCode::SUCCESS
         }
-        Command::Matrix(args) => {
-            if matrix(&args) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }
-        Command::Check(args) => match check(&args) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::from(1),
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        },
+        Command::Matrix(args) => exit_code(matrix(&args)),
+        Command::Check(args) => exit_code(check(&args)),
         Command::Trace(command) => kelp_checks::trace_cmd::run(&command),
         Command::Cluster(command) => kelp_impl::commands::cluster(&command),
         Command::Topics(args) => kelp_impl::commands::topics(&args),
@@ -163,28 +160,8 @@ fn main() -> ExitCode {
         Command::Produce(args) => kelp_impl::commands::produce(&args),
         Command::Consume(args) => kelp_impl::commands::consume(&args),
         Command::Node(args) => kelp_impl::commands::node(&args),
-        Command::Explore(args) => match kelp_checks::explore::command(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        },
-        Command::Bench(args) => match kelp_checks::bench::command(&args, &release_memory) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::from(1),
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        },
-        Command::Simulate(args) => match kelp_checks::simulate::command(&args) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::from(1),
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        },
+        Command::Explore(args) => exit_code(kelp_checks::explore::command(&args).map(|()| true)),
+        Command::Bench(args) => exit_code(kelp_checks::bench::command(&args, &release_memory)),
+        Command::Simulate(args) => exit_code(kelp_checks::simulate::command(&args)),
     }
 }

@@ -59,6 +59,14 @@ pub enum ClusterError {
     LogDamaged { broker: u32, damage: String },
 }
 
+impl ClusterError {
+    /// Whether this is what `check-logs` looked for (logs that disagree, a damaged log), not a
+    /// failure to look.
+    pub fn is_finding(&self) -> bool {
+        matches!(self, ClusterError::LogsDisagree(_) | ClusterError::LogDamaged { .. })
+    }
+}
+
 fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> ClusterError {
     let action = action.into();
     move |source| ClusterError::Io { action, source }

@@ -1,6 +1,9 @@
 //! The reference cluster's commands: parsed arguments (`args`) in, the cluster and client
-//! modules' work done, lines printed, an exit code out. Every failure is one `error: ...` line on
-//! stderr and exit code 1; nothing here panics on bad input.
+//! modules' work done, lines printed, an exit code out. The exit codes are the checker's: 0 when
+//! the command did its work and all is well; 1 when it did its work and what it found is a
+//! failure (a record not delivered, an election refused, logs that disagree); 2 when it could not
+//! do its work (bad input, no cluster there, a node not answering), with one `error: ...` line on
+//! stderr. Nothing here panics on bad input.
 
 pub mod args;
 
@@ -17,6 +20,11 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
+/// The command did its work, and what it found is a failure.
+const FOUND_A_FAILURE: u8 = 1;
+/// The command could not do its work.
+const COULD_NOT: u8 = 2;
+
 fn print_lines<E: Display>(result: Result<Vec<String>, E>) -> ExitCode {
     match result {
         Ok(lines) => {
@@ -29,9 +37,16 @@ fn print_lines<E: Display>(result: Result<Vec<String>, E>) -> ExitCode {
     }
 }
 
+/// The command could not do its work: `e` on stderr, exit 2.
 fn fail(e: impl Display) -> ExitCode {
     eprintln!("error: {e}");
-    ExitCode::FAILURE
+    ExitCode::from(COULD_NOT)
+}
+
+/// The command did its work and found a failure: `what` on stderr, exit 1.
+fn found(what: impl Display) -> ExitCode {
+    eprintln!("error: {what}");
+    ExitCode::from(FOUND_A_FAILURE)
 }
 
 /// `kelp cluster ...`.
@@ -45,7 +60,10 @@ pub fn cluster(command: &ClusterCommand) -> ExitCode {
         ClusterCommand::Start(n) => print_lines(cluster::start(&n.dir.dir, n.node).map(|l| vec![l])),
         ClusterCommand::Stop(n) => print_lines(cluster::stop(&n.dir.dir, n.node).map(|l| vec![l])),
         ClusterCommand::PowerLoss(n) => print_lines(cluster::power_loss(&n.dir.dir, n.node)),
-        ClusterCommand::CheckLogs(d) => print_lines(cluster::check_logs(&d.dir)),
+        ClusterCommand::CheckLogs(d) => match cluster::check_logs(&d.dir) {
+            Err(e) if e.is_finding() => found(e),
+            result => print_lines(result),
+        },
     }
 }
 
@@ -124,7 +142,7 @@ fn lines_and_verdict(result: Result<(Vec<String>, bool), client::ClientError>) -
             if ok {
                 ExitCode::SUCCESS
             } else {
-                ExitCode::FAILURE
+                ExitCode::from(FOUND_A_FAILURE)
             }
         }
         Err(e) => fail(e),
@@ -155,7 +173,7 @@ pub fn produce(a: &ProduceArgs) -> ExitCode {
     let stdout = std::io::stdout();
     match client::produce(&a.dir.dir, values, &options, &mut stdout.lock()) {
         Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
-        Ok(summary) => fail(format!("{} record(s) failed", summary.failed)),
+        Ok(summary) => found(format!("{} record(s) failed", summary.failed)),
         Err(e) => fail(e),
     }
 }

@@ -1,0 +1,58 @@
+//! The reference cluster's commands exit as the checker's do: 1 when they did their work and found
+//! a failure, 2 when they could not do it, with one `error: ...` line either way. No process of
+//! the cluster is started here: a directory with no cluster, and one whose cluster is down.
+
+mod common;
+
+use common::kelp_in;
+use kelp_impl::cluster_file::ClusterFile;
+use kelp_impl::storage;
+use kelp_model::config::Config;
+use std::fs;
+use std::path::Path;
+
+fn kelp_with_dir(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let dir = dir.to_str().expect("a UTF-8 temporary path");
+    let args: Vec<&str> = args.iter().copied().chain(["--dir", dir]).collect();
+    kelp_in(Path::new("."), &args)
+}
+
+#[test]
+fn a_command_that_finds_no_cluster_exits_2_with_one_error_line() {
+    let empty = tempfile::tempdir().expect("a temporary directory");
+    for args in [
+        &["cluster", "status"][..],
+        &["cluster", "check-logs"],
+        &["cluster", "kill", "1"],
+        &["topics", "--describe"],
+        &["consume", "--timeout-ms", "100"],
+        &["produce"],
+        &["leader-election", "--election-type", "preferred", "--all-topic-partitions"],
+        &["demote-broker", "--broker", "1"],
+    ] {
+        let (code, out, err) = kelp_with_dir(empty.path(), args);
+        assert_eq!(code, 2, "kelp {args:?}: {err}");
+        assert_eq!(out, "", "kelp {args:?}");
+        assert!(err.starts_with("error: ") && err.lines().count() == 1, "kelp {args:?}: {err}");
+    }
+}
+
+#[test]
+fn check_logs_exits_1_on_a_damaged_log_and_a_node_not_in_the_cluster_exits_2() {
+    let config = Config { brokers: 2, partitions: 1, replication_factor: 2, ..Config::default() };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    ClusterFile::on_free_ports(config).expect("free ports").write(dir.path()).expect("the cluster file");
+    let (code, out, err) = kelp_with_dir(dir.path(), &["cluster", "check-logs"]);
+    assert_eq!((code, err.as_str()), (0, ""), "no broker ever ran: nothing to disagree: {out}");
+
+    let partition = storage::partition_dir(&dir.path().join("data").join("broker-1"), 0);
+    fs::create_dir_all(&partition).expect("the partition directory");
+    fs::write(partition.join(storage::LOG_FILE), [0xAB; 40]).expect("a log of junk");
+    let (code, _, err) = kelp_with_dir(dir.path(), &["cluster", "check-logs"]);
+    assert_eq!(code, 1, "the damage is what check-logs looks for: {err}");
+    assert!(err.starts_with("error: broker 1's log is damaged: "), "{err}");
+
+    let (code, _, err) = kelp_with_dir(dir.path(), &["cluster", "kill", "9"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err, "error: node 9 is not in this cluster (0 is the controller, brokers are 1 to 2)\n");
+}
