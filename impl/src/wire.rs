@@ -283,6 +283,36 @@ mod tests {
     }
 
     #[test]
+    fn acks_go_as_the_produce_requests_int16() {
+        use kelp_model::config::Acks;
+        let produce = |acks| match samples().remove(4) {
+            Msg::Produce { partition, producer, sequence, idempotent, value, .. } => {
+                Msg::Produce { partition, producer, sequence, acks, idempotent, value }
+            }
+            other => panic!("sample 4 is a Produce, not {other:?}"),
+        };
+        for (acks, number) in [(Acks::Zero, 0i16), (Acks::One, 1), (Acks::All, -1)] {
+            let body = body_options().serialize(&produce(acks)).unwrap();
+            let mut expected = body_options().serialize(&number).unwrap();
+            // The field sits between the sequence and `idempotent` (the last bytes: true, an
+            // empty value).
+            expected.extend_from_slice(&[1, 0]);
+            assert!(body.ends_with(&expected), "{acks:?}: {body:?}");
+            let bytes = encode_body(tag(), 1, 2, &body).unwrap();
+            assert_eq!(decode(&bytes, tag()), Ok(Frame { from: 1, to: 2, msg: produce(acks) }));
+        }
+        // A number Kafka does not know (2) is refused, not taken for something else.
+        let mut body = body_options().serialize(&produce(Acks::One)).unwrap();
+        let at = body.len() - 3;
+        body[at] = body_options().serialize(&2i16).unwrap()[0];
+        let bytes = encode_body(tag(), 1, 2, &body).unwrap();
+        match decode(&bytes, tag()) {
+            Err(WireError::Undecodable { reason }) => assert!(reason.contains("acks 0, 1 or all"), "{reason}"),
+            other => panic!("expected acks 2 refused, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn oversize() {
         let body = vec![0u8; MAX_DATAGRAM];
         assert_eq!(encode_body(tag(), 1, 0, &body), Err(WireError::Oversize { len: MAX_DATAGRAM + HEADER_LEN }));

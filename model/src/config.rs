@@ -3,24 +3,13 @@
 //! behaviour (4.x) with the smallest cluster that shows it. `Config::validate` is the single gate
 //! for nonsense; the command line, config files and the runtime all go through it.
 
+mod producer;
+
+pub use producer::{Acks, Retries};
+
 use crate::ids::{BrokerId, ControllerId, PartitionId, ProducerId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// Producer `acks`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Acks {
-    /// acks=0: fire and forget, no response.
-    #[serde(rename = "0", alias = "zero")]
-    Zero,
-    /// acks=1: the leader answers after its own append.
-    #[serde(rename = "1", alias = "one")]
-    One,
-    /// acks=all (-1, Kafka's default since 3.0): the leader answers once the HW passes the record.
-    #[serde(alias = "-1")]
-    All,
-}
 
 /// How a follower finds where its log stops agreeing with the leader's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,96 +40,6 @@ pub enum FlushPolicy {
     Never,
     /// `flush.messages=1`: fsync after every append.
     Always,
-}
-
-/// Producer `retries`: how often a record is sent again after an error or a time-out before it
-/// fails back to the application. Written as a number, or the string `"forever"`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Retries {
-    /// At most this many retries (`retries = N` with a `delivery.timeout.ms` that allows them).
-    Times(u8),
-    /// Never give up (Kafka's default `retries = 2147483647` with an unbounded
-    /// `delivery.timeout.ms`, or an application that resends what timed out).
-    Forever,
-}
-
-impl Serialize for Retries {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Retries::Times(n) => s.serialize_u8(*n),
-            Retries::Forever => s.serialize_str("forever"),
-        }
-    }
-}
-
-/// Reads a number or `"forever"`, and says so when it finds anything else (an untagged enum only
-/// said that no variant matched).
-impl<'de> Deserialize<'de> for Retries {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Expected;
-        impl serde::de::Visitor<'_> for Expected {
-            type Value = Retries;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number of retries (0 to 16) or \"forever\"")
-            }
-            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Retries, E> {
-                u8::try_from(n)
-                    .map(Retries::Times)
-                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
-            }
-            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Retries, E> {
-                match u64::try_from(n) {
-                    Ok(n) => self.visit_u64(n),
-                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(n), &self)),
-                }
-            }
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Retries, E> {
-                match text {
-                    "forever" => Ok(Retries::Forever),
-                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(text), &self)),
-                }
-            }
-        }
-        d.deserialize_any(Expected)
-    }
-}
-
-impl Retries {
-    /// Whether a record sent `attempts` times may be sent again.
-    pub fn allow(self, attempts: u8) -> bool {
-        match self {
-            Retries::Times(retries) => attempts <= retries,
-            Retries::Forever => true,
-        }
-    }
-
-    /// The attempt count a producer keeps: with retries forever it stops at 2 ("retried"), so that
-    /// a producer retrying for ever returns to the same state (a cycle the liveness check sees).
-    pub fn count_attempt(self, attempts: u8) -> u8 {
-        match self {
-            Retries::Times(_) => attempts.saturating_add(1),
-            Retries::Forever => attempts.saturating_add(1).min(2),
-        }
-    }
-}
-
-impl fmt::Display for Retries {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Retries::Times(n) => write!(f, "{n}"),
-            Retries::Forever => write!(f, "forever"),
-        }
-    }
-}
-
-impl std::str::FromStr for Retries {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "forever" => Ok(Retries::Forever),
-            n => n.parse().map(Retries::Times).map_err(|_| format!("expected 0 to 16 or \"forever\", found \"{n}\"")),
-        }
-    }
 }
 
 fn is_zero(n: &u8) -> bool {
@@ -520,28 +419,6 @@ mod tests {
     fn min_isr_above_replication_factor_is_rejected() {
         let cfg = Config { min_insync_replicas: 4, ..Config::default() };
         assert_eq!(cfg.validate().unwrap_err().field, "min-insync-replicas");
-    }
-
-    #[test]
-    fn retries_are_a_number_or_forever() {
-        let parse = |text: &str| toml::from_str::<Config>(text).map(|c| c.retries);
-        assert_eq!(parse("retries = 3"), Ok(Retries::Times(3)));
-        assert_eq!(parse("retries = \"forever\""), Ok(Retries::Forever));
-        let err = |text: &str| parse(text).unwrap_err().message().to_string();
-        let expected = "expected a number of retries (0 to 16) or \"forever\"";
-        assert_eq!(err("retries = \"often\""), format!("invalid value: string \"often\", {expected}"));
-        assert_eq!(err("retries = 99999"), format!("invalid value: integer `99999`, {expected}"));
-        assert_eq!(err("retries = -1"), format!("invalid value: integer `-1`, {expected}"));
-        assert_eq!(err("retries = 1.5"), format!("invalid type: floating point `1.5`, {expected}"));
-        assert_eq!(
-            Config { retries: Retries::Times(17), ..Config::default() }.validate().unwrap_err().field,
-            "retries"
-        );
-        let endless_copies = Config { retries: Retries::Forever, idempotence: false, ..Config::default() };
-        assert_eq!(endless_copies.validate().unwrap_err().field, "retries");
-        assert!(Retries::Forever.allow(200));
-        assert_eq!(Retries::Forever.count_attempt(2), 2);
-        assert!(!Retries::Times(1).allow(2));
     }
 
     #[test]
