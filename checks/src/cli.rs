@@ -282,15 +282,6 @@ fn parse_seed(s: &str) -> Result<u64, String> {
     .map_err(|_| "expected a 64-bit number, decimal or 0x hex".to_string())
 }
 
-fn parse_acks(s: &str) -> Result<Acks, String> {
-    match s {
-        "0" => Ok(Acks::Zero),
-        "1" => Ok(Acks::One),
-        "all" | "-1" => Ok(Acks::All),
-        _ => Err("expected 0, 1 or all".to_string()),
-    }
-}
-
 fn parse_truncation(s: &str) -> Result<TruncationRule, String> {
     match s {
         "high-watermark" => Ok(TruncationRule::HighWatermark),
@@ -332,8 +323,8 @@ pub struct ConfigFlags {
     /// Records each producer sends.
     #[arg(long, help_heading = "Producer")]
     pub records: Option<u32>,
-    /// 0, 1 or all
-    #[arg(long, value_parser = parse_acks, help_heading = "Producer")]
+    /// 0, 1 or all (-1)
+    #[arg(long, value_parser = str::parse::<Acks>, allow_hyphen_values = true, help_heading = "Producer")]
     pub acks: Option<Acks>,
     #[arg(long, help_heading = "Producer")]
     pub idempotence: Option<bool>,

@@ -103,3 +103,17 @@ fn acks_1_exits_1_with_the_counterexample_even_though_the_scenario_expects_it() 
     assert!(out.contains("counterexample for no-acked-loss"));
     assert!(out.contains("result: no-acked-loss violated, as this scenario expects"), "{out}");
 }
+
+#[test]
+fn acks_take_kafkas_spellings_on_the_command_line() {
+    // acks=-1 is acks=all: the acks-1 scenario's loss is gone (so its verdict is not the expected one).
+    let (code, out, err) = kelp(&["check", "--scenario", "acks-1", "--acks", "-1", "--no-traces", "--json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    let props = v["properties"].as_array().unwrap();
+    let loss = props.iter().find(|p| p["name"] == "no-acked-loss").unwrap();
+    assert_eq!(loss["verdict"].as_str(), Some("holds"));
+    let (code, _, err) = kelp(&["check", "--scenario", "acks-1", "--acks", "2"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected 0, 1 or all (-1), found \"2\""), "{err}");
+}

@@ -133,8 +133,8 @@ pub enum ElectionType {
 pub struct ProduceArgs {
     #[command(flatten)]
     pub dir: DirArg,
-    /// all: the ISR has it; 1: the leader has it; 0: sent, never confirmed.
-    #[arg(long, value_enum, default_value_t = AcksArg::All)]
+    /// all (or -1): the ISR has it; 1: the leader has it; 0: sent, never confirmed.
+    #[arg(long, value_enum, default_value_t = AcksArg::All, allow_hyphen_values = true)]
     pub acks: AcksArg,
     /// `enable.idempotence`: brokers drop a retried record they already have.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
@@ -154,7 +154,7 @@ pub struct ProduceArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AcksArg {
-    #[value(name = "all")]
+    #[value(name = "all", alias = "-1")]
     All,
     #[value(name = "1")]
     One,

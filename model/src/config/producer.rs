@@ -58,13 +58,21 @@ impl<'de> Deserialize<'de> for Acks {
             let unexpected = serde::de::Unexpected::Signed(n.into());
             return Acks::from_kafka_number(n.into()).ok_or_else(|| D::Error::invalid_value(unexpected, &expecting));
         }
-        let word = |text: &str| match text {
-            "0" | "zero" => Some(Acks::Zero),
-            "1" | "one" => Some(Acks::One),
-            "all" | "-1" => Some(Acks::All),
-            _ => None,
-        };
+        let word = |text: &str| text.parse().ok();
         d.deserialize_any(NumberOrWord { expecting, number: Acks::from_kafka_number, word })
+    }
+}
+
+/// `0`, `1`, `all` or `-1`, as Kafka's producer config takes them, and `zero` and `one`.
+impl std::str::FromStr for Acks {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Acks, String> {
+        match text {
+            "0" | "zero" => Ok(Acks::Zero),
+            "1" | "one" => Ok(Acks::One),
+            "all" | "-1" => Ok(Acks::All),
+            _ => Err(format!("expected 0, 1 or all (-1), found \"{text}\"")),
+        }
     }
 }
 
