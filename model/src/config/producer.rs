@@ -29,6 +29,7 @@ impl Acks {
         }
     }
 
+    /// The field read back; `None` for a number a broker refuses (Kafka: INVALID_REQUIRED_ACKS).
     fn from_kafka_number(n: i64) -> Option<Acks> {
         match n {
             0 => Some(Acks::Zero),
