@@ -11,8 +11,21 @@ use clap::{Args, Parser, Subcommand};
 use kelp_model::config::{Acks, Config, FlushPolicy, Retries, TruncationRule};
 use std::path::PathBuf;
 
+/// What every command's exit code means (`kelp --help`).
+const EXIT_CODES: &str = "Exit codes, the same for every command:
+  0  done, and all is as expected
+  1  done, and it found a failure: a violated property or a verdict not the expected one,
+     a record not delivered, an election refused, logs that disagree
+  2  it could not run: bad flags or input, no cluster there, a node not answering, a file
+     it cannot read or write";
+
 #[derive(Debug, Parser)]
-#[command(name = "kelp", version, about = "Model checking of Kafka partition leader election and replication")]
+#[command(
+    name = "kelp",
+    version,
+    about = "Model checking of Kafka partition leader election and replication, and a reference cluster that runs the model",
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -59,6 +59,13 @@ fn a_missing_or_broken_config_file_exits_2() {
 }
 
 #[test]
+fn help_lists_the_commands_and_what_exit_codes_mean() {
+    let (code, out, _) = kelp(&["--help"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("help", out);
+}
+
+#[test]
 fn scenarios_lists_names_and_expectations() {
     let (code, out, _) = kelp(&["scenarios"]);
     assert_eq!(code, 0);
