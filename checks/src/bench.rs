@@ -54,6 +54,9 @@ pub struct Bench {
     pub rounds: usize,
     /// The same ratio in each round, in order.
     pub round_ratios: Vec<f64>,
+    /// The cores this process could run on (`available_parallelism`): past them, more threads
+    /// take turns on the cores, and a run measures their waiting, not how the search scales.
+    pub cores: usize,
 }
 
 fn engine_name(engine: Engine) -> &'static str {
@@ -101,7 +104,8 @@ pub fn bench(
     }
     let runs: Vec<BenchRun> = all.into_iter().filter_map(median).collect();
     let native_over_stateright = speed_up(&runs);
-    Bench { scenario: scenario.name.clone(), runs, native_over_stateright, rounds, round_ratios }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Bench { scenario: scenario.name.clone(), runs, native_over_stateright, rounds, round_ratios, cores }
 }
 
 /// native at 1 thread over stateright, in unique states per second.
@@ -234,8 +238,23 @@ fn overlap(run: &BenchRun) -> Option<String> {
     })
 }
 
-/// The table, what the threads of each native run at more than one thread did for each other,
-/// the sequential part of the native run at 1 thread, and the summary line.
+/// Which runs had more threads than the machine has cores, said so that nobody reads their figures
+/// as the search's scaling.
+fn more_threads_than_cores(bench: &Bench) -> Option<String> {
+    let over: Vec<String> =
+        bench.runs.iter().filter(|r| r.threads > bench.cores).map(|r| r.threads.to_string()).collect();
+    (!over.is_empty()).then(|| {
+        format!(
+            "this machine has {} core(s): at {} thread(s), threads took turns on them, so those rows measure waiting, not scaling\n",
+            bench.cores,
+            over.join(", ")
+        )
+    })
+}
+
+/// The table, a warning if some runs had more threads than cores, what the threads of each
+/// native run at more than one thread did for each other, the sequential part of the native run
+/// at 1 thread, and the summary line.
 pub fn text(scenario: &Scenario, bench: &Bench) -> String {
     let mut out = format!("scenario {}: {}\n", scenario.name, scenario.description);
     out.push_str(&format!("config: {}\n\n", crate::report::config_summary(&scenario.config)));
@@ -258,6 +277,7 @@ pub fn text(scenario: &Scenario, bench: &Bench) -> String {
     align[7] = Align::Left;
     out.push_str(&layout(&rows, &align));
     out.push('\n');
+    out.extend(more_threads_than_cores(bench));
     for line in bench.runs.iter().filter_map(overlap) {
         out.push_str(&line);
     }
@@ -455,6 +475,7 @@ mod tests {
             native_over_stateright: Some(2.13),
             rounds: 1,
             round_ratios: vec![2.13],
+            cores: 2,
         }
     }
 
@@ -535,6 +556,18 @@ mod tests {
         bench.runs[2] = shares(2);
         let text = text(&Scenario::named("healthy").expect("a named scenario"), &bench);
         assert!(text.contains("\nnative at 2 threads: 9.5% of the states"), "{text}");
+    }
+
+    #[test]
+    fn runs_at_more_threads_than_cores_are_said_to_measure_waiting() {
+        let healthy = Scenario::named("healthy").expect("a named scenario");
+        assert_eq!(more_threads_than_cores(&sample()), None, "2 threads on 2 cores");
+        let mut bench = sample();
+        bench.runs.extend([run("native", 4, 1000, 300.0), run("native", 16, 1000, 200.0)]);
+        let line = "this machine has 2 core(s): at 4, 16 thread(s), threads took turns on them, so those rows measure waiting, not scaling\n";
+        assert_eq!(more_threads_than_cores(&bench).as_deref(), Some(line));
+        assert!(text(&healthy, &bench).contains(&format!("\n\n{line}")), "right under the table");
+        assert!(!text(&healthy, &Bench { cores: 16, ..bench }).contains("took turns"));
     }
 
     #[test]

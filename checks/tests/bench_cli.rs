@@ -85,6 +85,8 @@ fn json_has_the_documented_fields_and_progress_goes_to_stderr() {
     let check: serde_json::Value = serde_json::from_str(&check).expect("one JSON object");
     let unique = check["unique"].as_u64().expect("a unique count");
     assert_eq!(v["scenario"], "kip-101-divergence-fixed+flags");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(v["cores"].as_u64(), Some(cores as u64), "{v}");
     assert!(v["native_over_stateright"].as_f64().is_some_and(|r| r > 0.0), "{v}");
     let runs = v["runs"].as_array().expect("runs");
     let order: Vec<(&str, u64)> =
