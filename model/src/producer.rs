@@ -78,8 +78,9 @@ impl ProducerState {
         }
     }
 
-    /// Sequence numbers are global to the producer; record `s` goes to partition `s % partitions`.
-    fn partition_of(cfg: &Config, sequence: Sequence) -> PartitionId {
+    /// Sequence numbers are global to the producer; record `s` goes to partition `s % partitions`
+    /// (Kafka's `RoundRobinPartitioner`, one record at a time).
+    pub fn partition_of(cfg: &Config, sequence: Sequence) -> PartitionId {
         PartitionId((sequence.0 % u32::from(cfg.partitions)) as u8)
     }
 

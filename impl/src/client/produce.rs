@@ -6,9 +6,9 @@ use super::{Client, ClientError};
 use crate::node::{ArmPolicy, Driver};
 use kelp_model::actor::KelpActor;
 use kelp_model::config::Acks;
-use kelp_model::ids::ProducerId;
+use kelp_model::ids::{ProducerId, Sequence};
 use kelp_model::log::Value;
-use kelp_model::producer::Outcome;
+use kelp_model::producer::{Outcome, ProducerState};
 use kelp_model::timer::Timer;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -102,7 +102,7 @@ pub fn produce(
         }
         if last_outcome.elapsed() >= options.delivery_timeout {
             for sequence in reported..records {
-                let partition = sequence % usize::from(driver.config().partitions);
+                let partition = ProducerState::partition_of(driver.config(), Sequence(sequence as u32));
                 writeln!(out, "record {sequence}: t-{partition} error DELIVERY_TIMEOUT").map_err(ClientError::Stdin)?;
             }
             summary.failed += records - reported;
