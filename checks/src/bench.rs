@@ -11,6 +11,7 @@ use crate::scenario::Scenario;
 use serde::Serialize;
 use std::time::Instant;
 
+mod cpu;
 pub mod memory;
 
 /// The scenario `kelp bench` measures when neither `--scenario` nor `--config` is given.
@@ -27,6 +28,9 @@ pub struct BenchRun {
     pub states: usize,
     /// Wall-clock seconds of the whole run (model, search, verdicts).
     pub seconds: f64,
+    /// CPU seconds of the process during the run (every thread, user and system); `None` where
+    /// they cannot be measured.
+    pub cpu_seconds: Option<f64>,
     pub unique_per_second: f64,
     /// Peak resident set size of the process during the run; `None` where it cannot be measured.
     pub peak_bytes: Option<u64>,
@@ -127,7 +131,8 @@ fn median(mut runs: Vec<BenchRun>) -> Option<BenchRun> {
 fn measure(scenario: &Scenario, engine: Engine, threads: usize, release_memory: &dyn Fn()) -> BenchRun {
     release_memory();
     let started = Instant::now();
-    let (report, usage) = memory::measure(|| run::run(scenario, RunOptions::bfs(engine, threads)));
+    let ((report, usage), cpu) =
+        cpu::measure(|| memory::measure(|| run::run(scenario, RunOptions::bfs(engine, threads))));
     let seconds = started.elapsed().as_secs_f64();
     BenchRun {
         engine: engine_name(engine),
@@ -135,6 +140,7 @@ fn measure(scenario: &Scenario, engine: Engine, threads: usize, release_memory: 
         unique: report.unique,
         states: report.states,
         seconds,
+        cpu_seconds: cpu.map(|cpu| cpu.as_secs_f64()),
         unique_per_second: per_second(report.unique, seconds),
         peak_bytes: usage.map(|u| u.peak),
         bytes_per_state: usage.and_then(|u| u.bytes_per_state(report.unique)),
@@ -240,6 +246,23 @@ fn overlap(run: &BenchRun) -> Option<String> {
     })
 }
 
+/// How a native run past 1 thread came to its speed-up over native at 1 thread: the threads at
+/// work on average (CPU time over wall-clock time, for it and for the run at 1 thread) over the
+/// CPU time it took for the same states as against the run at 1 thread. The speed-up is exactly
+/// the one over the other: (cpu/wall) / (cpu1/wall1) / (cpu/cpu1) = wall1/wall. Below the
+/// thread count, threads waited; above 1x CPU time, they did more work for the same states.
+fn at_work(bench: &Bench, run: &BenchRun) -> Option<String> {
+    let one = native_at_one(&bench.runs).filter(|_| run.engine == "native" && run.threads > 1)?;
+    let (cpu, cpu_one) = (run.cpu_seconds?, one.cpu_seconds?);
+    let (busy, busy_one) = (ratio(cpu, run.seconds)?, ratio(cpu_one, one.seconds)?);
+    let more_work = ratio(cpu, cpu_one)?;
+    Some(format!(
+        "native at {} threads: {busy:.2} threads at work on average (at 1 thread: {busy_one:.2}), {more_work:.2}x the CPU time of native at 1 thread: {busy:.2} / {busy_one:.2} / {more_work:.2} = {}\n",
+        run.threads,
+        times(ratio(one.seconds, run.seconds)),
+    ))
+}
+
 /// Which runs had more threads than the machine has cores, said so that nobody reads their figures
 /// as the search's scaling.
 fn more_threads_than_cores(bench: &Bench) -> Option<String> {
@@ -255,12 +278,13 @@ fn more_threads_than_cores(bench: &Bench) -> Option<String> {
 }
 
 /// The table, a warning if some runs had more threads than cores, what the threads of each
-/// native run at more than one thread did for each other, the sequential part of the native run
-/// at 1 thread, and the summary line.
+/// native run at more than one thread did for each other and how its speed-up splits into threads
+/// at work and CPU time, the sequential part of the native run at 1 thread, and the summary line.
 pub fn text(scenario: &Scenario, bench: &Bench) -> String {
     let mut out = format!("scenario {}: {}\n", scenario.name, scenario.description);
     out.push_str(&format!("config: {}\n\n", crate::report::config_summary(&scenario.config)));
-    let header = ["engine", "threads", "unique", "seconds", "unique/s", "peak MiB", "bytes/state", "vs stateright"];
+    let header =
+        ["engine", "threads", "unique", "seconds", "CPU s", "unique/s", "peak MiB", "bytes/state", "vs stateright"];
     let mut rows = vec![header.map(String::from).to_vec()];
     for run in &bench.runs {
         rows.push(vec![
@@ -268,20 +292,22 @@ pub fn text(scenario: &Scenario, bench: &Bench) -> String {
             run.threads.to_string(),
             thousands(run.unique),
             format!("{:.2}", run.seconds),
+            run.cpu_seconds.map_or_else(|| "n/a".to_string(), |cpu| format!("{cpu:.2}")),
             thousands(run.unique_per_second.round() as usize),
             mib(run.peak_bytes),
             bytes_per_state(run.bytes_per_state),
             versus(bench, run),
         ]);
     }
-    let mut align = [Align::Right; 8];
+    let mut align = [Align::Right; 9];
     align[0] = Align::Left;
-    align[7] = Align::Left;
+    align[8] = Align::Left;
     out.push_str(&layout(&rows, &align));
     out.push('\n');
     out.extend(more_threads_than_cores(bench));
-    for line in bench.runs.iter().filter_map(overlap) {
-        out.push_str(&line);
+    for run in &bench.runs {
+        out.extend(overlap(run));
+        out.extend(at_work(bench, run));
     }
     if let Some(line) = native_at_one(&bench.runs).and_then(sequential_part) {
         out.push_str(&line);
@@ -348,6 +374,7 @@ mod tests {
             unique,
             states: unique * 3,
             seconds: 1.0,
+            cpu_seconds: Some(0.98),
             unique_per_second,
             peak_bytes: Some(100 << 20),
             bytes_per_state: Some(250.4),
@@ -445,6 +472,37 @@ mod tests {
         bench.runs[2] = shares(2);
         let text = text(&Scenario::named("healthy").expect("a named scenario"), &bench);
         assert!(text.contains("\nnative at 2 threads: 9.5% of the states"), "{text}");
+    }
+
+    #[test]
+    fn a_speed_up_is_split_into_threads_at_work_and_cpu_time() {
+        // 1 s and 0.98 CPU s at 1 thread; 0.6 s and 1.1 CPU s at 2: 1.83 threads at work against
+        // 0.98, 1.12x the CPU time, 1.67x faster.
+        let mut bench = sample();
+        bench.runs[2] = BenchRun { seconds: 0.6, cpu_seconds: Some(1.1), ..run("native", 2, 1000, 1666.7) };
+        let line = "native at 2 threads: 1.83 threads at work on average (at 1 thread: 0.98), 1.12x the CPU time of native at 1 thread: 1.83 / 0.98 / 1.12 = 1.67x\n";
+        assert_eq!(at_work(&bench, &bench.runs[2]).as_deref(), Some(line));
+        assert_eq!(at_work(&bench, &bench.runs[1]), None, "nothing to split at 1 thread");
+        assert_eq!(at_work(&bench, &bench.runs[0]), None, "stateright is not split");
+        let text = text(&Scenario::named("healthy").expect("a named scenario"), &bench);
+        assert!(text.contains(&format!("\n{line}")), "{text}");
+        let mut unmeasured = bench.clone();
+        unmeasured.runs[1].cpu_seconds = None;
+        assert_eq!(at_work(&unmeasured, &unmeasured.runs[2]), None, "no CPU time at 1 thread");
+        unmeasured.runs.remove(1);
+        assert_eq!(at_work(&unmeasured, &unmeasured.runs[1]), None, "no run at 1 thread");
+    }
+
+    #[test]
+    fn the_table_has_each_runs_cpu_time() {
+        let mut bench = sample();
+        bench.runs[0].cpu_seconds = None;
+        let text = text(&Scenario::named("healthy").expect("a named scenario"), &bench);
+        let rows: Vec<Vec<&str>> = text.lines().skip(3).take(3).map(|l| l.split_whitespace().collect()).collect();
+        assert_eq!(rows[0][..5], ["engine", "threads", "unique", "seconds", "CPU"], "{text}");
+        assert_eq!(rows[1][..5], ["stateright", "1", "1,000", "1.00", "n/a"], "{text}");
+        assert_eq!(rows[2][..5], ["native", "1", "1,000", "1.00", "0.98"], "{text}");
+        assert!(json(&bench).contains("\"cpu_seconds\": 0.98"), "{}", json(&bench));
     }
 
     #[test]

@@ -20,8 +20,8 @@ fn rows(out: &str) -> Vec<Vec<String>> {
         .skip(1)
         .take_while(|l| !l.is_empty())
         .map(|l| {
-            let mut cells: Vec<String> = l.split_whitespace().take(7).map(String::from).collect();
-            let last = l.split_whitespace().skip(7).collect::<Vec<_>>().join(" ");
+            let mut cells: Vec<String> = l.split_whitespace().take(8).map(String::from).collect();
+            let last = l.split_whitespace().skip(8).collect::<Vec<_>>().join(" ");
             cells.push(last);
             cells
         })
@@ -40,22 +40,35 @@ fn the_table_has_stateright_then_native_by_thread_count_with_one_unique_count() 
     let columns: Vec<&str> = header.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
     assert_eq!(
         columns,
-        ["engine", "threads", "unique", "seconds", "unique/s", "peak MiB", "bytes/state", "vs stateright"]
+        ["engine", "threads", "unique", "seconds", "CPU s", "unique/s", "peak MiB", "bytes/state", "vs stateright"]
     );
     let rows = rows(&out);
     let runs: Vec<(&str, &str)> = rows.iter().map(|r| (r[0].as_str(), r[1].as_str())).collect();
     assert_eq!(runs, [("stateright", "1"), ("native", "1"), ("native", "2")], "{out}");
     assert!(rows.iter().all(|r| r[2] == rows[0][2]), "every run finds the same unique states:\n{out}");
-    assert_eq!(rows[0][7], "1.00x (baseline)");
-    assert!(rows[1][7].ends_with('x') && !rows[1][7].contains("over"), "{out}");
-    assert!(rows[2][7].ends_with("over native at 1 thread)"), "{out}");
+    assert_eq!(rows[0][8], "1.00x (baseline)");
+    assert!(rows[1][8].ends_with('x') && !rows[1][8].contains("over"), "{out}");
+    assert!(rows[2][8].ends_with("over native at 1 thread)"), "{out}");
     for row in &rows {
-        for cell in &row[3..7] {
+        for cell in &row[3..8] {
             assert!(cell == "n/a" || cell.replace([',', '.'], "").chars().all(|c| c.is_ascii_digit()), "{cell}");
         }
     }
     let overlap = out.lines().find(|l| l.starts_with("native at 2 threads: ")).expect("a line on 2 threads' overlap");
     assert!(overlap.ends_with("% of the copies of new states made for nothing"), "{out}");
+    let at_work =
+        out.lines().filter(|l| l.starts_with("native at 2 threads: ")).nth(1).expect("a line on 2 threads' work");
+    assert!(at_work.contains(" threads at work on average (at 1 thread: "), "{out}");
+    assert!(at_work.contains("x the CPU time of native at 1 thread: "), "{out}");
+    // The split's product is the speed-up in the table's last column (both from wall-clock times
+    // of equal state counts), up to rounding.
+    let (factors, split) = at_work.rsplit_once(": ").unwrap().1.split_once(" = ").unwrap();
+    let split = split.strip_suffix('x').unwrap().parse::<f64>().unwrap();
+    let column = rows[2][8].split('(').nth(1).unwrap().split('x').next().unwrap().parse::<f64>().unwrap();
+    assert!((split - column).abs() <= 0.011, "{split} against {column}:\n{out}");
+    let factors: Vec<f64> = factors.split(" / ").map(|f| f.parse().unwrap()).collect();
+    let product = factors[0] / factors[1] / factors[2];
+    assert!((product - split).abs() <= 0.03 * split, "{factors:?} make {product}, not {split}:\n{out}");
     let amdahl = out.lines().rev().nth(1).unwrap();
     assert!(
         amdahl.starts_with("native at 1 thread: ") && amdahl.ends_with(" at 16 threads (Amdahl)"),
@@ -93,9 +106,17 @@ fn json_has_the_documented_fields_and_progress_goes_to_stderr() {
         runs.iter().map(|r| (r["engine"].as_str().unwrap(), r["threads"].as_u64().unwrap())).collect();
     assert_eq!(order, [("stateright", 1), ("native", 1), ("native", 2)]);
     for run in runs {
-        for field in
-            ["engine", "threads", "unique", "states", "seconds", "unique_per_second", "peak_bytes", "bytes_per_state"]
-        {
+        for field in [
+            "engine",
+            "threads",
+            "unique",
+            "states",
+            "seconds",
+            "cpu_seconds",
+            "unique_per_second",
+            "peak_bytes",
+            "bytes_per_state",
+        ] {
             assert!(run.get(field).is_some(), "missing {field} in {run}");
         }
         // Measured for the native engine only; at one thread no thread works for another.
@@ -124,6 +145,10 @@ fn json_has_the_documented_fields_and_progress_goes_to_stderr() {
         if !run["peak_bytes"].is_null() {
             assert!(run["peak_bytes"].as_u64().is_some_and(|b| b > 0), "{run}");
             assert!(run["bytes_per_state"].as_f64().is_some_and(|b| b >= 0.0), "{run}");
+        }
+        // Measured on Unix (getrusage, every thread of the process).
+        if cfg!(unix) {
+            assert!(run["cpu_seconds"].as_f64().is_some_and(|c| c > 0.0), "{run}");
         }
     }
 }
