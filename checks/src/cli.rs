@@ -66,9 +66,10 @@ pub enum Command {
     /// Runs one node of a cluster in the foreground (what `kelp cluster` starts).
     #[command(hide = true)]
     Node(kelp_impl::commands::args::NodeRunArgs),
-    /// Unique states per second, peak memory and bytes per state of both engines on one scenario
-    /// (default: healthy), in one run: stateright's BFS once at 1 thread as the baseline, the native
-    /// engine at each `--threads` count; exit 1 if the engines disagree on the unique states.
+    /// Unique states per second, CPU time, peak memory and bytes per state of both engines on one
+    /// scenario (default: healthy), in one run: stateright's BFS once at 1 thread as the baseline,
+    /// the native engine at each `--threads` count; exit 1 if the engines disagree on the unique
+    /// states.
     Bench(BenchArgs),
 }
 
