@@ -11,6 +11,7 @@ use kelp_checks::matrix;
 use kelp_checks::report;
 use kelp_checks::run::{self, Engine, FingerprintBits, RunOptions};
 use kelp_checks::scenario::{Scenario, ScenarioError, Tier};
+use kelp_impl::commands::{COULD_NOT, FOUND_A_FAILURE};
 use std::process::ExitCode;
 
 /// Model checking allocates and frees states at a high rate; mimalloc does that far faster than
@@ -133,10 +134,10 @@ fn matrix(args: &MatrixArgs) -> Result<bool, String> {
 fn exit_code<E: std::fmt::Display>(result: Result<bool, E>) -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
+        Ok(false) => ExitCode::from(FOUND_A_FAILURE),
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(2)
+            ExitCode::from(COULD_NOT)
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::scenario::Scenario;
 use crate::trace_file::json::TraceFileError;
 use crate::trace_file::markdown::{self, Options};
 use crate::trace_file::{committed, json, write};
+use kelp_impl::commands::{COULD_NOT, FOUND_A_FAILURE};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -30,11 +31,11 @@ pub fn run(command: &TraceCommand) -> ExitCode {
         }
         Ok(Err(why)) => {
             println!("invalid: {why}");
-            ExitCode::from(1)
+            ExitCode::from(FOUND_A_FAILURE)
         }
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(2)
+            ExitCode::from(COULD_NOT)
         }
     }
 }

@@ -20,10 +20,10 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// The command did its work, and what it found is a failure.
-const FOUND_A_FAILURE: u8 = 1;
-/// The command could not do its work.
-const COULD_NOT: u8 = 2;
+/// Exit code: the command did its work, and what it found is a failure (every `kelp` command).
+pub const FOUND_A_FAILURE: u8 = 1;
+/// Exit code: the command could not do its work (every `kelp` command).
+pub const COULD_NOT: u8 = 2;
 
 fn print_lines<E: Display>(result: Result<Vec<String>, E>) -> ExitCode {
     match result {
