@@ -42,11 +42,26 @@ pub fn datagrams(cluster: &ClusterFile, node: u32) -> Vec<(&'static str, Vec<u8>
             wire::encode_body(cluster.tag(), 1, node, &[250, 1, 2, 3]).expect("a 4-byte body fits a frame"),
         ),
         ("a message the model cannot take", encode(cluster.tag(), 2, node, &impossible)),
+        ("a message nested as deep as a frame allows", nested_to_the_brim(cluster.tag(), 1, node)),
     ]
 }
 
 fn encode(tag: ClusterTag, from: u32, to: u32, msg: &Msg) -> Vec<u8> {
     wire::encode(tag, from, to, msg).expect("a small message fits a frame")
+}
+
+/// A well-formed frame (right tag, right checksum) whose body is a heartbeat inside
+/// `NotController` inside `NotController`..., as many levels as the largest frame holds (tens of
+/// thousands): decoded naively, one stack frame a level, it overflows the stack.
+pub fn nested_to_the_brim(tag: ClusterTag, from: u32, to: u32) -> Vec<u8> {
+    let heartbeat = Msg::BrokerHeartbeat { broker: BrokerId(1), broker_epoch: BrokerEpoch(1) };
+    let body = |msg: &Msg| encode(tag, from, to, msg)[wire::HEADER_LEN..].to_vec();
+    let inner = body(&heartbeat);
+    let once = body(&Msg::NotController(Box::new(heartbeat)));
+    let level = &once[..once.len() - inner.len()];
+    let levels = (wire::MAX_DATAGRAM - wire::HEADER_LEN - inner.len()) / level.len();
+    let nested = [level.repeat(levels), inner].concat();
+    wire::encode_body(tag, from, to, &nested).expect("sized to fit a frame")
 }
 
 /// `len` bytes of a fixed xorshift sequence: the same noise in every run.

@@ -213,6 +213,24 @@ mod tests {
     }
 
     #[test]
+    fn messages_nest_as_deep_as_the_model_allows_and_no_deeper_however_long_the_frame() {
+        use kelp_model::msg_nesting::MAX_DEPTH;
+        let nested = |levels| (0..levels).fold(samples()[1].clone(), |msg, _| Msg::NotController(Box::new(msg)));
+        let deepest = nested(MAX_DEPTH);
+        let bytes = encode(tag(), 1, 0, &deepest).unwrap();
+        assert_eq!(decode(&bytes, tag()), Ok(Frame { from: 1, to: 0, msg: deepest }));
+        let too_deep = encode(tag(), 1, 0, &nested(MAX_DEPTH + 1)).unwrap();
+        let refused = Err(WireError::Undecodable { reason: format!("messages nested more than {MAX_DEPTH} deep") });
+        assert_eq!(decode(&too_deep, tag()), refused);
+        // Tens of thousands of levels: refused at the same depth, the stack untouched beyond it.
+        let brim = crate::hostile::nested_to_the_brim(tag(), 1, 0);
+        assert!(brim.len() > MAX_DATAGRAM - 10, "{}", brim.len());
+        assert_eq!(decode(&brim, tag()), refused);
+        // And the decoder's count is back to zero after each refusal: a plain message decodes.
+        assert_eq!(decode(&frame(), tag()).map(|f| f.msg), Ok(samples()[0].clone()));
+    }
+
+    #[test]
     fn the_cluster_tag_is_stable() {
         // FNV-1a's published test vector: the empty string hashes to the offset basis.
         assert_eq!(ClusterTag::of(""), ClusterTag(0xcbf2_9ce4_8422_2325));

@@ -15,6 +15,7 @@ pub mod log;
 pub mod metadata;
 pub mod msg;
 mod msg_display;
+pub mod msg_nesting;
 pub mod operator;
 pub mod producer;
 pub mod properties;

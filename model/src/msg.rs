@@ -8,6 +8,7 @@ use crate::effects::Address;
 use crate::ids::{BrokerEpoch, BrokerId, ControllerEpoch, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence};
 use crate::log::{EpochEnd, Record, Value};
 use crate::metadata::PartitionState;
+use crate::msg_nesting;
 use serde::{Deserialize, Serialize};
 
 /// An ISR member named in AlterPartition with the broker epoch the leader saw (KIP-903).
@@ -272,6 +273,7 @@ pub enum Msg {
     /// LeaderAndIsr, UpdateMetadata and StopReplica carries `controllerEpoch`).
     FromController {
         epoch: ControllerEpoch,
+        #[serde(deserialize_with = "msg_nesting::boxed")]
         msg: Box<Msg>,
     },
     /// The active controller commits its new state (the partition state znodes and broker
@@ -281,13 +283,16 @@ pub enum Msg {
     CoordinatorWrite {
         epoch: ControllerEpoch,
         image: Box<ControllerState>,
+        #[serde(deserialize_with = "msg_nesting::sends")]
         then: Vec<(Address, Msg)>,
         /// The broker's request the change answers, if any: refused, it goes to the controller
         /// of now (the broker would resend it there on NOT_CONTROLLER).
+        #[serde(deserialize_with = "msg_nesting::maybe_boxed")]
         cause: Option<Box<Msg>>,
     },
     /// The write is committed: send `then`.
     WriteAccepted {
+        #[serde(deserialize_with = "msg_nesting::sends")]
         then: Vec<(Address, Msg)>,
     },
     /// BADVERSION on `/controller_epoch`: another candidate is controller now
@@ -310,5 +315,5 @@ pub enum Msg {
     SessionHeartbeat,
     /// A broker's request reached a candidate that does not act as controller: it goes back to
     /// the coordinator for the controller of now (NOT_CONTROLLER; the broker resends).
-    NotController(Box<Msg>),
+    NotController(#[serde(deserialize_with = "msg_nesting::boxed")] Box<Msg>),
 }
