@@ -134,7 +134,7 @@ impl Kind {
             Timer::SessionTimeout(_) => Kind::TimerSessionTimeout,
             Timer::PreferredElection(_) => Kind::TimerPreferredElection,
             Timer::RequestTimeout => Kind::TimerRequestTimeout,
-            Timer::Heartbeat | Timer::FetchMaxWait(_) => Kind::RuntimeOnly,
+            Timer::Heartbeat | Timer::FetchMaxWait(_) | Timer::FetchTimeout(_) => Kind::RuntimeOnly,
             Timer::CutLink(_) => Kind::TimerCutLink,
             Timer::ControllerSessionExpiry => Kind::TimerControllerSessionExpiry,
         }

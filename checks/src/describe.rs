@@ -203,6 +203,7 @@ pub fn timer(t: &Timer) -> String {
         Timer::RequestTimeout => "request.timeout.ms passed".to_string(),
         Timer::Heartbeat => "broker.heartbeat.interval.ms passed".to_string(),
         Timer::FetchMaxWait(p) => format!("replica.fetch.wait.max.ms passed for p{p}"),
+        Timer::FetchTimeout(p) => format!("replica.socket.timeout.ms passed for p{p}'s fetch"),
         Timer::CutLink(p) => format!("link to producer {} cut (partial partition)", p.0),
         Timer::ControllerSessionExpiry => "the controller's ZooKeeper session expired".to_string(),
     }

@@ -36,7 +36,8 @@ pub fn class(cfg: &Config, state: &SystemState, action: &Action) -> Option<u64> 
                 | Timer::PreferredElection(_)
                 | Timer::RequestTimeout
                 | Timer::Heartbeat
-                | Timer::FetchMaxWait(_) => true,
+                | Timer::FetchMaxWait(_)
+                | Timer::FetchTimeout(_) => true,
             };
             fair.then(|| fingerprint(&("timer", *id, *timer)))
         }

@@ -309,9 +309,13 @@ mod tests {
 
     #[test]
     fn runtime_settings_are_refused_as_the_reference_clusters_alone() {
-        for setting in
-            ["heartbeats = true", "metadata_refresh = true", "fetch_max_wait = true", "fetch_max_records = 1"]
-        {
+        for setting in [
+            "heartbeats = true",
+            "metadata_refresh = true",
+            "fetch_max_wait = true",
+            "fetch_max_records = 1",
+            "fetch_timeout = true",
+        ] {
             let text = format!("name='x'\ndescription='d'\n[config.runtime]\n{setting}\n");
             let err = Scenario::parse("x.toml", &text).unwrap_err().to_string();
             assert!(err.starts_with("x.toml: [config.runtime] is for the reference cluster only"), "{setting}: {err}");

@@ -130,6 +130,11 @@ pub struct RuntimeSettings {
     /// out of the ISR (an AlterPartition refused, a session expired) is proposed again on an idle
     /// partition. The checker leaves fetches parked until there is news: a write unparks them.
     pub fetch_max_wait: bool,
+    /// A follower whose Fetch or OffsetsForLeaderEpoch goes unanswered for
+    /// `replica.socket.timeout.ms` (the fetcher's request timeout) backs off and sends it again:
+    /// a real network loses datagrams, and one sent before the leader's process listens is gone.
+    /// The checker's network loses nothing, so an unanswered request there waits for good.
+    pub fetch_timeout: bool,
 }
 
 impl RuntimeSettings {

@@ -48,6 +48,9 @@ pub enum Timer {
     /// `replica.fetch.wait.max.ms`: the fetches a leader holds for this partition are answered
     /// with what there is (`DelayedFetch` expires), so each follower fetches again.
     FetchMaxWait(PartitionId),
+    /// `replica.socket.timeout.ms` (runtime only: `RuntimeSettings::fetch_timeout`): the
+    /// follower's request to the leader went unanswered.
+    FetchTimeout(PartitionId),
 }
 
 impl Timer {
@@ -67,6 +70,9 @@ impl Timer {
             Timer::PreferredElection(_) => ms(300_000, 300_001),
             Timer::RequestTimeout => ms(30_000, 30_001),
             Timer::FetchMaxWait(_) => ms(500, 501),
+            // 30 s in Kafka; shortened like the sessions: the leader answers a held fetch within
+            // `replica.fetch.wait.max.ms`, so only a lost request goes this long unanswered.
+            Timer::FetchTimeout(_) => ms(5_000, 5_001),
         }
     }
 }

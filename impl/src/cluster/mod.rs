@@ -121,6 +121,7 @@ pub fn runtime_config(options: &UpOptions) -> Result<Config, ClusterError> {
             metadata_refresh: true,
             fetch_max_records: Some(FETCH_MAX_RECORDS),
             fetch_max_wait: true,
+            fetch_timeout: true,
         },
         ..Config::default()
     };

@@ -93,6 +93,21 @@ impl BrokerState {
         point.complete
     }
 
+    /// `replica.socket.timeout.ms` passed with the request to the leader unanswered (runtime
+    /// only): as for an error, back off and send it again (`ReplicaFetcherThread` puts a partition
+    /// whose fetch failed in `delayPartitions` for `replica.fetch.backoff.ms`).
+    pub(super) fn on_fetch_timeout(&mut self, p: PartitionId) {
+        match self.replica(p).map(|r| &r.role) {
+            Some(Role::Follower(FetchState::Fetching { .. })) => {
+                self.set_fetch_state(p, FetchState::Backoff { truncating: false })
+            }
+            Some(Role::Follower(FetchState::AwaitingEpochEnd { .. })) => {
+                self.set_fetch_state(p, FetchState::Backoff { truncating: true })
+            }
+            _ => {}
+        }
+    }
+
     /// FENCED_LEADER_EPOCH: our metadata is old; wait for the newer record. Otherwise the leader
     /// has not caught up yet: back off and retry (`replica.fetch.backoff.ms`).
     fn on_fetch_error(&mut self, p: PartitionId, error: FetchError, truncating: bool) {

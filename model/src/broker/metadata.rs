@@ -7,6 +7,7 @@ use crate::effects::{Address, Effects};
 use crate::ids::PartitionId;
 use crate::metadata::PartitionState;
 use crate::msg::{FetchRequest, Msg, ProduceError};
+use crate::timer::Timer;
 
 impl BrokerState {
     pub(super) fn on_partition_change(&mut self, ctx: Ctx<'_>, meta: PartitionState, fx: &mut Effects) {
@@ -117,6 +118,7 @@ impl BrokerState {
                     },
                 );
                 self.set_fetch_state(p, FetchState::AwaitingEpochEnd { epoch });
+                request_sent(ctx, p, fx);
             }
             _ => self.send_fetch(ctx, p, fx),
         }
@@ -146,6 +148,7 @@ impl BrokerState {
             }),
         );
         self.set_fetch_state(p, FetchState::Fetching { fetch_offset });
+        request_sent(ctx, p, fx);
     }
 
     pub(super) fn set_fetch_state(&mut self, p: PartitionId, state: FetchState) {
@@ -159,5 +162,13 @@ impl BrokerState {
             self.faults.truncated = true;
         }
         fx.save_disk = true;
+    }
+}
+
+/// A request to the leader went out: its `replica.socket.timeout.ms` runs from now (runtime
+/// only), not from the first of the requests the follower has sent one after the other.
+fn request_sent(ctx: Ctx<'_>, p: PartitionId, fx: &mut Effects) {
+    if ctx.cfg.runtime.fetch_timeout {
+        fx.restart_timer(Timer::FetchTimeout(p));
     }
 }

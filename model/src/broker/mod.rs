@@ -273,6 +273,7 @@ impl BrokerState {
             Timer::Heartbeat => self.heartbeat(ctx, fx),
             Timer::CutLink(producer) => self.cut_link(producer),
             Timer::FetchMaxWait(p) => self.on_fetch_wait_expired(ctx, p, fx),
+            Timer::FetchTimeout(p) => self.on_fetch_timeout(p),
             _ => {}
         }
     }
@@ -332,6 +333,11 @@ impl BrokerState {
                     }
                 }
                 Role::Follower(FetchState::Backoff { .. }) => timers.push(Timer::FetchBackoff(p)),
+                Role::Follower(FetchState::Fetching { .. } | FetchState::AwaitingEpochEnd { .. })
+                    if ctx.cfg.runtime.fetch_timeout =>
+                {
+                    timers.push(Timer::FetchTimeout(p))
+                }
                 _ => {}
             }
             if let Role::Leader(leader) = &replica.role {
@@ -351,6 +357,9 @@ impl BrokerState {
             timers.push(Timer::FetchBackoff(p));
             if ctx.cfg.runtime.fetch_max_wait {
                 timers.push(Timer::FetchMaxWait(p));
+            }
+            if ctx.cfg.runtime.fetch_timeout {
+                timers.push(Timer::FetchTimeout(p));
             }
             for b in ctx.cfg.replicas(p) {
                 if b != ctx.me {

@@ -604,6 +604,71 @@ fn a_fetch_wait_firing_on_a_broker_that_no_longer_leads_changes_nothing() {
     assert_eq!(follower, before);
 }
 
+/// `fx(sends, false)` with the fetch timeout restarted: a request to the leader went out.
+fn sent_with_timeout(sends: Vec<(Address, Msg)>) -> Effects {
+    Effects { restart_timers: vec![Timer::FetchTimeout(P0)], ..fx(sends, false) }
+}
+
+#[test]
+fn without_the_fetch_timeout_an_unanswered_fetch_waits_for_good() {
+    let cfg = Config::default();
+    let follower = boot(&cfg, 2);
+    assert_eq!(*role(&follower), Role::Follower(FetchState::Fetching { fetch_offset: Offset(0) }));
+    assert!(!follower.wanted_timers(ctx(&cfg, 2)).contains(&Timer::FetchTimeout(P0)));
+    assert!(!BrokerState::all_timers(ctx(&cfg, 2)).contains(&Timer::FetchTimeout(P0)));
+}
+
+#[test]
+fn an_unanswered_fetch_times_out_backs_off_and_goes_again() {
+    let mut cfg = Config::default();
+    cfg.runtime.fetch_timeout = true;
+    let partitions = ControllerState::bootstrap(&cfg).partitions;
+    let mut effects = Effects::default();
+    let mut follower = BrokerState::bootstrap(ctx(&cfg, 2), &partitions, &mut effects);
+    // The request's clock starts as it is sent.
+    assert_eq!(effects, sent_with_timeout(vec![(to(1), fetch(2, 2, 1, 0, None, 0))]));
+    assert!(follower.wanted_timers(ctx(&cfg, 2)).contains(&Timer::FetchTimeout(P0)));
+
+    // No answer (the leader's process was not listening yet): back off, as after an error...
+    assert_eq!(tick(&mut follower, &cfg, 2, Timer::FetchTimeout(P0)), Effects::default());
+    assert_eq!(*role(&follower), Role::Follower(FetchState::Backoff { truncating: false }));
+    let wanted = follower.wanted_timers(ctx(&cfg, 2));
+    assert!(wanted.contains(&Timer::FetchBackoff(P0)) && !wanted.contains(&Timer::FetchTimeout(P0)));
+    // ...then the same fetch again, on a clock of its own.
+    let e = tick(&mut follower, &cfg, 2, Timer::FetchBackoff(P0));
+    assert_eq!(e, sent_with_timeout(vec![(to(1), fetch(2, 2, 1, 0, None, 0))]));
+
+    // Each answer's next fetch restarts the clock: a follower in steady contact never times out.
+    let e = step(&mut follower, &cfg, 2, fetch_response(1, 0, records(vec![rec(1, 0)], 0)));
+    assert_eq!(e, Effects { save_disk: true, ..sent_with_timeout(vec![(to(1), fetch(2, 2, 1, 1, Some(1), 0))]) });
+
+    // A time-out that fires when nothing is in flight changes nothing.
+    let mut idle = follower.clone();
+    idle.set_fetch_state(P0, FetchState::Idle);
+    let before = idle.clone();
+    assert_eq!(tick(&mut idle, &cfg, 2, Timer::FetchTimeout(P0)), Effects::default());
+    assert_eq!(idle, before);
+}
+
+#[test]
+fn an_unanswered_epoch_request_times_out_and_is_asked_again() {
+    let mut cfg = Config { truncation: TruncationRule::Kip279, ..Config::default() };
+    cfg.runtime.fetch_timeout = true;
+    let mut follower = with_log(&cfg, 2, &[1, 1], 0);
+    let e = step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2, 3])));
+    let ask = Msg::OffsetsForLeaderEpoch {
+        partition: P0,
+        replica: b(2),
+        current_leader_epoch: LeaderEpoch(2),
+        epoch: LeaderEpoch(1),
+    };
+    assert_eq!(e, sent_with_timeout(vec![(to(1), ask.clone())]));
+    assert!(follower.wanted_timers(ctx(&cfg, 2)).contains(&Timer::FetchTimeout(P0)));
+    assert_eq!(tick(&mut follower, &cfg, 2, Timer::FetchTimeout(P0)), Effects::default());
+    assert_eq!(*role(&follower), Role::Follower(FetchState::Backoff { truncating: true }));
+    assert_eq!(tick(&mut follower, &cfg, 2, Timer::FetchBackoff(P0)), sent_with_timeout(vec![(to(1), ask)]));
+}
+
 #[test]
 fn a_committed_shrink_lets_the_hw_pass_the_lagging_follower() {
     let cfg = Config::default();

@@ -380,6 +380,7 @@ impl Rename for Timer {
             Timer::CutLink(producer) => Timer::CutLink(producer.rename(p)),
             Timer::ControllerSessionExpiry => Timer::ControllerSessionExpiry,
             Timer::FetchMaxWait(partition) => Timer::FetchMaxWait(partition),
+            Timer::FetchTimeout(partition) => Timer::FetchTimeout(partition),
         }
     }
 }
