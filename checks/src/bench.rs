@@ -8,6 +8,7 @@ use crate::columns::{layout, Align};
 use crate::report::thousands;
 use crate::run::{self, Engine, RunOptions};
 use crate::scenario::Scenario;
+use kelp_impl::commands::write_out;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -346,16 +347,16 @@ pub fn command(args: &BenchArgs, release_memory: &dyn Fn()) -> Result<bool, Stri
         Scenario::select(name, selection.config.as_deref(), &selection.overrides).map_err(|e| e.to_string())?;
     let bench = bench(&scenario, &args.threads.ascending(), usize::from(args.rounds), !args.quiet, release_memory);
     if args.json {
-        println!("{}", json(&bench));
+        write_out(&format!("{}\n", json(&bench)))?;
     } else {
-        print!("{}", text(&scenario, &bench));
+        write_out(&text(&scenario, &bench))?;
     }
     match disagreement(&bench) {
         Some(warning) => {
             if args.json {
                 eprintln!("{warning}");
             } else {
-                println!("{warning}");
+                write_out(&format!("{warning}\n"))?;
             }
             Ok(false)
         }

@@ -8,7 +8,11 @@
 
 use crate::run::{Engine, Search};
 use clap::{Args, Parser, Subcommand};
-use kelp_model::config::{Acks, Config, FlushPolicy, Retries, TruncationRule};
+use kelp_impl::commands::args::between;
+use kelp_model::config::{
+    Acks, Config, FlushPolicy, Retries, TruncationRule, MAX_BROKERS, MAX_CONTROLLERS, MAX_FAULTS, MAX_LEADER_EPOCHS,
+    MAX_PARTITIONS, MAX_PRODUCERS, MAX_RECORDS,
+};
 use std::path::PathBuf;
 
 /// What every command's exit code means (`kelp --help`).
@@ -317,25 +321,25 @@ fn parse_flush(s: &str) -> Result<FlushPolicy, String> {
 /// One flag per `Config` field; each overrides the scenario's value when given.
 #[derive(Debug, Default, Args)]
 pub struct ConfigFlags {
-    #[arg(long, help_heading = "Cluster")]
+    #[arg(long, value_parser = between(1, MAX_BROKERS), help_heading = "Cluster")]
     pub brokers: Option<u8>,
-    #[arg(long, help_heading = "Cluster")]
+    #[arg(long, value_parser = between(1, MAX_PARTITIONS), help_heading = "Cluster")]
     pub partitions: Option<u8>,
-    #[arg(long, help_heading = "Cluster")]
+    #[arg(long, value_parser = between(1, MAX_BROKERS), help_heading = "Cluster")]
     pub replication_factor: Option<u8>,
     /// min.insync.replicas
-    #[arg(long, help_heading = "Cluster")]
+    #[arg(long, value_parser = between(1, MAX_BROKERS), help_heading = "Cluster")]
     pub min_insync_replicas: Option<u8>,
     /// Controller candidates (1 to 3); 2 or more add ZooKeeper and controller failover
-    #[arg(long, help_heading = "Cluster")]
+    #[arg(long, value_parser = between(1, MAX_CONTROLLERS), help_heading = "Cluster")]
     pub controllers: Option<u8>,
     /// An operator demotes a broker the producers report unreachable
     #[arg(long, help_heading = "Cluster")]
     pub operator_demotes: Option<bool>,
-    #[arg(long, help_heading = "Producer")]
+    #[arg(long, value_parser = between(0, MAX_PRODUCERS), help_heading = "Producer")]
     pub producers: Option<u8>,
     /// Records each producer sends.
-    #[arg(long, help_heading = "Producer")]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_RECORDS)), help_heading = "Producer")]
     pub records: Option<u32>,
     /// 0, 1 or all (-1)
     #[arg(long, value_parser = str::parse::<Acks>, allow_hyphen_values = true, help_heading = "Producer")]
@@ -375,30 +379,30 @@ pub struct ConfigFlags {
     /// never (Kafka's default) or always (fsync per write)
     #[arg(long, value_parser = parse_flush, help_heading = "Fixes")]
     pub flush: Option<FlushPolicy>,
-    #[arg(long, help_heading = "Fault budget")]
+    #[arg(long, value_parser = between(0, MAX_FAULTS), help_heading = "Fault budget")]
     pub crashes: Option<u8>,
-    #[arg(long, help_heading = "Fault budget")]
+    #[arg(long, value_parser = between(0, MAX_FAULTS), help_heading = "Fault budget")]
     pub power_losses: Option<u8>,
-    #[arg(long, help_heading = "Fault budget")]
+    #[arg(long, value_parser = between(0, MAX_FAULTS), help_heading = "Fault budget")]
     pub shutdowns: Option<u8>,
-    #[arg(long, help_heading = "Fault budget")]
+    #[arg(long, value_parser = between(0, MAX_FAULTS), help_heading = "Fault budget")]
     pub session_expiries: Option<u8>,
-    #[arg(long, help_heading = "Fault budget")]
+    #[arg(long, value_parser = between(0, MAX_FAULTS), help_heading = "Fault budget")]
     pub isr_shrinks: Option<u8>,
     /// Cuts of one broker-producer link (a partial partition).
-    #[arg(long, help_heading = "Fault budget")]
+    #[arg(long, value_parser = between(0, MAX_FAULTS), help_heading = "Fault budget")]
     pub link_cuts: Option<u8>,
     /// ZooKeeper session expiries of the active controller (needs --controllers 2 or more).
-    #[arg(long, help_heading = "Fault budget")]
+    #[arg(long, value_parser = between(0, MAX_FAULTS), help_heading = "Fault budget")]
     pub controller_session_expiries: Option<u8>,
     /// At most this many faults of any kind in one run.
-    #[arg(long, help_heading = "Fault budget")]
+    #[arg(long, value_parser = between(0, MAX_FAULTS), help_heading = "Fault budget")]
     pub faults: Option<u8>,
     /// How many times in one run a stopped broker comes back (default: always).
-    #[arg(long, help_heading = "Fault budget")]
+    #[arg(long, value_parser = between(0, MAX_FAULTS), help_heading = "Fault budget")]
     pub restarts: Option<u8>,
     /// The highest leader epoch an election may reach.
-    #[arg(long, help_heading = "Fault budget")]
+    #[arg(long, value_parser = between(1, MAX_LEADER_EPOCHS), help_heading = "Fault budget")]
     pub leader_epochs: Option<u8>,
 }
 

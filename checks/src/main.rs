@@ -11,7 +11,7 @@ use kelp_checks::matrix;
 use kelp_checks::report;
 use kelp_checks::run::{self, Engine, FingerprintBits, RunOptions};
 use kelp_checks::scenario::{Scenario, ScenarioError, Tier};
-use kelp_impl::commands::{COULD_NOT, FOUND_A_FAILURE};
+use kelp_impl::commands::{write_out, COULD_NOT, FOUND_A_FAILURE};
 use std::process::ExitCode;
 
 /// Model checking allocates and frees states at a high rate; mimalloc does that far faster than
@@ -82,6 +82,9 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
         return Err("--fingerprint-bits 128 needs the native engine (drop --engine stateright)".to_string());
     }
     let scenario = scenario_for(args).map_err(|e| e.to_string())?;
+    if !args.no_traces {
+        kelp_checks::trace_cmd::writable(&args.out)?;
+    }
     let extras = run::Extras {
         progress: kelp_checks::progress::interval(args.quiet, args.progress_interval_ms),
         coverage: args.coverage,
@@ -98,9 +101,9 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
         extras,
     );
     if args.json {
-        println!("{}", report::json(&report));
+        write_out(&format!("{}\n", report::json(&report)))?;
     } else {
-        print!("{}", report::text(&scenario, &report, true));
+        write_out(&report::text(&scenario, &report, true))?;
     }
     if !args.no_traces {
         kelp_checks::trace_cmd::write_check(&args.out, &scenario, &report, args.quiet)?;
@@ -108,13 +111,20 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
     Ok(report.passed())
 }
 
-fn scenarios() {
+fn scenarios() -> Result<bool, String> {
     let mut rows = vec![vec!["scenario".to_string(), "expected".to_string(), "description".to_string()]];
     rows.extend(Scenario::built_in().into_iter().map(|s| vec![s.name.clone(), s.expected_summary(), s.description]));
-    print!("{}", kelp_checks::columns::layout(&rows, &[Align::Left; 3]));
+    write_out(&kelp_checks::columns::layout(&rows, &[Align::Left; 3]))?;
+    Ok(true)
 }
 
 fn matrix(args: &MatrixArgs) -> Result<bool, String> {
+    if let Some(root) = &args.traces {
+        kelp_checks::trace_cmd::committed_dir(root)?;
+    }
+    if let Some(root) = &args.out {
+        kelp_checks::trace_cmd::writable(root)?;
+    }
     let tier = if args.full { Tier::Full } else { Tier::Ci };
     let parallel =
         args.parallel.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -125,7 +135,7 @@ fn matrix(args: &MatrixArgs) -> Result<bool, String> {
     };
     let mut rows = matrix::run_matrix_with(tier, parallel, &args.threads.ascending(), &done);
     kelp_checks::trace_cmd::matrix(&mut rows, args.traces.as_deref(), args.out.as_deref(), args.quiet)?;
-    print!("{}", matrix::table(&rows));
+    write_out(&matrix::table(&rows))?;
     Ok(rows.iter().all(matrix::Row::ok))
 }
 
@@ -147,10 +157,7 @@ fn main() -> ExitCode {
     no_transparent_huge_pages();
     let cli = Cli::parse();
     match cli.command {
-        Command::Scenarios => {
-            scenarios();
-            ExitCode::SUCCESS
-        }
+        Command::Scenarios => exit_code(scenarios()),
         Command::Matrix(args) => exit_code(matrix(&args)),
         Command::Check(args) => exit_code(check(&args)),
         Command::Trace(command) => kelp_checks::trace_cmd::run(&command),

@@ -86,7 +86,10 @@ pub enum ScenarioError {
     UnknownProperty { path: String, name: String },
     #[error("{path}: {source}")]
     Config { path: String, source: kelp_model::config::ConfigError },
-    #[error("{path}: name '{name}' cannot name a directory (counterexamples are written under traces/<name>/)")]
+    #[error(
+        "{path}: name '{name}' cannot name a directory: {rule} (counterexamples are written under traces/<name>/)",
+        rule = crate::trace_file::write::NAME_RULE
+    )]
     Name { path: String, name: String },
     #[error("{path}: [simulate] {field} = {value}: must be 1 to {max}")]
     Simulate { path: String, field: &'static str, value: u32, max: u32 },
@@ -290,11 +293,13 @@ mod tests {
 
     #[test]
     fn a_name_that_cannot_name_a_directory_is_refused_before_any_check() {
-        for name in ["", ".", "..", "../escape", "a/b", "/abs", "x/"] {
+        let too_long = "a".repeat(65);
+        for name in ["", ".", "..", "../escape", "a/b", "/abs", "x/", " ", "-rf", ".hidden", "a b", "é", &too_long] {
             let err = Scenario::parse("x.toml", &format!("name='{name}'\ndescription='d'\n")).unwrap_err().to_string();
             assert!(err.starts_with(&format!("x.toml: name '{name}' cannot name a directory")), "{name}: {err}");
         }
         assert!(Scenario::parse("x.toml", "name='my-scenario.v2'\ndescription='d'\n").is_ok());
+        assert!(Scenario::parse("x.toml", &format!("name='{}'\ndescription='d'\n", "a".repeat(64))).is_ok());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::scenario::Scenario;
 use crate::trace_file::json::TraceFileError;
 use crate::trace_file::markdown::{self, Options};
 use crate::trace_file::{committed, json, write};
-use kelp_impl::commands::{COULD_NOT, FOUND_A_FAILURE};
+use kelp_impl::commands::{write_out, COULD_NOT, FOUND_A_FAILURE};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -25,19 +25,50 @@ pub fn run(command: &TraceCommand) -> ExitCode {
         TraceCommand::Replay { file } => json::read(file).map(|t| replay::replay(&t).map(|r| replay::summary(&r))),
     };
     match outcome {
-        Ok(Ok(text)) => {
-            println!("{}", text.trim_end());
-            ExitCode::SUCCESS
-        }
-        Ok(Err(why)) => {
-            println!("invalid: {why}");
-            ExitCode::from(FOUND_A_FAILURE)
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(COULD_NOT)
-        }
+        Ok(Ok(text)) => written(write_out(&format!("{}\n", text.trim_end())), ExitCode::SUCCESS),
+        Ok(Err(why)) => written(write_out(&format!("invalid: {why}\n")), ExitCode::from(FOUND_A_FAILURE)),
+        Err(e) => could_not(e),
     }
+}
+
+/// Refuses, before any search, a directory that counterexamples could not be written under (found
+/// after the search, that error came after minutes of work): the nearest part of `root` that
+/// exists must be a directory this process may write in. Creates nothing.
+pub fn writable(root: &Path) -> Result<(), String> {
+    let existing = root.ancestors().find(|a| a.as_os_str().is_empty() || a.exists());
+    let existing = match existing {
+        Some(a) if a.as_os_str().is_empty() => Path::new("."),
+        Some(a) => a,
+        None => return Ok(()),
+    };
+    let metadata = std::fs::metadata(existing).map_err(|e| format!("cannot write under {}: {e}", root.display()))?;
+    if !metadata.is_dir() {
+        return Err(format!("cannot write under {}: {} is not a directory", root.display(), existing.display()));
+    }
+    if metadata.permissions().readonly() {
+        return Err(format!("cannot write under {}: {} is read-only", root.display(), existing.display()));
+    }
+    Ok(())
+}
+
+/// `kelp matrix --traces DIR`: the committed traces must be there before the matrix runs (a
+/// mistyped DIR would fail every scenario with a counterexample, after the whole run).
+pub fn committed_dir(root: &Path) -> Result<(), String> {
+    if root.is_dir() {
+        Ok(())
+    } else {
+        Err(format!("--traces {}: no such directory (`kelp matrix --out DIR` writes one)", root.display()))
+    }
+}
+
+/// `code`, once the output is `written`; exit 2 if it could not be.
+fn written(written: Result<(), String>, code: ExitCode) -> ExitCode {
+    written.map_or_else(could_not, |()| code)
+}
+
+fn could_not(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(COULD_NOT)
 }
 
 /// `kelp check`: writes every counterexample under `root` and, unless `quiet`, says where on stderr.

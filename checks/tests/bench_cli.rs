@@ -210,7 +210,7 @@ fn a_bad_scenario_exits_2() {
     assert_eq!(err.trim(), "error: unknown scenario 'nope' (kelp scenarios lists them)");
     let (code, _, err) = kelp(&["bench", "--scenario", "healthy", "--config", "x.toml"]);
     assert_eq!(code, 2, "{err}");
-    let (code, _, err) = kelp(&["bench", "--brokers", "0"]);
+    let (code, _, err) = kelp(&["bench", "--replication-factor", "4"]);
     assert_eq!(code, 2);
-    assert_eq!(err.trim(), "error: command line: invalid configuration: brokers = 0: must be 1 to 9");
+    assert_eq!(err.trim(), "error: command line: invalid configuration: replication-factor = 4: must be at least 1 and at most the number of brokers");
 }

@@ -2,13 +2,29 @@
 
 mod common;
 
-use common::kelp;
+use common::{closed_pipe, full_disk, kelp, kelp_writing_to};
+use std::path::Path;
 
 #[test]
 fn nonsense_configuration_exits_2_naming_the_value() {
-    let (code, _, err) = kelp(&["check", "--brokers", "0"]);
+    // Out of the model's bounds: the flag is refused with those bounds.
+    for (value, shown) in [("0", "0 is not in 1..=9"), ("1000", "1000 is not in 1..=9")] {
+        let (code, _, err) = kelp(&["check", "--brokers", value]);
+        assert_eq!(code, 2);
+        assert!(
+            err.starts_with(&format!("error: invalid value '{value}' for '--brokers <BROKERS>': {shown}")),
+            "{err}"
+        );
+    }
+    let (code, _, err) = kelp(&["check", "--faults", "17"]);
+    assert!(code == 2 && err.contains("17 is not in 0..=16"), "{err}");
+    // Within them, but not a cluster: the configuration's own check names the value.
+    let (code, _, err) = kelp(&["check", "--brokers", "2", "--min-insync-replicas", "3"]);
     assert_eq!(code, 2);
-    assert_eq!(err.trim(), "error: command line: invalid configuration: brokers = 0: must be 1 to 9");
+    assert_eq!(
+        err.trim(),
+        "error: command line: invalid configuration: replication-factor = 3: must be at least 1 and at most the number of brokers"
+    );
     let (code, _, err) = kelp(&["check", "--replication-factor", "4"]);
     assert_eq!(code, 2);
     assert!(err.contains("replication-factor = 4"), "{err}");
@@ -123,4 +139,16 @@ fn acks_take_kafkas_spellings_on_the_command_line() {
     let (code, _, err) = kelp(&["check", "--scenario", "acks-1", "--acks", "2"]);
     assert_eq!(code, 2);
     assert!(err.contains("expected 0, 1 or all (-1), found \"2\""), "{err}");
+}
+
+#[test]
+fn a_reader_gone_is_no_error_and_a_full_disk_exits_2() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let trace = here.join("../traces/acks-1/no-acked-loss/trace.json");
+    for args in [&["scenarios"][..], &["trace", "show", trace.to_str().unwrap()]] {
+        assert_eq!(kelp_writing_to(here, args, closed_pipe()), (0, String::new()), "kelp {args:?} | head");
+        let (code, err) = kelp_writing_to(here, args, full_disk());
+        assert_eq!(code, 2, "kelp {args:?} > /dev/full: {err}");
+        assert!(err.starts_with("error: writing standard output: No space left on device"), "{err}");
+    }
 }

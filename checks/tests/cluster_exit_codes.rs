@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::kelp_in;
+use common::{closed_pipe, full_disk, kelp_in, kelp_writing_to};
 use kelp_impl::cluster_file::ClusterFile;
 use kelp_impl::storage;
 use kelp_model::config::Config;
@@ -52,7 +52,42 @@ fn check_logs_exits_1_on_a_damaged_log_and_a_node_not_in_the_cluster_exits_2() {
     assert_eq!(code, 1, "the damage is what check-logs looks for: {err}");
     assert!(err.starts_with("error: broker 1's log is damaged: "), "{err}");
 
+    let status = ["cluster", "status", "--dir", dir.path().to_str().unwrap()];
+    assert_eq!(kelp_writing_to(Path::new("."), &status, closed_pipe()), (0, String::new()), "| head");
+    let (code, err) = kelp_writing_to(Path::new("."), &status, full_disk());
+    assert!(code == 2 && err.starts_with("error: writing standard output: No space left"), "{err}");
+
     let (code, _, err) = kelp_with_dir(dir.path(), &["cluster", "kill", "9"]);
     assert_eq!(code, 2, "{err}");
     assert_eq!(err, "error: node 9 is not in this cluster (0 is the controller, brokers are 1 to 2)\n");
+
+    // Refused from the cluster file, before anything is sent: no cluster runs here.
+    let (code, _, err) =
+        kelp_with_dir(dir.path(), &["leader-election", "--election-type", "preferred", "--partition", "5"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err, "error: no partition t-5 in this cluster (partitions 0 to 0)\n");
+    let (code, _, err) = kelp_with_dir(dir.path(), &["demote-broker", "--broker", "3"]);
+    assert_eq!((code, err.as_str()), (2, "error: no broker 3 in this cluster (brokers 1 to 2)\n"));
+}
+
+#[test]
+fn up_refuses_settings_that_differ_from_the_clusters_own_and_a_dir_that_is_a_file() {
+    let config = Config { brokers: 2, partitions: 1, replication_factor: 2, ..Config::default() };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    ClusterFile::on_free_ports(config).expect("free ports").write(dir.path()).expect("the cluster file");
+    let (code, out, err) = kelp_with_dir(dir.path(), &["cluster", "up", "--brokers", "3", "--flush", "always"]);
+    assert_eq!((code, out.as_str()), (2, ""), "nothing started: {err}");
+    let dir_name = dir.path().display();
+    assert_eq!(
+        err,
+        format!(
+            "error: {dir_name} holds a cluster set up otherwise: --brokers 3 (it has 2), --flush always (it has \
+             never). `kelp cluster up` starts it again as it was set up: drop those flags, or give another --dir\n"
+        )
+    );
+
+    let file = dir.path().join("a-file");
+    fs::write(&file, "").expect("a file");
+    let (code, _, err) = kelp_with_dir(&file, &["cluster", "up"]);
+    assert_eq!((code, err), (2, format!("error: {} is not a directory\n", file.display())));
 }

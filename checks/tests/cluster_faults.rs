@@ -142,6 +142,10 @@ impl Outcome {
             .map(|l| l.trim_start_matches("record ").split(':').next().unwrap().parse().unwrap())
             .collect();
         let consumed = kelp_ok(dir, &["consume", "--from-beginning", "--timeout-ms", "3000"]);
+        let first = kelp_ok(dir, &["consume", "--from-beginning", "--max-messages", "2", "--timeout-ms", "3000"]);
+        assert_eq!(first.lines().collect::<Vec<_>>(), consumed.lines().take(2).collect::<Vec<_>>());
+        let none = kelp_ok(dir, &["consume", "--from-beginning", "--max-messages", "0", "--timeout-ms", "3000"]);
+        assert_eq!(none, "", "--max-messages 0 consumes nothing, as Kafka's console consumer");
         Outcome { acked, consumed: consumed.lines().map(str::to_string).collect() }
     }
 

@@ -96,8 +96,8 @@ fn a_healthy_small_config_is_ok_in_json() {
 fn bad_input_exits_2_with_one_line() {
     let (code, _, err) = kelp(&["simulate", "--scenario", "nope"]);
     assert_eq!((code, err.trim()), (2, "error: unknown scenario 'nope' (kelp scenarios lists them)"));
-    let (code, _, err) = kelp(&["simulate", "--brokers", "0"]);
-    assert_eq!((code, err.trim()), (2, "error: command line: invalid configuration: brokers = 0: must be 1 to 9"));
+    let (code, _, err) = kelp(&["simulate", "--replication-factor", "4"]);
+    assert_eq!((code, err.trim()), (2, "error: command line: invalid configuration: replication-factor = 4: must be at least 1 and at most the number of brokers"));
     for args in [
         &["simulate", "--runs", "0"][..],
         &["simulate", "--depth", "0"],

@@ -102,6 +102,18 @@ fn replay_accepts_the_committed_trace_and_names_the_first_step_that_no_longer_ap
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A copy of the committed lasso of `partial-partition` (7 steps, its cycle from step 5) whose
+/// cycle starts at `at` instead.
+fn lasso_with_loop_start(dir: &Path, at: usize) -> String {
+    let committed =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../traces/partial-partition/eventually-write-completes/trace.json");
+    let json = std::fs::read_to_string(committed).unwrap();
+    assert!(json.contains("\"loop_start\": 5"));
+    let path = dir.join(format!("loop-start-{at}.json"));
+    std::fs::write(&path, json.replace("\"loop_start\": 5", &format!("\"loop_start\": {at}"))).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
 #[test]
 fn bad_files_exit_2_with_one_line() {
     let dir = scratch("bad");
@@ -117,6 +129,10 @@ fn bad_files_exit_2_with_one_line() {
             "trace file version 2, but this kelp reads version 1 only",
         ),
         (
+            edited(&dir, "version-text.json", |j| j.replace("\"version\": 1", "\"version\": \"1\"")),
+            "is not a kelp trace file: \"version\" is \"1\", not a whole number",
+        ),
+        (
             edited(&dir, "field.json", |j| j.replace("\"description\"", "\"descriptio\"")),
             "is not a kelp trace file: unknown field `descriptio`",
         ),
@@ -125,6 +141,14 @@ fn bad_files_exit_2_with_one_line() {
             "is not a kelp trace file: unknown field `min_isr`",
         ),
         (dir.join("missing.json").to_str().unwrap().to_string(), "cannot read"),
+        (
+            edited(&dir, "runtime.json", |j| {
+                j.replacen("\"config\": {", "\"config\": {\"runtime\": {\"heartbeats\": true},", 1)
+            }),
+            "config.runtime is the reference cluster's: no checker's trace has it",
+        ),
+        (lasso_with_loop_start(&dir, 7), "loop_start 7 leaves no step for the cycle (the path has 7 steps)"),
+        (lasso_with_loop_start(&dir, 99), "loop_start 99 leaves no step for the cycle (the path has 7 steps)"),
     ];
     assert!(json.contains("\"version\": 1") && json.contains("\"min_insync_replicas\""));
     for (file, message) in &cases {
@@ -146,5 +170,26 @@ fn a_scenario_changed_by_flags_writes_under_its_own_name() {
     assert_eq!(code, 1, "{err}");
     assert!(dir.join("traces/no-idempotence+flags/no-duplicates/trace.json").exists());
     assert!(!dir.join("traces/no-idempotence").exists(), "the named scenario's traces are left alone");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_place_traces_cannot_be_written_or_read_is_refused_before_any_search() {
+    let dir = scratch("refused");
+    std::fs::write(dir.join("a-file"), "").unwrap();
+    let file = dir.join("a-file");
+    let under_file = file.join("traces");
+    for (args, message) in [
+        (vec!["check", "--scenario", "acks-1", "--out", file.to_str().unwrap()], "a-file is not a directory"),
+        (vec!["matrix", "--out", under_file.to_str().unwrap()], "a-file is not a directory"),
+        (
+            vec!["matrix", "--traces", under_file.to_str().unwrap()],
+            "no such directory (`kelp matrix --out DIR` writes one)",
+        ),
+    ] {
+        let (code, out, err) = kelp_in(&dir, &args);
+        assert_eq!((code, out.as_str()), (2, ""), "kelp {args:?}: nothing checked: {err}");
+        assert!(err.starts_with("error: ") && err.trim_end().ends_with(message), "kelp {args:?}: {err}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

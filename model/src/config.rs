@@ -249,14 +249,16 @@ fn check(ok: bool, field: &'static str, value: impl fmt::Display, reason: &'stat
     }
 }
 
-/// Bounds that keep every counter (`u8` ids, `u32` offsets and epochs) far from overflow.
-const MAX_BROKERS: u8 = 9;
-const MAX_PARTITIONS: u8 = 8;
-const MAX_PRODUCERS: u8 = 4;
+// Bounds that keep every counter (`u8` ids, `u32` offsets and epochs) far from overflow; the
+// command lines quote them too, so that a flag out of range is refused with the same bounds.
+pub const MAX_BROKERS: u8 = 9;
+pub const MAX_PARTITIONS: u8 = 8;
+pub const MAX_PRODUCERS: u8 = 4;
 pub const MAX_RECORDS: u32 = 1_000_000;
-const MAX_LEADER_EPOCHS: u8 = 32;
-const MAX_FAULTS: u8 = 16;
-const MAX_CONTROLLERS: u8 = 3;
+pub const MAX_LEADER_EPOCHS: u8 = 32;
+/// The most of any one kind of fault, of faults in all, of restarts and of retries.
+pub const MAX_FAULTS: u8 = 16;
+pub const MAX_CONTROLLERS: u8 = 3;
 
 impl Config {
     /// Rejects configurations that describe no cluster, naming the first bad field.

@@ -104,10 +104,8 @@ pub fn command(args: &ExploreArgs) -> Result<(), String> {
     // The trace's URL first: a trace that does not replay is refused before anything is printed.
     let trace_url =
         actions.map(|actions| path_url(args.bind, &model, &actions)).transpose().map_err(|e| e.to_string())?;
-    println!("Explorer: http://{}/", args.bind);
-    if let Some(url) = trace_url {
-        println!("trace: {url}");
-    }
+    let trace_line = trace_url.map(|url| format!("trace: {url}\n")).unwrap_or_default();
+    kelp_impl::commands::write_out(&format!("Explorer: http://{}/\n{trace_line}", args.bind))?;
     serve(model, args.bind);
     Ok(())
 }

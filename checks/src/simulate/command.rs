@@ -4,7 +4,6 @@
 
 use super::{json, rng, simulate, text, Options};
 use crate::cli::SimulateArgs;
-use std::io::Write;
 
 /// Flags that shape the simulation rather than the model, with whether each takes a value.
 const RUN_FLAGS: &[(&str, bool)] =
@@ -40,12 +39,7 @@ pub fn command(args: &SimulateArgs) -> Result<bool, String> {
     let flags = model_flags(argv.skip_while(|a| a != "simulate").skip(1));
     let sim = simulate(&scenario, options);
     let report = if args.json { json(&scenario, &sim, &flags) + "\n" } else { text(&scenario, &sim, &flags, true) };
-    // A reader that stops early (`| head`) is no error: the exit status still tells the outcome.
-    std::io::stdout()
-        .lock()
-        .write_all(report.as_bytes())
-        .or_else(|e| if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) })
-        .map_err(|e| format!("cannot write the report: {e}"))?;
+    kelp_impl::commands::write_out(&report)?;
     Ok(sim.violations().is_empty())
 }
 

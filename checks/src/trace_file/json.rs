@@ -41,6 +41,7 @@ pub fn parse(path: &str, text: &str) -> Result<TraceFile, TraceFileError> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| parse_error(e.to_string()))?;
     match value.get("version") {
         None => return Err(parse_error("no \"version\" field".to_string())),
+        Some(v) if !v.is_u64() => return Err(parse_error(format!("\"version\" is {v}, not a whole number"))),
         Some(v) if v.as_u64() != Some(u64::from(VERSION)) => {
             return Err(TraceFileError::Version { path: path.to_string(), found: v.to_string() })
         }
@@ -65,9 +66,17 @@ pub fn property(file: &TraceFile) -> Result<&'static Property, String> {
 fn check(file: &TraceFile) -> Result<(), String> {
     let property = property(file)?;
     file.config.validate().map_err(|e| e.to_string())?;
+    // The checker writes none: the runtime settings are the reference cluster's.
+    if !file.config.runtime.is_off() {
+        return Err("config.runtime is the reference cluster's: no checker's trace has it".to_string());
+    }
     // A cycle is an `eventually` property's counterexample.
     if file.loop_start.is_some() && property.kind != Kind::Eventually {
         return Err(format!("loop_start is for an `eventually` property's cycle, and '{}' is not one", property.name));
+    }
+    let actions = file.actions.len();
+    if let Some(at) = file.loop_start.filter(|&at| at >= actions) {
+        return Err(format!("loop_start {at} leaves no step for the cycle (the path has {actions} steps)"));
     }
     let unknown = |(i, a): (usize, &TraceAction)| {
         a.addresses().into_iter().find(|x| !action::exists(*x, &file.config)).map(|x| (i + 1, x))
@@ -79,9 +88,9 @@ fn check(file: &TraceFile) -> Result<(), String> {
 }
 
 /// Whether the file tells its action path whole, as kelp writes it: a step per action, a state
-/// before and after each, a cycle that starts after one of its steps, and the verdict kelp writes
-/// for that path (a file edited by hand would otherwise tell a story its steps do not). Replaying
-/// needs only the actions (it names the first that no longer applies); printing needs all this.
+/// before and after each, and the verdict kelp writes for that path (a file edited by hand would
+/// otherwise tell a story its steps do not). Replaying needs only the actions (it names the first
+/// that no longer applies); printing needs all this.
 pub fn complete(file: &TraceFile) -> Result<(), String> {
     let (actions, steps, states) = (file.actions.len(), file.steps.len(), file.states.len());
     if steps != actions || states != actions + 1 {
@@ -89,9 +98,6 @@ pub fn complete(file: &TraceFile) -> Result<(), String> {
             "{actions} actions need {actions} steps and {} states, but the file has {steps} and {states}",
             actions + 1
         ));
-    }
-    if let Some(at) = file.loop_start.filter(|&at| at >= actions) {
-        return Err(format!("loop_start {at} leaves no step for the cycle (the path has {actions} steps)"));
     }
     let verdict = super::record::verdict(property(file)?, actions, file.loop_start);
     if file.verdict != verdict {

@@ -35,14 +35,21 @@ pub fn dir_for(root: &Path, scenario: &str, property: &str) -> Result<PathBuf, T
     } else {
         Err(TraceFileError::Invalid {
             path: root.display().to_string(),
-            message: format!("scenario name '{scenario}' cannot name a directory"),
+            message: format!("scenario name '{scenario}' cannot name a directory: {NAME_RULE}"),
         })
     }
 }
 
-/// Whether `name` is one plain directory name (not empty, no `/`, not `.` or `..`).
+/// What a scenario's name may be, as `names_a_directory` has it.
+pub const NAME_RULE: &str =
+    "a scenario's name is 1 to 64 ASCII letters, digits, '-', '_', '.' and '+', starting with a letter or digit";
+
+/// Whether `name` is a plain directory name on any system, one that no shell reads as a flag or
+/// hides: 1 to 64 ASCII letters, digits, `-`, `_`, `.` and `+` (a scenario changed by flags is
+/// `<name>+flags`), the first a letter or digit.
 pub fn names_a_directory(name: &str) -> bool {
-    !matches!(name, "" | "." | "..") && !name.contains('/')
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+');
+    name.len() <= 64 && name.starts_with(|c: char| c.is_ascii_alphanumeric()) && name.chars().all(plain)
 }
 
 pub fn write(dir: &Path, file: &TraceFile) -> Result<(), TraceFileError> {

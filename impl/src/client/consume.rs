@@ -26,8 +26,11 @@ pub fn consume(dir: &Path, options: &ConsumeOptions, out: &mut dyn Write) -> Res
     let mut leaders = leaders(&mut client)?;
     let mut positions: Vec<Option<Offset>> = vec![options.from_beginning.then_some(Offset(0)); partitions.len()];
     let mut printed = 0u64;
+    // As Kafka's console consumer, which loops while fewer than `--max-messages` are consumed: 0
+    // consumes none.
+    let enough = |printed: u64| options.max_messages.is_some_and(|max| printed >= max);
     let mut last_record = Instant::now();
-    loop {
+    while !enough(printed) {
         let mut progressed = false;
         for &p in &partitions {
             let i = usize::from(p.0);
@@ -44,9 +47,9 @@ pub fn consume(dir: &Path, options: &ConsumeOptions, out: &mut dyn Write) -> Res
                     for record in &records {
                         out.write_all(&record.value.0)
                             .and_then(|()| out.write_all(b"\n"))
-                            .map_err(ClientError::Stdin)?;
+                            .map_err(ClientError::Output)?;
                         printed += 1;
-                        if options.max_messages.is_some_and(|max| printed >= max) {
+                        if enough(printed) {
                             return Ok(printed);
                         }
                     }
@@ -76,6 +79,7 @@ pub fn consume(dir: &Path, options: &ConsumeOptions, out: &mut dyn Write) -> Res
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+    Ok(printed)
 }
 
 fn leaders(client: &mut Client) -> Result<Vec<Option<kelp_model::ids::BrokerId>>, ClientError> {

@@ -21,9 +21,18 @@ pub fn leader_election(
     target: ElectionTarget,
 ) -> Result<(Vec<String>, bool), ClientError> {
     let mut client = Client::connect(dir)?;
-    let partitions: Vec<PartitionId> = match target {
+    let all: Vec<PartitionId> = client.cluster().config.partition_ids().collect();
+    let partitions = match target {
+        // Kafka's tool would send it and print the controller's UNKNOWN_TOPIC_OR_PARTITION; the
+        // cluster file already says it is not there, as a node that is not there (exit 2).
+        ElectionTarget::Partition(p) if !all.contains(&PartitionId(p)) => {
+            return Err(ClientError::Usage(format!(
+                "no partition t-{p} in this cluster (partitions 0 to {})",
+                all.len() - 1
+            )));
+        }
         ElectionTarget::Partition(p) => vec![PartitionId(p)],
-        ElectionTarget::AllTopicPartitions => client.cluster().config.partition_ids().collect(),
+        ElectionTarget::AllTopicPartitions => all,
     };
     let request = ClientRequest::ElectLeaders { election, partitions };
     let ClientResponse::LeadersElected(results) = client.ask_controller(&request)?.1 else {

@@ -37,8 +37,8 @@ pub enum ClientError {
     Node(#[from] NodeError),
     #[error("no answer from {whom} after {ATTEMPTS} attempts ({ANSWER_WAIT:?} each): is the cluster up? (`kelp cluster status`)")]
     NoAnswer { whom: String },
-    #[error("reading standard input: {0}")]
-    Stdin(#[source] std::io::Error),
+    #[error("writing standard output: {0}")]
+    Output(#[source] std::io::Error),
     #[error("{0}")]
     Usage(String),
 }

@@ -93,7 +93,7 @@ pub fn produce(
                     format!("record {sequence}: t-{partition} sent (acks=0)")
                 }
             };
-            writeln!(out, "{line}").map_err(ClientError::Stdin)?;
+            writeln!(out, "{line}").map_err(ClientError::Output)?;
         }
         reported = producer.outcomes.len();
         let records = driver.config().records as usize;
@@ -103,7 +103,8 @@ pub fn produce(
         if last_outcome.elapsed() >= options.delivery_timeout {
             for sequence in reported..records {
                 let partition = ProducerState::partition_of(driver.config(), Sequence(sequence as u32));
-                writeln!(out, "record {sequence}: t-{partition} error DELIVERY_TIMEOUT").map_err(ClientError::Stdin)?;
+                writeln!(out, "record {sequence}: t-{partition} error DELIVERY_TIMEOUT")
+                    .map_err(ClientError::Output)?;
             }
             summary.failed += records - reported;
             return Ok(summary);

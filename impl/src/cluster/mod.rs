@@ -9,7 +9,7 @@ pub mod process;
 
 use crate::cluster_file::{ClusterFile, ClusterFileError};
 use crate::storage::{self, Storage, StorageError};
-use kelp_model::config::{Config, FaultBudget, RuntimeSettings};
+use kelp_model::config::{Config, FaultBudget, FlushPolicy, RuntimeSettings};
 use kelp_model::ids::BrokerId;
 use process::Layout;
 use std::path::Path;
@@ -36,6 +36,15 @@ pub enum ClusterError {
     NotRunning { name: String },
     #[error("{name} is running already (pid {pid})")]
     Running { name: String, pid: u32 },
+    #[error(
+        "{dir} holds a cluster set up otherwise: {differences}. `kelp cluster up` starts it again as it was \
+         set up: drop those flags, or give another --dir"
+    )]
+    SetUpOtherwise { dir: String, differences: String },
+    #[error("{dir} is not a directory")]
+    NotADirectory { dir: String },
+    #[error("{name} is running (pid {pid}): check-logs reads the brokers' files once they are stopped (`kelp cluster down`)")]
+    RunningDuringCheck { name: String, pid: u32 },
     #[error("{name} did not start: see {log}")]
     DidNotStart { name: String, log: String },
     #[error("{name} (pid {pid}) did not die after SIGKILL")]
@@ -72,37 +81,74 @@ fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> ClusterError 
     move |source| ClusterError::Io { action, source }
 }
 
-/// What `kelp cluster up` sets.
-#[derive(Clone, Debug)]
+/// What `kelp cluster up` was told to set; `None` where the flag was not given (the default).
+#[derive(Clone, Debug, Default)]
 pub struct UpOptions {
-    pub brokers: u8,
-    pub partitions: u8,
+    pub brokers: Option<u8>,
+    pub partitions: Option<u8>,
     pub replication_factor: Option<u8>,
     pub min_insync_replicas: Option<u8>,
-    pub controllers: u8,
-    pub eligible_leader_replicas: bool,
-    pub unclean_leader_election: bool,
-    pub auto_leader_rebalance: bool,
-    pub flush: kelp_model::config::FlushPolicy,
+    pub controllers: Option<u8>,
+    pub eligible_leader_replicas: Option<bool>,
+    pub unclean_leader_election: Option<bool>,
+    pub auto_leader_rebalance: Option<bool>,
+    pub flush: Option<FlushPolicy>,
+}
+
+impl UpOptions {
+    /// The settings given that differ from `config`'s, each as its flag with the value given and
+    /// the one `config` has.
+    fn differences(&self, config: &Config) -> Vec<String> {
+        fn flush(policy: FlushPolicy) -> &'static str {
+            match policy {
+                FlushPolicy::Never => "never",
+                FlushPolicy::Always => "always",
+            }
+        }
+        fn setting<T: ToString>(
+            flag: &'static str,
+            given: Option<T>,
+            has: T,
+        ) -> (&'static str, Option<String>, String) {
+            (flag, given.map(|v| v.to_string()), has.to_string())
+        }
+        let c = config;
+        let settings = [
+            setting("brokers", self.brokers, c.brokers),
+            setting("partitions", self.partitions, c.partitions),
+            setting("replication-factor", self.replication_factor, c.replication_factor),
+            setting("min-insync-replicas", self.min_insync_replicas, c.min_insync_replicas),
+            setting("controllers", self.controllers, c.controllers),
+            setting("eligible-leader-replicas", self.eligible_leader_replicas, c.eligible_leader_replicas),
+            setting("unclean-leader-election", self.unclean_leader_election, c.unclean_leader_election),
+            setting("auto-leader-rebalance", self.auto_leader_rebalance, c.auto_leader_rebalance),
+            setting("flush", self.flush.map(flush), flush(c.flush)),
+        ];
+        settings
+            .into_iter()
+            .filter_map(|(flag, given, has)| Some(format!("--{flag} {} (it has {has})", given.filter(|g| *g != has)?)))
+            .collect()
+    }
 }
 
 /// The configuration a real cluster runs with: Kafka's current behaviour, these settings, no
 /// configured producers (clients join at run time), no fault budget (faults are the operator's
 /// commands: nothing is injected), and the runtime settings on.
 pub fn runtime_config(options: &UpOptions) -> Result<Config, ClusterError> {
-    let replication_factor = options.replication_factor.unwrap_or(options.brokers.min(3));
+    let brokers = options.brokers.unwrap_or(3);
+    let replication_factor = options.replication_factor.unwrap_or(brokers.min(3));
     let config = Config {
-        brokers: options.brokers,
-        partitions: options.partitions,
+        brokers,
+        partitions: options.partitions.unwrap_or(1),
         replication_factor,
         min_insync_replicas: options.min_insync_replicas.unwrap_or(2.min(replication_factor)),
         producers: 0,
         records: 0,
-        controllers: options.controllers,
-        eligible_leader_replicas: options.eligible_leader_replicas,
-        unclean_leader_election: options.unclean_leader_election,
-        auto_leader_rebalance: options.auto_leader_rebalance,
-        flush: options.flush,
+        controllers: options.controllers.unwrap_or(1),
+        eligible_leader_replicas: options.eligible_leader_replicas.unwrap_or(false),
+        unclean_leader_election: options.unclean_leader_election.unwrap_or(false),
+        auto_leader_rebalance: options.auto_leader_rebalance.unwrap_or(true),
+        flush: options.flush.unwrap_or(FlushPolicy::Never),
         budget: FaultBudget {
             crashes: 0,
             power_losses: 0,
@@ -140,13 +186,22 @@ fn check_node(cluster: &ClusterFile, node: u32) -> Result<(), ClusterError> {
     Ok(())
 }
 
-/// `kelp cluster up`: a new cluster in `dir` (or the existing one, restarted from its files).
+/// `kelp cluster up`: a new cluster in `dir` (or the existing one, restarted from its files, as
+/// it was set up: settings given that differ from its own are refused, not ignored).
 pub fn up(dir: &Path, options: &UpOptions) -> Result<Vec<String>, ClusterError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(ClusterError::NotADirectory { dir: dir.display().to_string() });
+    }
     let cluster = if ClusterFile::path(dir).exists() {
         let cluster = ClusterFile::load(dir)?;
         let layout = Layout::new(dir, &cluster.config);
         if node_ids(&cluster).into_iter().any(|n| process::running(&layout, n).is_some()) {
             return Err(ClusterError::AlreadyRunning { dir: dir.display().to_string() });
+        }
+        let differences = options.differences(&cluster.config);
+        if !differences.is_empty() {
+            let dir = dir.display().to_string();
+            return Err(ClusterError::SetUpOtherwise { dir, differences: differences.join(", ") });
         }
         cluster
     } else {
@@ -311,7 +366,7 @@ pub fn check_logs(dir: &Path) -> Result<Vec<String>, ClusterError> {
     let layout = Layout::new(dir, &cluster.config);
     let brokers: Vec<u32> = (1..=u32::from(cluster.config.brokers)).collect();
     if let Some(&running) = brokers.iter().find(|&&b| process::running(&layout, b).is_some()) {
-        return Err(ClusterError::Running {
+        return Err(ClusterError::RunningDuringCheck {
             name: layout.name(running),
             pid: process::running(&layout, running).unwrap_or(0),
         });

@@ -2,8 +2,16 @@
 //! the processes, `kelp topics`, `kelp leader-election`, `kelp produce` and `kelp consume` as the
 //! Kafka tools of those names. Every command finds the cluster with `--dir`.
 
+use clap::builder::RangedI64ValueParser;
 use clap::{Args, Subcommand, ValueEnum};
+use kelp_model::config::{MAX_BROKERS, MAX_CONTROLLERS, MAX_FAULTS, MAX_PARTITIONS};
 use std::path::PathBuf;
+
+/// The parser of a `u8` flag that refuses values outside `min..=max`, naming those bounds (the
+/// model's, so that the command line and a scenario file refuse the same values).
+pub fn between(min: u8, max: u8) -> RangedI64ValueParser<u8> {
+    clap::value_parser!(u8).range(i64::from(min)..=i64::from(max))
+}
 
 /// Where the cluster lives: its cluster file, logs, pid files and data.
 #[derive(Debug, Clone, Args)]
@@ -40,32 +48,35 @@ pub enum ClusterCommand {
 pub struct UpArgs {
     #[command(flatten)]
     pub dir: DirArg,
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=9))]
-    pub brokers: u8,
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=16))]
-    pub partitions: u8,
+    /// Brokers (default: 3).
+    #[arg(long, value_parser = between(1, MAX_BROKERS))]
+    pub brokers: Option<u8>,
+    /// Partitions of topic `t` (default: 1).
+    #[arg(long, value_parser = between(1, MAX_PARTITIONS))]
+    pub partitions: Option<u8>,
     /// Replicas of each partition (default: every broker, at most 3).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=9))]
+    #[arg(long, value_parser = between(1, MAX_BROKERS))]
     pub replication_factor: Option<u8>,
     /// `min.insync.replicas` (default: 2, or 1 with one replica).
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=9))]
+    #[arg(long, value_parser = between(1, MAX_BROKERS))]
     pub min_insync_replicas: Option<u8>,
-    /// Controller candidates: 2 or 3 run the ZooKeeper-era controller (a `zookeeper` node holds
-    /// `/controller`; when the active controller dies, another takes over in a new epoch).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=3))]
-    pub controllers: u8,
-    /// KIP-966 eligible leader replicas.
-    #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
-    pub eligible_leader_replicas: bool,
-    /// `unclean.leader.election.enable`.
-    #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
-    pub unclean_leader_election: bool,
-    /// `auto.leader.rebalance.enable`.
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
-    pub auto_leader_rebalance: bool,
+    /// Controller candidates (default: 1): 2 or 3 run the ZooKeeper-era controller (a `zookeeper`
+    /// node holds `/controller`; when the active controller dies, another takes over in a new
+    /// epoch).
+    #[arg(long, value_parser = between(1, MAX_CONTROLLERS))]
+    pub controllers: Option<u8>,
+    /// KIP-966 eligible leader replicas (default: false).
+    #[arg(long)]
+    pub eligible_leader_replicas: Option<bool>,
+    /// `unclean.leader.election.enable` (default: false).
+    #[arg(long)]
+    pub unclean_leader_election: Option<bool>,
+    /// `auto.leader.rebalance.enable` (default: true).
+    #[arg(long)]
+    pub auto_leader_rebalance: Option<bool>,
     /// never: Kafka's default (no fsync per write); always: fsync every append.
-    #[arg(long, value_enum, default_value_t = Flush::Never)]
-    pub flush: Flush,
+    #[arg(long, value_enum)]
+    pub flush: Option<Flush>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -87,7 +98,7 @@ pub struct DemoteBrokerArgs {
     #[command(flatten)]
     pub dir: DirArg,
     /// The broker to move last in every replica list, and off leadership.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..))]
+    #[arg(long, value_parser = between(1, MAX_BROKERS))]
     pub broker: u8,
 }
 
@@ -116,7 +127,12 @@ pub struct LeaderElectionArgs {
     #[arg(long, value_enum)]
     pub election_type: ElectionType,
     /// One partition of topic `t`.
-    #[arg(long, required_unless_present = "all_topic_partitions", conflicts_with = "all_topic_partitions")]
+    #[arg(
+        long,
+        required_unless_present = "all_topic_partitions",
+        conflicts_with = "all_topic_partitions",
+        value_parser = between(0, MAX_PARTITIONS - 1)
+    )]
     pub partition: Option<u8>,
     /// Every partition.
     #[arg(long)]
@@ -144,7 +160,7 @@ pub struct ProduceArgs {
     pub request_timeout_ms: u64,
     /// `retries`: how often a record is sent again after an error or a time-out (at most 16, the
     /// model's bound; each retry first waits for fresh metadata).
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(0..=16))]
+    #[arg(long, default_value_t = 16, value_parser = between(0, MAX_FAULTS))]
     pub retries: u8,
     /// `delivery.timeout.ms`: how long to wait for the record in flight to be acknowledged or to
     /// fail (no leader, no answer) before it and every record after it fail with DELIVERY_TIMEOUT.

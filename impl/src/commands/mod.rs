@@ -25,14 +25,25 @@ pub const FOUND_A_FAILURE: u8 = 1;
 /// Exit code: the command could not do its work (every `kelp` command).
 pub const COULD_NOT: u8 = 2;
 
+/// Writes `text` to standard output. A reader that went away (a closed pipe, as under `| head`) had
+/// what it wanted: the rest is dropped without a word, as `cat` and `grep` do, and the exit code
+/// still tells the outcome. Any other failure (a full disk) is the command's error.
+pub fn write_out(text: &str) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("writing standard output: {e}")),
+        _ => Ok(()),
+    }
+}
+
+/// Each line, then `\n`, to standard output (`write_out`).
+fn write_lines(lines: &[String]) -> Result<(), String> {
+    write_out(&lines.iter().map(|line| format!("{line}\n")).collect::<String>())
+}
+
 fn print_lines<E: Display>(result: Result<Vec<String>, E>) -> ExitCode {
-    match result {
-        Ok(lines) => {
-            for line in lines {
-                println!("{line}");
-            }
-            ExitCode::SUCCESS
-        }
+    match result.map_err(|e| e.to_string()).and_then(|lines| write_lines(&lines)) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),
     }
 }
@@ -77,10 +88,10 @@ fn up_options(a: &UpArgs) -> UpOptions {
         eligible_leader_replicas: a.eligible_leader_replicas,
         unclean_leader_election: a.unclean_leader_election,
         auto_leader_rebalance: a.auto_leader_rebalance,
-        flush: match a.flush {
+        flush: a.flush.map(|flush| match flush {
             Flush::Never => FlushPolicy::Never,
             Flush::Always => FlushPolicy::Always,
-        },
+        }),
     }
 }
 
@@ -136,8 +147,8 @@ pub fn leader_election(a: &LeaderElectionArgs) -> ExitCode {
 fn lines_and_verdict(result: Result<(Vec<String>, bool), client::ClientError>) -> ExitCode {
     match result {
         Ok((lines, ok)) => {
-            for line in lines {
-                println!("{line}");
+            if let Err(e) = write_lines(&lines) {
+                return fail(e);
             }
             if ok {
                 ExitCode::SUCCESS
@@ -170,11 +181,39 @@ pub fn produce(a: &ProduceArgs) -> ExitCode {
         retries: a.retries,
         delivery_timeout: Duration::from_millis(a.delivery_timeout_ms),
     };
-    let stdout = std::io::stdout();
-    match client::produce(&a.dir.dir, values, &options, &mut stdout.lock()) {
+    let mut out = ReportOnly { out: std::io::stdout().lock(), failed: None };
+    let result = client::produce(&a.dir.dir, values, &options, &mut out);
+    if let Some(e) = out.failed.filter(|e| e.kind() != std::io::ErrorKind::BrokenPipe) {
+        eprintln!("warning: writing standard output: {e}: the report stops there; every record was still sent");
+    }
+    match result {
         Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
         Ok(summary) => found(format!("{} record(s) failed", summary.failed)),
         Err(e) => fail(e),
+    }
+}
+
+/// Standard output for `kelp produce`, whose records go out whoever reads its report: a failed
+/// write ends the report (its error kept), not the sending, which would leave the records after
+/// it unsent while those before it stay written.
+struct ReportOnly<W: Write> {
+    out: W,
+    failed: Option<std::io::Error>,
+}
+
+impl<W: Write> Write for ReportOnly<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.failed.is_none() {
+            self.failed = self.out.write_all(buf).err();
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.failed.is_none() {
+            self.failed = self.out.flush().err();
+        }
+        Ok(())
     }
 }
 
@@ -224,9 +263,11 @@ pub fn consume(a: &ConsumeArgs) -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let result = client::consume(&a.dir.dir, &options, &mut out);
-    let _ = out.flush();
+    let result = result.and_then(|_| out.flush().map_err(client::ClientError::Output));
     match result {
-        Ok(_) => ExitCode::SUCCESS,
+        // The reader went away (`| head`): it has what it wanted.
+        Ok(()) => ExitCode::SUCCESS,
+        Err(client::ClientError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => fail(e),
     }
 }
@@ -234,6 +275,28 @@ pub fn consume(a: &ConsumeArgs) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer whose every write fails as `kind` does.
+    struct Failing(std::io::ErrorKind);
+
+    impl Write for Failing {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(self.0.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(self.0.into())
+        }
+    }
+
+    #[test]
+    fn a_report_that_cannot_be_written_keeps_its_first_error_and_lets_the_work_go_on() {
+        let mut out = ReportOnly { out: Failing(std::io::ErrorKind::StorageFull), failed: None };
+        assert!(writeln!(out, "record 0: t-0 offset 0").is_ok() && out.flush().is_ok());
+        assert_eq!(out.failed.map(|e| e.kind()), Some(std::io::ErrorKind::StorageFull));
+        let mut out = ReportOnly { out: Vec::new(), failed: None };
+        writeln!(out, "record 0: t-0 offset 0").unwrap();
+        assert_eq!((out.out, out.failed.is_none()), (b"record 0: t-0 offset 0\n".to_vec(), true));
+    }
 
     #[test]
     fn each_line_is_a_record_without_its_line_end() {
