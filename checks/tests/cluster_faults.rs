@@ -10,7 +10,8 @@
 //! - leadership moves on request: `kelp demote-broker` and `kelp leader-election --election-type
 //!   preferred`, refused while the preferred replica is down;
 //! - with two controller candidates and ZooKeeper (6 processes), `kelp cluster kill-controller`
-//!   moves the controller to the other candidate in controller epoch 2, which goes on electing.
+//!   moves the controller to the other candidate in controller epoch 2, which goes on electing;
+//! - a broker that exits as it starts (its port taken) fails `kelp cluster up` at once.
 //!
 //! After the faults every acknowledged record is consumed exactly once and in order, and every
 //! broker's log agrees with the others' below the high watermark. Prints records produced,
@@ -351,4 +352,35 @@ fn killing_the_controller_moves_it_to_another_candidate_which_goes_on_electing()
     let log = std::fs::read_to_string(dir.join("logs").join("zookeeper.log")).expect("zookeeper's log");
     assert!(log.contains("session of controller expired: /controller deleted"), "{log}");
     assert!(log.contains("controller-2 created /controller: controller in controller epoch 2"), "{log}");
+}
+
+#[test]
+fn a_node_that_exits_as_it_starts_fails_its_start_and_down_says_what_it_stopped() {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp.path().join("cluster");
+    let _cluster = Cluster(&dir);
+    kelp_ok(&dir, &["cluster", "up", "--brokers", "1"]);
+    let down = kelp_ok(&dir, &["cluster", "down"]);
+    assert!(down.starts_with("broker-1 stopped (pid ") && down.contains("\ncontroller stopped (pid "), "{down}");
+    assert!(!down.contains("without a controlled shutdown"), "the controller accepted it: {down}");
+
+    // Another program holds broker 1's port: the broker exits as it starts, and `up` says so at
+    // once, with the broker's own words (it used to print a pid and exit 0).
+    let address = ClusterFile::load(&dir).expect("the cluster file").address_of(1).expect("broker 1's address");
+    let squatter = UdpSocket::bind(address).expect("the port is free while the cluster is down");
+    let started = Instant::now();
+    let output = kelp(&dir, &["cluster", "up"]);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: broker-1 exited as it started: ") && err.contains("Address already in use"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5), "told at once, not after a wait: {:?}", started.elapsed());
+    drop(squatter);
+    let started = kelp_ok(&dir, &["cluster", "start", "1"]);
+    assert!(started.starts_with("broker-1\tpid "), "{started}");
+    kelp_ok(&dir, &["cluster", "down"]);
+    let again = kelp_ok(&dir, &["cluster", "down"]);
+    assert_eq!(again, format!("no process of the cluster in {} was running\n", dir.display()));
 }

@@ -73,6 +73,8 @@ pub enum NodeError {
     ShutdownIncomplete { reason: String },
     #[error("cannot install the signal handlers: {0}")]
     Signals(#[source] io::Error),
+    #[error("cannot say it is up (the cluster directory's run/ file): {0}")]
+    Announce(#[source] io::Error),
 }
 
 /// Why one message was not sent (never fatal to a node).
@@ -906,6 +908,7 @@ pub fn run(dir: &Path, id: u32, stop: &Stop) -> Result<(), NodeError> {
     let cluster_id = cluster.cluster_id.clone();
     let endpoint = Endpoint::node(cluster, id)?;
     info!("{} listening on {} (cluster {cluster_id})", node_name(&endpoint.cluster().config, id), node.address);
+    crate::cluster::process::announce_ready(dir, &endpoint.cluster().config, id).map_err(NodeError::Announce)?;
     let mut driver = Driver::start(endpoint, role, sink, disk, ArmPolicy::KeepRunning)?;
 
     let mut shutdown: Option<(Instant, usize)> = None;

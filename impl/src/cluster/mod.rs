@@ -7,7 +7,7 @@
 
 pub mod process;
 
-use crate::cluster_file::{ClusterFile, ClusterFileError};
+use crate::cluster_file::{ClusterFile, ClusterFileError, Role};
 use crate::storage::{self, Storage, StorageError};
 use kelp_model::config::{Config, FaultBudget, FlushPolicy, RuntimeSettings};
 use kelp_model::ids::BrokerId;
@@ -47,6 +47,8 @@ pub enum ClusterError {
     RunningDuringCheck { name: String, pid: u32 },
     #[error("{name} did not start: see {log}")]
     DidNotStart { name: String, log: String },
+    #[error("{name} exited as it started: {why} (see {log})")]
+    ExitedAtOnce { name: String, why: String, log: String },
     #[error("{name} (pid {pid}) did not die after SIGKILL")]
     Undying { name: String, pid: u32 },
     #[error("power loss is a broker's: node 0 is the controller")]
@@ -218,22 +220,33 @@ pub fn up(dir: &Path, options: &UpOptions) -> Result<Vec<String>, ClusterError> 
     Ok(lines)
 }
 
+/// The last line a node wrote to its log (its error, when it exited at once).
+fn last_line(log: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(log).ok()?;
+    text.lines().rev().find(|line| !line.trim().is_empty()).map(|line| line.trim().to_string())
+}
+
 fn start_node(layout: &Layout, cluster: &ClusterFile, node: u32) -> Result<String, ClusterError> {
     let name = layout.name(node);
     if let Some(pid) = process::running(layout, node) {
         return Err(ClusterError::Running { name, pid });
     }
     let pid = process::start(layout, node).map_err(io(format!("start {name}")))?;
-    let log = layout.log_file(node).display().to_string();
+    let log = layout.log_file(node);
     let deadline = std::time::Instant::now() + SETTLE;
-    while process::running(layout, node).is_none() {
+    // Up once it listens (it opened its data directory first); a node that exits at once (a port
+    // taken, a data directory of another node) is not up, whatever its pid says.
+    while !process::ready(layout, node, pid) {
+        if !process::alive(pid) {
+            let why = last_line(&log).unwrap_or_else(|| "no word in its log".to_string());
+            return Err(ClusterError::ExitedAtOnce { name, why, log: log.display().to_string() });
+        }
         if std::time::Instant::now() >= deadline {
-            return Err(ClusterError::DidNotStart { name, log });
+            return Err(ClusterError::DidNotStart { name, log: log.display().to_string() });
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    // A moment for the node to bind its socket and log its start.
-    std::thread::sleep(Duration::from_millis(100));
+    let log = log.display();
     let address = cluster.address_of(node).map_or_else(String::new, |a| a.to_string());
     Ok(format!("{name}\tpid {pid}\t{address}\tlog {log}"))
 }
@@ -304,38 +317,60 @@ pub fn start(dir: &Path, node: u32) -> Result<String, ClusterError> {
 pub fn stop(dir: &Path, node: u32) -> Result<String, ClusterError> {
     let cluster = ClusterFile::load(dir)?;
     check_node(&cluster, node)?;
-    stop_node(&Layout::new(dir, &cluster.config), node)
-}
-
-fn stop_node(layout: &Layout, node: u32) -> Result<String, ClusterError> {
+    let layout = Layout::new(dir, &cluster.config);
     let name = layout.name(node);
-    let pid = process::running(layout, node).ok_or_else(|| ClusterError::NotRunning { name: name.clone() })?;
-    process::signal(pid, libc::SIGTERM).map_err(io(format!("stop {name}")))?;
-    if process::wait_gone(pid, STOP_WAIT) {
-        process::forget(layout, node);
-        return Ok(format!("{name} stopped (pid {pid})"));
-    }
-    kill_node(layout, node).map(|killed| format!("{killed}: it did not stop within {STOP_WAIT:?}"))
+    let pid = process::running(&layout, node).ok_or(ClusterError::NotRunning { name })?;
+    Ok(stop_nodes(&layout, &[(node, pid)])?.remove(0))
 }
 
-/// `kelp cluster down`: every broker by controlled shutdown (which needs the controller, and with
-/// candidates ZooKeeper), then the controller candidates, then ZooKeeper. Data stays.
+/// Stops the running nodes `running` (node, pid) together: SIGTERM to each, then waits for each
+/// (a broker's controlled shutdown takes up to its timeout when no controller answers: one after
+/// the other, three brokers took 90 s), SIGKILL for any still there after `STOP_WAIT`. A line
+/// per node, in `running`'s order, saying how each broker stopped: its clean-shutdown marker, or
+/// none (its next start recovers its logs, and KIP-966 counts it unclean).
+fn stop_nodes(layout: &Layout, running: &[(u32, u32)]) -> Result<Vec<String>, ClusterError> {
+    for &(node, pid) in running {
+        process::signal(pid, libc::SIGTERM).map_err(io(format!("stop {}", layout.name(node))))?;
+    }
+    let deadline = std::time::Instant::now() + STOP_WAIT;
+    let mut lines = Vec::new();
+    for &(node, pid) in running {
+        let name = layout.name(node);
+        if !process::wait_gone(pid, deadline.saturating_duration_since(std::time::Instant::now())) {
+            let killed = kill_node(layout, node)?;
+            lines.push(format!("{killed}: it did not stop within {STOP_WAIT:?}"));
+            continue;
+        }
+        process::forget(layout, node);
+        let unclean =
+            layout.role(node) == Role::Broker && !layout.data_dir(node).join(storage::CLEAN_SHUTDOWN).exists();
+        lines.push(match unclean {
+            true => format!(
+                "{name} stopped (pid {pid}) without a controlled shutdown (no controller accepted it): \
+                 no clean-shutdown marker, its next start recovers its logs"
+            ),
+            false => format!("{name} stopped (pid {pid})"),
+        });
+    }
+    Ok(lines)
+}
+
+/// `kelp cluster down`: the brokers by controlled shutdown, together (which needs the controller,
+/// and with candidates ZooKeeper), then the controller candidates, then ZooKeeper. Data stays.
 pub fn down(dir: &Path) -> Result<Vec<String>, ClusterError> {
     let cluster = ClusterFile::load(dir)?;
     let layout = Layout::new(dir, &cluster.config);
-    let cfg = &cluster.config;
-    let order = |node: &u32| match crate::cluster_file::Role::of_id(cfg, *node) {
-        crate::cluster_file::Role::Broker => (0, u32::MAX - node),
-        crate::cluster_file::Role::Controller => (1, *node),
-        crate::cluster_file::Role::Zookeeper => (2, *node),
-    };
-    let mut nodes = node_ids(&cluster);
-    nodes.sort_by_key(order);
     let mut lines = Vec::new();
-    for node in nodes {
-        if process::running(&layout, node).is_some() {
-            lines.push(stop_node(&layout, node)?);
-        }
+    for role in [Role::Broker, Role::Controller, Role::Zookeeper] {
+        let running: Vec<(u32, u32)> = node_ids(&cluster)
+            .into_iter()
+            .filter(|&node| layout.role(node) == role)
+            .filter_map(|node| process::running(&layout, node).map(|pid| (node, pid)))
+            .collect();
+        lines.extend(stop_nodes(&layout, &running)?);
+    }
+    if lines.is_empty() {
+        lines.push(format!("no process of the cluster in {} was running", dir.display()));
     }
     Ok(lines)
 }

@@ -4,6 +4,7 @@
 //! `/proc`: a pid counts only while it is a running `kelp node` process for that very node of that
 //! very cluster directory (a zombie, a reused pid or another program does not).
 
+use crate::cluster_file::Role;
 pub use crate::node::node_name;
 use kelp_model::config::Config;
 use std::fs;
@@ -26,6 +27,11 @@ impl Layout {
         Layout { dir: dir.to_path_buf(), config: config.clone() }
     }
 
+    /// What node `node` is.
+    pub fn role(&self, node: u32) -> Role {
+        Role::of_id(&self.config, node)
+    }
+
     /// How node `node` is named in file names and messages (`crate::node::node_name`).
     pub fn name(&self, node: u32) -> String {
         node_name(&self.config, node)
@@ -37,6 +43,12 @@ impl Layout {
 
     pub fn pid_file(&self, node: u32) -> PathBuf {
         self.dir.join("run").join(format!("{}.pid", self.name(node)))
+    }
+
+    /// Written by the node itself, with its pid, once it listens (`announce_ready`): what the
+    /// commands that start it wait for.
+    pub fn ready_file(&self, node: u32) -> PathBuf {
+        self.dir.join("run").join(format!("{}.ready", self.name(node)))
     }
 
     /// A broker's data directory (its `log.dirs`).
@@ -55,6 +67,7 @@ impl Layout {
 pub fn start(layout: &Layout, node: u32) -> io::Result<u32> {
     fs::create_dir_all(layout.dir.join("logs"))?;
     fs::create_dir_all(layout.dir.join("run"))?;
+    forget(layout, node);
     let log = fs::OpenOptions::new().create(true).append(true).open(layout.log_file(node))?;
     let mut command = Command::new(std::env::current_exe()?);
     command
@@ -107,6 +120,24 @@ fn runs_node(args: &[&[u8]], cwd: &Path, layout: &Layout, node: u32) -> bool {
     }
 }
 
+/// Said by node `node` of the cluster in `dir`, once it listens: it is up (`ready`).
+pub fn announce_ready(dir: &Path, config: &Config, node: u32) -> io::Result<()> {
+    let file = Layout::new(dir, config).ready_file(node);
+    fs::create_dir_all(file.parent().expect("run/ holds the file"))?;
+    fs::write(file, format!("{}\n", std::process::id()))
+}
+
+/// Whether the node started as `pid` announced that it listens.
+pub fn ready(layout: &Layout, node: u32, pid: u32) -> bool {
+    let announced = fs::read_to_string(layout.ready_file(node)).ok().and_then(|text| text.trim().parse().ok());
+    announced == Some(pid)
+}
+
+/// Whether the process `pid` (from fork on, before it runs `kelp node`) has not exited.
+pub fn alive(pid: u32) -> bool {
+    has_live_thread(pid)
+}
+
 /// Whether one of `pid`'s threads has not exited yet. The main thread alone is not enough: after
 /// SIGKILL it can turn zombie (and its command line empty) while the other threads still hold the
 /// process's files, and so its data directory's lock.
@@ -144,9 +175,10 @@ pub fn wait_gone(pid: u32, timeout: Duration) -> bool {
     true
 }
 
-/// Forgets `node`'s pid (it stopped or was killed).
+/// Forgets `node`'s pid and readiness (it stopped, was killed, or is about to start again).
 pub fn forget(layout: &Layout, node: u32) {
     let _ = fs::remove_file(layout.pid_file(node));
+    let _ = fs::remove_file(layout.ready_file(node));
 }
 
 #[cfg(test)]

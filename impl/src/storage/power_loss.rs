@@ -36,18 +36,18 @@ impl PowerLossReport {
 
 impl fmt::Display for PowerLossReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "power loss in {}:", self.dir.display())?;
-        for p in &self.partitions {
-            write!(
-                f,
-                " partition {}: kept {}, lost {} record(s) ({} bytes);",
-                p.partition, p.kept, p.lost, p.bytes_cut
-            )?;
+        write!(f, "power loss in {}: ", self.dir.display())?;
+        let partitions: Vec<String> = self
+            .partitions
+            .iter()
+            .map(|p| {
+                format!("partition {}: kept {}, lost {} record(s) ({} bytes)", p.partition, p.kept, p.lost, p.bytes_cut)
+            })
+            .collect();
+        match partitions.is_empty() {
+            true => write!(f, "no partition data"),
+            false => write!(f, "{}", partitions.join("; ")),
         }
-        if self.partitions.is_empty() {
-            write!(f, " no partition data")?;
-        }
-        Ok(())
     }
 }
 
