@@ -8,6 +8,7 @@
 //! - `cluster_file`: the cluster's TOML file (configuration, addresses) and its errors.
 //! - `hostile`: datagrams every node must refuse, for the robustness tests.
 //! - `node`: the event loop that runs one actor in one process.
+//! - `throttle`: how often a node logs what it drops.
 //! - `cluster`: `kelp cluster ...`, the processes and their files.
 //! - `client`: the Kafka tools (`topics`, `leader-election`, `produce`, `consume`) as clients.
 
@@ -18,4 +19,5 @@ pub mod commands;
 pub mod hostile;
 pub mod node;
 pub mod storage;
+pub mod throttle;
 pub mod wire;

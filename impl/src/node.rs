@@ -17,6 +17,7 @@
 
 use crate::cluster_file::{ClusterFile, ClusterFileError, Role as NodeRole};
 use crate::storage::{Storage, StorageError};
+use crate::throttle::{self, Throttle};
 use crate::wire::{self, ClusterTag, WireError};
 use kelp_model::actor::{KelpActor, KelpState};
 use kelp_model::broker::{BrokerState, Disk, Role, Session};
@@ -299,6 +300,8 @@ pub struct Endpoint {
     tag: ClusterTag,
     clients: HashMap<u32, SocketAddr>,
     buffer: Vec<u8>,
+    /// How often a dropped datagram or message gets a log line of its own.
+    drops: Throttle,
 }
 
 impl Endpoint {
@@ -329,7 +332,8 @@ impl Endpoint {
 
     fn with_socket(socket: UdpSocket, cluster: ClusterFile, me: u32) -> Self {
         let tag = cluster.tag();
-        Endpoint { socket, me, cluster, tag, clients: HashMap::new(), buffer: vec![0; RECV_BUFFER] }
+        let buffer = vec![0; RECV_BUFFER];
+        Endpoint { socket, me, cluster, tag, clients: HashMap::new(), buffer, drops: Throttle::default() }
     }
 
     /// This endpoint's actor id.
@@ -390,20 +394,35 @@ impl Endpoint {
         }
     }
 
+    /// Logs a warning about something dropped (`line` says what), unless too many came of late
+    /// (`Throttle`).
+    pub fn dropped(&mut self, line: impl FnOnce() -> String) {
+        let verdict = self.drops.drop_at(Instant::now());
+        if let Some(unlogged) = verdict.unlogged_before {
+            warn!("{}", throttle::summary(unlogged));
+        }
+        if verdict.log {
+            warn!("{}", line());
+        }
+    }
+
     /// Decodes the datagram in the buffer; `None` (logged) when it is refused.
     fn accept(&mut self, len: usize, source: SocketAddr) -> Option<(Id, Msg)> {
         let frame = match wire::decode(&self.buffer[..len], self.tag) {
             Ok(frame) => frame,
             Err(e) => {
-                warn!("dropped a {len}-byte datagram from {source}: {e}");
+                self.dropped(|| format!("dropped a {len}-byte datagram from {source}: {e}"));
                 return None;
             }
         };
         if frame.to != self.me {
-            warn!(
-                "dropped a frame from {source} (actor {}) for actor {}: this is actor {}",
-                frame.from, frame.to, self.me
-            );
+            let me = self.me;
+            self.dropped(|| {
+                format!(
+                    "dropped a frame from {source} (actor {}) for actor {}: this is actor {me}",
+                    frame.from, frame.to
+                )
+            });
             return None;
         }
         match self.cluster.address_of(frame.from) {
@@ -562,16 +581,21 @@ impl Driver {
         debug!("received from {}: {msg}", self.name_of(from));
         let copy = msg.clone();
         let (actor, state, me) = (&self.actor, &self.state, self.endpoint.id());
+        IN_HANDLER.set(true);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut cow = Cow::Borrowed(state);
             let mut out = Out::new();
             actor.on_msg(me, &mut cow, from, msg, &mut out);
             (changed(cow), out)
         }));
+        IN_HANDLER.set(false);
         match outcome {
             Ok((next, out)) => self.advance(next, out),
-            Err(_) => {
-                error!("the model's handler panicked on {copy} from {}: message dropped", self.name_of(from));
+            Err(panic) => {
+                let from = self.name_of(from);
+                let why = panic_message(panic.as_ref());
+                self.endpoint
+                    .dropped(|| format!("the model's handler cannot take {copy} from {from} ({why}): message dropped"));
                 Ok(())
             }
         }
@@ -956,6 +980,32 @@ pub fn run(dir: &Path, id: u32, stop: &Stop) -> Result<(), NodeError> {
     }
     info!("the broker stopped: exiting");
     Ok(())
+}
+
+thread_local! {
+    /// Whether this thread is in a handler of the model, whose panic `Driver::deliver` catches.
+    static IN_HANDLER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// What a caught panic said.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
+        (Some(text), _) => text,
+        (_, Some(text)) => text,
+        _ => "a panic",
+    }
+}
+
+/// A handler's panic on a message it cannot take is logged by `Driver::deliver`, throttled, in
+/// one line: not also by the standard hook, whose report (a backtrace with `RUST_BACKTRACE` set)
+/// would let such messages flood the log. Any other panic is reported as before.
+pub fn report_only_unexpected_panics() {
+    let standard = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !IN_HANDLER.get() {
+            standard(info);
+        }
+    }));
 }
 
 /// Sets up logging to `writer` (the cluster commands send a node's stderr to

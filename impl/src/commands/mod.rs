@@ -98,6 +98,7 @@ fn up_options(a: &UpArgs) -> UpOptions {
 /// `kelp node --id N` (what the cluster commands start): runs until stopped.
 pub fn node(a: &NodeRunArgs) -> ExitCode {
     node::init_logging(std::io::stderr);
+    node::report_only_unexpected_panics();
     let stop = match Stop::on_signals() {
         Ok(stop) => stop,
         Err(e) => return fail(e),
