@@ -346,8 +346,8 @@ fn stop_nodes(layout: &Layout, running: &[(u32, u32)]) -> Result<Vec<String>, Cl
             layout.role(node) == Role::Broker && !layout.data_dir(node).join(storage::CLEAN_SHUTDOWN).exists();
         lines.push(match unclean {
             true => format!(
-                "{name} stopped (pid {pid}) without a controlled shutdown (no controller accepted it): \
-                 no clean-shutdown marker, its next start recovers its logs"
+                "{name} stopped (pid {pid}) before its controlled shutdown completed (its log says why): no \
+                 clean-shutdown marker, so its next start recovers its logs"
             ),
             false => format!("{name} stopped (pid {pid})"),
         });
