@@ -567,12 +567,18 @@ fn refused_expansion(cfg: &Config) -> BrokerState {
     leader
 }
 
+/// Asserts that broker `me` neither wants `timer` now nor could ever arm it: a runtime-only timer
+/// with its runtime setting off.
+fn never_armed(broker: &BrokerState, cfg: &Config, me: u8, timer: Timer) {
+    assert!(!broker.wanted_timers(ctx(cfg, me)).contains(&timer), "{timer:?} wanted");
+    assert!(!BrokerState::all_timers(ctx(cfg, me)).contains(&timer), "{timer:?} among all timers");
+}
+
 #[test]
 fn without_the_fetch_wait_a_refused_follower_waits_for_the_next_write() {
     let cfg = Config::default();
     let leader = refused_expansion(&cfg);
-    assert!(!leader.wanted_timers(ctx(&cfg, 1)).contains(&Timer::FetchMaxWait(P0)));
-    assert!(!BrokerState::all_timers(ctx(&cfg, 1)).contains(&Timer::FetchMaxWait(P0)));
+    never_armed(&leader, &cfg, 1, Timer::FetchMaxWait(P0));
 }
 
 #[test]
@@ -614,8 +620,7 @@ fn without_the_fetch_timeout_an_unanswered_fetch_waits_for_good() {
     let cfg = Config::default();
     let follower = boot(&cfg, 2);
     assert_eq!(*role(&follower), Role::Follower(FetchState::Fetching { fetch_offset: Offset(0) }));
-    assert!(!follower.wanted_timers(ctx(&cfg, 2)).contains(&Timer::FetchTimeout(P0)));
-    assert!(!BrokerState::all_timers(ctx(&cfg, 2)).contains(&Timer::FetchTimeout(P0)));
+    never_armed(&follower, &cfg, 2, Timer::FetchTimeout(P0));
 }
 
 #[test]
@@ -650,18 +655,25 @@ fn an_unanswered_fetch_times_out_backs_off_and_goes_again() {
     assert_eq!(idle, before);
 }
 
-#[test]
-fn an_unanswered_epoch_request_times_out_and_is_asked_again() {
-    let mut cfg = Config { truncation: TruncationRule::Kip279, ..Config::default() };
-    cfg.runtime.fetch_timeout = true;
-    let mut follower = with_log(&cfg, 2, &[1, 1], 0);
-    let e = step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2, 3])));
+/// Broker 2, two records of epoch 1 in its log, told that broker 1 leads in epoch 2 (under
+/// KIP-101/279 truncation): the follower, what it did, and the OffsetsForLeaderEpoch it asks.
+fn asking_where_epoch_1_ends(cfg: &Config) -> (BrokerState, Effects, Msg) {
+    let mut follower = with_log(cfg, 2, &[1, 1], 0);
+    let e = step(&mut follower, cfg, 2, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2, 3])));
     let ask = Msg::OffsetsForLeaderEpoch {
         partition: P0,
         replica: b(2),
         current_leader_epoch: LeaderEpoch(2),
         epoch: LeaderEpoch(1),
     };
+    (follower, e, ask)
+}
+
+#[test]
+fn an_unanswered_epoch_request_times_out_and_is_asked_again() {
+    let mut cfg = Config { truncation: TruncationRule::Kip279, ..Config::default() };
+    cfg.runtime.fetch_timeout = true;
+    let (mut follower, e, ask) = asking_where_epoch_1_ends(&cfg);
     assert_eq!(e, sent_with_timeout(vec![(to(1), ask.clone())]));
     assert!(follower.wanted_timers(ctx(&cfg, 2)).contains(&Timer::FetchTimeout(P0)));
     assert_eq!(tick(&mut follower, &cfg, 2, Timer::FetchTimeout(P0)), Effects::default());
@@ -909,14 +921,7 @@ fn before_kip101_a_new_follower_truncates_to_its_hw() {
 #[test]
 fn under_kip279_a_new_follower_asks_where_its_epoch_ends_then_truncates() {
     let cfg = Config { truncation: TruncationRule::Kip279, ..Config::default() };
-    let mut follower = with_log(&cfg, 2, &[1, 1], 0);
-    let e = step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2, 3])));
-    let ask = Msg::OffsetsForLeaderEpoch {
-        partition: P0,
-        replica: b(2),
-        current_leader_epoch: LeaderEpoch(2),
-        epoch: LeaderEpoch(1),
-    };
+    let (mut follower, e, ask) = asking_where_epoch_1_ends(&cfg);
     assert_eq!(e, fx(vec![(to(1), ask)], false));
     assert_eq!(*role(&follower), Role::Follower(FetchState::AwaitingEpochEnd { epoch: LeaderEpoch(1) }));
 
