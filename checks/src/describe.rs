@@ -47,7 +47,9 @@ fn controller(cfg: &Config, c: &ControllerState) -> Fields {
         } else {
             "active"
         };
-        fields.push((format!("broker {}", i + 1), format!("broker epoch {}, {status}", r.epoch)));
+        // The controller learnt that this incarnation's heartbeats stopped: its session will expire.
+        let silent = if r.silent { ", heartbeats stopped" } else { "" };
+        fields.push((format!("broker {}", i + 1), format!("broker epoch {}, {status}{silent}", r.epoch)));
     }
     for p in &c.partitions {
         let leader = p.leader.map_or_else(|| "none".to_string(), |l| l.to_string());

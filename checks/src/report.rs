@@ -37,7 +37,40 @@ pub fn config_summary(cfg: &Config) -> String {
         // Shown only where used, so that older reports read as before.
         if b.link_cuts > 0 { format!(", {} link cut(s)", b.link_cuts) } else { String::new() },
         if cfg.operator_demotes { "; an operator demotes stalled leaders" } else { "" },
-    )
+    ) + &unusual(cfg)
+}
+
+/// The knobs the line above leaves out, where they are not the defaults (Kafka's current
+/// behaviour): a fix turned off is often the whole story of a trace.
+fn unusual(cfg: &Config) -> String {
+    let usual = Config::default();
+    let b = &cfg.budget;
+    let switches = [
+        (cfg.fetch_epoch_fencing, usual.fetch_epoch_fencing, "KIP-320 leader epoch fencing of fetches"),
+        (cfg.broker_epoch_fencing, usual.broker_epoch_fencing, "KIP-903 broker epochs in AlterPartition"),
+        (cfg.strict_min_isr, usual.strict_min_isr, "KIP-966 no HW advance below min ISR"),
+        (cfg.isr_expand_epoch_check, usual.isr_expand_epoch_check, "KAFKA-7128 ISR expansion epoch check"),
+        (cfg.auto_leader_rebalance, usual.auto_leader_rebalance, "auto leader rebalance"),
+    ];
+    let mut parts: Vec<String> = switches
+        .into_iter()
+        .filter(|(set, usual, _)| set != usual)
+        .map(|(set, _, what)| format!("{what} {}", if set { "on" } else { "off" }))
+        .collect();
+    if cfg.controllers > 1 {
+        let fencing = if cfg.controller_epoch_fencing { "on" } else { "off" };
+        parts.push(format!(
+            "{} controller candidates and ZooKeeper, controller epoch fencing {fencing}",
+            cfg.controllers
+        ));
+    }
+    if b.controller_session_expiries > 0 {
+        parts.push(format!("{} controller session expiry(ies)", b.controller_session_expiries));
+    }
+    if let Some(restarts) = b.restarts {
+        parts.push(format!("a stopped broker comes back at most {restarts} time(s)"));
+    }
+    parts.iter().map(|part| format!("; {part}")).collect()
 }
 
 pub fn thousands(n: usize) -> String {
@@ -133,4 +166,29 @@ pub fn text(scenario: &Scenario, report: &RunReport, timings: bool) -> String {
 
 pub fn json(report: &RunReport) -> String {
     serde_json::to_string_pretty(report).expect("reports serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configuration_names_the_knobs_a_run_changes_from_kafkas_current_behaviour() {
+        let usual = config_summary(&Config::default());
+        assert!(!usual.contains("; KIP") && !usual.contains("controller candidates"), "{usual}");
+        let mut cfg = Config {
+            broker_epoch_fencing: false,
+            controllers: 2,
+            controller_epoch_fencing: false,
+            ..Config::default()
+        };
+        cfg.budget.restarts = Some(0);
+        let line = config_summary(&cfg);
+        assert!(line.starts_with(&usual), "the usual line first: {line}");
+        assert_eq!(
+            &line[usual.len()..],
+            "; KIP-903 broker epochs in AlterPartition off; 2 controller candidates and ZooKeeper, controller epoch \
+             fencing off; a stopped broker comes back at most 0 time(s)"
+        );
+    }
 }

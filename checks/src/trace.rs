@@ -35,7 +35,8 @@ pub struct Step {
     pub sent: Vec<String>,
     /// Partitions whose leader or ISR this step changed, as `kafka-topics --describe` prints them.
     pub partitions: Vec<String>,
-    /// Why a delivered message had no effect because it never really arrived (a cut link).
+    /// Why a delivered message had no effect because it never really arrived (a cut link, a
+    /// broker that is down).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost: Option<String>,
 }
@@ -118,16 +119,18 @@ fn changed_partitions(cfg: &Config, before: &SystemState, after: &SystemState) -
         .collect()
 }
 
-/// A producer's message delivered to a broker whose link to it is cut (`Timer::CutLink`): the
-/// model consumes it unread, and the step says so.
+/// A message delivered to a broker that is down (its process dead: it reads nothing), or from a
+/// producer whose link to it is cut (`Timer::CutLink`): the model consumes it unread, and the
+/// step says so.
 fn lost(cfg: &Config, before: &SystemState, action: &Action) -> Option<String> {
     let ActorModelAction::Deliver { src, dst, .. } = action else { return None };
-    let (Address::Producer(producer), Address::Broker(broker)) = (Address::of(*src, cfg), Address::of(*dst, cfg))
-    else {
-        return None;
-    };
-    View::new(cfg, before)
-        .broker(broker)
+    let Address::Broker(broker) = Address::of(*dst, cfg) else { return None };
+    let state = View::new(cfg, before).broker(broker);
+    if !state.is_up() {
+        return Some(format!("lost: broker {broker} is down"));
+    }
+    let Address::Producer(producer) = Address::of(*src, cfg) else { return None };
+    state
         .cut_off_from(producer)
         .then(|| format!("lost: the link between broker {broker} and producer {} is cut", producer.0))
 }

@@ -97,8 +97,10 @@ pub fn render(file: &TraceFile, options: Options) -> String {
     out.push('\n');
     for (i, (s, action)) in file.steps.iter().zip(&file.actions).enumerate() {
         if file.loop_start == Some(i) {
+            // A blank line first: right after a step's last bullet, Markdown would read the
+            // marker as part of that bullet.
             out.push_str(&format!(
-                "*The cycle: from here, steps {}-{} repeat for ever (the state after step {} is the state after step {i}).*\n\n",
+                "\n*The cycle: from here, steps {}-{} repeat for ever (the state after step {} is the state after step {i}).*\n\n",
                 i + 1,
                 file.steps.len(),
                 file.steps.len(),

@@ -56,8 +56,8 @@ impl Diagram {
                 match action {
                     TraceAction::Deliver { from, to, msg } => {
                         let mut lines = wrap(&format!("{step}. {msg}"), WRAP);
-                        if file.steps.get(i).is_some_and(|s| s.lost.is_some()) {
-                            lines.push("(lost: link cut)".to_string());
+                        if let Some(lost) = file.steps.get(i).and_then(|s| s.lost.as_ref()) {
+                            lines.extend(wrap(&format!("({lost})"), WRAP));
                         }
                         Event::Message { from: index(*from, cfg), to: index(*to, cfg), lines }
                     }

@@ -16,7 +16,7 @@ pub fn violation(view: &View<'_>) -> Option<String> {
             if disk.log.common_prefix(leader_log) < readable {
                 return Some(format!(
                     "broker {b} exposed records of partition {p} up to its high watermark {readable} that leader broker \
-                     {leader} no longer has: {} vs the leader's {leader_log}",
+                     {leader} does not have: {} vs the leader's {leader_log}",
                     disk.log
                 ));
             }

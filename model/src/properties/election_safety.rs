@@ -13,7 +13,7 @@ pub fn violation(view: &View<'_>) -> Option<String> {
         for (i, (a, ea)) in leaders.iter().enumerate() {
             if *ea > record.leader_epoch {
                 return Some(format!(
-                    "broker {a} leads partition {p} in epoch {ea}, beyond the controller's epoch {}",
+                    "broker {a} leads partition {p} in leader epoch {ea}, beyond leader epoch {} of the controller's record",
                     record.leader_epoch
                 ));
             }

@@ -27,7 +27,16 @@ pub fn holds(view: &View<'_>) -> bool {
 
 pub fn violation(view: &View<'_>) -> Option<String> {
     let p = leaderless(view)?;
-    Some(format!("partition {p} has no live leader: {}", view.controller().partitions[usize::from(p.0)]))
+    let record = &view.controller().partitions[usize::from(p.0)];
+    let why = match record.leader {
+        None => "the controller's record names none".to_string(),
+        Some(b) if !view.broker(b).is_up() => format!("the controller's record names broker {b}, which is down"),
+        Some(b) => format!(
+            "the controller's record names broker {b}, which does not lead it in leader epoch {}",
+            record.leader_epoch
+        ),
+    };
+    Some(format!("partition {p} has no live leader ({why}): {record}"))
 }
 
 #[cfg(test)]

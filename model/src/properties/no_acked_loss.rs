@@ -19,7 +19,7 @@ pub fn violation(view: &View<'_>) -> Option<String> {
                 let now = found.map_or_else(|| "nothing".to_string(), |r| r.to_string());
                 return Some(format!(
                     "record {producer}#{sequence} was acknowledged at offset {offset} of partition {p}, but leader \
-                     broker {leader} (epoch {epoch}) has {now} there: its log is {log}"
+                     broker {leader} (leader epoch {epoch}) has {now} there: its log is {log}"
                 ));
             }
         }

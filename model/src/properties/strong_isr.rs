@@ -21,10 +21,12 @@ pub fn violation(view: &View<'_>) -> Option<String> {
                 continue;
             }
             let log = &broker.disk.replica(p).log;
-            if log.common_prefix(&leader_disk.log) < hw {
+            let agreed = log.common_prefix(&leader_disk.log);
+            if agreed < hw {
+                let set = if record.isr.contains(member) { "ISR" } else { "ELR" };
                 return Some(format!(
-                    "broker {member} is in the ISR/ELR of partition {p} but lacks records below leader broker \
-                     {leader}'s high watermark {hw}: its log is {log}, the leader's is {}",
+                    "broker {member} is in the {set} of partition {p} but parts from leader broker {leader}'s log at \
+                     offset {agreed}, below the leader's high watermark {hw}: its log is {log}, the leader's is {}",
                     leader_disk.log
                 ));
             }
