@@ -62,12 +62,13 @@ impl fmt::Display for Msg {
             Msg::SessionExpired { broker_epoch } => write!(f, "SessionExpired{{broker epoch {broker_epoch}}}"),
             Msg::ShutdownAccepted { broker_epoch } => write!(f, "ShutdownAccepted{{broker epoch {broker_epoch}}}"),
             Msg::AlterPartitionResponse { partition, result, .. } => match result {
-                Ok(s) => write!(f, "AlterPartitionResponse{{p{partition} ok isr {} partition-epoch {}}}", s.isr, s.partition_epoch),
+                Ok(s) => write!(f, "AlterPartitionResponse{{p{partition} ok isr [{}] partition-epoch {}}}", s.isr, s.partition_epoch),
                 Err(e) => write!(f, "AlterPartitionResponse{{p{partition} {e:?}}}"),
             },
             Msg::PartitionChange(s) => write!(
                 f,
-                "PartitionChange{{p{} leader {} leader-epoch {} partition-epoch {} isr {} elr {}}}",
+                // Sets in brackets, as the actors' fields show them: an empty ELR read `elr }`.
+                "PartitionChange{{p{} leader {} leader-epoch {} partition-epoch {} isr [{}] elr [{}]}}",
                 s.partition,
                 opt(&s.leader),
                 s.leader_epoch,
