@@ -46,12 +46,12 @@ impl fmt::Display for Msg {
             Msg::RegisterBroker { broker, previous_epoch } => {
                 write!(f, "BrokerRegistration{{broker {broker}, clean-shutdown epoch {}}}", opt(previous_epoch))
             }
-            Msg::BrokerHeartbeat { broker, broker_epoch } => write!(f, "BrokerHeartbeat{{broker {broker} epoch {broker_epoch}}}"),
+            Msg::BrokerHeartbeat { broker, broker_epoch } => write!(f, "BrokerHeartbeat{{broker {broker} broker-epoch {broker_epoch}}}"),
             Msg::HeartbeatsStopped { broker, broker_epoch } => {
-                write!(f, "(heartbeats stop){{broker {broker} epoch {broker_epoch}}}")
+                write!(f, "(heartbeats stop){{broker {broker} broker-epoch {broker_epoch}}}")
             }
             Msg::ControlledShutdown { broker, broker_epoch } => {
-                write!(f, "ControlledShutdown{{broker {broker} epoch {broker_epoch}}}")
+                write!(f, "ControlledShutdown{{broker {broker} broker-epoch {broker_epoch}}}")
             }
             Msg::AlterPartition { partition, leader, broker_epoch, leader_epoch, partition_epoch, isr: members } => write!(
                 f,
@@ -78,7 +78,7 @@ impl fmt::Display for Msg {
             ),
             Msg::Fetch(r) => write!(
                 f,
-                "Fetch{{p{} from {}(be {}) epoch {} offset {} last-epoch {} hw {}}}",
+                "Fetch{{p{} from {}(be {}) leader-epoch {} offset {} last-epoch {} hw {}}}",
                 r.partition,
                 r.replica,
                 r.broker_epoch,
