@@ -35,12 +35,8 @@ pub fn run(command: &TraceCommand) -> ExitCode {
 /// after the search, that error came after minutes of work): the nearest part of `root` that
 /// exists must be a directory this process may write in. Creates nothing.
 pub fn writable(root: &Path) -> Result<(), String> {
-    let existing = root.ancestors().find(|a| a.as_os_str().is_empty() || a.exists());
-    let existing = match existing {
-        Some(a) if a.as_os_str().is_empty() => Path::new("."),
-        Some(a) => a,
-        None => return Ok(()),
-    };
+    // A relative path's ancestors end in "", which is the current directory.
+    let existing = root.ancestors().find(|a| a.exists()).unwrap_or(Path::new("."));
     let metadata = std::fs::metadata(existing).map_err(|e| format!("cannot write under {}: {e}", root.display()))?;
     if !metadata.is_dir() {
         return Err(format!("cannot write under {}: {} is not a directory", root.display(), existing.display()));

@@ -237,7 +237,7 @@ fn start_node(layout: &Layout, cluster: &ClusterFile, node: u32) -> Result<Strin
     // Up once it listens (it opened its data directory first); a node that exits at once (a port
     // taken, a data directory of another node) is not up, whatever its pid says.
     while !process::ready(layout, node, pid) {
-        if !process::alive(pid) {
+        if !process::has_live_thread(pid) {
             let why = last_line(&log).unwrap_or_else(|| "no word in its log".to_string());
             return Err(ClusterError::ExitedAtOnce { name, why, log: log.display().to_string() });
         }
