@@ -364,6 +364,9 @@ pub struct ConfigFlags {
     /// KIP-966 eligible leader replicas and unclean-shutdown detection
     #[arg(long, help_heading = "Fixes")]
     pub eligible_leader_replicas: Option<bool>,
+    /// KIP-966: with ISR and ELR empty, elect the last leader when it is back (Kafka 4.0, 4.1: on)
+    #[arg(long, help_heading = "Fixes")]
+    pub last_known_leader_election: Option<bool>,
     /// KIP-966: no HW advance while the ISR is below min ISR
     #[arg(long, help_heading = "Fixes")]
     pub strict_min_isr: Option<bool>,
@@ -431,6 +434,7 @@ impl ConfigFlags {
             fetch_epoch_fencing => cfg.fetch_epoch_fencing,
             broker_epoch_fencing => cfg.broker_epoch_fencing,
             eligible_leader_replicas => cfg.eligible_leader_replicas,
+            last_known_leader_election => cfg.last_known_leader_election,
             strict_min_isr => cfg.strict_min_isr,
             isr_expand_epoch_check => cfg.isr_expand_epoch_check,
             auto_leader_rebalance => cfg.auto_leader_rebalance,

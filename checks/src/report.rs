@@ -49,6 +49,7 @@ fn unusual(cfg: &Config) -> String {
         (cfg.fetch_epoch_fencing, usual.fetch_epoch_fencing, "KIP-320 leader epoch fencing of fetches"),
         (cfg.broker_epoch_fencing, usual.broker_epoch_fencing, "KIP-903 broker epochs in AlterPartition"),
         (cfg.strict_min_isr, usual.strict_min_isr, "KIP-966 no HW advance below min ISR"),
+        (cfg.last_known_leader_election, usual.last_known_leader_election, "KIP-966 last-known-leader election"),
         (cfg.isr_expand_epoch_check, usual.isr_expand_epoch_check, "KAFKA-7128 ISR expansion epoch check"),
         (cfg.auto_leader_rebalance, usual.auto_leader_rebalance, "auto leader rebalance"),
     ];

@@ -117,6 +117,8 @@ const BUILT_IN: &[(&str, &str)] = scenario_files!(
     "min-isr-1-fixed.toml",
     "kip-966-last-replica-standing.toml",
     "kip-966-elr.toml",
+    "kip-966-last-known-leader.toml",
+    "kip-966-last-known-leader-off.toml",
     "no-idempotence.toml",
     "no-idempotence-fixed.toml",
     "no-retries.toml",

@@ -170,6 +170,11 @@ pub struct Config {
     pub broker_epoch_fencing: bool,
     /// KIP-966: eligible leader replicas and unclean-shutdown detection at registration.
     pub eligible_leader_replicas: bool,
+    /// KIP-966 with ELR: when ISR and ELR are both empty, the controller elects the partition's
+    /// last leader once it is back, even after an unclean shutdown (`canElectLastKnownLeader`,
+    /// not configurable in Kafka 4.0 and 4.1). Left out of written configurations when on.
+    #[serde(skip_serializing_if = "is_true")]
+    pub last_known_leader_election: bool,
     /// KIP-966: the HW does not advance while the ISR is below min.insync.replicas.
     pub strict_min_isr: bool,
     /// KAFKA-7128: a follower joins the ISR only once it reached the leader's current epoch start.
@@ -219,6 +224,7 @@ impl Default for Config {
             fetch_epoch_fencing: true,
             broker_epoch_fencing: true,
             eligible_leader_replicas: true,
+            last_known_leader_election: true,
             strict_min_isr: true,
             isr_expand_epoch_check: true,
             auto_leader_rebalance: false,

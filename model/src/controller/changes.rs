@@ -50,6 +50,7 @@ impl ControllerState {
             acceptable: self.active_brokers(),
             unclean_shutdown,
             elr_enabled: cfg.eligible_leader_replicas,
+            last_known_leader: cfg.eligible_leader_replicas && cfg.last_known_leader_election,
             min_isr: usize::from(cfg.min_insync_replicas.min(cfg.replication_factor)),
         };
         let change = partition_change(current, &request)?;

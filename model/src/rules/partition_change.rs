@@ -32,6 +32,10 @@ pub struct ChangeRequest {
     /// A broker that registered again after an unclean shutdown: it leaves ISR and ELR (KIP-966).
     pub unclean_shutdown: Option<BrokerId>,
     pub elr_enabled: bool,
+    /// KIP-966's last-known-leader election (`useLastKnownLeaderInBalancedRecovery`, always on
+    /// with ELR in Kafka 4.0 and 4.1): with ISR and ELR both empty, the one broker in the last
+    /// known ELR, the leader the partition had when its ISR emptied, is elected once acceptable.
+    pub last_known_leader: bool,
     /// `min(min.insync.replicas, replication factor)`.
     pub min_isr: usize,
 }
@@ -77,20 +81,36 @@ pub fn partition_change(current: &PartitionState, req: &ChangeRequest) -> Option
     };
     let first_valid = |from: &[BrokerId]| from.iter().copied().find(|r| valid(*r));
     let current_valid = current.leader.filter(|l| valid(*l));
-    let (winner, unclean) = match req.election {
+    // canElectLastKnownLeader (KIP-966, with KAFKA-19522's check of Kafka 4.1 that the broker is
+    // acceptable; 4.0 elected it even fenced): nobody in ISR or ELR, and the record remembers
+    // exactly one last leader. Every election kind falls back on it, unclean election or not;
+    // Kafka counts it as unclean, and the broker's log may have lost what it had acknowledged.
+    let last_known_leader = || {
+        let only = current.last_known_elr.iter().next().filter(|_| current.last_known_elr.len() == 1)?;
+        let nobody_eligible = target_isr.is_empty() && target_elr.is_empty();
+        let may_lead = req.acceptable.contains(only) && Some(only) != req.unclean_shutdown;
+        (req.last_known_leader && nobody_eligible && may_lead).then_some(only)
+    };
+    let clean_winner = match req.election {
         ElectionKind::Preferred => {
             let preferred = Some(current.replicas[0]).filter(|r| valid(*r));
-            (preferred.or(current_valid).or_else(|| first_valid(&current.replicas[1..])), false)
+            preferred.or(current_valid).or_else(|| first_valid(&current.replicas[1..]))
         }
-        ElectionKind::Online | ElectionKind::Unclean => {
-            match current_valid.or_else(|| first_valid(&current.replicas)) {
-                Some(w) => (Some(w), false),
-                None if req.election == ElectionKind::Unclean => {
-                    let any = current.replicas.iter().copied().find(|r| req.acceptable.contains(*r));
-                    (any, any.is_some())
-                }
-                None => (None, false),
-            }
+        ElectionKind::Online | ElectionKind::Unclean => current_valid.or_else(|| first_valid(&current.replicas)),
+    };
+    // With nobody valid: the last known leader, then (UNCLEAN only) the first acceptable replica
+    // in assignment order even if out of sync.
+    let unclean_winner = || {
+        last_known_leader().or_else(|| {
+            let unclean_allowed = req.election == ElectionKind::Unclean;
+            current.replicas.iter().copied().find(|r| unclean_allowed && req.acceptable.contains(*r))
+        })
+    };
+    let (winner, unclean) = match clean_winner {
+        Some(w) => (Some(w), false),
+        None => {
+            let w = unclean_winner();
+            (w, w.is_some())
         }
     };
 

@@ -30,13 +30,15 @@ fn online(target_isr: &[u8]) -> ChangeRequest {
         acceptable: set(&[1, 2, 3]),
         unclean_shutdown: None,
         elr_enabled: false,
+        last_known_leader: false,
         min_isr: 2,
     }
 }
 
-/// The same request with KIP-966 ELR enabled and min ISR 2.
+/// The same request with KIP-966 ELR enabled (and with it, as in Kafka, the last-known-leader
+/// election) and min ISR 2.
 fn with_elr(req: ChangeRequest) -> ChangeRequest {
-    ChangeRequest { elr_enabled: true, min_isr: 2, ..req }
+    ChangeRequest { elr_enabled: true, last_known_leader: true, min_isr: 2, ..req }
 }
 
 /// `current` after a leader change: both epochs bumped.
@@ -237,6 +239,51 @@ fn an_unclean_shutdown_broker_leaves_the_elr_even_when_nobody_can_lead() {
     assert_eq!(partition_change(&current, &req), change(expected, ElectionOutcome::Unchanged));
 }
 
+// ---- Last-known-leader election (KIP-966) ----------------------------------------------------
+
+/// Nobody in ISR or ELR: broker 2, the last leader, shut down uncleanly and left the ELR.
+fn only_the_last_leader_is_remembered() -> PartitionState {
+    PartitionState { last_known_elr: set(&[2]), ..partition(&[1, 2, 3], None, &[], &[]) }
+}
+
+#[test]
+fn with_isr_and_elr_empty_every_election_kind_elects_the_returning_last_leader_as_the_whole_isr() {
+    // Unclean elections too, before the first acceptable replica in assignment order (1).
+    let current = only_the_last_leader_is_remembered();
+    for election in [ElectionKind::Online, ElectionKind::Preferred, ElectionKind::Unclean] {
+        let req = with_elr(ChangeRequest { election, acceptable: set(&[1, 2]), ..online(&[]) });
+        let expected = PartitionState { last_known_elr: BrokerSet::EMPTY, ..new_leader(&current, Some(2), &[2], &[]) };
+        let outcome = ElectionOutcome::Unclean(BrokerId(2));
+        assert_eq!(partition_change(&current, &req), change(expected, outcome), "{election:?}");
+    }
+}
+
+#[test]
+fn a_fenced_last_leader_is_not_elected() {
+    // KAFKA-19522 (Kafka 4.1): 4.0 elected it even while fenced.
+    let current = only_the_last_leader_is_remembered();
+    let req = with_elr(ChangeRequest { acceptable: set(&[1, 3]), ..online(&[]) });
+    assert_eq!(partition_change(&current, &req), None);
+}
+
+#[test]
+fn the_last_leader_is_not_elected_while_the_elr_has_a_member() {
+    // 3 is eligible but fenced: the partition waits for it rather than take the last leader.
+    let current = PartitionState { last_known_elr: set(&[2]), ..partition(&[1, 2, 3], None, &[], &[3]) };
+    let req = with_elr(ChangeRequest { acceptable: set(&[1, 2]), ..online(&[]) });
+    assert_eq!(partition_change(&current, &req), None);
+}
+
+#[test]
+fn without_the_last_known_leader_election_the_partition_stays_offline() {
+    let current = only_the_last_leader_is_remembered();
+    let req = ChangeRequest {
+        last_known_leader: false,
+        ..with_elr(ChangeRequest { acceptable: set(&[1, 2]), ..online(&[]) })
+    };
+    assert_eq!(partition_change(&current, &req), None);
+}
+
 // ---- Unclean election ------------------------------------------------------------------------
 
 #[test]
@@ -283,11 +330,11 @@ fn scenario() -> impl Strategy<Value = (PartitionState, ChangeRequest)> {
     let record =
         (Just(vec![1u8, 2, 3]).prop_shuffle(), subset(), subset(), any::<prop::sample::Index>(), any::<bool>());
     let epochs = (0u8..4, 0u8..4, subset());
-    let request = (subset(), subset(), election, any::<bool>(), 1usize..=3, prop::option::of(1u8..=3));
+    let request = (subset(), subset(), election, any::<bool>(), any::<bool>(), 1usize..=3, prop::option::of(1u8..=3));
     (record, epochs, request).prop_filter_map(
         "an ISR cannot be empty without ELR",
         |((replicas, isr, elr, leader_pick, has_leader), (leader_epoch, partition_epoch, last_known_elr), request)| {
-            let (target_isr, acceptable, election, elr_enabled, min_isr, unclean_shutdown) = request;
+            let (target_isr, acceptable, election, elr_enabled, last_known_leader, min_isr, unclean_shutdown) = request;
             if !elr_enabled && isr.is_empty() {
                 return None;
             }
@@ -309,7 +356,16 @@ fn scenario() -> impl Strategy<Value = (PartitionState, ChangeRequest)> {
                 Some(l) if !effective_target.contains(l) => acceptable.without(l),
                 _ => acceptable,
             };
-            let req = ChangeRequest { target_isr, election, acceptable, unclean_shutdown, elr_enabled, min_isr };
+            let last_known_leader = last_known_leader && elr_enabled;
+            let req = ChangeRequest {
+                target_isr,
+                election,
+                acceptable,
+                unclean_shutdown,
+                elr_enabled,
+                last_known_leader,
+                min_isr,
+            };
             Some((current, req))
         },
     )
@@ -370,6 +426,22 @@ proptest! {
     fn elr_and_isr_are_disjoint((current, req) in scenario()) {
         if let Some(Change { next, .. }) = partition_change(&current, &req) {
             prop_assert!(next.elr.minus(next.isr) == next.elr, "ISR {} and ELR {} overlap", next.isr, next.elr);
+        }
+    }
+
+    #[test]
+    fn outside_an_unclean_election_only_the_single_remembered_last_leader_wins_uncleanly(
+        (current, req) in scenario()
+    ) {
+        if let Some(Change { next, outcome: ElectionOutcome::Unclean(w) }) = partition_change(&current, &req) {
+            if req.election != ElectionKind::Unclean {
+                prop_assert!(req.last_known_leader);
+                prop_assert_eq!(current.last_known_elr, BrokerSet::of([w]));
+                prop_assert!(req.acceptable.contains(w));
+                prop_assert_ne!(Some(w), req.unclean_shutdown);
+                prop_assert_eq!(next.isr, BrokerSet::of([w]));
+                prop_assert_eq!(next.elr, BrokerSet::EMPTY);
+            }
         }
     }
 }
