@@ -161,10 +161,15 @@ impl ReplicaLog {
 
     /// KIP-101 as first shipped (Kafka 0.11, fixed by KIP-279): the latest epoch ends at the log
     /// end; any other requested epoch ends where the first larger known epoch starts, whether or
-    /// not the requested epoch itself is known. `None` when no larger epoch is known.
+    /// not the requested epoch itself is known. `None` (UNDEFINED_EPOCH_OFFSET) when no larger
+    /// epoch is known, or when the requested one is older than every known epoch (0.11's upgrade
+    /// rule: the follower then falls back to its high watermark).
     pub fn end_for_epoch_pre_kip279(&self, requested: LeaderEpoch) -> Option<Offset> {
         if self.latest_epoch() == Some(requested) {
             return Some(self.end_offset());
+        }
+        if self.epochs.first().is_some_and(|first| requested < first.epoch) {
+            return None;
         }
         self.epochs.iter().find(|e| e.epoch > requested).map(|e| e.start_offset)
     }
@@ -244,6 +249,8 @@ mod tests {
         assert_eq!(log.end_for_epoch_pre_kip279(LeaderEpoch(2)), Some(Offset(2)));
         assert_eq!(log.end_for_epoch_pre_kip279(LeaderEpoch(3)), Some(Offset(3)));
         assert_eq!(log.end_for_epoch_pre_kip279(LeaderEpoch(4)), None);
+        // Older than every known epoch: UNDEFINED, as 0.11 answered during an upgrade.
+        assert_eq!(log_of(&[2, 3]).end_for_epoch_pre_kip279(LeaderEpoch(1)), None);
     }
 
     #[test]

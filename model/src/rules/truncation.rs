@@ -14,7 +14,8 @@ pub fn leader_epoch_end(rule: TruncationRule, leader: &ReplicaLog, requested: Le
         // Pre-KIP-101 followers never ask.
         TruncationRule::HighWatermark => None,
         // KIP-101 (0.11): only an offset: the log end for the latest epoch, else the start of the
-        // first larger epoch, whether or not the requested epoch is known (KAFKA-6361).
+        // first larger epoch, whether or not the requested epoch is known (KAFKA-6361); UNDEFINED
+        // for an epoch older than every known one.
         TruncationRule::Kip101 => {
             leader.end_for_epoch_pre_kip279(requested).map(|end_offset| EpochEnd { epoch: requested, end_offset })
         }
