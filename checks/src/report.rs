@@ -49,7 +49,12 @@ fn unusual(cfg: &Config) -> String {
         (cfg.fetch_epoch_fencing, usual.fetch_epoch_fencing, "KIP-320 leader epoch fencing of fetches"),
         (cfg.broker_epoch_fencing, usual.broker_epoch_fencing, "KIP-903 broker epochs in AlterPartition"),
         (cfg.strict_min_isr, usual.strict_min_isr, "KIP-966 no HW advance below min ISR"),
-        (cfg.last_known_leader_election, usual.last_known_leader_election, "KIP-966 last-known-leader election"),
+        // Only ELR ever empties an ISR, so without it the election has nobody to elect.
+        (
+            cfg.last_known_leader_election || !cfg.eligible_leader_replicas,
+            usual.last_known_leader_election,
+            "KIP-966 last-known-leader election",
+        ),
         (cfg.isr_expand_epoch_check, usual.isr_expand_epoch_check, "KAFKA-7128 ISR expansion epoch check"),
         (cfg.auto_leader_rebalance, usual.auto_leader_rebalance, "auto leader rebalance"),
     ];
@@ -191,5 +196,13 @@ mod tests {
             "; KIP-903 broker epochs in AlterPartition off; 2 controller candidates and ZooKeeper, controller epoch \
              fencing off; a stopped broker comes back at most 0 time(s)"
         );
+    }
+
+    #[test]
+    fn the_last_known_leader_election_is_named_off_only_where_elr_could_use_it() {
+        let off = Config { last_known_leader_election: false, ..Config::default() };
+        assert!(config_summary(&off).ends_with("; KIP-966 last-known-leader election off"));
+        let without_elr = Config { eligible_leader_replicas: false, ..off };
+        assert!(!config_summary(&without_elr).contains("last-known"));
     }
 }
