@@ -301,13 +301,10 @@ fn parse_seed(s: &str) -> Result<u64, String> {
 }
 
 fn parse_truncation(s: &str) -> Result<TruncationRule, String> {
-    match s {
-        "high-watermark" => Ok(TruncationRule::HighWatermark),
-        "kip-101" => Ok(TruncationRule::Kip101),
-        "kip-279" => Ok(TruncationRule::Kip279),
-        "kip-320" => Ok(TruncationRule::Kip320),
-        _ => Err("expected high-watermark, kip-101, kip-279 or kip-320".to_string()),
-    }
+    TruncationRule::ALL.into_iter().find(|rule| rule.name() == s).ok_or_else(|| {
+        let names: Vec<&str> = TruncationRule::ALL.iter().map(|rule| rule.name()).collect();
+        format!("expected one of {}", names.join(", "))
+    })
 }
 
 fn parse_flush(s: &str) -> Result<FlushPolicy, String> {
@@ -352,7 +349,7 @@ pub struct ConfigFlags {
     /// unclean.leader.election.enable
     #[arg(long, help_heading = "Fixes")]
     pub unclean_leader_election: Option<bool>,
-    /// high-watermark (pre KIP-101), kip-101, kip-279 or kip-320
+    /// high-watermark (pre KIP-101), kip-101, kip-279, kip-320-2.1 (Kafka 2.1-2.6) or kip-320
     #[arg(long, value_parser = parse_truncation, help_heading = "Fixes")]
     pub truncation: Option<TruncationRule>,
     /// KIP-320 current leader epoch in Fetch

@@ -12,7 +12,7 @@ pub fn config_summary(cfg: &Config) -> String {
     let b = &cfg.budget;
     format!(
         "{} brokers, {} partition(s), RF {}, minISR {}, acks {:?}, idempotence {}, retries {}, {} record(s) from {} producer(s), \
-         truncation {:?}, unclean election {}, ELR {}, flush {:?}; budget: {} crash(es), {} power loss(es), {} shutdown(s), \
+         truncation {}, unclean election {}, ELR {}, flush {:?}; budget: {} crash(es), {} power loss(es), {} shutdown(s), \
          {} session expiry(ies), {} ISR shrink(s), leader epochs <= {}{}{}{}",
         cfg.brokers,
         cfg.partitions,

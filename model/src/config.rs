@@ -25,10 +25,59 @@ pub enum TruncationRule {
     /// the follower truncates to the smaller of that and its own end offset for that epoch.
     #[serde(rename = "kip-279", alias = "kip279")]
     Kip279,
-    /// KIP-320 (and KIP-595's fetch form): the fetch carries the last fetched epoch and the leader
-    /// answers a diverging epoch in the fetch response itself. Kafka's current behaviour.
+    /// KIP-320 as Kafka 2.1 to 2.6 shipped it: truncation still by OffsetsForLeaderEpoch (KIP-279's
+    /// lookup), with KAFKA-7415's fixes: a new leader puts its epoch in its cache at once, and an
+    /// epoch older than every known one ends where the first known epoch starts.
+    #[serde(rename = "kip-320-2.1")]
+    Kip320Kafka21,
+    /// KIP-320 (and KIP-595's fetch form, Kafka 2.7, KAFKA-10554): the fetch carries the last
+    /// fetched epoch and the leader answers a diverging epoch in the fetch response itself.
+    /// Kafka's current behaviour.
     #[serde(rename = "kip-320", alias = "kip320")]
     Kip320,
+}
+
+impl TruncationRule {
+    pub const ALL: [TruncationRule; 5] = [
+        TruncationRule::HighWatermark,
+        TruncationRule::Kip101,
+        TruncationRule::Kip279,
+        TruncationRule::Kip320Kafka21,
+        TruncationRule::Kip320,
+    ];
+
+    /// The name scenario files and flags use.
+    pub fn name(self) -> &'static str {
+        match self {
+            TruncationRule::HighWatermark => "high-watermark",
+            TruncationRule::Kip101 => "kip-101",
+            TruncationRule::Kip279 => "kip-279",
+            TruncationRule::Kip320Kafka21 => "kip-320-2.1",
+            TruncationRule::Kip320 => "kip-320",
+        }
+    }
+
+    /// The follower asks OffsetsForLeaderEpoch before it fetches (KIP-101 to Kafka 2.6).
+    pub fn truncates_by_epoch_request(self) -> bool {
+        matches!(self, TruncationRule::Kip101 | TruncationRule::Kip279 | TruncationRule::Kip320Kafka21)
+    }
+
+    /// The fetch names the last fetched epoch and the leader answers a diverging one (2.7+).
+    pub fn truncates_at_fetch(self) -> bool {
+        self == TruncationRule::Kip320
+    }
+
+    /// KAFKA-7415 (2.1): a new leader's epoch enters its cache when it becomes leader, not with
+    /// its first append, and an epoch older than every known one ends at the first known start.
+    pub fn has_kafka_7415(self) -> bool {
+        matches!(self, TruncationRule::Kip320Kafka21 | TruncationRule::Kip320)
+    }
+}
+
+impl fmt::Display for TruncationRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// When a broker forces its log to disk (`flush.messages`).
@@ -414,6 +463,19 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_truncation_rule_is_named_as_its_scenario_files_spell_it() {
+        #[derive(Serialize, Deserialize)]
+        struct File {
+            truncation: TruncationRule,
+        }
+        for rule in TruncationRule::ALL {
+            let text = toml::to_string(&File { truncation: rule }).unwrap();
+            assert_eq!(text.trim(), format!("truncation = \"{rule}\""));
+            assert_eq!(toml::from_str::<File>(&text).unwrap().truncation, rule);
+        }
+    }
 
     #[test]
     fn default_is_valid() {

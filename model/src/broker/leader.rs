@@ -4,7 +4,6 @@
 
 use super::{BrokerState, Ctx, LeaderState, ParkedFetch, PendingIsr, Role};
 use crate::broker_set::BrokerSet;
-use crate::config::TruncationRule;
 use crate::effects::{Address, Effects};
 use crate::ids::{BrokerId, LeaderEpoch, Offset, PartitionEpoch, PartitionId};
 use crate::metadata::PartitionState;
@@ -54,7 +53,7 @@ impl BrokerState {
         }
         let log = &self.disk.replica(p).log;
         // KIP-320 in the fetch path: a diverging follower is told where the epoch ends.
-        if let Some(epoch) = req.last_fetched_epoch.filter(|_| ctx.cfg.truncation == TruncationRule::Kip320) {
+        if let Some(epoch) = req.last_fetched_epoch.filter(|_| ctx.cfg.truncation.truncates_at_fetch()) {
             if let Some(end) = diverging_epoch(log, epoch, req.fetch_offset) {
                 fx.send(to, reply(FetchResult::Diverging { end }));
                 return;

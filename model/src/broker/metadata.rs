@@ -1,7 +1,7 @@
 //! Applying a partition record from the controller (KRaft's `ReplicaManager.applyDelta`, the
 //! successor of LeaderAndIsr): becoming leader, becoming follower, or adopting a new ISR.
 
-use super::{truncates_by_epoch_request, BrokerState, Ctx, FetchState, FollowerProgress, LeaderState, Role, Session};
+use super::{BrokerState, Ctx, FetchState, FollowerProgress, LeaderState, Role, Session};
 use crate::config::TruncationRule;
 use crate::effects::{Address, Effects};
 use crate::ids::PartitionId;
@@ -51,7 +51,7 @@ impl BrokerState {
         let replica = &mut process.replicas[usize::from(p.0)];
         let meta = replica.meta.as_ref().expect("just applied");
         let end = disk.log.end_offset();
-        if ctx.cfg.truncation == TruncationRule::Kip320 {
+        if ctx.cfg.truncation.has_kafka_7415() {
             disk.log.assign_epoch(meta.leader_epoch, end);
             fx.save_disk = true;
         }
@@ -107,7 +107,7 @@ impl BrokerState {
             return;
         };
         match self.disk.replica(p).log.latest_epoch() {
-            Some(epoch) if truncates_by_epoch_request(ctx.cfg.truncation) => {
+            Some(epoch) if ctx.cfg.truncation.truncates_by_epoch_request() => {
                 fx.send(
                     Address::Broker(leader),
                     Msg::OffsetsForLeaderEpoch {
@@ -133,8 +133,7 @@ impl BrokerState {
         };
         let disk = self.disk.replica(p);
         let fetch_offset = disk.log.end_offset();
-        let last_fetched_epoch =
-            (ctx.cfg.truncation == TruncationRule::Kip320).then(|| disk.log.latest_epoch()).flatten();
+        let last_fetched_epoch = ctx.cfg.truncation.truncates_at_fetch().then(|| disk.log.latest_epoch()).flatten();
         fx.send(
             Address::Broker(leader),
             Msg::Fetch(FetchRequest {

@@ -19,7 +19,7 @@ mod tests;
 pub use disk::{Disk, DiskContents, ReplicaDisk};
 
 use crate::broker_set::BrokerSet;
-use crate::config::{Config, TruncationRule};
+use crate::config::Config;
 use crate::effects::Effects;
 use crate::ids::{
     BrokerEpoch, BrokerId, ControllerEpoch, LeaderEpoch, Offset, PartitionEpoch, PartitionId, ProducerId, Sequence,
@@ -369,9 +369,4 @@ impl BrokerState {
         }
         timers
     }
-}
-
-/// Whether this rule truncates through OffsetsForLeaderEpoch before fetching (KIP-101/KIP-279).
-fn truncates_by_epoch_request(rule: TruncationRule) -> bool {
-    matches!(rule, TruncationRule::Kip101 | TruncationRule::Kip279)
 }

@@ -30,7 +30,7 @@ pub fn leader_epoch_end(rule: TruncationRule, leader: &ReplicaLog, requested: Le
         }
         // 2.1+ (KAFKA-7415, with KIP-320): an epoch older than every known one ends where the
         // first known epoch starts.
-        TruncationRule::Kip320 => leader.end_for_epoch(requested).or_else(|| {
+        TruncationRule::Kip320Kafka21 | TruncationRule::Kip320 => leader.end_for_epoch(requested).or_else(|| {
             leader.epochs.first().map(|first| EpochEnd { epoch: requested, end_offset: first.start_offset })
         }),
     }
@@ -62,9 +62,10 @@ pub fn follower_truncation(
     }
     // The follower looks its own log up the way its Kafka version's `endOffsetFor` does: from 2.1
     // (KAFKA-7415) an epoch older than every known one ends where the first known epoch starts.
-    let own = match rule {
-        TruncationRule::Kip320 => leader_epoch_end(TruncationRule::Kip320, follower, answer.epoch),
-        _ => follower.end_for_epoch(answer.epoch),
+    let own = if rule.has_kafka_7415() {
+        leader_epoch_end(rule, follower, answer.epoch)
+    } else {
+        follower.end_for_epoch(answer.epoch)
     };
     match own {
         None => done(answer.end_offset),

@@ -3,8 +3,14 @@ use crate::ids::{ProducerId, Sequence};
 use crate::log::{EpochEntry, Record};
 use proptest::prelude::*;
 
-const ALL_RULES: [TruncationRule; 4] =
-    [TruncationRule::HighWatermark, TruncationRule::Kip101, TruncationRule::Kip279, TruncationRule::Kip320];
+const ALL_RULES: [TruncationRule; 5] = TruncationRule::ALL;
+
+/// The rules that truncate by the leader's epoch lookup (KIP-279 onwards).
+const EPOCH_LOOKUP_RULES: [TruncationRule; 3] =
+    [TruncationRule::Kip279, TruncationRule::Kip320Kafka21, TruncationRule::Kip320];
+
+/// The rules with KAFKA-7415's lookup of an epoch older than every known one (Kafka 2.1 onwards).
+const KAFKA_7415_RULES: [TruncationRule; 2] = [TruncationRule::Kip320Kafka21, TruncationRule::Kip320];
 
 fn rec(epoch: u32, producer: u8, sequence: u32) -> Record {
     Record::new(LeaderEpoch(epoch), ProducerId(u32::from(producer)), Sequence(sequence))
@@ -85,13 +91,15 @@ fn kip279_answers_the_largest_epoch_not_above_the_request_and_its_end() {
 }
 
 #[test]
-fn kip320_answers_the_first_epoch_start_for_a_request_older_than_every_known_epoch() {
-    let ask = |epoch| leader_epoch_end(TruncationRule::Kip320, &leader(), LeaderEpoch(epoch));
-    assert_eq!(ask(0), Some(end(0, 0)));
-    assert_eq!(ask(1), Some(end(1, 2)));
-    assert_eq!(ask(2), Some(end(1, 2)));
-    assert_eq!(ask(3), Some(end(3, 4)));
-    assert_eq!(leader_epoch_end(TruncationRule::Kip320, &ReplicaLog::default(), LeaderEpoch(1)), None);
+fn from_kafka_2_1_the_leader_answers_the_first_epoch_start_for_a_request_older_than_every_known_epoch() {
+    for rule in KAFKA_7415_RULES {
+        let ask = |epoch| leader_epoch_end(rule, &leader(), LeaderEpoch(epoch));
+        assert_eq!(ask(0), Some(end(0, 0)), "{rule}");
+        assert_eq!(ask(1), Some(end(1, 2)), "{rule}");
+        assert_eq!(ask(2), Some(end(1, 2)), "{rule}");
+        assert_eq!(ask(3), Some(end(3, 4)), "{rule}");
+        assert_eq!(leader_epoch_end(rule, &ReplicaLog::default(), LeaderEpoch(1)), None, "{rule}");
+    }
 }
 
 // ---- follower_truncation ---------------------------------------------------------------------
@@ -113,10 +121,10 @@ fn kip101_truncates_to_the_answer_capped_at_the_own_log_end() {
 }
 
 #[test]
-fn kip279_and_kip320_truncate_a_shared_epoch_to_the_smaller_of_both_ends() {
+fn epoch_lookup_rules_truncate_a_shared_epoch_to_the_smaller_of_both_ends() {
     // The follower's epoch 1 ends at 2, epoch 2 at its log end 4.
     let follower = log_of(&[1, 1, 2, 2]);
-    for rule in [TruncationRule::Kip279, TruncationRule::Kip320] {
+    for rule in EPOCH_LOOKUP_RULES {
         let truncate = |answer| follower_truncation(rule, &follower, Offset(0), Some(answer));
         assert_eq!(truncate(end(1, 3)), done(2), "{rule:?}: the follower's epoch 1 ends first");
         assert_eq!(truncate(end(1, 1)), done(1), "{rule:?}: the leader's epoch 1 ends first");
@@ -126,11 +134,11 @@ fn kip279_and_kip320_truncate_a_shared_epoch_to_the_smaller_of_both_ends() {
 }
 
 #[test]
-fn kip279_and_kip320_step_back_to_the_largest_smaller_epoch_when_the_follower_lacks_the_answer_epoch() {
+fn epoch_lookup_rules_step_back_to_the_largest_smaller_epoch_when_the_follower_lacks_the_answer_epoch() {
     // The leader answers epoch 2, which the follower (epochs 1 and 3) never had: it truncates to
     // the end of its epoch 1 and must ask again.
     let follower = log_of(&[1, 1, 3, 3]);
-    for rule in [TruncationRule::Kip279, TruncationRule::Kip320] {
+    for rule in EPOCH_LOOKUP_RULES {
         let point = follower_truncation(rule, &follower, Offset(0), Some(end(2, 5)));
         assert_eq!(point, TruncationPoint { offset: Offset(2), complete: false }, "{rule:?}");
     }
@@ -150,14 +158,16 @@ fn kip279_follower_without_any_epoch_up_to_the_answer_truncates_to_the_leaders_e
 /// so F truncates to 0. `follower_truncation` looks F's end up with the KIP-279 lookup, gets
 /// UNDEFINED and truncates to L's offset instead, keeping its divergent record at offset 0.
 #[test]
-fn kip320_follower_without_any_epoch_up_to_the_answer_truncates_to_its_first_epoch_start() {
+fn from_kafka_2_1_a_follower_without_any_epoch_up_to_the_answer_truncates_to_its_first_epoch_start() {
     let mut leader = log_of(&[1, 1]);
     leader.assign_epoch(LeaderEpoch(3), Offset(2));
     let mut follower = ReplicaLog::default();
     follower.append(rec(2, 2, 0));
-    let answer = leader_epoch_end(TruncationRule::Kip320, &leader, LeaderEpoch(2));
-    assert_eq!(answer, Some(end(1, 2)));
-    assert_eq!(follower_truncation(TruncationRule::Kip320, &follower, Offset(0), answer), done(0));
+    for rule in KAFKA_7415_RULES {
+        let answer = leader_epoch_end(rule, &leader, LeaderEpoch(2));
+        assert_eq!(answer, Some(end(1, 2)), "{rule}");
+        assert_eq!(follower_truncation(rule, &follower, Offset(0), answer), done(0), "{rule}");
+    }
 }
 
 // ---- diverging_epoch -------------------------------------------------------------------------
@@ -221,8 +231,8 @@ fn kafka_6361_under_kip101_the_follower_keeps_its_divergent_records() {
 }
 
 #[test]
-fn kafka_6361_under_kip279_and_kip320_the_follower_truncates_to_the_divergence() {
-    for rule in [TruncationRule::Kip279, TruncationRule::Kip320] {
+fn kafka_6361_under_the_epoch_lookup_rules_the_follower_truncates_to_the_divergence() {
+    for rule in EPOCH_LOOKUP_RULES {
         let (a, b) = kafka_6361();
         assert_eq!(leader_epoch_end(rule, &a, LeaderEpoch(2)), Some(end(1, 3)), "{rule:?}");
         // B's epoch 1 ends where its epoch 2 starts.
@@ -343,19 +353,20 @@ proptest! {
     }
 
     #[test]
-    fn kip279_and_kip320_truncation_leaves_the_logs_agreeing_below_the_point(
-        rule in prop::sample::select(vec![TruncationRule::Kip279, TruncationRule::Kip320]),
+    fn epoch_lookup_truncation_leaves_the_logs_agreeing_below_the_point(
+        rule in prop::sample::select(EPOCH_LOOKUP_RULES.to_vec()),
         case in diverged(1..5),
     ) {
         truncates_exactly_at_the_divergence(rule, &case)?;
     }
 
-    /// The same with no common prefix at all: fails on the case of
-    /// `kip320_follower_without_any_epoch_up_to_the_answer_truncates_to_its_first_epoch_start`.
+    /// The same with no common prefix at all, from Kafka 2.1: KIP-279 alone fails on the case of
+    /// `from_kafka_2_1_a_follower_without_any_epoch_up_to_the_answer_truncates_to_its_first_epoch_start`.
     #[test]
-    fn kip320_truncation_leaves_the_logs_agreeing_below_the_point_even_without_a_common_prefix(
+    fn from_kafka_2_1_truncation_leaves_the_logs_agreeing_below_the_point_even_without_a_common_prefix(
+        rule in prop::sample::select(KAFKA_7415_RULES.to_vec()),
         case in diverged(0..5),
     ) {
-        truncates_exactly_at_the_divergence(TruncationRule::Kip320, &case)?;
+        truncates_exactly_at_the_divergence(rule, &case)?;
     }
 }
