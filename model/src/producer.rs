@@ -97,8 +97,11 @@ impl ProducerState {
         }
     }
 
-    /// A metadata refresh: newer records only (partition epoch), or the same record again for a
-    /// leader marked stale. A record waiting for a leader is sent once one is known.
+    /// A metadata refresh: newer records only, or the same record again for a leader marked stale.
+    /// A record waiting for a leader is sent once one is known. Kafka's client refuses metadata
+    /// with an older leader epoch than it has (`Metadata.updateLatestMetadata`, KIP-320); the
+    /// model's records carry the partition epoch, which orders every change of a record, leader
+    /// changes included.
     fn on_metadata(&mut self, cfg: &Config, me: ProducerId, meta: PartitionState, fx: &mut Effects) {
         let Some(info) = self.leaders.get_mut(usize::from(meta.partition.0)) else { return };
         let stale_refreshed = info.leader.is_none() && meta.partition_epoch == info.partition_epoch;

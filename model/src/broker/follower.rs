@@ -44,6 +44,8 @@ impl BrokerState {
                 fx.save_disk = true;
                 self.send_fetch(ctx, p, fx);
             }
+            // KIP-320 in the fetch path (2.7+, `AbstractFetcherThread.truncateOnFetchResponse`):
+            // truncate to where the leader says the last fetched epoch ends, then fetch on.
             FetchResult::Diverging { end } => {
                 self.truncate_to_epoch_end(ctx, p, Some(end), fx);
                 self.send_fetch(ctx, p, fx);

@@ -59,6 +59,8 @@ impl BrokerState {
                 return;
             }
         }
+        // A read past the log end is OFFSET_OUT_OF_RANGE (`Log.read`); the follower cuts its log
+        // back to the leader's end (`AbstractFetcherThread.handleOffsetOutOfRange`).
         let leader_end = log.end_offset();
         if req.fetch_offset > leader_end {
             fx.send(to, reply(FetchResult::OffsetOutOfRange { leader_end_offset: leader_end }));

@@ -321,6 +321,9 @@ impl BrokerState {
         }
         for (replica, p) in process.replicas.iter().zip(ctx.cfg.partition_ids()) {
             match &replica.role {
+                // `Partition.maybeShrinkIsr` (`replica.lag.time.max.ms`): an ISR follower behind the
+                // leader's log end may be dropped, one AlterPartition in flight at a time
+                // (`AlterPartitionManager`, KIP-497); the shrinks are faults from the budget.
                 Role::Leader(leader)
                     if self.faults.isr_shrinks < budget.isr_shrinks && leader.pending_isr.is_none() =>
                 {

@@ -36,6 +36,9 @@ impl BrokerState {
         }
         let disk = self.disk.replica_mut(p);
         // Idempotence (KIP-98): a retried record already in the log is answered with its offset.
+        // Kafka looks among the producer's last five batches (`ProducerStateEntry
+        // .findDuplicateBatch`); with one request in flight only the latest can come again, so
+        // searching the whole log finds the same record.
         let duplicate = idempotent
             .then(|| disk.log.records.iter().position(|r| r.producer == producer && r.sequence == sequence))
             .flatten();

@@ -61,6 +61,8 @@ pub struct Change {
 }
 
 pub fn partition_change(current: &PartitionState, req: &ChangeRequest) -> Option<Change> {
+    // `handleBrokerUncleanShutdown` (KIP-966): the broker leaves the ISR, and (below) the ELR,
+    // and may not lead (`isAcceptableLeader` excludes `brokerWithUncleanShutdown`).
     let mut target_isr = req.target_isr;
     if let Some(b) = req.unclean_shutdown {
         target_isr = target_isr.without(b);
