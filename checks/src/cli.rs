@@ -349,7 +349,7 @@ pub struct ConfigFlags {
     /// unclean.leader.election.enable
     #[arg(long, help_heading = "Fixes")]
     pub unclean_leader_election: Option<bool>,
-    /// high-watermark (pre KIP-101), kip-101, kip-279, kip-320-2.1 (Kafka 2.1-2.6) or kip-320
+    /// high-watermark (pre KIP-101), kip-101, kip-279, kip-320-2.1 (Kafka 2.1-2.7) or kip-320
     #[arg(long, value_parser = parse_truncation, help_heading = "Fixes")]
     pub truncation: Option<TruncationRule>,
     /// KIP-320 current leader epoch in Fetch

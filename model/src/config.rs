@@ -25,12 +25,12 @@ pub enum TruncationRule {
     /// the follower truncates to the smaller of that and its own end offset for that epoch.
     #[serde(rename = "kip-279", alias = "kip279")]
     Kip279,
-    /// KIP-320 as Kafka 2.1 to 2.6 shipped it: truncation still by OffsetsForLeaderEpoch (KIP-279's
+    /// KIP-320 as Kafka 2.1 to 2.7 shipped it: truncation still by OffsetsForLeaderEpoch (KIP-279's
     /// lookup), with KAFKA-7415's fixes: a new leader puts its epoch in its cache at once, and an
     /// epoch older than every known one ends where the first known epoch starts.
     #[serde(rename = "kip-320-2.1")]
     Kip320Kafka21,
-    /// KIP-320 (and KIP-595's fetch form, Kafka 2.7, KAFKA-10554): the fetch carries the last
+    /// KIP-320 (and KIP-595's fetch form, Kafka 2.8, KAFKA-10554): the fetch carries the last
     /// fetched epoch and the leader answers a diverging epoch in the fetch response itself.
     /// Kafka's current behaviour.
     #[serde(rename = "kip-320", alias = "kip320")]
@@ -57,12 +57,12 @@ impl TruncationRule {
         }
     }
 
-    /// The follower asks OffsetsForLeaderEpoch before it fetches (KIP-101 to Kafka 2.6).
+    /// The follower asks OffsetsForLeaderEpoch before it fetches (KIP-101 to Kafka 2.7).
     pub fn truncates_by_epoch_request(self) -> bool {
         matches!(self, TruncationRule::Kip101 | TruncationRule::Kip279 | TruncationRule::Kip320Kafka21)
     }
 
-    /// The fetch names the last fetched epoch and the leader answers a diverging one (2.7+).
+    /// The fetch names the last fetched epoch and the leader answers a diverging one (2.8+).
     pub fn truncates_at_fetch(self) -> bool {
         self == TruncationRule::Kip320
     }

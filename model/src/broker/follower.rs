@@ -44,7 +44,7 @@ impl BrokerState {
                 fx.save_disk = true;
                 self.send_fetch(ctx, p, fx);
             }
-            // KIP-320 in the fetch path (2.7+, `AbstractFetcherThread.truncateOnFetchResponse`):
+            // KIP-320 in the fetch path (2.8+, KAFKA-10554, `AbstractFetcherThread.truncateOnFetchResponse`):
             // truncate to where the leader says the last fetched epoch ends, then fetch on.
             FetchResult::Diverging { end } => {
                 self.truncate_to_epoch_end(ctx, p, Some(end), fx);

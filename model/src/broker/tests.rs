@@ -675,7 +675,7 @@ fn kafka_2_1_truncates_by_epoch_request_and_its_fetches_name_no_epoch() {
     let cfg = Config { truncation: TruncationRule::Kip320Kafka21, ..Config::default() };
     let (mut follower, e, ask) = asking_where_epoch_1_ends(&cfg);
     assert_eq!(e, fx(vec![(to(1), ask)], false));
-    // ...then, truncated, a fetch without the last fetched epoch (KAFKA-10554 came in 2.7).
+    // ...then, truncated, a fetch without the last fetched epoch (KAFKA-10554 came in 2.8).
     let answer = Msg::OffsetsForLeaderEpochResponse {
         partition: P0,
         current_leader_epoch: LeaderEpoch(2),

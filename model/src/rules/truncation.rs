@@ -76,7 +76,7 @@ pub fn follower_truncation(
     }
 }
 
-/// KIP-320 in the fetch path (`Partition.readRecords`, 2.7+): the follower's last fetched epoch
+/// KIP-320 in the fetch path (`Partition.readRecords`, 2.8+): the follower's last fetched epoch
 /// and fetch offset diverge from the leader's log when the leader's largest epoch <= it is smaller,
 /// or that epoch ends before the fetch offset.
 pub fn diverging_epoch(leader: &ReplicaLog, last_fetched_epoch: LeaderEpoch, fetch_offset: Offset) -> Option<EpochEnd> {
