@@ -368,6 +368,9 @@ impl Endpoint {
     /// signal interrupted the wait). Datagrams that do not decode, or are addressed to another
     /// actor, are logged and dropped, and the wait goes on.
     pub fn recv(&mut self, timeout: Duration) -> Option<(Id, Msg)> {
+        if let Some(unlogged) = self.drops.closed_at(Instant::now()) {
+            warn!("{}", throttle::summary(unlogged));
+        }
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());

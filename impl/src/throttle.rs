@@ -1,7 +1,8 @@
 //! How often a node says it dropped something. Every datagram it refuses, and every message the
 //! model cannot take, is worth a line in its log, but a flood of them would fill the disk (12 s of
 //! junk at one broker wrote 200 MB of log): past the first lines of a window, the rest are only
-//! counted, and the count is logged when the next window opens.
+//! counted, and the count is logged once the window has closed: at the next drop, or at the node's
+//! next poll if the flood has stopped.
 
 use std::time::{Duration, Instant};
 
@@ -44,6 +45,20 @@ impl Throttle {
     }
 }
 
+impl Throttle {
+    /// The drops of a window that has closed by `now` and were not logged one by one, if any;
+    /// they are then forgotten, so that the next drop does not count them again.
+    pub fn closed_at(&mut self, now: Instant) -> Option<u64> {
+        let closed = self.opened.is_some_and(|opened| now.duration_since(opened) >= WINDOW);
+        if !closed || self.hidden == 0 {
+            return None;
+        }
+        let hidden = self.hidden;
+        *self = Throttle::default();
+        Some(hidden)
+    }
+}
+
 /// The line for `unlogged` drops not logged one by one.
 pub fn summary(unlogged: u64) -> String {
     format!("dropped {unlogged} more in {WINDOW:?} without a line each (at most {LINES} lines per {WINDOW:?})")
@@ -66,6 +81,19 @@ mod tests {
         // The next window: this one is logged, after the count of the 6 that were not.
         assert_eq!(throttle.drop_at(start + WINDOW), Verdict { log: true, unlogged_before: Some(6) });
         assert_eq!(throttle.drop_at(start + WINDOW), Verdict { log: true, unlogged_before: None });
+    }
+
+    #[test]
+    fn a_flood_that_stops_is_counted_once_its_window_closes_and_only_once() {
+        let start = Instant::now();
+        let mut throttle = Throttle::default();
+        (0..LINES + 3).for_each(|_| _ = throttle.drop_at(start));
+        assert_eq!(throttle.closed_at(start + WINDOW - Duration::from_millis(1)), None, "still open");
+        assert_eq!(throttle.closed_at(start + WINDOW), Some(3));
+        assert_eq!(throttle.closed_at(start + WINDOW * 2), None, "said already");
+        assert_eq!(throttle.drop_at(start + WINDOW * 2), Verdict { log: true, unlogged_before: None });
+        // A window whose drops were all logged has nothing to say when it closes.
+        assert_eq!(throttle.closed_at(start + WINDOW * 3), None);
     }
 
     #[test]
