@@ -28,11 +28,10 @@ pub struct Verdict {
 }
 
 impl Throttle {
-    /// A drop at `now`.
+    /// A drop at `now`: it opens a new window if the last one has closed.
     pub fn drop_at(&mut self, now: Instant) -> Verdict {
-        let mut unlogged_before = None;
-        if self.opened.is_none_or(|opened| now.duration_since(opened) >= WINDOW) {
-            unlogged_before = (self.hidden > 0).then_some(self.hidden);
+        let unlogged_before = self.closed_at(now);
+        if !self.is_open_at(now) {
             *self = Throttle { opened: Some(now), logged: 0, hidden: 0 };
         }
         let log = self.logged < LINES;
@@ -43,19 +42,20 @@ impl Throttle {
         }
         Verdict { log, unlogged_before }
     }
-}
 
-impl Throttle {
     /// The drops of a window that has closed by `now` and were not logged one by one, if any;
     /// they are then forgotten, so that the next drop does not count them again.
     pub fn closed_at(&mut self, now: Instant) -> Option<u64> {
-        let closed = self.opened.is_some_and(|opened| now.duration_since(opened) >= WINDOW);
-        if !closed || self.hidden == 0 {
+        if self.is_open_at(now) || self.hidden == 0 {
             return None;
         }
         let hidden = self.hidden;
         *self = Throttle::default();
         Some(hidden)
+    }
+
+    fn is_open_at(&self, now: Instant) -> bool {
+        self.opened.is_some_and(|opened| now.duration_since(opened) < WINDOW)
     }
 }
 

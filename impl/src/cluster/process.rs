@@ -133,9 +133,10 @@ pub fn ready(layout: &Layout, node: u32, pid: u32) -> bool {
     announced == Some(pid)
 }
 
-/// Whether one of `pid`'s threads has not exited yet (from fork on, before it runs `kelp node`). The main thread alone is not enough: after
-/// SIGKILL it can turn zombie (and its command line empty) while the other threads still hold the
-/// process's files, and so its data directory's lock.
+/// Whether one of `pid`'s threads has not exited yet (from fork on, before it runs `kelp node`).
+/// The main thread alone is not enough: after SIGKILL it can turn zombie (and its command line
+/// empty) while the other threads still hold the process's files, and so its data directory's
+/// lock.
 pub fn has_live_thread(pid: u32) -> bool {
     let Ok(threads) = fs::read_dir(format!("/proc/{pid}/task")) else { return false };
     threads.flatten().any(|thread| {

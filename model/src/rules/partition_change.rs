@@ -102,12 +102,9 @@ pub fn partition_change(current: &PartitionState, req: &ChangeRequest) -> Option
     };
     // With nobody valid: the last known leader, then (UNCLEAN only) the first acceptable replica
     // in assignment order even if out of sync.
-    let unclean_winner = || {
-        last_known_leader().or_else(|| {
-            let unclean_allowed = req.election == ElectionKind::Unclean;
-            current.replicas.iter().copied().find(|r| unclean_allowed && req.acceptable.contains(*r))
-        })
-    };
+    let first_acceptable = || current.replicas.iter().copied().find(|r| req.acceptable.contains(*r));
+    let unclean_winner =
+        || last_known_leader().or_else(|| (req.election == ElectionKind::Unclean).then(first_acceptable).flatten());
     let (winner, unclean) = match clean_winner {
         Some(w) => (Some(w), false),
         None => {
