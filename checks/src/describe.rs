@@ -144,8 +144,8 @@ fn role(p: PartitionId, replica: &kelp_model::broker::Replica) -> Fields {
     fields.push((format!("p{p} role"), role));
     if let (Role::Leader(l), Some(meta)) = (&replica.role, &replica.meta) {
         fields.push((format!("p{p} isr"), meta.isr.to_string()));
-        if let Some(pending) = l.pending_isr {
-            fields.push((format!("p{p} pending isr"), pending.isr.to_string()));
+        if let Some(pending) = &l.pending_isr {
+            fields.push((format!("p{p} pending isr"), pending.isr().to_string()));
         }
         let ends: Vec<String> = l
             .followers

@@ -183,7 +183,7 @@ impl BrokerState {
     fn propose_isr(&mut self, ctx: Ctx<'_>, p: PartitionId, target: BrokerSet, fx: &mut Effects) {
         let broker_epoch = self.broker_epoch().expect("a leader is registered");
         let (leader, meta) = self.leading(p).expect("checked by caller");
-        let isr = target
+        let isr: Vec<IsrMember> = target
             .iter()
             .map(|b| IsrMember {
                 broker: b,
@@ -196,21 +196,37 @@ impl BrokerState {
                 },
             })
             .collect();
+        leader.pending_isr = Some(PendingIsr { members: isr, partition_epoch: meta.partition_epoch, answered: false });
+        self.send_alter_partition(ctx, p, fx);
+    }
+
+    /// Sends the pending AlterPartition of `p`, as first proposed.
+    fn send_alter_partition(&mut self, ctx: Ctx<'_>, p: PartitionId, fx: &mut Effects) {
+        let broker_epoch = self.broker_epoch().expect("a leader is registered");
+        let (leader, meta) = self.leading(p).expect("checked by caller");
+        let pending = leader.pending_isr.as_ref().expect("checked by caller");
         let request = Msg::AlterPartition {
             partition: p,
             leader: ctx.me,
             broker_epoch,
             leader_epoch: meta.leader_epoch,
-            partition_epoch: meta.partition_epoch,
-            isr,
+            partition_epoch: pending.partition_epoch,
+            isr: pending.members.clone(),
         };
-        leader.pending_isr = Some(PendingIsr { isr: target, partition_epoch: meta.partition_epoch });
         fx.send(Address::Controller, request);
     }
 
     /// The answer to our AlterPartition. One that answers an earlier request (superseded when
     /// newer metadata cleared it) is ignored, as `Partition.handleAlterPartitionUpdate` ignores a
     /// result that does not match the pending state.
+    ///
+    /// `Partition.handleAlterPartitionError`: only INELIGIBLE_REPLICA (and OPERATION_NOT_ATTEMPTED,
+    /// not modelled) says the request was not applied, so only it resets the ISR to the committed
+    /// one. Every other error leaves the change pending, "awaiting the latest metadata": the
+    /// request may have been applied all the same (a request sent again after a lost answer is
+    /// refused with INVALID_UPDATE_VERSION once the first one is in), and until the newer record
+    /// arrives the HW must count the proposed members. STALE_BROKER_EPOCH is a top-level error
+    /// that `AlterPartitionManager` retries; it too leaves the change pending.
     pub(super) fn on_alter_partition_response(
         &mut self,
         ctx: Ctx<'_>,
@@ -220,13 +236,25 @@ impl BrokerState {
         fx: &mut Effects,
     ) {
         let Some((leader, _)) = self.leading(p) else { return };
-        if leader.pending_isr.is_none_or(|pending| pending.partition_epoch != request_partition_epoch) {
+        if leader.pending_isr.as_ref().is_none_or(|pending| pending.partition_epoch != request_partition_epoch) {
             return;
         }
-        leader.pending_isr = None;
         match result {
-            Ok(meta) => self.on_partition_change(ctx, meta, fx),
-            Err(_) => self.update_high_watermark(ctx, p, fx),
+            Ok(meta) => {
+                leader.pending_isr = None;
+                self.on_partition_change(ctx, meta, fx);
+            }
+            Err(AlterPartitionError::IneligibleReplica) => {
+                leader.pending_isr = None;
+                self.update_high_watermark(ctx, p, fx);
+            }
+            Err(AlterPartitionError::StaleBrokerEpoch) => return,
+            Err(_) => {
+                if let Some(pending) = &mut leader.pending_isr {
+                    pending.answered = true;
+                }
+                return;
+            }
         }
         self.answer_parked_fetches(ctx, p, fx);
     }
@@ -245,7 +273,7 @@ impl BrokerState {
         let disk = self.disk.replica(p);
         let (current_hw, leader_end) = (disk.high_watermark, disk.log.end_offset());
         let Some((leader, meta)) = self.leading(p) else { return };
-        let maximal_isr = meta.isr.union(leader.pending_isr.map_or(BrokerSet::EMPTY, |pending| pending.isr));
+        let maximal_isr = meta.isr.union(leader.pending_isr.as_ref().map_or(BrokerSet::EMPTY, PendingIsr::isr));
         let ends: Vec<Option<Offset>> =
             leader.followers.iter().filter(|f| maximal_isr.contains(f.broker)).map(|f| f.end_offset).collect();
         let hw = leader_high_watermark(LeaderHwInput {

@@ -25,7 +25,7 @@ use crate::ids::{
     BrokerEpoch, BrokerId, ControllerEpoch, LeaderEpoch, Offset, PartitionEpoch, PartitionId, ProducerId, Sequence,
 };
 use crate::metadata::PartitionState;
-use crate::msg::Msg;
+use crate::msg::{IsrMember, Msg};
 use crate::timer::Timer;
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
@@ -60,12 +60,24 @@ pub struct ParkedFetch {
     pub known_high_watermark: Offset,
 }
 
-/// An ISR change asked of the controller: the ISR proposed and the partition epoch it was
-/// proposed against (a response to another request is stale and ignored).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// An ISR change asked of the controller: the ISR proposed, each member with the broker epoch the
+/// leader saw (KIP-903), as the request carried it (`AlterPartitionItem`: a request sent again is
+/// the same request), and the partition epoch it was proposed against (a response to another
+/// request is stale and ignored).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PendingIsr {
-    pub isr: BrokerSet,
+    pub members: Vec<IsrMember>,
     pub partition_epoch: PartitionEpoch,
+    /// The controller refused it with an error that leaves it pending until newer metadata
+    /// settles it (`Partition.handleAlterPartitionError`): it is not sent again.
+    pub answered: bool,
+}
+
+impl PendingIsr {
+    /// The ISR proposed.
+    pub fn isr(&self) -> BrokerSet {
+        BrokerSet::of(self.members.iter().map(|m| m.broker))
+    }
 }
 
 /// An acks=all produce waiting for the HW to pass its offset (Kafka's delayed produce).

@@ -423,7 +423,7 @@ fn a_caught_up_follower_outside_the_isr_is_proposed_with_broker_epochs() {
     step(&mut leader, &cfg, 1, fetch(2, 2, 1, 0, None, 0));
     let e = step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
     assert_eq!(e, fx(vec![(Address::Controller, proposal_of_all_three())], false));
-    assert_eq!(leader_state(&leader).pending_isr.map(|p| p.isr), Some(set(&[1, 2, 3])));
+    assert_eq!(leader_state(&leader).pending_isr.as_ref().map(|p| p.isr()), Some(set(&[1, 2, 3])));
 
     // While it is in flight, no second proposal.
     let e = step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
@@ -481,7 +481,7 @@ fn kafka_7128_a_follower_joins_only_once_it_reached_the_epoch_start() {
     step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 2, 2, &[1, 2])));
     let e = step(&mut leader, &cfg, 1, fetch(3, 3, 2, 1, Some(1), 0));
     assert_eq!(e.sends[0].0, Address::Controller);
-    assert_eq!(leader_state(&leader).pending_isr.map(|p| p.isr), Some(set(&[1, 2, 3])));
+    assert_eq!(leader_state(&leader).pending_isr.as_ref().map(|p| p.isr()), Some(set(&[1, 2, 3])));
 }
 
 #[test]
@@ -506,10 +506,10 @@ fn lag_timeout_proposes_a_shrink_and_counts_it() {
         isr: vec![member(1, Some(1)), member(2, Some(2))],
     };
     assert_eq!(e, fx(vec![(Address::Controller, request)], false));
-    assert_eq!(leader_state(&leader).pending_isr.map(|p| p.isr), Some(set(&[1, 2])));
+    assert_eq!(leader_state(&leader).pending_isr.as_ref().map(|p| p.isr()), Some(set(&[1, 2])));
     assert_eq!(leader.faults.isr_shrinks, 1);
 
-    // A refusal clears the pending change.
+    // INELIGIBLE_REPLICA says the request was not applied: back to the committed ISR.
     let e = step(
         &mut leader,
         &cfg,
@@ -517,12 +517,79 @@ fn lag_timeout_proposes_a_shrink_and_counts_it() {
         Msg::AlterPartitionResponse {
             partition: P0,
             request_partition_epoch: PartitionEpoch(1),
-            result: Err(AlterPartitionError::InvalidUpdateVersion),
+            result: Err(AlterPartitionError::IneligibleReplica),
         },
     );
     assert_eq!(e, fx(vec![], false));
     assert_eq!(leader_state(&leader).pending_isr, None);
     assert_eq!(process(&leader).replicas[0].meta, Some(meta(Some(1), 1, 1, &[1, 2, 3])));
+}
+
+/// Leader 1 of ISR 1,2 with records 0 and 1 (follower 2 has both, the HW is 2), proposing
+/// follower 3 (which has record 0) for the ISR against partition epoch 2.
+fn expansion_proposed(cfg: &Config) -> BrokerState {
+    let mut leader = boot(cfg, 1);
+    step(&mut leader, cfg, 1, Msg::PartitionChange(meta(Some(1), 1, 2, &[1, 2])));
+    step(&mut leader, cfg, 1, produce(0));
+    step(&mut leader, cfg, 1, produce(1));
+    step(&mut leader, cfg, 1, fetch(2, 2, 1, 2, Some(1), 0));
+    step(&mut leader, cfg, 1, fetch(3, 3, 1, 0, None, 0));
+    step(&mut leader, cfg, 1, fetch(3, 3, 1, 1, Some(1), 0));
+    step(&mut leader, cfg, 1, fetch(3, 3, 1, 2, Some(1), 0));
+    assert_eq!(leader_state(&leader).pending_isr.as_ref().map(|p| p.isr()), Some(set(&[1, 2, 3])));
+    leader
+}
+
+#[test]
+fn every_refusal_but_ineligible_replica_leaves_the_change_pending_until_newer_metadata() {
+    let cfg = Config::default();
+    for error in [
+        AlterPartitionError::FencedLeaderEpoch,
+        AlterPartitionError::NotLeader,
+        AlterPartitionError::InvalidRequest,
+        AlterPartitionError::InvalidUpdateVersion,
+    ] {
+        let mut leader = expansion_proposed(&cfg);
+        let refused = Msg::AlterPartitionResponse {
+            partition: P0,
+            request_partition_epoch: PartitionEpoch(2),
+            result: Err(error),
+        };
+        assert_eq!(step(&mut leader, &cfg, 1, refused), fx(vec![], false), "{error:?}");
+        let pending = leader_state(&leader).pending_isr.clone().expect("still pending");
+        assert_eq!((pending.isr(), pending.answered), (set(&[1, 2, 3]), true), "{error:?}");
+        // Only the newer record settles it.
+        step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 1, 3, &[1, 2, 3])));
+        assert_eq!(leader_state(&leader).pending_isr, None, "{error:?}");
+    }
+    // STALE_BROKER_EPOCH is retried by `AlterPartitionManager`: pending and not answered.
+    let mut leader = expansion_proposed(&cfg);
+    let stale = Msg::AlterPartitionResponse {
+        partition: P0,
+        request_partition_epoch: PartitionEpoch(2),
+        result: Err(AlterPartitionError::StaleBrokerEpoch),
+    };
+    assert_eq!(step(&mut leader, &cfg, 1, stale), fx(vec![], false));
+    assert_eq!(leader_state(&leader).pending_isr.as_ref().map(|p| p.answered), Some(false));
+}
+
+/// The reason for the rule above: a leader told INVALID_UPDATE_VERSION does not know whether its
+/// expansion was applied (a resent request is refused once the first is in), so the HW keeps
+/// counting the proposed member, which has record 0 only, rather than the committed ISR.
+#[test]
+fn a_pending_expansion_keeps_the_proposed_member_in_the_maximal_isr_after_a_refusal() {
+    let cfg = Config::default();
+    let mut leader = expansion_proposed(&cfg);
+    step(&mut leader, &cfg, 1, produce(2));
+    step(&mut leader, &cfg, 1, fetch(2, 2, 1, 3, Some(1), 0));
+    assert_eq!(hw(&leader), Offset(2), "follower 3 (proposed) holds the HW back");
+    let refused = Msg::AlterPartitionResponse {
+        partition: P0,
+        request_partition_epoch: PartitionEpoch(2),
+        result: Err(AlterPartitionError::InvalidUpdateVersion),
+    };
+    assert_eq!(step(&mut leader, &cfg, 1, refused), fx(vec![], false));
+    assert_eq!(hw(&leader), Offset(2));
 }
 
 #[test]
@@ -537,7 +604,7 @@ fn a_late_answer_to_a_superseded_alter_partition_is_ignored() {
     assert_eq!(leader_state(&leader).pending_isr, None);
     // Broker 3 (re-registered) catches up: an expansion is proposed against partition epoch 2.
     step(&mut leader, &cfg, 1, fetch(3, 4, 1, 0, None, 0));
-    assert_eq!(leader_state(&leader).pending_isr.map(|p| p.partition_epoch), Some(PartitionEpoch(2)));
+    assert_eq!(leader_state(&leader).pending_isr.as_ref().map(|p| p.partition_epoch), Some(PartitionEpoch(2)));
     // The late refusal of the shrink must not clear the expansion in flight.
     let late = Msg::AlterPartitionResponse {
         partition: P0,
@@ -545,7 +612,7 @@ fn a_late_answer_to_a_superseded_alter_partition_is_ignored() {
         result: Err(AlterPartitionError::InvalidUpdateVersion),
     };
     assert_eq!(step(&mut leader, &cfg, 1, late), fx(vec![], false));
-    assert_eq!(leader_state(&leader).pending_isr.map(|p| p.isr), Some(set(&[1, 2, 3])));
+    assert_eq!(leader_state(&leader).pending_isr.as_ref().map(|p| p.isr()), Some(set(&[1, 2, 3])));
 }
 
 /// Leader 1 with ISR 1,2 on an idle partition: follower 2's fetch is held, follower 3 caught up

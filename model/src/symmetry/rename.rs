@@ -427,8 +427,11 @@ impl Rename for FollowerProgress {
 
 impl Rename for PendingIsr {
     fn rename(&self, p: &Permutation) -> Self {
-        let PendingIsr { isr, partition_epoch } = *self;
-        PendingIsr { isr: isr.rename(p), partition_epoch }
+        let PendingIsr { members, partition_epoch, answered } = self;
+        // In broker-id order, as the leader lists them (it iterates a `BrokerSet`).
+        let mut members = members.rename(p);
+        members.sort_by_key(|m| m.broker);
+        PendingIsr { members, partition_epoch: *partition_epoch, answered: *answered }
     }
 }
 
