@@ -84,7 +84,7 @@ kinds! {
     // stateright's own actions, which kelp's model never enables (its network loses nothing, its
     // actors neither crash through stateright nor choose at random): listed only if they fire.
     Stateright => "stateright Drop/Crash/Recover/SelectRandom",
-    RuntimeOnly => "runtime only: heartbeats, fetch waits",
+    RuntimeOnly => "runtime only: heartbeats, fetch waits, resends, metadata fetches",
 }
 
 impl Kind {
@@ -119,7 +119,7 @@ impl Kind {
             Msg::ControllerElected { .. } => Kind::DeliverControllerElected,
             Msg::ControllerSessionExpired => Kind::DeliverControllerSessionExpired,
             Msg::NotController(_) => Kind::DeliverNotController,
-            Msg::SessionHeartbeat => Kind::RuntimeOnly,
+            Msg::SessionHeartbeat | Msg::FetchMetadata { .. } => Kind::RuntimeOnly,
         }
     }
 
@@ -134,7 +134,11 @@ impl Kind {
             Timer::SessionTimeout(_) => Kind::TimerSessionTimeout,
             Timer::PreferredElection(_) => Kind::TimerPreferredElection,
             Timer::RequestTimeout => Kind::TimerRequestTimeout,
-            Timer::Heartbeat | Timer::FetchMaxWait(_) | Timer::FetchTimeout(_) => Kind::RuntimeOnly,
+            Timer::Heartbeat
+            | Timer::FetchMaxWait(_)
+            | Timer::FetchTimeout(_)
+            | Timer::ControllerRequestTimeout
+            | Timer::MetadataFetch => Kind::RuntimeOnly,
             Timer::CutLink(_) => Kind::TimerCutLink,
             Timer::ControllerSessionExpiry => Kind::TimerControllerSessionExpiry,
         }

@@ -205,6 +205,8 @@ pub fn timer(t: &Timer) -> String {
         Timer::RequestTimeout => "request.timeout.ms passed".to_string(),
         Timer::Heartbeat => "broker.heartbeat.interval.ms passed".to_string(),
         Timer::FetchMaxWait(p) => format!("replica.fetch.wait.max.ms passed for p{p}"),
+        Timer::ControllerRequestTimeout => "controller.socket.timeout.ms passed: requests sent again".to_string(),
+        Timer::MetadataFetch => "fetch of the metadata log".to_string(),
         Timer::FetchTimeout(p) => format!("replica.socket.timeout.ms passed for p{p}'s fetch"),
         Timer::CutLink(p) => format!("link to producer {} cut (partial partition)", p.0),
         Timer::ControllerSessionExpiry => "the controller's ZooKeeper session expired".to_string(),

@@ -37,7 +37,9 @@ pub fn class(cfg: &Config, state: &SystemState, action: &Action) -> Option<u64> 
                 | Timer::RequestTimeout
                 | Timer::Heartbeat
                 | Timer::FetchMaxWait(_)
-                | Timer::FetchTimeout(_) => true,
+                | Timer::FetchTimeout(_)
+                | Timer::ControllerRequestTimeout
+                | Timer::MetadataFetch => true,
             };
             fair.then(|| fingerprint(&("timer", *id, *timer)))
         }

@@ -322,6 +322,8 @@ mod tests {
             "fetch_max_wait = true",
             "fetch_max_records = 1",
             "fetch_timeout = true",
+            "controller_request_timeout = true",
+            "metadata_fetch = true",
         ] {
             let text = format!("name='x'\ndescription='d'\n[config.runtime]\n{setting}\n");
             let err = Scenario::parse("x.toml", &text).unwrap_err().to_string();

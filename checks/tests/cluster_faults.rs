@@ -7,6 +7,8 @@
 //! - hostile datagrams reach every process; each is logged and dropped, and the cluster goes on;
 //! - a broker paused (SIGSTOP, a long GC pause) past its session is fenced out of the ISR and,
 //!   resumed, rejoins it although no record is written (`replica.fetch.wait.max.ms`);
+//! - a broker that lost the records of a leader change (paused, its receive buffer full) learns
+//!   them from its fetches of the metadata log and rejoins the ISR;
 //! - leadership moves on request: `kelp demote-broker` and `kelp leader-election --election-type
 //!   preferred`, refused while the preferred replica is down;
 //! - with two controller candidates and ZooKeeper (6 processes), `kelp cluster kill-controller`
@@ -311,12 +313,46 @@ fn a_broker_paused_past_its_session_rejoins_the_isr_of_an_idle_partition() {
     // fetch stays held by the leader, with nothing new to answer it with.
     signal_broker(&dir, 2, "STOP");
     wait_for_field(&dir, "Isr", "1,3");
-    signal_broker(&dir, 2, "CONT");
     // Resumed, it heartbeats and is unfenced; the leader's held fetch is answered after the fetch
     // wait, broker 2 fetches again, and the leader proposes it for the ISR.
+    resume_and_wait_for_isr(&dir, 2, "1,2,3");
+}
+
+/// Resumes paused broker `id` and waits until partition 0's ISR reads `isr`; prints how long.
+fn resume_and_wait_for_isr(dir: &Path, id: u32, isr: &str) {
+    signal_broker(dir, id, "CONT");
     let start = Instant::now();
-    wait_for_field(&dir, "Isr", "1,2,3");
-    println!("broker 2 back in the ISR {:.1} s after it resumed", start.elapsed().as_secs_f64());
+    wait_for_field(dir, "Isr", isr);
+    println!("broker {id} back in the ISR {:.1} s after it resumed", start.elapsed().as_secs_f64());
+}
+
+#[test]
+fn a_broker_that_lost_a_leader_change_learns_it_from_the_metadata_log_and_rejoins_the_isr() {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp.path().join("cluster");
+    let _cluster = Cluster(&dir);
+    up_in_sync(&dir);
+
+    // Broker 3 is paused and its socket's receive buffer filled with junk, so that whatever is
+    // sent to it next is lost, as on a host whose receive buffer overflows.
+    signal_broker(&dir, 3, "STOP");
+    let cluster = ClusterFile::load(&dir).expect("the cluster file");
+    let address = cluster.node(3).expect("broker 3").address;
+    let raw = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("a socket");
+    // Large datagrams take most of the buffer, small ones the rest.
+    for size in std::iter::repeat_n(60_000, 20).chain(std::iter::repeat_n(1, 2_000)) {
+        raw.send_to(&vec![0u8; size], address).expect("junk sent");
+    }
+    // The leader dies: broker 2 is elected, and broker 3 (its session expired too) leaves the
+    // ISR. Both records are pushed to broker 3 and lost.
+    kelp_ok(&dir, &["cluster", "kill", "1"]);
+    wait_for_field(&dir, "Leader", "2");
+    wait_for_field(&dir, "Isr", "2");
+    // Resumed, broker 3 still believes broker 1 leads; its next fetch of the metadata log brings
+    // the records it missed, it follows broker 2 and is proposed for the ISR.
+    resume_and_wait_for_isr(&dir, 3, "2,3");
+    let log = std::fs::read_to_string(dir.join("logs").join("broker-3.log")).expect("broker 3's log");
+    assert!(log.contains("follower of broker 2"), "{log}");
 }
 
 /// The controller `kelp topics --describe` names (with candidates).

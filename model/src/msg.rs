@@ -316,4 +316,12 @@ pub enum Msg {
     /// A broker's request reached a candidate that does not act as controller: it goes back to
     /// the coordinator for the controller of now (NOT_CONTROLLER; the broker resends).
     NotController(#[serde(deserialize_with = "msg_nesting::boxed")] Box<Msg>),
+
+    // Broker -> controller, runtime only: last, so that the messages above keep their place in
+    // every state's hash.
+    /// A broker's fetch of the metadata log (runtime only: `RuntimeSettings::metadata_fetch`):
+    /// the controller answers with the record of each partition the broker is a replica of.
+    FetchMetadata {
+        broker: BrokerId,
+    },
 }

@@ -53,6 +53,7 @@ impl fmt::Display for Msg {
             Msg::ControlledShutdown { broker, broker_epoch } => {
                 write!(f, "ControlledShutdown{{broker {broker} broker-epoch {broker_epoch}}}")
             }
+            Msg::FetchMetadata { broker } => write!(f, "FetchMetadata{{broker {broker}}}"),
             Msg::AlterPartition { partition, leader, broker_epoch, leader_epoch, partition_epoch, isr: members } => write!(
                 f,
                 "AlterPartition{{p{partition} leader {leader}(be {broker_epoch}) leader-epoch {leader_epoch} partition-epoch {partition_epoch} isr {}}}",

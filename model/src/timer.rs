@@ -51,6 +51,11 @@ pub enum Timer {
     /// `replica.socket.timeout.ms` (runtime only: `RuntimeSettings::fetch_timeout`): the
     /// follower's request to the leader went unanswered.
     FetchTimeout(PartitionId),
+    /// `controller.socket.timeout.ms` (runtime only: `RuntimeSettings::controller_request_timeout`):
+    /// an AlterPartition went unanswered.
+    ControllerRequestTimeout,
+    /// The broker's next fetch of the metadata log (runtime only: `RuntimeSettings::metadata_fetch`).
+    MetadataFetch,
 }
 
 impl Timer {
@@ -73,6 +78,11 @@ impl Timer {
             // 30 s in Kafka; shortened like the sessions: the leader answers a held fetch within
             // `replica.fetch.wait.max.ms`, so only a lost request goes this long unanswered.
             Timer::FetchTimeout(_) => ms(5_000, 5_001),
+            // 30 s in Kafka; shortened as above: the controller answers at once or not at all.
+            Timer::ControllerRequestTimeout => ms(5_000, 5_001),
+            // Kafka's brokers long-poll the metadata log; once a second is enough to make up for
+            // a lost record on loopback.
+            Timer::MetadataFetch => ms(1_000, 1_001),
         }
     }
 }

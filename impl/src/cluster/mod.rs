@@ -170,6 +170,8 @@ pub fn runtime_config(options: &UpOptions) -> Result<Config, ClusterError> {
             fetch_max_records: Some(FETCH_MAX_RECORDS),
             fetch_max_wait: true,
             fetch_timeout: true,
+            controller_request_timeout: true,
+            metadata_fetch: true,
         },
         ..Config::default()
     };

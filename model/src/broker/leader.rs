@@ -11,6 +11,7 @@ use crate::msg::{AlterPartitionError, FetchError, FetchRequest, FetchResult, Isr
 use crate::rules::high_watermark::{leader_high_watermark, LeaderHwInput};
 use crate::rules::isr::{is_out_of_sync, may_join_isr};
 use crate::rules::truncation::{diverging_epoch, leader_epoch_end};
+use crate::timer::Timer;
 use std::cmp::Ordering;
 
 impl BrokerState {
@@ -198,6 +199,19 @@ impl BrokerState {
             .collect();
         leader.pending_isr = Some(PendingIsr { members: isr, partition_epoch: meta.partition_epoch, answered: false });
         self.send_alter_partition(ctx, p, fx);
+        if ctx.cfg.runtime.controller_request_timeout {
+            fx.restart_timer(Timer::ControllerRequestTimeout);
+        }
+    }
+
+    /// `controller.socket.timeout.ms` passed (`RuntimeSettings::controller_request_timeout`):
+    /// every AlterPartition still unanswered is sent again, as first proposed.
+    pub(super) fn on_controller_request_timeout(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
+        for p in ctx.cfg.partition_ids() {
+            if self.awaits_alter_partition(p) {
+                self.send_alter_partition(ctx, p, fx);
+            }
+        }
     }
 
     /// Sends the pending AlterPartition of `p`, as first proposed.

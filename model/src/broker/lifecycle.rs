@@ -117,6 +117,14 @@ impl BrokerState {
         fx.send(Address::Controller, msg);
     }
 
+    /// A fetch of the metadata log (`RuntimeSettings::metadata_fetch`): ask the controller for
+    /// the records of this broker's partitions. A registering broker applies none yet.
+    pub(super) fn fetch_metadata(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
+        if self.broker_epoch().is_some() {
+            fx.send(Address::Controller, Msg::FetchMetadata { broker: ctx.me });
+        }
+    }
+
     /// The session expired and the controller fenced us: heartbeat to be unfenced.
     pub(super) fn on_session_expired(&mut self, ctx: Ctx<'_>, broker_epoch: BrokerEpoch, fx: &mut Effects) {
         if self.broker_epoch() == Some(broker_epoch) {

@@ -219,6 +219,12 @@ impl BrokerState {
         self.process.as_ref().map(|proc| &proc.replicas[usize::from(p.0)])
     }
 
+    /// Whether this broker leads `p` with an AlterPartition the controller has not answered.
+    fn awaits_alter_partition(&self, p: PartitionId) -> bool {
+        let role = self.replica(p).map(|r| &r.role);
+        matches!(role, Some(Role::Leader(l)) if l.pending_isr.as_ref().is_some_and(|pending| !pending.answered))
+    }
+
     /// The leader epoch this broker leads `p` in, if it believes it is the leader.
     pub fn leading_epoch(&self, p: PartitionId) -> Option<LeaderEpoch> {
         let replica = self.replica(p)?;
@@ -286,6 +292,8 @@ impl BrokerState {
             Timer::CutLink(producer) => self.cut_link(producer),
             Timer::FetchMaxWait(p) => self.on_fetch_wait_expired(ctx, p, fx),
             Timer::FetchTimeout(p) => self.on_fetch_timeout(p),
+            Timer::ControllerRequestTimeout => self.on_controller_request_timeout(ctx, fx),
+            Timer::MetadataFetch => self.fetch_metadata(ctx, fx),
             _ => {}
         }
     }
@@ -331,6 +339,13 @@ impl BrokerState {
         if ctx.cfg.runtime.heartbeats && !matches!(process.session, Session::Registering) {
             timers.push(Timer::Heartbeat);
         }
+        if ctx.cfg.runtime.metadata_fetch && !matches!(process.session, Session::Registering) {
+            timers.push(Timer::MetadataFetch);
+        }
+        if ctx.cfg.runtime.controller_request_timeout && ctx.cfg.partition_ids().any(|p| self.awaits_alter_partition(p))
+        {
+            timers.push(Timer::ControllerRequestTimeout);
+        }
         for (replica, p) in process.replicas.iter().zip(ctx.cfg.partition_ids()) {
             match &replica.role {
                 // `Partition.maybeShrinkIsr` (`replica.lag.time.max.ms`): an ISR follower behind the
@@ -367,6 +382,12 @@ impl BrokerState {
     /// Every timer a broker can ever arm.
     pub fn all_timers(ctx: Ctx<'_>) -> Vec<Timer> {
         let mut timers = vec![Timer::Crash, Timer::PowerLoss, Timer::Shutdown, Timer::Restart, Timer::Heartbeat];
+        if ctx.cfg.runtime.metadata_fetch {
+            timers.push(Timer::MetadataFetch);
+        }
+        if ctx.cfg.runtime.controller_request_timeout {
+            timers.push(Timer::ControllerRequestTimeout);
+        }
         timers.extend(ctx.cfg.producer_ids().map(Timer::CutLink));
         for p in ctx.cfg.partition_ids() {
             timers.push(Timer::FetchBackoff(p));

@@ -722,6 +722,71 @@ fn an_unanswered_fetch_times_out_backs_off_and_goes_again() {
     assert_eq!(idle, before);
 }
 
+#[test]
+fn without_the_controller_request_timeout_an_unanswered_alter_partition_waits_for_good() {
+    let cfg = Config::default();
+    let leader = expansion_proposed(&cfg);
+    never_armed(&leader, &cfg, 1, Timer::ControllerRequestTimeout);
+}
+
+#[test]
+fn an_unanswered_alter_partition_is_sent_again_unchanged_until_answered() {
+    let mut cfg = Config::default();
+    cfg.runtime.controller_request_timeout = true;
+    let mut leader = boot(&cfg, 1);
+    step(&mut leader, &cfg, 1, Msg::PartitionChange(meta(Some(1), 1, 2, &[1, 2])));
+    step(&mut leader, &cfg, 1, fetch(2, 2, 1, 0, None, 0));
+    // The request's clock starts as it is sent.
+    let e = step(&mut leader, &cfg, 1, fetch(3, 3, 1, 0, None, 0));
+    let sent = fx(vec![(Address::Controller, proposal_of_all_three())], false);
+    assert_eq!(e, Effects { restart_timers: vec![Timer::ControllerRequestTimeout], ..sent.clone() });
+    assert!(leader.wanted_timers(ctx(&cfg, 1)).contains(&Timer::ControllerRequestTimeout));
+
+    // Broker 3 restarts and fetches in broker epoch 4; the request sent again is the one first
+    // proposed, with broker 3's epoch as it was then (KIP-903: a new incarnation is proposed on
+    // its own fetches, once this change is settled).
+    step(&mut leader, &cfg, 1, fetch(3, 4, 1, 0, None, 0));
+    assert_eq!(tick(&mut leader, &cfg, 1, Timer::ControllerRequestTimeout), sent);
+
+    // A refusal that leaves the change pending is an answer: nothing more is sent.
+    let refused = Msg::AlterPartitionResponse {
+        partition: P0,
+        request_partition_epoch: PartitionEpoch(2),
+        result: Err(AlterPartitionError::InvalidUpdateVersion),
+    };
+    step(&mut leader, &cfg, 1, refused);
+    assert!(!leader.wanted_timers(ctx(&cfg, 1)).contains(&Timer::ControllerRequestTimeout));
+    assert_eq!(tick(&mut leader, &cfg, 1, Timer::ControllerRequestTimeout), Effects::default());
+}
+
+#[test]
+fn without_the_metadata_fetch_a_broker_waits_for_records_to_be_pushed() {
+    let cfg = Config::default();
+    never_armed(&boot(&cfg, 2), &cfg, 2, Timer::MetadataFetch);
+}
+
+#[test]
+fn a_registered_broker_fetches_the_metadata_log_and_applies_only_what_it_missed() {
+    let mut cfg = Config::default();
+    cfg.runtime.metadata_fetch = true;
+    let mut follower = boot(&cfg, 2);
+    assert!(follower.wanted_timers(ctx(&cfg, 2)).contains(&Timer::MetadataFetch));
+    let e = tick(&mut follower, &cfg, 2, Timer::MetadataFetch);
+    assert_eq!(e, fx(vec![(Address::Controller, Msg::FetchMetadata { broker: b(2) })], false));
+    // The record it has changes nothing; a newer one (its PartitionChange was lost) is applied.
+    let before = follower.clone();
+    assert_eq!(step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(1), 1, 1, &[1, 2, 3]))), Effects::default());
+    assert_eq!(follower, before);
+    step(&mut follower, &cfg, 2, Msg::PartitionChange(meta(Some(3), 2, 2, &[2, 3])));
+    assert_eq!(process(&follower).replicas[0].meta, Some(meta(Some(3), 2, 2, &[2, 3])));
+
+    // A registering broker applies no metadata, so it fetches none.
+    let mut registering = follower.clone();
+    registering.process.as_mut().expect("up").session = Session::Registering;
+    assert!(!registering.wanted_timers(ctx(&cfg, 2)).contains(&Timer::MetadataFetch));
+    assert_eq!(tick(&mut registering, &cfg, 2, Timer::MetadataFetch), Effects::default());
+}
+
 /// Broker 2, two records of epoch 1 in its log, told that broker 1 leads in epoch 2 (under
 /// KIP-101/279 truncation): the follower, what it did, and the OffsetsForLeaderEpoch it asks.
 fn asking_where_epoch_1_ends(cfg: &Config) -> (BrokerState, Effects, Msg) {

@@ -76,6 +76,15 @@ impl ControllerState {
         }
     }
 
+    /// A broker's fetch of the metadata log (`RuntimeSettings::metadata_fetch`): the current
+    /// record of each partition it is a replica of. The broker skips those it has (partition
+    /// epoch), so only a record it missed changes anything.
+    pub(super) fn on_fetch_metadata(&self, broker: BrokerId, fx: &mut Effects) {
+        for record in self.partitions.iter().filter(|r| r.replicas.contains(&broker)) {
+            fx.send(Address::Broker(broker), Msg::PartitionChange(record.clone()));
+        }
+    }
+
     /// A change within one leader epoch (ISR, ELR) matters only to the leader, which computes the
     /// HW from the ISR: followers and clients act on the leader and its epoch alone. The model
     /// sends such records to the leader only, sparing the interleavings of records that every

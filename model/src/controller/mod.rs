@@ -203,6 +203,7 @@ impl ControllerState {
                 self.on_controlled_shutdown(cfg, broker, broker_epoch, fx)
             }
             Msg::HeartbeatsStopped { broker, broker_epoch } => self.on_heartbeats_stopped(broker, broker_epoch),
+            Msg::FetchMetadata { broker } => self.on_fetch_metadata(broker, fx),
             Msg::AlterPartition { partition, leader, broker_epoch, leader_epoch, partition_epoch, isr } => {
                 let req = AlterPartitionRequest { partition, leader, broker_epoch, leader_epoch, partition_epoch, isr };
                 self.on_alter_partition(cfg, req, fx)

@@ -1067,3 +1067,20 @@ fn a_reassignment_of_an_unknown_partition_is_refused() {
     );
     assert_eq!(fx, Effects::default());
 }
+
+#[test]
+fn a_metadata_fetch_is_answered_with_the_records_of_the_brokers_partitions_and_changes_nothing() {
+    let cfg = Config { partitions: 3, replication_factor: 2, min_insync_replicas: 1, ..Config::default() };
+    let mut c = ControllerState::bootstrap(&cfg);
+    let before = c.clone();
+    let fx = step(&mut c, &cfg, Msg::FetchMetadata { broker: b(1) });
+    // Broker 1 is a replica of p0 (1,2) and p2 (3,1), not of p1 (2,3).
+    assert_eq!(
+        fx,
+        sends(vec![
+            (Address::Broker(b(1)), Msg::PartitionChange(before.partitions[0].clone())),
+            (Address::Broker(b(1)), Msg::PartitionChange(before.partitions[2].clone())),
+        ])
+    );
+    assert_eq!(c, before);
+}

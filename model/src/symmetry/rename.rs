@@ -243,6 +243,7 @@ impl Rename for Msg {
             Msg::BrokerHeartbeat { broker, broker_epoch } => {
                 Msg::BrokerHeartbeat { broker: broker.rename(p), broker_epoch: *broker_epoch }
             }
+            Msg::FetchMetadata { broker } => Msg::FetchMetadata { broker: broker.rename(p) },
             Msg::HeartbeatsStopped { broker, broker_epoch } => {
                 Msg::HeartbeatsStopped { broker: broker.rename(p), broker_epoch: *broker_epoch }
             }
@@ -380,6 +381,8 @@ impl Rename for Timer {
             Timer::CutLink(producer) => Timer::CutLink(producer.rename(p)),
             Timer::ControllerSessionExpiry => Timer::ControllerSessionExpiry,
             Timer::FetchMaxWait(partition) => Timer::FetchMaxWait(partition),
+            Timer::ControllerRequestTimeout => Timer::ControllerRequestTimeout,
+            Timer::MetadataFetch => Timer::MetadataFetch,
             Timer::FetchTimeout(partition) => Timer::FetchTimeout(partition),
         }
     }
