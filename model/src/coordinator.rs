@@ -9,7 +9,7 @@
 use crate::config::Config;
 use crate::controller::ControllerState;
 use crate::effects::{Address, Effects};
-use crate::ids::{ControllerEpoch, ControllerId};
+use crate::ids::{BrokerId, ControllerEpoch, ControllerId};
 use crate::msg::Msg;
 use crate::timer::Timer;
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,7 @@ impl CoordinatorState {
             // back: Kafka's brokers resend to the new controller on NOT_CONTROLLER.
             (Some(_), Msg::NotController(request)) => self.forward(*request, fx),
             (Some(_), _) => {}
+            (None, Msg::FetchMetadata { broker }) => self.answer_metadata(broker, fx),
             (None, request) => self.forward(request, fx),
         }
     }
@@ -98,6 +99,17 @@ impl CoordinatorState {
         fx.send(Address::controller(candidate), Msg::ControllerElected { epoch: self.epoch, image });
         for request in std::mem::take(&mut self.waiting) {
             fx.send(Address::controller(candidate), request);
+        }
+    }
+
+    /// A broker's fetch of the metadata (`RuntimeSettings::metadata_fetch`) is answered from what
+    /// is committed, never from a controller's state, which holds changes not yet written (and a
+    /// zombie's, changes that never will be): each record of the broker's partitions, stamped
+    /// with the controller epoch of now.
+    fn answer_metadata(&self, broker: BrokerId, fx: &mut Effects) {
+        for record in self.committed.partitions.iter().filter(|r| r.replicas.contains(&broker)) {
+            let msg = Msg::FromController { epoch: self.epoch, msg: Box::new(Msg::PartitionChange(record.clone())) };
+            fx.send(Address::Broker(broker), msg);
         }
     }
 
@@ -221,6 +233,19 @@ mod tests {
         let then = vec![(Address::Broker(BrokerId(2)), Msg::ControllerGone)];
         assert_eq!(sends, vec![(ONE, Msg::WriteAccepted { then })]);
         assert_eq!(z.committed, image);
+    }
+
+    #[test]
+    fn a_metadata_fetch_is_answered_from_the_committed_image_stamped_with_the_epoch_of_now() {
+        let cfg = cfg(true);
+        let mut z = after_failover(&cfg);
+        // Even with nobody holding `/controller`, and whatever a controller holds uncommitted.
+        expire(&mut z, &cfg);
+        let record = z.committed.partitions[0].clone();
+        let sends = receive(&mut z, &cfg, Address::Broker(BrokerId(3)), Msg::FetchMetadata { broker: BrokerId(3) });
+        let stamped = Msg::FromController { epoch: ControllerEpoch(2), msg: Box::new(Msg::PartitionChange(record)) };
+        assert_eq!(sends, vec![(Address::Broker(BrokerId(3)), stamped)]);
+        assert_eq!(z.waiting, vec![], "nothing waits for a controller");
     }
 
     #[test]

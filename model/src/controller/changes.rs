@@ -78,7 +78,9 @@ impl ControllerState {
 
     /// A broker's fetch of the metadata log (`RuntimeSettings::metadata_fetch`): the current
     /// record of each partition it is a replica of. The broker skips those it has (partition
-    /// epoch), so only a record it missed changes anything.
+    /// epoch), so only a record it missed changes anything. A sole controller's records are
+    /// committed as it makes them; with candidates the coordinator answers instead, from what is
+    /// committed.
     pub(super) fn on_fetch_metadata(&self, broker: BrokerId, fx: &mut Effects) {
         for record in self.partitions.iter().filter(|r| r.replicas.contains(&broker)) {
             fx.send(Address::Broker(broker), Msg::PartitionChange(record.clone()));

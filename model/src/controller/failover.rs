@@ -132,7 +132,6 @@ fn is_broker_request(msg: &Msg) -> bool {
             | Msg::HeartbeatsStopped { .. }
             | Msg::ControlledShutdown { .. }
             | Msg::AlterPartition { .. }
-            | Msg::FetchMetadata { .. }
     )
 }
 
@@ -175,18 +174,6 @@ mod tests {
         assert_eq!(two.wanted_timers(&cfg), Vec::<Timer>::new());
         // Without candidates nothing changes.
         assert_eq!(ControllerState::start(&Config::default(), ControllerId(1)), ControllerState::bootstrap(&cfg));
-    }
-
-    #[test]
-    fn a_metadata_fetch_writes_nothing_is_answered_stamped_by_the_active_and_handed_back_by_a_standby() {
-        let fetch = || Msg::FetchMetadata { broker: BrokerId(2) };
-        let mut active = ControllerState::start(&cfg(), ControllerId(1));
-        let record = active.partitions[0].clone();
-        let sends = step(&mut active, fetch());
-        assert_eq!(sends, vec![(Address::Broker(BrokerId(2)), stamped(1, Msg::PartitionChange(record)))]);
-        let mut standby = ControllerState::start(&cfg(), ControllerId(2));
-        let sends = step(&mut standby, fetch());
-        assert_eq!(sends, vec![(Address::Coordinator, Msg::NotController(Box::new(fetch())))]);
     }
 
     #[test]
