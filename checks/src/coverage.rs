@@ -228,7 +228,7 @@ mod tests {
     use super::*;
     use kelp_model::broker_set::BrokerSet;
     use kelp_model::ids::{
-        BrokerEpoch, BrokerId, LeaderEpoch, Offset, PartitionEpoch, PartitionId, ProducerId, Sequence,
+        BrokerEpoch, BrokerId, Incarnation, LeaderEpoch, Offset, PartitionEpoch, PartitionId, ProducerId, Sequence,
     };
     use kelp_model::log::EpochEnd;
     use kelp_model::metadata::PartitionState;
@@ -254,7 +254,7 @@ mod tests {
     fn messages() -> Vec<Msg> {
         let (p, b, be, le) = (PartitionId(0), BrokerId(1), BrokerEpoch(1), LeaderEpoch(1));
         vec![
-            Msg::RegisterBroker { broker: b, previous_epoch: None },
+            Msg::RegisterBroker { broker: b, previous_epoch: None, incarnation: Incarnation(1) },
             Msg::BrokerHeartbeat { broker: b, broker_epoch: be },
             Msg::HeartbeatsStopped { broker: b, broker_epoch: be },
             Msg::ControlledShutdown { broker: b, broker_epoch: be },
@@ -386,7 +386,10 @@ mod tests {
         }
         let response = ClientResponse::PartitionReassigned { partition: PartitionId(0), result: Ok(()) };
         assert_eq!(Kind::of_msg(&Msg::Response(response)), Kind::DeliverClientResponse);
-        assert_eq!(Kind::of_timer(&Timer::Heartbeat), Kind::RuntimeOnly);
+        for timer in [Timer::Heartbeat, Timer::ControllerRequestTimeout, Timer::MetadataFetch] {
+            assert_eq!(Kind::of_timer(&timer), Kind::RuntimeOnly, "{timer:?}");
+        }
+        assert_eq!(Kind::of_msg(&Msg::FetchMetadata { broker: BrokerId(1) }), Kind::RuntimeOnly);
     }
 
     #[test]

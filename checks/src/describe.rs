@@ -79,7 +79,7 @@ fn broker(cfg: &Config, me: BrokerId, b: &BrokerState) -> Fields {
     let mut fields = Vec::new();
     let status = match b.process.as_ref().map(|p| p.session) {
         None => "down".to_string(),
-        Some(Session::Registering) => "up, registering".to_string(),
+        Some(Session::Registering { .. }) => "up, registering".to_string(),
         Some(Session::Registered(e)) => format!("up, broker epoch {e}"),
         Some(Session::ShuttingDown(e)) => format!("up, broker epoch {e}, shutting down"),
     };

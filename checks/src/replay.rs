@@ -155,7 +155,7 @@ pub fn summary(replayed: &TraceFile) -> String {
 mod tests {
     use super::*;
 
-    /// The committed acks-1 counterexample: 6 steps, broker 1 crashing at step 3.
+    /// The committed acks-1 counterexample: 6 steps, broker 1 crashing at step 2.
     fn acks_1() -> TraceFile {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../traces/acks-1/no-acked-loss/trace.json");
         json::read(&path).expect("the committed acks-1 trace")
@@ -172,7 +172,7 @@ mod tests {
     #[test]
     fn a_removed_action_is_named_by_its_step() {
         let mut file = acks_1();
-        file.actions.remove(2);
+        file.actions.remove(3);
         assert_eq!(
             replay(&file).unwrap_err(),
             "step 4: controller: session of broker 1 expired: not enabled in today's model"

@@ -9,6 +9,8 @@
 //!   resumed, rejoins it although no record is written (`replica.fetch.wait.max.ms`);
 //! - a broker that lost the records of a leader change (paused, its receive buffer full) learns
 //!   them from its fetches of the metadata log and rejoins the ISR;
+//! - a broker that restarted while the controller was down sends its registration again and is
+//!   registered once the controller is back;
 //! - leadership moves on request: `kelp demote-broker` and `kelp leader-election --election-type
 //!   preferred`, refused while the preferred replica is down;
 //! - with two controller candidates and ZooKeeper (6 processes), `kelp cluster kill-controller`
@@ -353,6 +355,39 @@ fn a_broker_that_lost_a_leader_change_learns_it_from_the_metadata_log_and_rejoin
     resume_and_wait_for_isr(&dir, 3, "2,3");
     let log = std::fs::read_to_string(dir.join("logs").join("broker-3.log")).expect("broker 3's log");
     assert!(log.contains("follower of broker 2"), "{log}");
+}
+
+#[test]
+fn a_registration_sent_while_the_controller_is_down_is_sent_again_and_accepted() {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp.path().join("cluster");
+    let _cluster = Cluster(&dir);
+    up_in_sync(&dir);
+    // Records on every broker, so that broker 3 restarts from its disk (a broker that never wrote
+    // starts as in the bootstrap metadata, registered already).
+    let outcome = Outcome::collect(&dir, start_producer(&dir, 3));
+    assert_eq!(outcome.acked.len(), 3);
+
+    // With the controller down, broker 3 restarts: its registration goes to a closed port.
+    kelp_ok(&dir, &["cluster", "kill", "0"]);
+    kelp_ok(&dir, &["cluster", "kill", "3"]);
+    kelp_ok(&dir, &["cluster", "start", "3"]);
+    // The controller comes back (from the bootstrap metadata: nothing changed meanwhile). Broker
+    // 3 sends its registration again after `controller.socket.timeout.ms` and is registered as a
+    // new incarnation, in a new broker epoch; it then rejoins the ISR.
+    kelp_ok(&dir, &["cluster", "start", "0"]);
+    let start = Instant::now();
+    let log_path = dir.join("logs").join("broker-3.log");
+    loop {
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if log.contains("registered in broker epoch 4") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "broker 3 did not register within 30 s:\n{log}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    println!("broker 3 registered {:.1} s after the controller came back", start.elapsed().as_secs_f64());
+    wait_for_field(&dir, "Isr", "1,2,3");
 }
 
 /// The controller `kelp topics --describe` names (with candidates).

@@ -6,7 +6,7 @@
 use crate::cluster_file::ClusterFile;
 use crate::wire::{self, ClusterTag};
 use kelp_model::config::Acks;
-use kelp_model::ids::{BrokerEpoch, BrokerId, PartitionId, ProducerId, Sequence};
+use kelp_model::ids::{BrokerEpoch, BrokerId, Incarnation, PartitionId, ProducerId, Sequence};
 use kelp_model::msg::Msg;
 
 /// The hostile datagrams for node `node` of `cluster` (0 is the controller), each with what it is.
@@ -19,7 +19,7 @@ pub fn datagrams(cluster: &ClusterFile, node: u32) -> Vec<(&'static str, Vec<u8>
     // A request the model's handler has no answer for: a registration from a broker that is not
     // configured (controller), a produce to a partition that does not exist (brokers).
     let impossible = match node {
-        0 => Msg::RegisterBroker { broker: BrokerId(7), previous_epoch: None },
+        0 => Msg::RegisterBroker { broker: BrokerId(7), previous_epoch: None, incarnation: Incarnation(1) },
         _ => Msg::Produce {
             partition: PartitionId(9),
             producer: ProducerId(1),

@@ -25,7 +25,7 @@ use kelp_model::config::Config;
 use kelp_model::controller::{ControllerRole, ControllerState};
 use kelp_model::coordinator::CoordinatorState;
 use kelp_model::effects::Address;
-use kelp_model::ids::{ControllerId, PartitionId};
+use kelp_model::ids::{ControllerId, Incarnation, PartitionId};
 use kelp_model::msg::Msg;
 use kelp_model::timer::Timer;
 use stateright::actor::{Actor, Command, Id, Out};
@@ -499,6 +499,14 @@ pub struct Driver {
     durations: BTreeMap<Timer, Range<Duration>>,
 }
 
+/// A random incarnation for this process (Kafka draws a UUID at every start): never 0, the
+/// bootstrap process's. Two starts of one broker share one with probability 2^-64.
+fn fresh_incarnation() -> Incarnation {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    Incarnation(hasher.finish().max(1))
+}
+
 impl Driver {
     /// Starts the actor `role` of the endpoint's cluster (`on_start` with `disk`, what its storage
     /// recovered) and carries out what it asks.
@@ -510,6 +518,7 @@ impl Driver {
         policy: ArmPolicy,
     ) -> Result<Self, NodeError> {
         let actor = KelpActor::new(Arc::new(endpoint.cluster().config.clone()), role);
+        let actor = KelpActor { incarnation: fresh_incarnation(), ..actor };
         Self::start_actor(endpoint, actor, sink, disk, policy, BTreeMap::new())
     }
 
@@ -849,7 +858,7 @@ fn session_line(b: &BrokerState) -> String {
             None => "stopped".to_string(),
         },
         Some(process) => match process.session {
-            Session::Registering => "registering with the controller".to_string(),
+            Session::Registering { .. } => "registering with the controller".to_string(),
             Session::Registered(epoch) => format!("registered in broker epoch {epoch}"),
             Session::ShuttingDown(epoch) => {
                 format!("controlled shutdown in broker epoch {epoch}: waiting for leadership to move away")

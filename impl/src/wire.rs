@@ -160,7 +160,7 @@ pub fn decode(bytes: &[u8], expected: ClusterTag) -> Result<Frame, WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kelp_model::ids::{BrokerEpoch, BrokerId, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence};
+    use kelp_model::ids::{BrokerEpoch, BrokerId, Incarnation, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence};
     use kelp_model::msg::{FetchRequest, ProduceError};
     use proptest::prelude::*;
 
@@ -170,7 +170,11 @@ mod tests {
 
     fn samples() -> Vec<Msg> {
         vec![
-            Msg::RegisterBroker { broker: BrokerId(2), previous_epoch: Some(BrokerEpoch(4)) },
+            Msg::RegisterBroker {
+                broker: BrokerId(2),
+                previous_epoch: Some(BrokerEpoch(4)),
+                incarnation: Incarnation(9),
+            },
             Msg::BrokerHeartbeat { broker: BrokerId(1), broker_epoch: BrokerEpoch(7) },
             Msg::ShutdownAccepted { broker_epoch: BrokerEpoch(3) },
             Msg::Fetch(FetchRequest {

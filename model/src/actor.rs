@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::controller::ControllerState;
 use crate::coordinator::CoordinatorState;
 use crate::effects::{Address, Effects};
-use crate::ids::{BrokerId, ControllerId, ProducerId};
+use crate::ids::{BrokerId, ControllerId, Incarnation, ProducerId};
 use crate::log::Value;
 use crate::msg::Msg;
 use crate::operator::OperatorState;
@@ -27,6 +27,9 @@ pub struct KelpActor {
     /// A producer's record values by sequence: the application's input, like the configuration,
     /// so not part of the state. Empty in the checker, whose records carry no payload.
     pub values: Arc<[Value]>,
+    /// The incarnation of a broker process started from its disk (`on_start` with storage, which
+    /// only the reference cluster does): drawn at random by the node, as Kafka draws a UUID.
+    pub incarnation: Incarnation,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -41,12 +44,12 @@ pub enum KelpState {
 
 impl KelpActor {
     pub fn new(cfg: Arc<Config>, role: Address) -> Self {
-        KelpActor { cfg, role, values: Arc::from([]) }
+        KelpActor { cfg, role, values: Arc::from([]), incarnation: Incarnation::default() }
     }
 
     /// A producer that sends `values` (record `s` carries `values[s]`).
     pub fn producer_of(cfg: Arc<Config>, me: ProducerId, values: Arc<[Value]>) -> Self {
-        KelpActor { cfg, role: Address::Producer(me), values }
+        KelpActor { cfg, role: Address::Producer(me), values, incarnation: Incarnation::default() }
     }
 
     /// Attaches the application's payload to a produce request the producer's handlers built.
@@ -135,6 +138,7 @@ impl Actor for KelpActor {
                 self.broker_ctx(me),
                 disk.clone(),
                 Default::default(),
+                self.incarnation,
                 &mut fx,
             )),
             (Address::Producer(me), _) => {
@@ -495,7 +499,8 @@ mod tests {
     #[test]
     fn a_broker_started_from_its_disk_recovers_saves_and_registers() {
         let cfg = calm();
-        let actor = KelpActor::new(cfg.clone(), Address::Broker(BrokerId(2)));
+        let actor =
+            KelpActor { incarnation: Incarnation(77), ..KelpActor::new(cfg.clone(), Address::Broker(BrokerId(2))) };
         let mut disk = Disk::empty(&cfg);
         disk.replica_mut(P0).log.append(rec(1, 0, "a"));
         disk.replica_mut(P0).high_watermark = Offset(3);
@@ -505,7 +510,11 @@ mod tests {
         let mut recovered = disk;
         recovered.replica_mut(P0).high_watermark = Offset(1);
         recovered.clean_shutdown_epoch = None;
-        let register = Msg::RegisterBroker { broker: BrokerId(2), previous_epoch: Some(BrokerEpoch(2)) };
+        let register = Msg::RegisterBroker {
+            broker: BrokerId(2),
+            previous_epoch: Some(BrokerEpoch(2)),
+            incarnation: Incarnation(77),
+        };
         assert_eq!(effective(o), vec![Cmd::Send(id(0), register), Cmd::Save(recovered.clone())]);
         assert_eq!(broker(&state).disk, recovered);
     }

@@ -53,6 +53,13 @@ newtype!(
     "{}"
 );
 newtype!(
+    /// One start of a broker's process (Kafka's `incarnationId`, a fresh UUID at every start):
+    /// tells a registration sent again from a restart. The checker numbers a broker's starts
+    /// (the bootstrap process is 0); the reference cluster draws one at random per process.
+    Incarnation(u64),
+    "{}"
+);
+newtype!(
     /// A position in a partition's log; also used for log end offsets and high watermarks.
     Offset(u32),
     "{}"

@@ -5,7 +5,9 @@
 use crate::config::Acks;
 use crate::controller::ControllerState;
 use crate::effects::Address;
-use crate::ids::{BrokerEpoch, BrokerId, ControllerEpoch, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence};
+use crate::ids::{
+    BrokerEpoch, BrokerId, ControllerEpoch, Incarnation, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence,
+};
 use crate::log::{EpochEnd, Record, Value};
 use crate::metadata::PartitionState;
 use crate::msg_nesting;
@@ -161,10 +163,12 @@ pub enum ClientResponse {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Msg {
     // Broker -> controller.
-    /// KRaft BrokerRegistration; `previous_epoch` is the epoch of a clean shutdown (KIP-966).
+    /// KRaft BrokerRegistration; `previous_epoch` is the epoch of a clean shutdown (KIP-966),
+    /// `incarnation` the process's (a request sent again carries the same one).
     RegisterBroker {
         broker: BrokerId,
         previous_epoch: Option<BrokerEpoch>,
+        incarnation: Incarnation,
     },
     /// A fenced broker asks to be unfenced (BrokerHeartbeat with wantFence=false).
     BrokerHeartbeat {

@@ -43,7 +43,7 @@ impl fmt::Display for FetchResult {
 impl fmt::Display for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Msg::RegisterBroker { broker, previous_epoch } => {
+            Msg::RegisterBroker { broker, previous_epoch, .. } => {
                 write!(f, "BrokerRegistration{{broker {broker}, clean-shutdown epoch {}}}", opt(previous_epoch))
             }
             Msg::BrokerHeartbeat { broker, broker_epoch } => write!(f, "BrokerHeartbeat{{broker {broker} broker-epoch {broker_epoch}}}"),

@@ -89,8 +89,8 @@ mod tests {
         let why = difference(&root, &found).expect("differs");
         assert!(
             why.ends_with(
-                "the counterexample differs from step 3: committed controller receives (heartbeats stop){broker 1 \
-                 broker-epoch 1} from broker 1, found producer 1 receives ProduceResponse{p0 #0 ok offset 0} from broker 1 \
+                "the counterexample differs from step 3: committed producer 1 receives ProduceResponse{p0 #0 ok offset 0} \
+                 from broker 1, found controller receives (heartbeats stop){broker 1 broker-epoch 1} from broker 1 \
                  (6 steps committed, 5 found)"
             ),
             "{why}"

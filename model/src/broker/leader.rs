@@ -206,7 +206,7 @@ impl BrokerState {
 
     /// `controller.socket.timeout.ms` passed (`RuntimeSettings::controller_request_timeout`):
     /// every AlterPartition still unanswered is sent again, as first proposed.
-    pub(super) fn on_controller_request_timeout(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
+    pub(super) fn resend_alter_partitions(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
         for p in ctx.cfg.partition_ids() {
             if self.awaits_alter_partition(p) {
                 self.send_alter_partition(ctx, p, fx);

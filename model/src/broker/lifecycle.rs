@@ -3,9 +3,10 @@
 
 use super::{BrokerState, Ctx, Disk, FaultsSuffered, Process, Replica, Role, Session};
 use crate::effects::{Address, Effects};
-use crate::ids::{BrokerEpoch, ControllerEpoch};
+use crate::ids::{BrokerEpoch, ControllerEpoch, Incarnation};
 use crate::metadata::PartitionState;
 use crate::msg::Msg;
+use crate::timer::Timer;
 
 impl BrokerState {
     /// A broker of the freshly formatted cluster: registered in the bootstrap metadata with broker
@@ -23,14 +24,35 @@ impl BrokerState {
         broker
     }
 
-    /// Starts a broker process from what is on disk (a restart): log recovery, removal of the
-    /// clean-shutdown marker, and BrokerRegistration carrying the epoch of a clean shutdown.
-    pub fn start_from_disk(ctx: Ctx<'_>, mut disk: Disk, faults: FaultsSuffered, fx: &mut Effects) -> Self {
+    /// Starts a broker process (`incarnation`) from what is on disk (a restart): log recovery,
+    /// removal of the clean-shutdown marker, and BrokerRegistration carrying the epoch of a clean
+    /// shutdown.
+    pub fn start_from_disk(
+        ctx: Ctx<'_>,
+        mut disk: Disk,
+        faults: FaultsSuffered,
+        incarnation: Incarnation,
+        fx: &mut Effects,
+    ) -> Self {
         disk.recover();
         let previous_epoch = disk.clean_shutdown_epoch.take();
         fx.save_disk = true;
-        fx.send(Address::Controller, Msg::RegisterBroker { broker: ctx.me, previous_epoch });
-        BrokerState { disk, process: Some(Process::new(ctx, Session::Registering)), faults, links_cut: Vec::new() }
+        let session = Session::Registering { previous_epoch, incarnation };
+        let mut broker = BrokerState { disk, process: Some(Process::new(ctx, session)), faults, links_cut: Vec::new() };
+        broker.register(ctx, fx);
+        broker
+    }
+
+    /// Sends BrokerRegistration, first at the start and again, unchanged, when it went unanswered
+    /// (`BrokerLifecycleManager` sends it again after a failure).
+    pub(super) fn register(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
+        let Some(Process { session: Session::Registering { previous_epoch, incarnation }, .. }) = self.process else {
+            return;
+        };
+        fx.send(Address::Controller, Msg::RegisterBroker { broker: ctx.me, previous_epoch, incarnation });
+        if ctx.cfg.runtime.controller_request_timeout {
+            fx.restart_timer(Timer::ControllerRequestTimeout);
+        }
     }
 
     /// SIGKILL: memory is gone, the page cache (every written record) survives.
@@ -60,7 +82,9 @@ impl BrokerState {
         if self.process.is_none() {
             let faults = FaultsSuffered { restarts: self.faults.restarts + 1, ..self.faults };
             let links_cut = std::mem::take(&mut self.links_cut);
-            *self = BrokerState { links_cut, ..Self::start_from_disk(ctx, self.disk.clone(), faults, fx) };
+            // The checker numbers the starts: the bootstrap process was 0.
+            let incarnation = Incarnation(u64::from(faults.restarts));
+            *self = BrokerState { links_cut, ..Self::start_from_disk(ctx, self.disk.clone(), faults, incarnation, fx) };
         }
     }
 
@@ -94,7 +118,7 @@ impl BrokerState {
         fx: &mut Effects,
     ) {
         let process = self.process.as_mut().expect("checked by on_msg");
-        if process.session != Session::Registering {
+        if !matches!(process.session, Session::Registering { .. }) {
             return;
         }
         process.session = Session::Registered(broker_epoch);
@@ -110,7 +134,7 @@ impl BrokerState {
     pub(super) fn heartbeat(&mut self, ctx: Ctx<'_>, fx: &mut Effects) {
         let Some(process) = &self.process else { return };
         let msg = match process.session {
-            Session::Registering => return,
+            Session::Registering { .. } => return,
             Session::Registered(broker_epoch) => Msg::BrokerHeartbeat { broker: ctx.me, broker_epoch },
             Session::ShuttingDown(broker_epoch) => Msg::ControlledShutdown { broker: ctx.me, broker_epoch },
         };

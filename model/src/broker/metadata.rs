@@ -13,7 +13,7 @@ impl BrokerState {
     pub(super) fn on_partition_change(&mut self, ctx: Ctx<'_>, meta: PartitionState, fx: &mut Effects) {
         let process = self.process.as_mut().expect("checked by on_msg");
         // A restarting broker applies no metadata before its registration is accepted.
-        if process.session == Session::Registering || !meta.replicas.contains(&ctx.me) {
+        if matches!(process.session, Session::Registering { .. }) || !meta.replicas.contains(&ctx.me) {
             return;
         }
         let p = meta.partition;

@@ -22,7 +22,8 @@ use crate::broker_set::BrokerSet;
 use crate::config::Config;
 use crate::effects::Effects;
 use crate::ids::{
-    BrokerEpoch, BrokerId, ControllerEpoch, LeaderEpoch, Offset, PartitionEpoch, PartitionId, ProducerId, Sequence,
+    BrokerEpoch, BrokerId, ControllerEpoch, Incarnation, LeaderEpoch, Offset, PartitionEpoch, PartitionId, ProducerId,
+    Sequence,
 };
 use crate::metadata::PartitionState;
 use crate::msg::{IsrMember, Msg};
@@ -33,8 +34,9 @@ use std::hash::{Hash, Hasher};
 /// Where the broker stands with the controller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Session {
-    /// Started, BrokerRegistration sent: metadata is not applied until it is accepted.
-    Registering,
+    /// Started, BrokerRegistration sent: metadata is not applied until it is accepted. What the
+    /// request carried, for sending it again (`RuntimeSettings::controller_request_timeout`).
+    Registering { previous_epoch: Option<BrokerEpoch>, incarnation: Incarnation },
     /// Registered with this broker epoch (fenced or not: the controller decides).
     Registered(BrokerEpoch),
     /// Controlled shutdown asked; waiting for the controller to move leadership away.
@@ -210,7 +212,7 @@ impl BrokerState {
     /// The broker's current broker epoch, if registered.
     pub fn broker_epoch(&self) -> Option<BrokerEpoch> {
         match self.process.as_ref()?.session {
-            Session::Registering => None,
+            Session::Registering { .. } => None,
             Session::Registered(e) | Session::ShuttingDown(e) => Some(e),
         }
     }
@@ -292,7 +294,11 @@ impl BrokerState {
             Timer::CutLink(producer) => self.cut_link(producer),
             Timer::FetchMaxWait(p) => self.on_fetch_wait_expired(ctx, p, fx),
             Timer::FetchTimeout(p) => self.on_fetch_timeout(p),
-            Timer::ControllerRequestTimeout => self.on_controller_request_timeout(ctx, fx),
+            // `controller.socket.timeout.ms`: a registration or AlterPartitions went unanswered.
+            Timer::ControllerRequestTimeout => {
+                self.register(ctx, fx);
+                self.resend_alter_partitions(ctx, fx);
+            }
             Timer::MetadataFetch => self.fetch_metadata(ctx, fx),
             _ => {}
         }
@@ -336,14 +342,15 @@ impl BrokerState {
         if leads && self.links_cut.len() < usize::from(budget.link_cuts) {
             timers.extend(ctx.cfg.producer_ids().filter(|p| !self.cut_off_from(*p)).map(Timer::CutLink));
         }
-        if ctx.cfg.runtime.heartbeats && !matches!(process.session, Session::Registering) {
+        let registering = matches!(process.session, Session::Registering { .. });
+        if ctx.cfg.runtime.heartbeats && !registering {
             timers.push(Timer::Heartbeat);
         }
-        if ctx.cfg.runtime.metadata_fetch && !matches!(process.session, Session::Registering) {
+        if ctx.cfg.runtime.metadata_fetch && !registering {
             timers.push(Timer::MetadataFetch);
         }
-        if ctx.cfg.runtime.controller_request_timeout && ctx.cfg.partition_ids().any(|p| self.awaits_alter_partition(p))
-        {
+        let unanswered = registering || ctx.cfg.partition_ids().any(|p| self.awaits_alter_partition(p));
+        if ctx.cfg.runtime.controller_request_timeout && unanswered {
             timers.push(Timer::ControllerRequestTimeout);
         }
         for (replica, p) in process.replicas.iter().zip(ctx.cfg.partition_ids()) {

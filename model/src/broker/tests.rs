@@ -760,6 +760,40 @@ fn an_unanswered_alter_partition_is_sent_again_unchanged_until_answered() {
 }
 
 #[test]
+fn without_the_controller_request_timeout_an_unanswered_registration_waits_for_good() {
+    let cfg = Config::default();
+    let mut broker = boot(&cfg, 2);
+    tick(&mut broker, &cfg, 2, Timer::Crash);
+    tick(&mut broker, &cfg, 2, Timer::Restart);
+    never_armed(&broker, &cfg, 2, Timer::ControllerRequestTimeout);
+}
+
+#[test]
+fn an_unanswered_registration_is_sent_again_unchanged_until_accepted() {
+    let mut cfg = Config { budget: FaultBudget { shutdowns: 1, ..FaultBudget::default() }, ..Config::default() };
+    cfg.runtime.controller_request_timeout = true;
+    let mut broker = boot(&cfg, 2);
+    tick(&mut broker, &cfg, 2, Timer::Shutdown);
+    step(&mut broker, &cfg, 2, Msg::ShutdownAccepted { broker_epoch: BrokerEpoch(2) });
+    // The clean-shutdown marker is removed at startup; the request keeps its epoch.
+    let register =
+        Msg::RegisterBroker { broker: b(2), previous_epoch: Some(BrokerEpoch(2)), incarnation: Incarnation(1) };
+    let e = tick(&mut broker, &cfg, 2, Timer::Restart);
+    let sent = fx(vec![(Address::Controller, register.clone())], false);
+    assert_eq!(e, Effects { restart_timers: vec![Timer::ControllerRequestTimeout], save_disk: true, ..sent.clone() });
+    assert_eq!(broker.disk.clean_shutdown_epoch, None);
+    assert!(broker.wanted_timers(ctx(&cfg, 2)).contains(&Timer::ControllerRequestTimeout));
+    let e = tick(&mut broker, &cfg, 2, Timer::ControllerRequestTimeout);
+    assert_eq!(e, Effects { restart_timers: vec![Timer::ControllerRequestTimeout], ..sent });
+
+    // Accepted: registered, and the timer is no longer wanted.
+    step(&mut broker, &cfg, 2, Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(4), partitions: vec![] });
+    assert_eq!(broker.broker_epoch(), Some(BrokerEpoch(4)));
+    assert!(!broker.wanted_timers(ctx(&cfg, 2)).contains(&Timer::ControllerRequestTimeout));
+    assert_eq!(tick(&mut broker, &cfg, 2, Timer::ControllerRequestTimeout), Effects::default());
+}
+
+#[test]
 fn without_the_metadata_fetch_a_broker_waits_for_records_to_be_pushed() {
     let cfg = Config::default();
     never_armed(&boot(&cfg, 2), &cfg, 2, Timer::MetadataFetch);
@@ -782,7 +816,8 @@ fn a_registered_broker_fetches_the_metadata_log_and_applies_only_what_it_missed(
 
     // A registering broker applies no metadata, so it fetches none.
     let mut registering = follower.clone();
-    registering.process.as_mut().expect("up").session = Session::Registering;
+    registering.process.as_mut().expect("up").session =
+        Session::Registering { previous_epoch: None, incarnation: Incarnation(1) };
     assert!(!registering.wanted_timers(ctx(&cfg, 2)).contains(&Timer::MetadataFetch));
     assert_eq!(tick(&mut registering, &cfg, 2, Timer::MetadataFetch), Effects::default());
 }
@@ -1278,11 +1313,20 @@ fn restart_after_a_crash_registers_without_a_clean_shutdown_epoch() {
     let mut broker = boot(&cfg, 2);
     tick(&mut broker, &cfg, 2, Timer::Crash);
     let e = tick(&mut broker, &cfg, 2, Timer::Restart);
-    assert_eq!(e, fx(vec![(Address::Controller, Msg::RegisterBroker { broker: b(2), previous_epoch: None })], true));
+    assert_eq!(
+        e,
+        fx(
+            vec![(
+                Address::Controller,
+                Msg::RegisterBroker { broker: b(2), previous_epoch: None, incarnation: Incarnation(1) }
+            )],
+            true
+        )
+    );
     assert_eq!(
         broker.process,
         Some(Process {
-            session: Session::Registering,
+            session: Session::Registering { previous_epoch: None, incarnation: Incarnation(1) },
             replicas: vec![Replica { meta: None, role: Role::None }],
             controller_epoch: ControllerEpoch::default(),
         })
@@ -1335,7 +1379,10 @@ fn controlled_shutdown_then_restart_registers_with_the_clean_shutdown_epoch() {
     assert_eq!(
         e,
         fx(
-            vec![(Address::Controller, Msg::RegisterBroker { broker: b(1), previous_epoch: Some(BrokerEpoch(1)) })],
+            vec![(
+                Address::Controller,
+                Msg::RegisterBroker { broker: b(1), previous_epoch: Some(BrokerEpoch(1)), incarnation: Incarnation(1) }
+            )],
             true
         )
     );
@@ -1678,7 +1725,7 @@ fn with_heartbeats_a_registering_or_stopped_broker_does_not_heartbeat() {
     assert_eq!(tick(&mut broker, &cfg, 2, Timer::Heartbeat), Effects::default());
     tick(&mut broker, &cfg, 2, Timer::Restart);
     // Registering: no broker epoch to heartbeat with yet.
-    assert_eq!(process(&broker).session, Session::Registering);
+    assert_eq!(process(&broker).session, Session::Registering { previous_epoch: None, incarnation: Incarnation(1) });
     assert_eq!(broker.wanted_timers(ctx(&cfg, 2)), vec![Timer::PowerLoss]);
     let before = broker.clone();
     assert_eq!(tick(&mut broker, &cfg, 2, Timer::Heartbeat), Effects::default());

@@ -18,7 +18,7 @@ mod tests;
 use crate::broker_set::BrokerSet;
 use crate::config::Config;
 use crate::effects::Effects;
-use crate::ids::{BrokerEpoch, BrokerId, ControllerEpoch, LeaderEpoch, PartitionEpoch};
+use crate::ids::{BrokerEpoch, BrokerId, ControllerEpoch, Incarnation, LeaderEpoch, PartitionEpoch};
 use crate::metadata::PartitionState;
 use crate::msg::Msg;
 use crate::rules::partition_change::ElectionKind;
@@ -35,6 +35,8 @@ pub struct Registration {
     pub in_controlled_shutdown: bool,
     /// The incarnation's heartbeats stopped (its process died): its session will expire.
     pub silent: bool,
+    /// The process that registered (`incarnationId`).
+    pub incarnation: Incarnation,
 }
 
 /// Whether a controller candidate acts as the controller (`Config::controllers`).
@@ -97,6 +99,7 @@ impl ControllerState {
                 fenced: false,
                 in_controlled_shutdown: false,
                 silent: false,
+                incarnation: Incarnation(0),
             })
             .collect();
         let partitions = cfg
@@ -197,7 +200,9 @@ impl ControllerState {
     /// Dispatches a request to its handler; messages meant for other roles are ignored.
     fn dispatch(&mut self, cfg: &Config, msg: Msg, fx: &mut Effects) {
         match msg {
-            Msg::RegisterBroker { broker, previous_epoch } => self.on_register(cfg, broker, previous_epoch, fx),
+            Msg::RegisterBroker { broker, previous_epoch, incarnation } => {
+                self.on_register(cfg, broker, previous_epoch, incarnation, fx)
+            }
             Msg::BrokerHeartbeat { broker, broker_epoch } => self.on_heartbeat(cfg, broker, broker_epoch, fx),
             Msg::ControlledShutdown { broker, broker_epoch } => {
                 self.on_controlled_shutdown(cfg, broker, broker_epoch, fx)

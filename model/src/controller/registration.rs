@@ -5,7 +5,7 @@
 use super::{ControllerState, Registration};
 use crate::config::Config;
 use crate::effects::{Address, Effects};
-use crate::ids::{BrokerEpoch, BrokerId};
+use crate::ids::{BrokerEpoch, BrokerId, Incarnation};
 use crate::msg::Msg;
 use crate::timer::Timer;
 
@@ -15,15 +15,23 @@ impl ControllerState {
     /// the model takes that wait as one step: fence the old incarnation first. With KIP-966, a
     /// broker whose `previous_epoch` does not match its last registration shut down uncleanly and
     /// leaves every ISR and ELR. The new registration gets a fresh broker epoch (KIP-380) and
-    /// starts fenced.
+    /// starts fenced. A registration sent again by the incarnation that registered (its answer
+    /// was lost) amends it: the same broker epoch, fenced or not as it was, nothing else changes
+    /// ("Amending registration of broker", `ClusterControlManager.registerBroker`).
     pub fn on_register(
         &mut self,
         cfg: &Config,
         broker: BrokerId,
         previous_epoch: Option<BrokerEpoch>,
+        incarnation: Incarnation,
         fx: &mut Effects,
     ) {
         let old = *self.registration(broker);
+        if old.incarnation == incarnation {
+            let accepted = Msg::RegistrationAccepted { broker_epoch: old.epoch, partitions: self.partitions.clone() };
+            fx.send(Address::Broker(broker), accepted);
+            return;
+        }
         if !old.fenced {
             self.fence(cfg, broker, fx);
         }
@@ -36,7 +44,7 @@ impl ControllerState {
         let epoch = self.next_broker_epoch;
         self.next_broker_epoch = epoch.next();
         *self.registration_mut(broker) =
-            Registration { epoch, fenced: true, in_controlled_shutdown: false, silent: false };
+            Registration { epoch, fenced: true, in_controlled_shutdown: false, silent: false, incarnation };
         fx.send(
             Address::Broker(broker),
             Msg::RegistrationAccepted { broker_epoch: epoch, partitions: self.partitions.clone() },

@@ -22,7 +22,10 @@ fn set(brokers: &[u8]) -> BrokerSet {
 }
 
 fn reg(epoch: u32, fenced: bool, in_controlled_shutdown: bool) -> Registration {
-    Registration { epoch: BrokerEpoch(epoch), fenced, in_controlled_shutdown, silent: false }
+    // The bootstrap registrations (epochs 1 to 3) are the bootstrap processes' (incarnation 0); a
+    // later one is a restarted process's, incarnation 1 as the tests' registrations carry.
+    let incarnation = Incarnation(u64::from(epoch > 3));
+    Registration { epoch: BrokerEpoch(epoch), fenced, in_controlled_shutdown, silent: false, incarnation }
 }
 
 /// Partition 0's record with the given leader, epochs, ISR and ELR.
@@ -145,7 +148,8 @@ fn bootstrap_registers_every_broker_and_elects_the_preferred_leaders() {
 fn registering_a_live_leader_fences_the_old_incarnation_and_moves_leadership() {
     let cfg = Config::default();
     let mut c = ControllerState::bootstrap(&cfg);
-    let fx = step(&mut c, &cfg, Msg::RegisterBroker { broker: b(1), previous_epoch: None });
+    let fx =
+        step(&mut c, &cfg, Msg::RegisterBroker { broker: b(1), previous_epoch: None, incarnation: Incarnation(1) });
     // Broker 1 left the ISR (still at min ISR: no ELR) and broker 2 leads in epoch 2.
     let r = record(Some(2), 2, 2, &[2, 3], &[], &[]);
     // The new record reaches brokers 2 and 3 and the producer, not the registering broker 1, which
@@ -173,7 +177,11 @@ fn registering_a_live_follower_tells_only_the_leader_about_the_isr_shrink() {
     let cfg = Config::default();
     let mut c = ControllerState::bootstrap(&cfg);
     // A clean shutdown epoch matching the old registration: fenced, but no unclean-shutdown removal.
-    let fx = step(&mut c, &cfg, Msg::RegisterBroker { broker: b(3), previous_epoch: Some(BrokerEpoch(3)) });
+    let fx = step(
+        &mut c,
+        &cfg,
+        Msg::RegisterBroker { broker: b(3), previous_epoch: Some(BrokerEpoch(3)), incarnation: Incarnation(1) },
+    );
     let r = record(Some(1), 1, 2, &[1, 2], &[], &[]);
     assert_eq!(
         fx,
@@ -190,11 +198,35 @@ fn registering_a_live_follower_tells_only_the_leader_about_the_isr_shrink() {
 }
 
 #[test]
+fn a_registration_sent_again_by_the_same_incarnation_amends_it_and_changes_nothing() {
+    let cfg = Config { eligible_leader_replicas: true, ..Config::default() };
+    let mut c = ControllerState::bootstrap(&cfg);
+    let register = |incarnation| Msg::RegisterBroker { broker: b(3), previous_epoch: None, incarnation };
+    step(&mut c, &cfg, register(Incarnation(1)));
+    step(&mut c, &cfg, Msg::BrokerHeartbeat { broker: b(3), broker_epoch: BrokerEpoch(4) });
+    assert_eq!(c.brokers[2], reg(4, false, false));
+    // Its answer was lost: the same process asks again, unchanged. The same broker epoch, still
+    // unfenced; no unclean-shutdown handling, no record changed.
+    let before = c.clone();
+    let fx = step(&mut c, &cfg, register(Incarnation(1)));
+    let accepted = Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(4), partitions: before.partitions.clone() };
+    assert_eq!(fx, sends(vec![(Address::Broker(b(3)), accepted)]));
+    assert_eq!(c, before);
+    // Another process of broker 3 is a restart: fenced, a new broker epoch.
+    step(&mut c, &cfg, register(Incarnation(2)));
+    assert_eq!(
+        (c.brokers[2].epoch, c.brokers[2].fenced, c.brokers[2].incarnation),
+        (BrokerEpoch(5), true, Incarnation(2))
+    );
+}
+
+#[test]
 fn an_unclean_restart_takes_the_broker_out_of_the_elr() {
     let cfg = Config::default();
     let mut c = followers_expired(&cfg);
     // No previous epoch: the broker did not shut down cleanly (KIP-966) and may have lost data.
-    let fx = step(&mut c, &cfg, Msg::RegisterBroker { broker: b(3), previous_epoch: None });
+    let fx =
+        step(&mut c, &cfg, Msg::RegisterBroker { broker: b(3), previous_epoch: None, incarnation: Incarnation(1) });
     let r = record(Some(1), 1, 4, &[1], &[], &[]);
     assert_eq!(
         fx,
@@ -215,7 +247,11 @@ fn an_unclean_restart_takes_the_broker_out_of_the_elr() {
 fn a_previous_epoch_of_another_incarnation_is_an_unclean_restart_too() {
     let cfg = Config::default();
     let mut c = followers_expired(&cfg);
-    step(&mut c, &cfg, Msg::RegisterBroker { broker: b(3), previous_epoch: Some(BrokerEpoch(2)) });
+    step(
+        &mut c,
+        &cfg,
+        Msg::RegisterBroker { broker: b(3), previous_epoch: Some(BrokerEpoch(2)), incarnation: Incarnation(1) },
+    );
     assert_eq!(c.partitions[0].elr, BrokerSet::EMPTY);
 }
 
@@ -224,7 +260,11 @@ fn a_clean_restart_keeps_the_broker_in_the_elr() {
     let cfg = Config::default();
     let mut c = followers_expired(&cfg);
     let before = c.partitions.clone();
-    let fx = step(&mut c, &cfg, Msg::RegisterBroker { broker: b(3), previous_epoch: Some(BrokerEpoch(3)) });
+    let fx = step(
+        &mut c,
+        &cfg,
+        Msg::RegisterBroker { broker: b(3), previous_epoch: Some(BrokerEpoch(3)), incarnation: Incarnation(1) },
+    );
     assert_eq!(
         fx,
         sends(vec![(
@@ -244,7 +284,8 @@ fn without_elr_an_unclean_restart_changes_nothing_but_the_registration() {
     c.brokers[2] = reg(3, true, false);
     c.partitions[0] = record(Some(1), 1, 2, &[1, 2], &[], &[]);
     let before = c.partitions.clone();
-    let fx = step(&mut c, &cfg, Msg::RegisterBroker { broker: b(3), previous_epoch: None });
+    let fx =
+        step(&mut c, &cfg, Msg::RegisterBroker { broker: b(3), previous_epoch: None, incarnation: Incarnation(1) });
     assert_eq!(
         fx,
         sends(vec![(

@@ -237,9 +237,11 @@ impl Rename for FetchRequest {
 impl Rename for Msg {
     fn rename(&self, p: &Permutation) -> Self {
         match self {
-            Msg::RegisterBroker { broker, previous_epoch } => {
-                Msg::RegisterBroker { broker: broker.rename(p), previous_epoch: *previous_epoch }
-            }
+            Msg::RegisterBroker { broker, previous_epoch, incarnation } => Msg::RegisterBroker {
+                broker: broker.rename(p),
+                previous_epoch: *previous_epoch,
+                incarnation: *incarnation,
+            },
             Msg::BrokerHeartbeat { broker, broker_epoch } => {
                 Msg::BrokerHeartbeat { broker: broker.rename(p), broker_epoch: *broker_epoch }
             }
@@ -407,7 +409,9 @@ impl Rename for Disk {
 impl Rename for Session {
     fn rename(&self, _: &Permutation) -> Self {
         match *self {
-            Session::Registering => Session::Registering,
+            Session::Registering { previous_epoch, incarnation } => {
+                Session::Registering { previous_epoch, incarnation }
+            }
             Session::Registered(epoch) => Session::Registered(epoch),
             Session::ShuttingDown(epoch) => Session::ShuttingDown(epoch),
         }
@@ -515,8 +519,8 @@ impl Rename for BrokerState {
 
 impl Rename for Registration {
     fn rename(&self, _: &Permutation) -> Self {
-        let Registration { epoch, fenced, in_controlled_shutdown, silent } = *self;
-        Registration { epoch, fenced, in_controlled_shutdown, silent }
+        let Registration { epoch, fenced, in_controlled_shutdown, silent, incarnation } = *self;
+        Registration { epoch, fenced, in_controlled_shutdown, silent, incarnation }
     }
 }
 
