@@ -11,7 +11,6 @@ use crate::msg::{AlterPartitionError, FetchError, FetchRequest, FetchResult, Isr
 use crate::rules::high_watermark::{leader_high_watermark, LeaderHwInput};
 use crate::rules::isr::{is_out_of_sync, may_join_isr};
 use crate::rules::truncation::{diverging_epoch, leader_epoch_end};
-use crate::timer::Timer;
 use std::cmp::Ordering;
 
 impl BrokerState {
@@ -198,10 +197,10 @@ impl BrokerState {
             })
             .collect();
         leader.pending_isr = Some(PendingIsr { members: isr, partition_epoch: meta.partition_epoch, answered: false });
+        // The resend timer is not restarted: one timer serves every request to the controller,
+        // and a request in flight for another partition keeps its deadline (this one may then go
+        // again early, which the controller answers as a repeat).
         self.send_alter_partition(ctx, p, fx);
-        if ctx.cfg.runtime.controller_request_timeout {
-            fx.restart_timer(Timer::ControllerRequestTimeout);
-        }
     }
 
     /// `controller.socket.timeout.ms` passed (`RuntimeSettings::controller_request_timeout`):
@@ -237,8 +236,9 @@ impl BrokerState {
     /// `Partition.handleAlterPartitionError`: only INELIGIBLE_REPLICA (and OPERATION_NOT_ATTEMPTED,
     /// not modelled) says the request was not applied, so only it resets the ISR to the committed
     /// one. Every other error leaves the change pending, "awaiting the latest metadata": the
-    /// request may have been applied all the same (a request sent again after a lost answer is
-    /// refused with INVALID_UPDATE_VERSION once the first one is in), and until the newer record
+    /// request may have been applied all the same (KRaft's controller refuses a request sent
+    /// again after a lost answer with INVALID_UPDATE_VERSION once the first one is in; the
+    /// ZooKeeper-era controller answered it as a success), and until the newer record
     /// arrives the HW must count the proposed members. STALE_BROKER_EPOCH is a top-level error
     /// that `AlterPartitionManager` retries; it too leaves the change pending.
     pub(super) fn on_alter_partition_response(

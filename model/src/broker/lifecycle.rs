@@ -6,7 +6,6 @@ use crate::effects::{Address, Effects};
 use crate::ids::{BrokerEpoch, ControllerEpoch, Incarnation};
 use crate::metadata::PartitionState;
 use crate::msg::Msg;
-use crate::timer::Timer;
 
 impl BrokerState {
     /// A broker of the freshly formatted cluster: registered in the bootstrap metadata with broker
@@ -50,9 +49,6 @@ impl BrokerState {
             return;
         };
         fx.send(Address::Controller, Msg::RegisterBroker { broker: ctx.me, previous_epoch, incarnation });
-        if ctx.cfg.runtime.controller_request_timeout {
-            fx.restart_timer(Timer::ControllerRequestTimeout);
-        }
     }
 
     /// SIGKILL: memory is gone, the page cache (every written record) survives.
