@@ -93,7 +93,7 @@ fn replay_accepts_the_committed_trace_and_names_the_first_step_that_no_longer_ap
     assert_eq!(code, 1);
     assert_eq!(
         out.trim_end(),
-        "invalid: step 2: controller receives (heartbeats stop){broker 1 broker-epoch 1} from broker 1: not enabled in today's model"
+        "invalid: step 3: controller receives (heartbeats stop){broker 1 broker-epoch 1} from broker 1: not enabled in today's model"
     );
     // Printing it needs the steps and states to match: a clear error.
     let (code, _, err) = kelp(&["trace", "show", &tampered]);
