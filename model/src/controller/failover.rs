@@ -96,9 +96,9 @@ impl ControllerState {
     }
 
     /// After an acting controller's event: stamps what it sends to brokers with its controller
-    /// epoch, and if the event changed the committed state, holds every send back behind a
-    /// conditional write of the new state (Kafka's controller writes ZooKeeper, then sends
-    /// LeaderAndIsr). `cause` is the broker's request the event handled, if any.
+    /// epoch, and holds every send back behind a conditional write of the (new) state (Kafka's
+    /// controller writes ZooKeeper, then sends LeaderAndIsr). `cause` is the broker's request the
+    /// event handled, if any.
     pub(super) fn commit(&self, before: &ControllerState, cause: Option<Msg>, fx: &mut Effects) {
         let ControllerRole::Active(epoch) = self.role else { return };
         let mut stamped: Vec<(Address, Msg)> = fx
@@ -113,8 +113,13 @@ impl ControllerState {
         // own order matters: a stable sort by destination keeps it, and gives held requests one
         // canonical order (renaming brokers or producers then commutes with the model).
         stamped.sort_by_key(|(to, _)| *to);
-        if self.same_committed(before) {
-            fx.sends = stamped;
+        // An event that changed nothing and sends nothing needs no write. One that sends, even
+        // with nothing to commit (a refusal), waits behind a conditional write all the same: its
+        // answer comes from this candidate's state, which may hold changes not yet written (a
+        // zombie's, never to be), and only a controller of now may give it. Kafka's controller
+        // handles one event at a time, after the ZooKeeper writes of the one before, and resigns
+        // when a write fails.
+        if self.same_committed(before) && stamped.is_empty() {
             return;
         }
         let image = Box::new(self.committed_image());
@@ -174,6 +179,33 @@ mod tests {
         assert_eq!(two.wanted_timers(&cfg), Vec::<Timer>::new());
         // Without candidates nothing changes.
         assert_eq!(ControllerState::start(&Config::default(), ControllerId(1)), ControllerState::bootstrap(&cfg));
+    }
+
+    #[test]
+    fn a_refusal_changes_nothing_yet_waits_behind_a_write_so_that_a_zombie_never_gives_it() {
+        let mut c = ControllerState::start(&cfg(), ControllerId(1));
+        let stale = Msg::AlterPartition {
+            partition: crate::ids::PartitionId(0),
+            leader: BrokerId(1),
+            broker_epoch: BrokerEpoch(1),
+            leader_epoch: crate::ids::LeaderEpoch(1),
+            partition_epoch: crate::ids::PartitionEpoch(0),
+            isr: vec![crate::msg::IsrMember { broker: BrokerId(1), broker_epoch: Some(BrokerEpoch(1)) }],
+        };
+        let sends = step(&mut c, stale.clone());
+        let refusal = Msg::AlterPartitionResponse {
+            partition: crate::ids::PartitionId(0),
+            request_partition_epoch: crate::ids::PartitionEpoch(0),
+            result: Err(crate::msg::AlterPartitionError::InvalidUpdateVersion),
+        };
+        let write = Msg::CoordinatorWrite {
+            epoch: ControllerEpoch(1),
+            image: Box::new(c.committed_image()),
+            then: vec![(Address::Broker(BrokerId(1)), stamped(1, refusal))],
+            cause: Some(Box::new(stale)),
+        };
+        assert_eq!(sends, vec![(Address::Coordinator, write)]);
+        assert_eq!(c.committed_image(), ControllerState::bootstrap(&cfg()).committed_image(), "nothing changed");
     }
 
     #[test]
