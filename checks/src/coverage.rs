@@ -266,7 +266,7 @@ mod tests {
                 partition_epoch: PartitionEpoch(1),
                 isr: vec![],
             },
-            Msg::RegistrationAccepted { broker_epoch: be, partitions: vec![] },
+            Msg::RegistrationAccepted { broker_epoch: be, partitions: vec![], incarnation: Incarnation(1) },
             Msg::SessionExpired { broker_epoch: be },
             Msg::ShutdownAccepted { broker_epoch: be },
             Msg::AlterPartitionResponse {

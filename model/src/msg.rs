@@ -200,6 +200,9 @@ pub enum Msg {
     RegistrationAccepted {
         broker_epoch: BrokerEpoch,
         partitions: Vec<PartitionState>,
+        /// The incarnation whose request this answers: Kafka answers on that process's
+        /// connection, so a later process of the broker never reads it.
+        incarnation: Incarnation,
     },
     /// The broker's session expired: it is fenced (the heartbeat response says so).
     SessionExpired {

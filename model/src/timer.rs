@@ -52,7 +52,7 @@ pub enum Timer {
     /// follower's request to the leader went unanswered.
     FetchTimeout(PartitionId),
     /// `controller.socket.timeout.ms` (runtime only: `RuntimeSettings::controller_request_timeout`):
-    /// an AlterPartition went unanswered.
+    /// the broker's registration or an AlterPartition went unanswered.
     ControllerRequestTimeout,
     /// The broker's next fetch of the metadata log (runtime only: `RuntimeSettings::metadata_fetch`).
     MetadataFetch,

@@ -105,16 +105,19 @@ impl BrokerState {
         }
     }
 
-    /// Registered: fenced until a heartbeat; replay the metadata it missed.
+    /// Registered: fenced until a heartbeat; replay the metadata it missed. An answer to another
+    /// process of this broker (one that died before it arrived) is not ours: Kafka would have
+    /// sent it on that process's connection.
     pub(super) fn on_registration_accepted(
         &mut self,
         ctx: Ctx<'_>,
         broker_epoch: BrokerEpoch,
         partitions: Vec<PartitionState>,
+        answered: Incarnation,
         fx: &mut Effects,
     ) {
         let process = self.process.as_mut().expect("checked by on_msg");
-        if !matches!(process.session, Session::Registering { .. }) {
+        if !matches!(process.session, Session::Registering { incarnation, .. } if incarnation == answered) {
             return;
         }
         process.session = Session::Registered(broker_epoch);

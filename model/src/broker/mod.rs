@@ -241,8 +241,8 @@ impl BrokerState {
             return;
         }
         match msg {
-            Msg::RegistrationAccepted { broker_epoch, partitions } => {
-                self.on_registration_accepted(ctx, broker_epoch, partitions, fx)
+            Msg::RegistrationAccepted { broker_epoch, partitions, incarnation } => {
+                self.on_registration_accepted(ctx, broker_epoch, partitions, incarnation, fx)
             }
             Msg::SessionExpired { broker_epoch } => self.on_session_expired(ctx, broker_epoch, fx),
             Msg::ShutdownAccepted { broker_epoch } => self.on_shutdown_accepted(broker_epoch, fx),

@@ -787,10 +787,35 @@ fn an_unanswered_registration_is_sent_again_unchanged_until_accepted() {
     assert_eq!(e, sent);
 
     // Accepted: registered, and the timer is no longer wanted.
-    step(&mut broker, &cfg, 2, Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(4), partitions: vec![] });
+    step(
+        &mut broker,
+        &cfg,
+        2,
+        Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(4), partitions: vec![], incarnation: Incarnation(1) },
+    );
     assert_eq!(broker.broker_epoch(), Some(BrokerEpoch(4)));
     assert!(!broker.wanted_timers(ctx(&cfg, 2)).contains(&Timer::ControllerRequestTimeout));
     assert_eq!(tick(&mut broker, &cfg, 2, Timer::ControllerRequestTimeout), Effects::default());
+}
+
+#[test]
+fn a_registering_broker_ignores_the_answer_to_a_process_that_died_before_it() {
+    let cfg = Config::default();
+    let mut broker = boot(&cfg, 2);
+    tick(&mut broker, &cfg, 2, Timer::Crash);
+    tick(&mut broker, &cfg, 2, Timer::Restart);
+    tick(&mut broker, &cfg, 2, Timer::PowerLoss);
+    tick(&mut broker, &cfg, 2, Timer::Restart);
+    // Process 1's answer arrives at process 2: not its own.
+    let stale =
+        Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(4), partitions: vec![], incarnation: Incarnation(1) };
+    let before = broker.clone();
+    assert_eq!(step(&mut broker, &cfg, 2, stale), Effects::default());
+    assert_eq!(broker, before);
+    let own =
+        Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(5), partitions: vec![], incarnation: Incarnation(2) };
+    step(&mut broker, &cfg, 2, own);
+    assert_eq!(broker.broker_epoch(), Some(BrokerEpoch(5)));
 }
 
 #[test]
@@ -1405,7 +1430,11 @@ fn registration_accepted_heartbeats_and_applies_the_metadata() {
         &mut broker,
         &cfg,
         2,
-        Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(5), partitions: partitions.clone() },
+        Msg::RegistrationAccepted {
+            broker_epoch: BrokerEpoch(5),
+            partitions: partitions.clone(),
+            incarnation: Incarnation(1),
+        },
     );
     assert_eq!(
         e,
@@ -1423,7 +1452,12 @@ fn registration_accepted_heartbeats_and_applies_the_metadata() {
 
     // A second acceptance is not for this registration.
     let before = broker.clone();
-    let e = step(&mut broker, &cfg, 2, Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(6), partitions });
+    let e = step(
+        &mut broker,
+        &cfg,
+        2,
+        Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(6), partitions, incarnation: Incarnation(1) },
+    );
     assert_eq!(e, Effects::default());
     assert_eq!(broker, before);
 }
@@ -1731,7 +1765,12 @@ fn with_heartbeats_a_registering_or_stopped_broker_does_not_heartbeat() {
     assert_eq!(tick(&mut broker, &cfg, 2, Timer::Heartbeat), Effects::default());
     assert_eq!(broker, before);
     // Once registered, it heartbeats with the new epoch.
-    step(&mut broker, &cfg, 2, Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(5), partitions: vec![] });
+    step(
+        &mut broker,
+        &cfg,
+        2,
+        Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(5), partitions: vec![], incarnation: Incarnation(1) },
+    );
     assert_eq!(broker.wanted_timers(ctx(&cfg, 2)), vec![Timer::PowerLoss, Timer::Heartbeat]);
     let e = tick(&mut broker, &cfg, 2, Timer::Heartbeat);
     assert_eq!(

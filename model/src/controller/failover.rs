@@ -113,13 +113,16 @@ impl ControllerState {
         // own order matters: a stable sort by destination keeps it, and gives held requests one
         // canonical order (renaming brokers or producers then commutes with the model).
         stamped.sort_by_key(|(to, _)| *to);
-        // An event that changed nothing and sends nothing needs no write. One that sends, even
-        // with nothing to commit (a refusal), waits behind a conditional write all the same: its
-        // answer comes from this candidate's state, which may hold changes not yet written (a
+        // An event that changed nothing and tells no broker anything needs no write (its other
+        // sends, such as the ZooKeeper session heartbeat, go at once). One that answers a broker,
+        // even with nothing to commit (a refusal), waits behind a conditional write all the same:
+        // its answer comes from this candidate's state, which may hold changes not yet written (a
         // zombie's, never to be), and only a controller of now may give it. Kafka's controller
         // handles one event at a time, after the ZooKeeper writes of the one before, and resigns
         // when a write fails.
-        if self.same_committed(before) && stamped.is_empty() {
+        let tells_a_broker = stamped.iter().any(|(to, _)| matches!(to, Address::Broker(_)));
+        if self.same_committed(before) && !tells_a_broker {
+            fx.sends = stamped;
             return;
         }
         let image = Box::new(self.committed_image());

@@ -28,7 +28,8 @@ impl ControllerState {
     ) {
         let old = *self.registration(broker);
         if old.incarnation == incarnation {
-            let accepted = Msg::RegistrationAccepted { broker_epoch: old.epoch, partitions: self.partitions.clone() };
+            let accepted =
+                Msg::RegistrationAccepted { broker_epoch: old.epoch, partitions: self.partitions.clone(), incarnation };
             fx.send(Address::Broker(broker), accepted);
             return;
         }
@@ -47,7 +48,7 @@ impl ControllerState {
             Registration { epoch, fenced: true, in_controlled_shutdown: false, silent: false, incarnation };
         fx.send(
             Address::Broker(broker),
-            Msg::RegistrationAccepted { broker_epoch: epoch, partitions: self.partitions.clone() },
+            Msg::RegistrationAccepted { broker_epoch: epoch, partitions: self.partitions.clone(), incarnation },
         );
     }
 

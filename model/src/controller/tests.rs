@@ -162,7 +162,11 @@ fn registering_a_live_leader_fences_the_old_incarnation_and_moves_leadership() {
             (Address::Producer(ProducerId(1)), Msg::PartitionChange(r.clone())),
             (
                 Address::Broker(b(1)),
-                Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(4), partitions: vec![r.clone()] }
+                Msg::RegistrationAccepted {
+                    broker_epoch: BrokerEpoch(4),
+                    partitions: vec![r.clone()],
+                    incarnation: Incarnation(1)
+                }
             ),
         ])
     );
@@ -189,7 +193,11 @@ fn registering_a_live_follower_tells_only_the_leader_about_the_isr_shrink() {
             (Address::Broker(b(1)), Msg::PartitionChange(r.clone())),
             (
                 Address::Broker(b(3)),
-                Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(4), partitions: vec![r.clone()] }
+                Msg::RegistrationAccepted {
+                    broker_epoch: BrokerEpoch(4),
+                    partitions: vec![r.clone()],
+                    incarnation: Incarnation(1)
+                }
             ),
         ])
     );
@@ -209,7 +217,11 @@ fn a_registration_sent_again_by_the_same_incarnation_amends_it_and_changes_nothi
     // unfenced; no unclean-shutdown handling, no record changed.
     let before = c.clone();
     let fx = step(&mut c, &cfg, register(Incarnation(1)));
-    let accepted = Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(4), partitions: before.partitions.clone() };
+    let accepted = Msg::RegistrationAccepted {
+        broker_epoch: BrokerEpoch(4),
+        partitions: before.partitions.clone(),
+        incarnation: Incarnation(1),
+    };
     assert_eq!(fx, sends(vec![(Address::Broker(b(3)), accepted)]));
     assert_eq!(c, before);
     // Another process of broker 3 is a restart: fenced, a new broker epoch.
@@ -234,7 +246,11 @@ fn an_unclean_restart_takes_the_broker_out_of_the_elr() {
             (Address::Broker(b(1)), Msg::PartitionChange(r.clone())),
             (
                 Address::Broker(b(3)),
-                Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(4), partitions: vec![r.clone()] }
+                Msg::RegistrationAccepted {
+                    broker_epoch: BrokerEpoch(4),
+                    partitions: vec![r.clone()],
+                    incarnation: Incarnation(1)
+                }
             ),
         ])
     );
@@ -269,7 +285,11 @@ fn a_clean_restart_keeps_the_broker_in_the_elr() {
         fx,
         sends(vec![(
             Address::Broker(b(3)),
-            Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(4), partitions: before.clone() }
+            Msg::RegistrationAccepted {
+                broker_epoch: BrokerEpoch(4),
+                partitions: before.clone(),
+                incarnation: Incarnation(1)
+            }
         )])
     );
     assert_eq!(c.partitions, before);
@@ -290,7 +310,11 @@ fn without_elr_an_unclean_restart_changes_nothing_but_the_registration() {
         fx,
         sends(vec![(
             Address::Broker(b(3)),
-            Msg::RegistrationAccepted { broker_epoch: BrokerEpoch(4), partitions: before.clone() }
+            Msg::RegistrationAccepted {
+                broker_epoch: BrokerEpoch(4),
+                partitions: before.clone(),
+                incarnation: Incarnation(1)
+            }
         )])
     );
     assert_eq!(c.partitions, before);

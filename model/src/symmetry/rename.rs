@@ -265,9 +265,11 @@ impl Rename for Msg {
                     isr,
                 }
             }
-            Msg::RegistrationAccepted { broker_epoch, partitions } => {
-                Msg::RegistrationAccepted { broker_epoch: *broker_epoch, partitions: partitions.rename(p) }
-            }
+            Msg::RegistrationAccepted { broker_epoch, partitions, incarnation } => Msg::RegistrationAccepted {
+                broker_epoch: *broker_epoch,
+                partitions: partitions.rename(p),
+                incarnation: *incarnation,
+            },
             Msg::SessionExpired { broker_epoch } => Msg::SessionExpired { broker_epoch: *broker_epoch },
             Msg::ShutdownAccepted { broker_epoch } => Msg::ShutdownAccepted { broker_epoch: *broker_epoch },
             Msg::AlterPartitionResponse { partition, request_partition_epoch, result } => Msg::AlterPartitionResponse {
