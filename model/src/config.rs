@@ -184,9 +184,11 @@ pub struct RuntimeSettings {
     /// a real network loses datagrams, and one sent before the leader's process listens is gone.
     /// The checker's network loses nothing, so an unanswered request there waits for good.
     pub fetch_timeout: bool,
-    /// A leader whose AlterPartition goes unanswered for `controller.socket.timeout.ms` sends it
-    /// again, unchanged (`NodeToControllerChannelManager` retries it until it is answered; a
-    /// refusal that leaves the change pending is an answer). The checker's network loses nothing.
+    /// A broker whose BrokerRegistration or AlterPartition goes unanswered for
+    /// `controller.socket.timeout.ms` sends it again, unchanged (`BrokerLifecycleManager` sends a
+    /// registration again; `NodeToControllerChannelManager` retries an AlterPartition until it is
+    /// answered, and a refusal that leaves the change pending is an answer). The checker's network
+    /// loses nothing.
     pub controller_request_timeout: bool,
     /// A registered broker asks the controller for the records of its partitions at every
     /// `Timer::MetadataFetch` (KRaft brokers fetch the metadata log from the controller quorum,

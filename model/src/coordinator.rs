@@ -107,7 +107,7 @@ impl CoordinatorState {
     /// zombie's, changes that never will be): each record of the broker's partitions, stamped
     /// with the controller epoch of now.
     fn answer_metadata(&self, broker: BrokerId, fx: &mut Effects) {
-        for record in self.committed.partitions.iter().filter(|r| r.replicas.contains(&broker)) {
+        for record in self.committed.records_of(broker) {
             let msg = Msg::FromController { epoch: self.epoch, msg: Box::new(Msg::PartitionChange(record.clone())) };
             fx.send(Address::Broker(broker), msg);
         }

@@ -349,8 +349,10 @@ impl BrokerState {
         if ctx.cfg.runtime.metadata_fetch && !registering {
             timers.push(Timer::MetadataFetch);
         }
-        let unanswered = registering || ctx.cfg.partition_ids().any(|p| self.awaits_alter_partition(p));
-        if ctx.cfg.runtime.controller_request_timeout && unanswered {
+        // Runtime only: the flag first, so that the checker never scans the partitions here.
+        if ctx.cfg.runtime.controller_request_timeout
+            && (registering || ctx.cfg.partition_ids().any(|p| self.awaits_alter_partition(p)))
+        {
             timers.push(Timer::ControllerRequestTimeout);
         }
         for (replica, p) in process.replicas.iter().zip(ctx.cfg.partition_ids()) {

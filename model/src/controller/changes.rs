@@ -6,6 +6,7 @@ use crate::broker_set::BrokerSet;
 use crate::config::Config;
 use crate::effects::{Address, Effects};
 use crate::ids::{BrokerId, PartitionId};
+use crate::metadata::PartitionState;
 use crate::msg::Msg;
 use crate::rules::partition_change::{partition_change, ChangeRequest, ElectionKind, ElectionOutcome};
 
@@ -82,9 +83,14 @@ impl ControllerState {
     /// committed as it makes them; with candidates the coordinator answers instead, from what is
     /// committed.
     pub(super) fn on_fetch_metadata(&self, broker: BrokerId, fx: &mut Effects) {
-        for record in self.partitions.iter().filter(|r| r.replicas.contains(&broker)) {
+        for record in self.records_of(broker) {
             fx.send(Address::Broker(broker), Msg::PartitionChange(record.clone()));
         }
+    }
+
+    /// The records of the partitions `broker` is a replica of: what its metadata fetch returns.
+    pub fn records_of(&self, broker: BrokerId) -> impl Iterator<Item = &PartitionState> {
+        self.partitions.iter().filter(move |r| r.replicas.contains(&broker))
     }
 
     /// A change within one leader epoch (ISR, ELR) matters only to the leader, which computes the
