@@ -161,14 +161,15 @@ impl Actor for KelpActor {
         }
         if let Msg::Request(request) = msg {
             return self.handle(state, o, |s, fx| {
-                let response = match (s, self.role) {
-                    (KelpState::Controller(c), _) => c.on_client_request(cfg, request, fx),
-                    (KelpState::Broker(b), Address::Broker(me)) => b.on_client_request(self.broker_ctx(me), request),
-                    _ => None,
-                };
-                // A request is answered to whoever sent it (Kafka: on the same connection).
-                if let Some(response) = response {
-                    fx.send(src, Msg::Response(response));
+                match (s, self.role) {
+                    (KelpState::Controller(c), _) => c.on_client_request(cfg, src, request, fx),
+                    (KelpState::Broker(b), Address::Broker(me)) => {
+                        // A request is answered to whoever sent it (Kafka: on the same connection).
+                        if let Some(response) = b.on_client_request(self.broker_ctx(me), request) {
+                            fx.send(src, Msg::Response(response));
+                        }
+                    }
+                    _ => {}
                 }
             });
         }

@@ -8,32 +8,30 @@
 use super::changes::Ask;
 use super::ControllerState;
 use crate::config::Config;
-use crate::effects::Effects;
+use crate::effects::{Address, Effects};
 use crate::ids::BrokerId;
 use crate::ids::PartitionId;
-use crate::msg::{ClientRequest, ClientResponse, ElectLeadersError, ElectionType, ReassignmentError};
+use crate::msg::{ClientRequest, ClientResponse, ElectLeadersError, ElectionType, Msg, ReassignmentError};
 use crate::rules::partition_change::ElectionKind;
 
 impl ControllerState {
-    /// Answers a client's request; `None` for requests meant for a broker. With candidates only
-    /// an acting controller answers (a standby's silence makes the client time out and look
-    /// again), and its changes are committed before they go out.
-    pub fn on_client_request(
-        &mut self,
-        cfg: &Config,
-        request: ClientRequest,
-        fx: &mut Effects,
-    ) -> Option<ClientResponse> {
-        if !cfg.has_coordinator() {
-            return self.answer(cfg, request, fx);
+    /// Answers `client`'s request (Kafka answers on the connection it came in on); requests meant
+    /// for a broker go unanswered. With candidates only an acting controller answers (a
+    /// standby's silence makes the client time out and look again), and the answer waits, with
+    /// the changes it reports, behind the conditional write of this candidate's state: a zombie's
+    /// answer then dies with its refused write (Kafka's ZooKeeper-era controller answers
+    /// ElectLeaders from the callback of its ZooKeeper writes).
+    pub fn on_client_request(&mut self, cfg: &Config, client: Address, request: ClientRequest, fx: &mut Effects) {
+        if cfg.has_coordinator() && !self.acts() {
+            return;
         }
-        if !self.acts() {
-            return None;
+        let before = cfg.has_coordinator().then(|| self.clone());
+        if let Some(response) = self.answer(cfg, request, fx) {
+            fx.send(client, Msg::Response(response));
         }
-        let before = self.clone();
-        let response = self.answer(cfg, request, fx);
-        self.commit(&before, None, fx);
-        response
+        if let Some(before) = before {
+            self.commit(&before, None, fx);
+        }
     }
 
     fn answer(&mut self, cfg: &Config, request: ClientRequest, fx: &mut Effects) -> Option<ClientResponse> {

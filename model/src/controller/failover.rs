@@ -113,15 +113,15 @@ impl ControllerState {
         // own order matters: a stable sort by destination keeps it, and gives held requests one
         // canonical order (renaming brokers or producers then commutes with the model).
         stamped.sort_by_key(|(to, _)| *to);
-        // An event that changed nothing and tells no broker anything needs no write (its other
-        // sends, such as the ZooKeeper session heartbeat, go at once). One that answers a broker,
-        // even with nothing to commit (a refusal), waits behind a conditional write all the same:
-        // its answer comes from this candidate's state, which may hold changes not yet written (a
-        // zombie's, never to be), and only a controller of now may give it. Kafka's controller
-        // handles one event at a time, after the ZooKeeper writes of the one before, and resigns
-        // when a write fails.
-        let tells_a_broker = stamped.iter().any(|(to, _)| matches!(to, Address::Broker(_)));
-        if self.same_committed(before) && !tells_a_broker {
+        // An event that changed nothing and tells nobody anything needs no write (its messages
+        // to the coordinator, such as the ZooKeeper session heartbeat, go at once). One that
+        // answers a broker or a client, even with nothing to commit (a refusal, a description),
+        // waits behind a conditional write all the same: its answer comes from this candidate's
+        // state, which may hold changes not yet written (a zombie's, never to be), and only a
+        // controller of now may give it. Kafka's controller handles one event at a time, after
+        // the ZooKeeper writes of the one before, and resigns when a write fails.
+        let tells_someone = stamped.iter().any(|(to, _)| *to != Address::Coordinator);
+        if self.same_committed(before) && !tells_someone {
             fx.sends = stamped;
             return;
         }
@@ -151,6 +151,7 @@ mod tests {
 
     use super::*;
     use crate::ids::{BrokerEpoch, BrokerId, ProducerId};
+    use crate::msg::{ClientRequest, ClientResponse, ElectionType};
     use crate::timer::Timer;
 
     fn cfg() -> Config {
@@ -209,6 +210,60 @@ mod tests {
         };
         assert_eq!(sends, vec![(Address::Coordinator, write)]);
         assert_eq!(c.committed_image(), ControllerState::bootstrap(&cfg()).committed_image(), "nothing changed");
+    }
+
+    /// A client of the reference cluster (an actor id past the configured ones).
+    const CLIENT: Address = Address::Producer(ProducerId(9));
+
+    fn ask(c: &mut ControllerState, request: ClientRequest) -> Vec<(Address, Msg)> {
+        let mut fx = Effects::default();
+        c.on_client_request(&cfg(), CLIENT, request, &mut fx);
+        fx.sends
+    }
+
+    #[test]
+    fn a_client_s_answer_waits_behind_a_write_even_when_nothing_changed() {
+        let mut c = ControllerState::start(&cfg(), ControllerId(1));
+        let before = c.clone();
+        let sends = ask(&mut c, ClientRequest::DescribePartitions);
+        let answer = Msg::Response(ClientResponse::Partitions(c.partitions.clone()));
+        let write = Msg::CoordinatorWrite {
+            epoch: ControllerEpoch(1),
+            image: Box::new(c.committed_image()),
+            then: vec![(CLIENT, answer)],
+            cause: None,
+        };
+        assert_eq!(sends, vec![(Address::Coordinator, write)]);
+        assert_eq!(c, before);
+    }
+
+    #[test]
+    fn an_election_s_answer_goes_out_with_its_records_once_written() {
+        let cfg = cfg();
+        let mut c = ControllerState::start(&cfg, ControllerId(1));
+        // Broker 2 leads; broker 1, the preferred replica, is back in the ISR.
+        c.partitions[0].leader = Some(BrokerId(2));
+        c.partitions[0].leader_epoch = crate::ids::LeaderEpoch(2);
+        let request = ClientRequest::ElectLeaders {
+            election: ElectionType::Preferred,
+            partitions: vec![crate::ids::PartitionId(0)],
+        };
+        let sends = ask(&mut c, request);
+        assert_eq!(c.partitions[0].leader, Some(BrokerId(1)));
+        let [(Address::Coordinator, Msg::CoordinatorWrite { image, then, cause: None, .. })] = &sends[..] else {
+            panic!("one write: {sends:?}")
+        };
+        assert_eq!(**image, c.committed_image());
+        let answer = Msg::Response(ClientResponse::LeadersElected(vec![(crate::ids::PartitionId(0), Ok(()))]));
+        assert!(then.contains(&(CLIENT, answer)), "{then:?}");
+        assert!(then.iter().any(|(to, _)| matches!(to, Address::Broker(_))), "the records too: {then:?}");
+    }
+
+    #[test]
+    fn a_standby_leaves_a_client_unanswered() {
+        let mut c = ControllerState::start(&cfg(), ControllerId(2));
+        assert_eq!(ask(&mut c, ClientRequest::DescribePartitions), vec![]);
+        assert_eq!(c, ControllerState::standby());
     }
 
     #[test]

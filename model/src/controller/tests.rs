@@ -755,7 +755,12 @@ fn auto_rebalance_wants_and_runs_a_preferred_election() {
 
 fn ask(c: &mut ControllerState, cfg: &Config, request: ClientRequest) -> (Option<ClientResponse>, Effects) {
     let mut fx = Effects::default();
-    let response = c.on_client_request(cfg, request, &mut fx);
+    c.on_client_request(cfg, Address::Operator, request, &mut fx);
+    let answer = fx.sends.iter().position(|(to, msg)| *to == Address::Operator && matches!(msg, Msg::Response(_)));
+    let response = answer.map(|i| match fx.sends.remove(i) {
+        (_, Msg::Response(response)) => response,
+        _ => unreachable!("found as a response"),
+    });
     (response, fx)
 }
 
