@@ -132,6 +132,8 @@ const BUILT_IN: &[(&str, &str)] = scenario_files!(
     "kip-320-unfenced-fetch-fixed.toml",
     "kip-903-no-broker-epoch.toml",
     "kip-903-no-broker-epoch-fixed.toml",
+    "kafka-7128-lagging-hw.toml",
+    "kafka-7128-lagging-hw-fixed.toml",
     "leader-gone-for-good.toml",
     "preferred-election.toml",
     "partial-partition.toml",

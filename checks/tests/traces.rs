@@ -1,12 +1,13 @@
 //! The committed counterexamples (`traces/<scenario>/<property>/`), pinned without a search: one
-//! per violation a CI scenario expects; each trace.json of its scenario as it is today, still
-//! replaying against today's model and breaking its property, what today's model records for
-//! that path, and its trace.md and trace.svg what kelp writes for it. The rendered files are insta
-//! snapshots too, so a model change that changes a trace shows as a diff. Refresh the committed
-//! files with `kelp matrix --ci --out traces` (or `kelp check --scenario S`).
+//! per violation a scenario expects, of either tier (replaying a full-tier trace costs no search);
+//! each trace.json of its scenario as it is today, still replaying against today's model and
+//! breaking its property, what today's model records for that path, and its trace.md and
+//! trace.svg what kelp writes for it. The rendered files are insta snapshots too, so a model
+//! change that changes a trace shows as a diff. Refresh the committed files with `kelp matrix
+//! --ci --out traces` (`--full` for the full tier's), or `kelp check --scenario S`.
 
 use kelp_checks::replay::replay;
-use kelp_checks::scenario::{Scenario, Tier, Verdict};
+use kelp_checks::scenario::{Scenario, Verdict};
 use kelp_checks::trace_file::json;
 use kelp_checks::trace_file::write::{markdown, svg};
 use kelp_model::properties::{self, Kind};
@@ -26,12 +27,11 @@ fn committed() -> Vec<PathBuf> {
     files
 }
 
-/// `scenario/property` for every safety or liveness property a CI scenario expects violated.
+/// `scenario/property` for every safety or liveness property a scenario expects violated.
 fn expected() -> Vec<String> {
     let breaks = |name: &str| properties::by_name(name).is_some_and(|p| p.kind != Kind::Sometimes);
     let mut expected: Vec<String> = Scenario::built_in()
         .iter()
-        .filter(|s| s.tier == Tier::Ci)
         .flat_map(|s| {
             s.expect
                 .iter()
