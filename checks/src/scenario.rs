@@ -119,6 +119,8 @@ const BUILT_IN: &[(&str, &str)] = scenario_files!(
     "kip-966-elr.toml",
     "kip-966-last-known-leader.toml",
     "kip-966-last-known-leader-off.toml",
+    "kip-966-no-strict-min-isr.toml",
+    "kip-966-no-strict-min-isr-fixed.toml",
     "no-idempotence.toml",
     "no-idempotence-fixed.toml",
     "no-retries.toml",

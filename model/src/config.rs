@@ -235,7 +235,8 @@ pub struct Config {
     /// not configurable in Kafka 4.0 and 4.1). Left out of written configurations when on.
     #[serde(skip_serializing_if = "is_true")]
     pub last_known_leader_election: bool,
-    /// KIP-966: the HW does not advance while the ISR is below min.insync.replicas.
+    /// KIP-966 (KAFKA-15583, Kafka 3.7): the HW does not advance while the ISR is below
+    /// min.insync.replicas.
     pub strict_min_isr: bool,
     /// KAFKA-7128: a follower joins the ISR only once it reached the leader's current epoch start.
     pub isr_expand_epoch_check: bool,

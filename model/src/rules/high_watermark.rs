@@ -13,7 +13,8 @@ pub struct LeaderHwInput<'a> {
     /// The size of the committed ISR (leader included).
     pub committed_isr_size: usize,
     pub min_isr: usize,
-    /// KIP-966 "strict min ISR": the HW is frozen while the committed ISR is below min ISR.
+    /// KIP-966 "strict min ISR" (KAFKA-15583, Kafka 3.7: `maybeIncrementLeaderHW` returns while
+    /// the partition is under min ISR): the HW is frozen while the committed ISR is below min ISR.
     pub strict_min_isr: bool,
 }
 
