@@ -39,7 +39,7 @@ pub struct Cli {
 pub enum Command {
     /// Check a scenario exhaustively and judge every property.
     Check(CheckArgs),
-    /// List the named scenarios with their expected outcome.
+    /// List the named scenarios with their tier (which `kelp matrix` runs them) and expected outcome.
     Scenarios,
     /// Check every scenario against its expected outcome; exit 1 on any mismatch. With more than
     /// one `--threads` count, each scenario is checked at each and fails if its counts, verdicts

@@ -112,9 +112,14 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
 }
 
 fn scenarios() -> Result<bool, String> {
-    let mut rows = vec![vec!["scenario".to_string(), "expected".to_string(), "description".to_string()]];
-    rows.extend(Scenario::built_in().into_iter().map(|s| vec![s.name.clone(), s.expected_summary(), s.description]));
-    write_out(&kelp_checks::columns::layout(&rows, &[Align::Left; 3]))?;
+    // The tier says which `kelp matrix` runs it: `full` ones take minutes (`kelp matrix --full`).
+    let mut rows = vec![["scenario", "tier", "expected", "description"].map(String::from).to_vec()];
+    rows.extend(
+        Scenario::built_in()
+            .into_iter()
+            .map(|s| vec![s.name.clone(), s.tier.name().to_string(), s.expected_summary(), s.description]),
+    );
+    write_out(&kelp_checks::columns::layout(&rows, &[Align::Left; 4]))?;
     Ok(true)
 }
 

@@ -46,6 +46,16 @@ pub enum Tier {
     Full,
 }
 
+impl Tier {
+    /// The name scenario files and `kelp scenarios` use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Ci => "ci",
+            Tier::Full => "full",
+        }
+    }
+}
+
 /// The walks `kelp matrix` takes through a simulated scenario (`kelp simulate`'s options).
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
