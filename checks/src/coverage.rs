@@ -354,7 +354,7 @@ mod tests {
         let image = Box::new(kelp_model::controller::ControllerState::bootstrap(&Default::default()));
         let epoch = kelp_model::ids::ControllerEpoch(1);
         vec![
-            Msg::CoordinatorWrite { epoch, image: image.clone(), then: vec![], cause: None },
+            Msg::CoordinatorWrite { epoch, changes: Default::default(), then: vec![], cause: None },
             Msg::WriteAccepted { then: vec![] },
             Msg::WriteRejected,
             Msg::ControllerGone,

@@ -40,16 +40,7 @@ fn coordinator(cfg: &Config, z: &CoordinatorState) -> Fields {
 fn controller(cfg: &Config, c: &ControllerState) -> Fields {
     let mut fields = Vec::new();
     for (i, r) in c.brokers.iter().enumerate() {
-        let status = if r.in_controlled_shutdown {
-            "in controlled shutdown"
-        } else if r.fenced {
-            "fenced"
-        } else {
-            "active"
-        };
-        // The controller learnt that this incarnation's heartbeats stopped: its session will expire.
-        let silent = if r.silent { ", heartbeats stopped" } else { "" };
-        fields.push((format!("broker {}", i + 1), format!("broker epoch {}, {status}{silent}", r.epoch)));
+        fields.push((format!("broker {}", i + 1), r.to_string()));
     }
     for p in &c.partitions {
         let leader = p.leader.map_or_else(|| "none".to_string(), |l| l.to_string());

@@ -7,7 +7,7 @@
 //! notifications, which ZooKeeper's watches deliver to whoever holds `/controller`).
 
 use crate::config::Config;
-use crate::controller::ControllerState;
+use crate::controller::{CommittedChanges, ControllerState};
 use crate::effects::{Address, Effects};
 use crate::ids::{BrokerId, ControllerEpoch, ControllerId};
 use crate::msg::Msg;
@@ -44,8 +44,8 @@ impl CoordinatorState {
 
     pub fn on_msg(&mut self, cfg: &Config, src: Address, msg: Msg, fx: &mut Effects) {
         match (src.controller_id(), msg) {
-            (Some(writer), Msg::CoordinatorWrite { epoch, image, then, cause }) => {
-                self.on_write(cfg, writer, epoch, *image, then, cause, fx)
+            (Some(writer), Msg::CoordinatorWrite { epoch, changes, then, cause }) => {
+                self.on_write(cfg, writer, epoch, *changes, then, cause, fx)
             }
             (Some(candidate), Msg::ClaimController) => self.on_claim(candidate, fx),
             // The owner's session lives on (runtime heartbeats).
@@ -63,14 +63,15 @@ impl CoordinatorState {
 
     /// A controller's write: with epoch fencing it succeeds only in the current controller epoch
     /// (KAFKA-6082: a `multi` that checks `/controller_epoch`'s version); without, whoever writes
-    /// last wins. A refused write's cause, if a broker's request, goes to the controller of now.
+    /// a piece last wins it. A refused write's cause, if a broker's request, goes to the
+    /// controller of now.
     #[allow(clippy::too_many_arguments)]
     fn on_write(
         &mut self,
         cfg: &Config,
         writer: ControllerId,
         epoch: ControllerEpoch,
-        image: ControllerState,
+        changes: CommittedChanges,
         then: Vec<(Address, Msg)>,
         cause: Option<Box<Msg>>,
         fx: &mut Effects,
@@ -82,7 +83,7 @@ impl CoordinatorState {
             }
             return;
         }
-        self.committed = image;
+        changes.apply_to(&mut self.committed);
         fx.send(Address::controller(writer), Msg::WriteAccepted { then });
     }
 
@@ -185,14 +186,29 @@ mod tests {
         image
     }
 
-    fn write(epoch: u32, image: ControllerState, cause: Option<Msg>) -> Msg {
-        let then = vec![(Address::Broker(BrokerId(2)), Msg::ControllerGone)];
+    /// The write that takes the bootstrap image to `image_with_silent_broker_1`.
+    fn broker_1_silent(cfg: &Config) -> CommittedChanges {
+        let image = image_with_silent_broker_1(cfg);
+        CommittedChanges { brokers: vec![(BrokerId(1), image.brokers[0])], ..Default::default() }
+    }
+
+    /// What every write of these tests releases once it is accepted.
+    fn then() -> Vec<(Address, Msg)> {
+        vec![(Address::Broker(BrokerId(2)), Msg::ControllerGone)]
+    }
+
+    fn write(epoch: u32, changes: CommittedChanges, cause: Option<Msg>) -> Msg {
         Msg::CoordinatorWrite {
             epoch: ControllerEpoch(epoch),
-            image: Box::new(image),
-            then,
+            changes: Box::new(changes),
+            then: then(),
             cause: cause.map(Box::new),
         }
+    }
+
+    /// The coordinator's answer to controller 1's accepted write.
+    fn accepted() -> Vec<(Address, Msg)> {
+        vec![(ONE, Msg::WriteAccepted { then: then() })]
     }
 
     fn receive(z: &mut CoordinatorState, cfg: &Config, src: Address, msg: Msg) -> Vec<(Address, Msg)> {
@@ -225,14 +241,15 @@ mod tests {
     }
 
     #[test]
-    fn a_write_in_the_current_epoch_is_committed_and_its_requests_released() {
-        let cfg = cfg(true);
-        let mut z = CoordinatorState::start(&cfg);
-        let image = image_with_silent_broker_1(&cfg);
-        let sends = receive(&mut z, &cfg, ONE, write(1, image.clone(), Some(stopped(1))));
-        let then = vec![(Address::Broker(BrokerId(2)), Msg::ControllerGone)];
-        assert_eq!(sends, vec![(ONE, Msg::WriteAccepted { then })]);
-        assert_eq!(z.committed, image);
+    fn a_write_in_the_current_epoch_or_without_fencing_is_committed_and_its_requests_released() {
+        // Controller 1 in epoch 1 with fencing; deposed (controller 2 in epoch 2) without.
+        let fenced = cfg(true);
+        let unfenced = cfg(false);
+        for (cfg, mut z) in [(&fenced, CoordinatorState::start(&fenced)), (&unfenced, after_failover(&unfenced))] {
+            let sends = receive(&mut z, cfg, ONE, write(1, broker_1_silent(cfg), Some(stopped(1))));
+            assert_eq!(sends, accepted());
+            assert_eq!(z.committed, image_with_silent_broker_1(cfg));
+        }
     }
 
     #[test]
@@ -283,20 +300,27 @@ mod tests {
         let cfg = cfg(true);
         let mut z = after_failover(&cfg);
         let before = z.committed.clone();
-        let sends = receive(&mut z, &cfg, ONE, write(1, image_with_silent_broker_1(&cfg), Some(stopped(1))));
+        let sends = receive(&mut z, &cfg, ONE, write(1, broker_1_silent(&cfg), Some(stopped(1))));
         assert_eq!(sends, vec![(ONE, Msg::WriteRejected), (TWO, stopped(1))]);
         assert_eq!(z.committed, before);
+        // So is a write that only checks the epoch (a refusal or an answer behind it).
+        let sends = receive(&mut z, &cfg, ONE, write(1, CommittedChanges::default(), None));
+        assert_eq!(sends, vec![(ONE, Msg::WriteRejected)]);
     }
 
     #[test]
-    fn without_fencing_the_deposed_controller_s_write_lands() {
+    fn without_fencing_a_deposed_controller_s_write_puts_back_nothing_it_did_not_change() {
         let cfg = cfg(false);
         let mut z = after_failover(&cfg);
-        let image = image_with_silent_broker_1(&cfg);
-        let sends = receive(&mut z, &cfg, ONE, write(1, image.clone(), None));
-        let then = vec![(Address::Broker(BrokerId(2)), Msg::ControllerGone)];
-        assert_eq!(sends, vec![(ONE, Msg::WriteAccepted { then })]);
-        assert_eq!(z.committed, image);
+        // The new controller moved partition 0 on; the zombie, which still holds it at leader
+        // epoch 1, writes only broker 1's registration, then answers behind a check-only write.
+        z.committed.partitions[0].leader_epoch = crate::ids::LeaderEpoch(2);
+        let moved_on = z.committed.partitions[0].clone();
+        receive(&mut z, &cfg, ONE, write(1, broker_1_silent(&cfg), None));
+        let sends = receive(&mut z, &cfg, ONE, write(1, CommittedChanges::default(), None));
+        assert_eq!(sends, accepted());
+        assert_eq!(z.committed.partitions[0], moved_on);
+        assert!(z.committed.brokers[0].silent);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! one `PartitionChange` per changed partition (what a broker replays from the metadata log).
 
 use crate::config::Acks;
-use crate::controller::ControllerState;
+use crate::controller::{CommittedChanges, ControllerState};
 use crate::effects::Address;
 use crate::ids::{
     BrokerEpoch, BrokerId, ControllerEpoch, Incarnation, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence,
@@ -283,13 +283,14 @@ pub enum Msg {
         #[serde(deserialize_with = "msg_nesting::boxed")]
         msg: Box<Msg>,
     },
-    /// The active controller commits its new state (the partition state znodes and broker
-    /// registrations) in one write, conditional on `/controller_epoch` (KAFKA-6082's `multi` with a
-    /// version check), with the requests it sends once the write succeeds: Kafka's controller
-    /// writes ZooKeeper first, then sends LeaderAndIsr.
+    /// The active controller commits what its event changed (the partition state znodes and
+    /// broker registrations it touched) in one write, conditional on `/controller_epoch`
+    /// (KAFKA-6082's `multi` with a version check), with the requests it sends once the write
+    /// succeeds: Kafka's controller writes ZooKeeper first, then sends LeaderAndIsr. With no
+    /// changes the write only checks the epoch.
     CoordinatorWrite {
         epoch: ControllerEpoch,
-        image: Box<ControllerState>,
+        changes: Box<CommittedChanges>,
         #[serde(deserialize_with = "msg_nesting::sends")]
         then: Vec<(Address, Msg)>,
         /// The broker's request the change answers, if any: refused, it goes to the controller

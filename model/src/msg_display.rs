@@ -144,18 +144,15 @@ impl fmt::Display for Msg {
                 Err(e) => write!(f, "PartitionReassigned{{p{partition} {e:?}}}"),
             },
             Msg::FromController { epoch, msg } => write!(f, "{msg} (controller epoch {epoch})"),
-            Msg::CoordinatorWrite { epoch, image, then, .. } => {
-                let partitions: Vec<String> = image
+            Msg::CoordinatorWrite { epoch, changes, then, .. } => {
+                let brokers = changes.brokers.iter().map(|(id, registration)| format!("broker {id} ({registration})"));
+                let partitions = changes
                     .partitions
                     .iter()
-                    .map(|p| format!("p{} leader {} epoch {}", p.partition, opt(&p.leader), p.leader_epoch))
-                    .collect();
-                write!(
-                    f,
-                    "Write{{controller epoch {epoch}: {}; then {} request(s)}}",
-                    partitions.join(", "),
-                    then.len()
-                )
+                    .map(|p| format!("p{} leader {} epoch {}", p.partition, opt(&p.leader), p.leader_epoch));
+                let pieces: Vec<String> = brokers.chain(partitions).collect();
+                let written = if pieces.is_empty() { "check only".to_string() } else { pieces.join(", ") };
+                write!(f, "Write{{controller epoch {epoch}: {written}; then {} request(s)}}", then.len())
             }
             Msg::WriteAccepted { then } => write!(f, "WriteAccepted{{then {} request(s)}}", then.len()),
             Msg::WriteRejected => write!(f, "WriteRejected{{BADVERSION: controller moved}}"),

@@ -5,7 +5,7 @@
 //! sent stamped with its controller epoch. A candidate whose session expired acts on until it is
 //! told: that zombie is what the controller epoch fences.
 
-use super::{ControllerRole, ControllerState};
+use super::{CommittedChanges, ControllerRole, ControllerState};
 use crate::config::Config;
 use crate::effects::{Address, Effects};
 use crate::ids::{BrokerEpoch, ControllerEpoch, ControllerId};
@@ -38,16 +38,6 @@ impl ControllerState {
     /// Whether this candidate acts as the controller (a zombie believes it does, and acts).
     pub fn acts(&self) -> bool {
         self.role != ControllerRole::Standby
-    }
-
-    /// Whether `other` holds the same committed state (everything but the role), without the
-    /// clones `committed_image` makes: this runs after every event of a candidate.
-    fn same_committed(&self, other: &ControllerState) -> bool {
-        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role: _ } = self;
-        *brokers == other.brokers
-            && *next_broker_epoch == other.next_broker_epoch
-            && *partitions == other.partitions
-            && *session_expiries == other.session_expiries
     }
 
     /// What is committed to the coordinator: everything but the role.
@@ -96,9 +86,9 @@ impl ControllerState {
     }
 
     /// After an acting controller's event: stamps what it sends to brokers with its controller
-    /// epoch, and holds every send back behind a conditional write of the (new) state (Kafka's
-    /// controller writes ZooKeeper, then sends LeaderAndIsr). `cause` is the broker's request the
-    /// event handled, if any.
+    /// epoch, and holds every send back behind a conditional write of what the event changed
+    /// (Kafka's controller writes ZooKeeper, then sends LeaderAndIsr). `cause` is the broker's
+    /// request the event handled, if any.
     pub(super) fn commit(&self, before: &ControllerState, cause: Option<Msg>, fx: &mut Effects) {
         let ControllerRole::Active(epoch) = self.role else { return };
         let mut stamped: Vec<(Address, Msg)> = fx
@@ -115,18 +105,20 @@ impl ControllerState {
         stamped.sort_by_key(|(to, _)| *to);
         // An event that changed nothing and tells nobody anything needs no write (its messages
         // to the coordinator, such as the ZooKeeper session heartbeat, go at once). One that
-        // answers a broker or a client, even with nothing to commit (a refusal, a description),
-        // waits behind a conditional write all the same: its answer comes from this candidate's
-        // state, which may hold changes not yet written (a zombie's, never to be), and only a
-        // controller of now may give it. Kafka's controller handles one event at a time, after
-        // the ZooKeeper writes of the one before, and resigns when a write fails.
+        // answers a broker or a client with nothing to commit (a refusal, a description) writes
+        // nothing, as Kafka's controller does, but its answer waits behind a write that only
+        // checks the controller epoch: the answer comes from this candidate's state, which may
+        // hold changes not yet written (a zombie's, never to be), and only a controller of now
+        // may give it. Kafka's controller handles one event at a time, after the ZooKeeper
+        // writes of the one before, and resigns when a write fails.
+        let changes = CommittedChanges::between(before, self);
         let tells_someone = stamped.iter().any(|(to, _)| *to != Address::Coordinator);
-        if self.same_committed(before) && !tells_someone {
+        if changes.is_empty() && !tells_someone {
             fx.sends = stamped;
             return;
         }
-        let image = Box::new(self.committed_image());
-        let write = Msg::CoordinatorWrite { epoch, image, then: stamped, cause: cause.map(Box::new) };
+        let write =
+            Msg::CoordinatorWrite { epoch, changes: Box::new(changes), then: stamped, cause: cause.map(Box::new) };
         fx.sends = vec![(Address::Coordinator, write)];
     }
 }
@@ -202,9 +194,10 @@ mod tests {
             request_partition_epoch: crate::ids::PartitionEpoch(0),
             result: Err(crate::msg::AlterPartitionError::InvalidUpdateVersion),
         };
+        // Nothing to write: the write only checks the controller epoch.
         let write = Msg::CoordinatorWrite {
             epoch: ControllerEpoch(1),
-            image: Box::new(c.committed_image()),
+            changes: Box::default(),
             then: vec![(Address::Broker(BrokerId(1)), stamped(1, refusal))],
             cause: Some(Box::new(stale)),
         };
@@ -229,7 +222,7 @@ mod tests {
         let answer = Msg::Response(ClientResponse::Partitions(c.partitions.clone()));
         let write = Msg::CoordinatorWrite {
             epoch: ControllerEpoch(1),
-            image: Box::new(c.committed_image()),
+            changes: Box::default(),
             then: vec![(CLIENT, answer)],
             cause: None,
         };
@@ -250,10 +243,10 @@ mod tests {
         };
         let sends = ask(&mut c, request);
         assert_eq!(c.partitions[0].leader, Some(BrokerId(1)));
-        let [(Address::Coordinator, Msg::CoordinatorWrite { image, then, cause: None, .. })] = &sends[..] else {
+        let [(Address::Coordinator, Msg::CoordinatorWrite { changes, then, cause: None, .. })] = &sends[..] else {
             panic!("one write: {sends:?}")
         };
-        assert_eq!(**image, c.committed_image());
+        assert_eq!(**changes, CommittedChanges { partitions: vec![c.partitions[0].clone()], ..Default::default() });
         let answer = Msg::Response(ClientResponse::LeadersElected(vec![(crate::ids::PartitionId(0), Ok(()))]));
         assert!(then.contains(&(CLIENT, answer)), "{then:?}");
         assert!(then.iter().any(|(to, _)| matches!(to, Address::Broker(_))), "the records too: {then:?}");
@@ -270,11 +263,12 @@ mod tests {
     fn a_change_is_written_first_with_its_cause_and_nothing_goes_to_a_broker_yet() {
         let mut c = ControllerState::start(&cfg(), ControllerId(1));
         let sends = step(&mut c, stopped(1));
-        let image = c.committed_image();
-        assert!(image.brokers[0].silent);
+        assert!(c.brokers[0].silent);
+        // Broker 1's registration, and nothing else.
+        let changes = CommittedChanges { brokers: vec![(BrokerId(1), c.brokers[0])], ..Default::default() };
         let write = Msg::CoordinatorWrite {
             epoch: ControllerEpoch(1),
-            image: Box::new(image),
+            changes: Box::new(changes),
             then: vec![],
             cause: Some(Box::new(stopped(1))),
         };
@@ -298,12 +292,13 @@ mod tests {
             (Address::Broker(BrokerId(3)), stamped(1, Msg::PartitionChange(record.clone()))),
             (Address::Producer(ProducerId(1)), Msg::PartitionChange(record)),
         ];
-        let write = Msg::CoordinatorWrite {
-            epoch: ControllerEpoch(1),
-            image: Box::new(c.committed_image()),
-            then,
-            cause: None,
+        assert!(c.brokers[0].fenced);
+        let changes = CommittedChanges {
+            brokers: vec![(BrokerId(1), c.brokers[0])],
+            partitions: vec![c.partitions[0].clone()],
+            ..Default::default()
         };
+        let write = Msg::CoordinatorWrite { epoch: ControllerEpoch(1), changes: Box::new(changes), then, cause: None };
         assert_eq!(fx.sends, vec![(Address::Coordinator, write)]);
     }
 
@@ -367,12 +362,9 @@ mod tests {
             (Address::Broker(BrokerId(3)), stamped(2, Msg::PartitionChange(record.clone()))),
             (Address::Producer(ProducerId(1)), Msg::PartitionChange(record)),
         ];
-        let write = Msg::CoordinatorWrite {
-            epoch: ControllerEpoch(2),
-            image: Box::new(c.committed_image()),
-            then,
-            cause: None,
-        };
+        // What the election changed, over the image read.
+        let changes = CommittedChanges { partitions: vec![c.partitions[0].clone()], ..Default::default() };
+        let write = Msg::CoordinatorWrite { epoch: ControllerEpoch(2), changes: Box::new(changes), then, cause: None };
         assert_eq!(sends, vec![(Address::Coordinator, write)]);
 
         // With a leader in place, taking over sends nothing.

@@ -3,13 +3,14 @@
 //! publishes each change to the replicas and the producers. Handlers are split by concern:
 //! `registration` (brokers joining, heartbeats, shutdown, session expiry), `alter_partition`,
 //! `changes` (applying a `PartitionChangeBuilder` change and publishing it), `admin` (operators'
-//! describe and election requests), and `failover` (with `Config::controllers` > 1, the
+//! describe and election requests), `failover` (with `Config::controllers` > 1, the
 //! ZooKeeper-era controller candidates: taking over, resigning, and committing each change before
-//! sending it).
+//! sending it) and `committed_changes` (what such a commit writes).
 
 mod admin;
 mod alter_partition;
 mod changes;
+mod committed_changes;
 mod failover;
 mod registration;
 #[cfg(test)]
@@ -24,6 +25,7 @@ use crate::msg::Msg;
 use crate::rules::partition_change::ElectionKind;
 use crate::timer::Timer;
 pub use alter_partition::AlterPartitionRequest;
+pub use committed_changes::CommittedChanges;
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
 
@@ -37,6 +39,22 @@ pub struct Registration {
     pub silent: bool,
     /// The process that registered (`incarnationId`).
     pub incarnation: Incarnation,
+}
+
+impl std::fmt::Display for Registration {
+    /// `broker epoch 3, fenced`; `heartbeats stopped` once the controller learnt that this
+    /// incarnation's process died (its session will expire).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = if self.in_controlled_shutdown {
+            "in controlled shutdown"
+        } else if self.fenced {
+            "fenced"
+        } else {
+            "active"
+        };
+        let silent = if self.silent { ", heartbeats stopped" } else { "" };
+        write!(f, "broker epoch {}, {status}{silent}", self.epoch)
+    }
 }
 
 /// Whether a controller candidate acts as the controller (`Config::controllers`).

@@ -18,7 +18,7 @@ use crate::broker::{
     PendingAck, PendingIsr, Process, Replica, ReplicaDisk, Role, Session,
 };
 use crate::broker_set::BrokerSet;
-use crate::controller::{ControllerState, Registration};
+use crate::controller::{CommittedChanges, ControllerState, Registration};
 use crate::coordinator::CoordinatorState;
 use crate::effects::Address;
 use crate::ids::{BrokerId, ProducerId};
@@ -315,9 +315,9 @@ impl Rename for Msg {
             Msg::Request(request) => Msg::Request(request.rename(p)),
             Msg::Response(response) => Msg::Response(response.rename(p)),
             Msg::FromController { epoch, msg } => Msg::FromController { epoch: *epoch, msg: Box::new(msg.rename(p)) },
-            Msg::CoordinatorWrite { epoch, image, then, cause } => Msg::CoordinatorWrite {
+            Msg::CoordinatorWrite { epoch, changes, then, cause } => Msg::CoordinatorWrite {
                 epoch: *epoch,
-                image: Box::new(image.rename(p)),
+                changes: Box::new(changes.rename(p)),
                 then: rename_held_sends(then, p),
                 cause: cause.as_ref().map(|c| Box::new(c.rename(p))),
             },
@@ -540,6 +540,21 @@ impl Rename for ControllerState {
             partitions: partitions.rename(p),
             session_expiries: *session_expiries,
             role: *role,
+        }
+    }
+}
+
+impl Rename for CommittedChanges {
+    fn rename(&self, p: &Permutation) -> Self {
+        let CommittedChanges { brokers, next_broker_epoch, partitions, session_expiries } = self;
+        // In broker id order, as `CommittedChanges::between` writes them.
+        let mut brokers: Vec<_> = brokers.iter().map(|(id, r)| (id.rename(p), r.rename(p))).collect();
+        brokers.sort_by_key(|(id, _)| *id);
+        CommittedChanges {
+            brokers,
+            next_broker_epoch: *next_broker_epoch,
+            partitions: partitions.rename(p),
+            session_expiries: *session_expiries,
         }
     }
 }
