@@ -1,5 +1,6 @@
 //! What an acting candidate writes to the coordinator after an event: the pieces of the committed
-//! state the event changed (ZooKeeper's znodes: a partition's state, a broker's registration) and
+//! state the event changed (a partition's state znode; a broker's registration, which in
+//! ZooKeeper-era Kafka is the broker's own ephemeral znode and the model keeps beside them) and
 //! nothing else. Kafka's ZooKeeper-era controller writes the znodes a change touches
 //! (`KafkaZkClient.updateLeaderAndIsr`, one `SetData` per partition) and none it did not; an event
 //! that changed nothing (a refusal, a description) writes nothing. So a deposed controller's write
