@@ -119,7 +119,7 @@ impl Kind {
             Msg::ControllerElected { .. } => Kind::DeliverControllerElected,
             Msg::ControllerSessionExpired => Kind::DeliverControllerSessionExpired,
             Msg::NotController(_) => Kind::DeliverNotController,
-            Msg::SessionHeartbeat | Msg::FetchMetadata { .. } => Kind::RuntimeOnly,
+            Msg::SessionHeartbeat | Msg::FetchMetadata { .. } | Msg::ResignController => Kind::RuntimeOnly,
         }
     }
 
@@ -138,7 +138,8 @@ impl Kind {
             | Timer::FetchMaxWait(_)
             | Timer::FetchTimeout(_)
             | Timer::ControllerRequestTimeout
-            | Timer::MetadataFetch => Kind::RuntimeOnly,
+            | Timer::MetadataFetch
+            | Timer::CoordinatorWriteTimeout => Kind::RuntimeOnly,
             Timer::CutLink(_) => Kind::TimerCutLink,
             Timer::ControllerSessionExpiry => Kind::TimerControllerSessionExpiry,
         }
@@ -386,10 +387,14 @@ mod tests {
         }
         let response = ClientResponse::PartitionReassigned { partition: PartitionId(0), result: Ok(()) };
         assert_eq!(Kind::of_msg(&Msg::Response(response)), Kind::DeliverClientResponse);
-        for timer in [Timer::Heartbeat, Timer::ControllerRequestTimeout, Timer::MetadataFetch] {
+        let timers =
+            [Timer::Heartbeat, Timer::ControllerRequestTimeout, Timer::MetadataFetch, Timer::CoordinatorWriteTimeout];
+        for timer in timers {
             assert_eq!(Kind::of_timer(&timer), Kind::RuntimeOnly, "{timer:?}");
         }
-        assert_eq!(Kind::of_msg(&Msg::FetchMetadata { broker: BrokerId(1) }), Kind::RuntimeOnly);
+        for msg in [Msg::FetchMetadata { broker: BrokerId(1) }, Msg::ResignController] {
+            assert_eq!(Kind::of_msg(&msg), Kind::RuntimeOnly, "{msg}");
+        }
     }
 
     #[test]

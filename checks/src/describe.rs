@@ -201,5 +201,8 @@ pub fn timer(t: &Timer) -> String {
         Timer::FetchTimeout(p) => format!("replica.socket.timeout.ms passed for p{p}'s fetch"),
         Timer::CutLink(p) => format!("link to producer {} cut (partial partition)", p.0),
         Timer::ControllerSessionExpiry => "the controller's ZooKeeper session expired".to_string(),
+        Timer::CoordinatorWriteTimeout => {
+            "writes to ZooKeeper unanswered: the controller gives up /controller".to_string()
+        }
     }
 }

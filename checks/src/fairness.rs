@@ -39,7 +39,8 @@ pub fn class(cfg: &Config, state: &SystemState, action: &Action) -> Option<u64> 
                 | Timer::FetchMaxWait(_)
                 | Timer::FetchTimeout(_)
                 | Timer::ControllerRequestTimeout
-                | Timer::MetadataFetch => true,
+                | Timer::MetadataFetch
+                | Timer::CoordinatorWriteTimeout => true,
             };
             fair.then(|| fingerprint(&("timer", *id, *timer)))
         }

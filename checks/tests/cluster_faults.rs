@@ -15,6 +15,8 @@
 //!   preferred`, refused while the preferred replica is down;
 //! - with two controller candidates and ZooKeeper (6 processes), `kelp cluster kill-controller`
 //!   moves the controller to the other candidate in controller epoch 2, which goes on electing;
+//!   and a controller whose write to ZooKeeper is lost (ZooKeeper paused, its receive buffer
+//!   full) gives `/controller` up, and the next starts from what committed;
 //! - a broker that exits as it starts (its port taken) fails `kelp cluster up` at once.
 //!
 //! After the faults every acknowledged record is consumed exactly once and in order, and every
@@ -251,7 +253,13 @@ fn every_process_logs_and_drops_hostile_datagrams_and_goes_on() {
 /// Starts 3 brokers with min ISR 2 and waits until the preferred replica, broker 1, leads an ISR
 /// of all three.
 fn up_in_sync(dir: &Path) {
-    kelp_ok(dir, &["cluster", "up", "--brokers", "3", "--min-insync-replicas", "2"]);
+    up_in_sync_with(dir, &[]);
+}
+
+/// `up_in_sync` with more flags for `kelp cluster up` (`--controllers 2`).
+fn up_in_sync_with(dir: &Path, flags: &[&str]) {
+    let args = [&["cluster", "up", "--brokers", "3", "--min-insync-replicas", "2"], flags].concat();
+    kelp_ok(dir, &args);
     assert_eq!(first_leader(dir), 1, "the preferred replica leads first");
     wait_for_field(dir, "Isr", "1,2,3");
 }
@@ -296,12 +304,42 @@ fn demotion_and_preferred_elections_move_leadership_within_the_isr() {
 
 /// Sends `signal` (`STOP`, `CONT`) to broker `id`'s process, as `kelp cluster status` lists it.
 fn signal_broker(dir: &Path, id: u32, signal: &str) {
+    signal_node(dir, &format!("broker-{id}"), signal);
+}
+
+/// Sends `signal` to the process of node `name` (`broker-2`, `zookeeper`).
+fn signal_node(dir: &Path, name: &str, signal: &str) {
     let status = kelp_ok(dir, &["cluster", "status"]);
-    let name = format!("broker-{id}");
-    let line = status.lines().find(|l| l.split('\t').next() == Some(name.as_str())).expect("the broker is listed");
+    let line = status.lines().find(|l| l.split('\t').next() == Some(name)).expect("the node is listed");
     let pid = line.split('\t').find_map(|f| f.strip_prefix("pid ")).expect("a pid");
     let sent = Command::new("kill").arg(format!("-{signal}")).arg(pid).status().expect("kill runs");
     assert!(sent.success(), "kill -{signal} {pid}");
+}
+
+/// Fills the receive buffer of node `id`'s socket with junk (the node paused), so that whatever is
+/// sent to it next is lost, as on a host whose receive buffer overflows.
+fn fill_receive_buffer(dir: &Path, id: u32) {
+    let cluster = ClusterFile::load(dir).expect("the cluster file");
+    let address = cluster.node(id).expect("the node").address;
+    let raw = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("a socket");
+    // Large datagrams take most of the buffer, small ones the rest.
+    for size in std::iter::repeat_n(60_000, 20).chain(std::iter::repeat_n(1, 2_000)) {
+        raw.send_to(&vec![0u8; size], address).expect("junk sent");
+    }
+}
+
+/// Waits (up to 60 s) until node `name`'s log holds `text`; returns the log.
+fn wait_for_log(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join("logs").join(format!("{name}.log"));
+    let start = Instant::now();
+    loop {
+        let log = std::fs::read_to_string(&path).unwrap_or_default();
+        if log.contains(text) {
+            return log;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{name}.log lacks {text:?} after 60 s:\n{log}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]
@@ -335,16 +373,9 @@ fn a_broker_that_lost_a_leader_change_learns_it_from_the_metadata_log_and_rejoin
     let _cluster = Cluster(&dir);
     up_in_sync(&dir);
 
-    // Broker 3 is paused and its socket's receive buffer filled with junk, so that whatever is
-    // sent to it next is lost, as on a host whose receive buffer overflows.
+    // Broker 3 is paused and its receive buffer filled: what is sent to it next is lost.
     signal_broker(&dir, 3, "STOP");
-    let cluster = ClusterFile::load(&dir).expect("the cluster file");
-    let address = cluster.node(3).expect("broker 3").address;
-    let raw = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("a socket");
-    // Large datagrams take most of the buffer, small ones the rest.
-    for size in std::iter::repeat_n(60_000, 20).chain(std::iter::repeat_n(1, 2_000)) {
-        raw.send_to(&vec![0u8; size], address).expect("junk sent");
-    }
+    fill_receive_buffer(&dir, 3);
     // The leader dies: broker 2 is elected, and broker 3 (its session expired too) leaves the
     // ISR. Both records are pushed to broker 3 and lost.
     kelp_ok(&dir, &["cluster", "kill", "1"]);
@@ -423,6 +454,38 @@ fn killing_the_controller_moves_it_to_another_candidate_which_goes_on_electing()
     let log = std::fs::read_to_string(dir.join("logs").join("zookeeper.log")).expect("zookeeper's log");
     assert!(log.contains("session of controller expired: /controller deleted"), "{log}");
     assert!(log.contains("controller-2 created /controller: controller in controller epoch 2"), "{log}");
+}
+
+#[test]
+fn a_controller_whose_write_is_lost_gives_up_controller_and_the_next_one_starts_from_what_committed() {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp.path().join("cluster");
+    let _cluster = Cluster(&dir);
+    up_in_sync_with(&dir, &["--controllers", "2"]);
+
+    // Broker 3 dies; its session expires at the controller about 9 s later, and the controller
+    // writes the fence and the ISR shrink to ZooKeeper. ZooKeeper (node 5) is paused before that,
+    // its receive buffer full, and resumed once the write is lost: for less than its own
+    // session time-out, so the controller keeps `/controller`.
+    kelp_ok(&dir, &["cluster", "kill", "3"]);
+    std::thread::sleep(Duration::from_secs(4));
+    signal_node(&dir, "zookeeper", "STOP");
+    fill_receive_buffer(&dir, 5);
+    wait_for_log(&dir, "controller", "broker 3 session expired");
+    signal_node(&dir, "zookeeper", "CONT");
+
+    // Unanswered for 5 s, the controller gives `/controller` up; a candidate takes over in
+    // controller epoch 2 from what committed (broker 3 still in the ISR: the fence never was, and
+    // its requests never left) and fences broker 3 itself when its session runs out.
+    wait_for_log(&dir, "zookeeper", "controller gave up /controller (its writes went unanswered)");
+    let log = wait_for_log(&dir, "zookeeper", "created /controller: controller in controller epoch 2");
+    let new = if log.contains("controller-2 created") { "controller-2" } else { "controller" };
+    let start = Instant::now();
+    wait_for_field(&dir, "Isr", "1,2");
+    println!("{new} took over and shrank the ISR {:.1} s after the old one gave up", start.elapsed().as_secs_f64());
+    let log = wait_for_log(&dir, new, "active controller in controller epoch 2");
+    let taken_over = log.rfind("active controller in controller epoch 2").expect("found above");
+    assert!(log[taken_over..].contains("broker 3 session expired"), "{new} fenced broker 3 itself:\n{log}");
 }
 
 #[test]

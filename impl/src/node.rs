@@ -800,7 +800,16 @@ fn partition_line(p: &kelp_model::metadata::PartitionState) -> String {
 fn coordinator_changes(cfg: &Config, before: &CoordinatorState, after: &CoordinatorState) -> Vec<(Level, String)> {
     let name = |c: ControllerId| node_name(cfg, cfg.controller_actor_index(c) as u32);
     match (before.controller, after.controller) {
-        (Some(old), None) => vec![(Level::INFO, format!("session of {} expired: /controller deleted", name(old)))],
+        // An expiry counts against the budget; a resignation (`ResignController`) does not.
+        (Some(old), None) if after.expiries > before.expiries => {
+            vec![(Level::INFO, format!("session of {} expired: /controller deleted", name(old)))]
+        }
+        (Some(old), None) => {
+            vec![(
+                Level::WARN,
+                format!("{} gave up /controller (its writes went unanswered): /controller deleted", name(old)),
+            )]
+        }
         (_, Some(new)) if before.controller != Some(new) => vec![(
             Level::INFO,
             format!("{} created /controller: controller in controller epoch {}", name(new), after.epoch),
@@ -1307,6 +1316,24 @@ mod tests {
                     .to_string(),
             ]
         );
+    }
+
+    #[test]
+    fn zookeeper_tells_an_expired_session_from_a_controller_that_gave_up() {
+        let cfg = Config { controllers: 2, ..config(3) };
+        let before = kelp_model::coordinator::CoordinatorState::start(&cfg);
+        let lines = |after: &kelp_model::coordinator::CoordinatorState| -> Vec<String> {
+            let (a, b) = (KelpState::Coordinator(before.clone()), KelpState::Coordinator(after.clone()));
+            describe_changes(&cfg, &a, &b).into_iter().map(|(_, line)| line).collect()
+        };
+        let mut expired = before.clone();
+        expired.controller = None;
+        expired.expiries = 1;
+        assert_eq!(lines(&expired), vec!["session of controller expired: /controller deleted".to_string()]);
+        let mut gave_up = before.clone();
+        gave_up.controller = None;
+        let expected = "controller gave up /controller (its writes went unanswered): /controller deleted";
+        assert_eq!(lines(&gave_up), vec![expected.to_string()]);
     }
 
     #[test]

@@ -162,6 +162,9 @@ pub fn decode(bytes: &[u8], expected: ClusterTag) -> Result<Frame, WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kelp_model::controller::{CommittedChanges, ControllerState};
+    use kelp_model::effects::Address;
+    use kelp_model::ids::ControllerEpoch;
     use kelp_model::ids::{BrokerEpoch, BrokerId, Incarnation, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence};
     use kelp_model::msg::{FetchRequest, ProduceError};
     use proptest::prelude::*;
@@ -171,6 +174,7 @@ mod tests {
     }
 
     fn samples() -> Vec<Msg> {
+        let image = ControllerState::bootstrap(&kelp_model::config::Config::default());
         vec![
             Msg::RegisterBroker {
                 broker: BrokerId(2),
@@ -201,6 +205,19 @@ mod tests {
                 sequence: Sequence(1),
                 result: Err(ProduceError::NotEnoughReplicas),
             },
+            // A candidate's whole image: every field travels, those a trace file leaves out too.
+            Msg::ControllerElected { epoch: ControllerEpoch(2), image: Box::new(image.clone()) },
+            Msg::CoordinatorWrite {
+                epoch: ControllerEpoch(2),
+                changes: Box::new(CommittedChanges {
+                    brokers: vec![(BrokerId(1), image.brokers[0])],
+                    partitions: image.partitions.clone(),
+                    ..Default::default()
+                }),
+                then: vec![(Address::Broker(BrokerId(2)), Msg::ShutdownAccepted { broker_epoch: BrokerEpoch(2) })],
+                cause: None,
+            },
+            Msg::ResignController,
         ]
     }
 

@@ -187,8 +187,9 @@ pub struct RuntimeSettings {
     /// A broker whose BrokerRegistration or AlterPartition goes unanswered for
     /// `controller.socket.timeout.ms` sends it again, unchanged (`BrokerLifecycleManager` sends a
     /// registration again; `NodeToControllerChannelManager` retries an AlterPartition until it is
-    /// answered, and a refusal that leaves the change pending is an answer). The checker's network
-    /// loses nothing.
+    /// answered, and a refusal that leaves the change pending is an answer). With controller
+    /// candidates, one whose writes to ZooKeeper go unanswered as long resigns and deletes
+    /// `/controller` (`Timer::CoordinatorWriteTimeout`). The checker's network loses nothing.
     pub controller_request_timeout: bool,
     /// A registered broker asks the controller for the records of its partitions at every
     /// `Timer::MetadataFetch` (KRaft brokers fetch the metadata log from the controller quorum,

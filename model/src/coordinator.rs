@@ -48,6 +48,10 @@ impl CoordinatorState {
                 self.on_write(cfg, writer, epoch, *changes, then, cause, fx)
             }
             (Some(candidate), Msg::ClaimController) => self.on_claim(candidate, fx),
+            (Some(candidate), Msg::ResignController) if self.controller == Some(candidate) => {
+                self.controller = None;
+                self.fire_watches(cfg, None, fx);
+            }
             // The owner's session lives on (runtime heartbeats).
             (Some(candidate), Msg::SessionHeartbeat) if self.controller == Some(candidate) => {
                 fx.restart_timer(Timer::ControllerSessionExpiry)
@@ -137,7 +141,14 @@ impl CoordinatorState {
         let Some(old) = self.controller.take() else { return };
         self.expiries += 1;
         fx.send(Address::controller(old), Msg::ControllerSessionExpired);
-        for candidate in cfg.controller_ids().filter(|c| *c != old) {
+        self.fire_watches(cfg, Some(old), fx);
+    }
+
+    /// `/controller` was deleted: the watch of every candidate but `except` (whose session
+    /// expired: it has no watch until it reconnects) fires. A candidate that deleted the node
+    /// itself (`ResignController`) watches it again, like the others.
+    fn fire_watches(&self, cfg: &Config, except: Option<ControllerId>, fx: &mut Effects) {
+        for candidate in cfg.controller_ids().filter(|c| Some(*c) != except) {
             fx.send(Address::controller(candidate), Msg::ControllerGone);
         }
     }
@@ -321,6 +332,19 @@ mod tests {
         assert_eq!(sends, accepted());
         assert_eq!(z.committed.partitions[0], moved_on);
         assert!(z.committed.brokers[0].silent);
+    }
+
+    #[test]
+    fn a_controller_that_resigns_deletes_controller_and_every_candidate_s_watch_fires() {
+        let cfg = cfg(true);
+        let mut z = CoordinatorState::start(&cfg);
+        // Only the owner's request counts.
+        assert_eq!(receive(&mut z, &cfg, TWO, Msg::ResignController), vec![]);
+        assert_eq!(z.controller, Some(ControllerId(1)));
+        let sends = receive(&mut z, &cfg, ONE, Msg::ResignController);
+        assert_eq!(sends, vec![(ONE, Msg::ControllerGone), (TWO, Msg::ControllerGone)]);
+        assert_eq!((z.controller, z.epoch, z.expiries), (None, ControllerEpoch(1), 0), "not a session expiry");
+        assert_eq!(z.wanted_timers(&cfg), Vec::<Timer>::new());
     }
 
     #[test]

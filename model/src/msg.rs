@@ -332,4 +332,9 @@ pub enum Msg {
     FetchMetadata {
         broker: BrokerId,
     },
+
+    // Controller candidate -> coordinator, runtime only (`RuntimeSettings::controller_request_timeout`).
+    /// Delete `/controller`: its owner's writes went unanswered and it resigned
+    /// (`triggerControllerMove`), so the candidates' watches fire and one takes over.
+    ResignController,
 }

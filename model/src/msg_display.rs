@@ -162,6 +162,7 @@ impl fmt::Display for Msg {
             Msg::ControllerSessionExpired => write!(f, "ControllerSessionExpired"),
             Msg::SessionHeartbeat => write!(f, "SessionHeartbeat"),
             Msg::NotController(request) => write!(f, "NotController{{{request}}}"),
+            Msg::ResignController => write!(f, "ResignController{{delete /controller}}"),
         }
     }
 }

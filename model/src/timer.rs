@@ -56,6 +56,11 @@ pub enum Timer {
     ControllerRequestTimeout,
     /// The broker's next fetch of the metadata log (runtime only: `RuntimeSettings::metadata_fetch`).
     MetadataFetch,
+
+    // Controller candidate, runtime only (`RuntimeSettings::controller_request_timeout`).
+    /// The acting candidate's writes to ZooKeeper went unanswered (a datagram lost): it gives up
+    /// `/controller` (Kafka's `triggerControllerMove`).
+    CoordinatorWriteTimeout,
 }
 
 impl Timer {
@@ -83,6 +88,9 @@ impl Timer {
             // Kafka's brokers long-poll the metadata log; once a second is enough to make up for
             // a lost record on loopback.
             Timer::MetadataFetch => ms(1_000, 1_001),
+            // ZooKeeper's session is TCP and loses nothing; here only a lost datagram (the write
+            // or its answer) leaves a write this long unanswered on loopback.
+            Timer::CoordinatorWriteTimeout => ms(5_000, 5_001),
         }
     }
 }

@@ -30,7 +30,7 @@ impl ControllerState {
             fx.send(client, Msg::Response(response));
         }
         if let Some(before) = before {
-            self.commit(&before, None, fx);
+            self.commit(cfg, &before, None, fx);
         }
     }
 

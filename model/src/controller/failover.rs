@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::effects::{Address, Effects};
 use crate::ids::{BrokerEpoch, ControllerEpoch, ControllerId};
 use crate::msg::Msg;
+use crate::timer::Timer;
 
 impl ControllerState {
     /// A candidate at start: with candidates, candidate 1 holds `/controller` in controller epoch 1
@@ -32,6 +33,7 @@ impl ControllerState {
             partitions: Vec::new(),
             session_expiries: 0,
             role: ControllerRole::Standby,
+            unanswered_writes: 0,
         }
     }
 
@@ -40,9 +42,9 @@ impl ControllerState {
         self.role != ControllerRole::Standby
     }
 
-    /// What is committed to the coordinator: everything but the role.
+    /// What is committed to the coordinator: everything but the role and the writes in flight.
     pub fn committed_image(&self) -> ControllerState {
-        ControllerState { role: ControllerRole::Standby, ..self.clone() }
+        ControllerState { role: ControllerRole::Standby, unanswered_writes: 0, ..self.clone() }
     }
 
     /// A candidate's event, with a coordinator: the coordinator's own messages, and the brokers'
@@ -53,8 +55,15 @@ impl ControllerState {
             Msg::ControllerGone => {}
             Msg::ControllerElected { epoch, image } => self.take_over(cfg, epoch, *image, fx),
             Msg::ControllerSessionExpired | Msg::WriteRejected => self.resign(),
-            // The write is committed: now the requests go out (already stamped).
-            Msg::WriteAccepted { then } => fx.sends.extend(then),
+            // The write is committed: now the requests go out (already stamped). While others are
+            // still unanswered, the coordinator's answer restarts their time-out.
+            Msg::WriteAccepted { then } => {
+                self.unanswered_writes = self.unanswered_writes.saturating_sub(1);
+                if self.unanswered_writes > 0 {
+                    fx.restart_timer(Timer::CoordinatorWriteTimeout);
+                }
+                fx.sends.extend(then)
+            }
             request if is_broker_request(&request) && !self.acts() => {
                 fx.send(Address::Coordinator, Msg::NotController(Box::new(request)))
             }
@@ -62,7 +71,7 @@ impl ControllerState {
                 let before = self.clone();
                 let cause = is_broker_request(&request).then(|| request.clone());
                 self.dispatch(cfg, request, fx);
-                self.commit(&before, cause, fx);
+                self.commit(cfg, &before, cause, fx);
             }
         }
     }
@@ -77,7 +86,7 @@ impl ControllerState {
         *self = ControllerState { role: ControllerRole::Active(epoch), ..image };
         let loaded = self.clone();
         self.elect_leaderless(cfg, fx);
-        self.commit(&loaded, None, fx);
+        self.commit(cfg, &loaded, None, fx);
     }
 
     /// `onControllerResignation`: forget the controller's state and watch `/controller` again.
@@ -85,11 +94,24 @@ impl ControllerState {
         *self = Self::standby();
     }
 
+    /// Its writes went unanswered for `Timer::CoordinatorWriteTimeout` (runtime only: a datagram
+    /// lost, where ZooKeeper's TCP session would have delivered it): the candidate cannot tell
+    /// whether they committed, so it resigns and deletes `/controller`, as Kafka's controller
+    /// does when it finds itself in a state it cannot go on from (`handleIllegalState`,
+    /// `triggerControllerMove`). The next controller reads what did commit: the requests of a
+    /// write never answered never left, so the brokers were told nothing more than that.
+    pub(super) fn give_up_controller(&mut self, fx: &mut Effects) {
+        if self.acts() && self.unanswered_writes > 0 {
+            self.resign();
+            fx.send(Address::Coordinator, Msg::ResignController);
+        }
+    }
+
     /// After an acting controller's event: stamps what it sends to brokers with its controller
     /// epoch, and holds every send back behind a conditional write of what the event changed
     /// (Kafka's controller writes ZooKeeper, then sends LeaderAndIsr). `cause` is the broker's
     /// request the event handled, if any.
-    pub(super) fn commit(&self, before: &ControllerState, cause: Option<Msg>, fx: &mut Effects) {
+    pub(super) fn commit(&mut self, cfg: &Config, before: &ControllerState, cause: Option<Msg>, fx: &mut Effects) {
         let ControllerRole::Active(epoch) = self.role else { return };
         let mut stamped: Vec<(Address, Msg)> = fx
             .sends
@@ -120,6 +142,9 @@ impl ControllerState {
         let write =
             Msg::CoordinatorWrite { epoch, changes: Box::new(changes), then: stamped, cause: cause.map(Box::new) };
         fx.sends = vec![(Address::Coordinator, write)];
+        if cfg.runtime.controller_request_timeout {
+            self.unanswered_writes = self.unanswered_writes.saturating_add(1);
+        }
     }
 }
 
@@ -144,7 +169,6 @@ mod tests {
     use super::*;
     use crate::ids::{BrokerEpoch, BrokerId, ProducerId};
     use crate::msg::{ClientRequest, ClientResponse, ElectionType};
-    use crate::timer::Timer;
 
     fn cfg() -> Config {
         Config { controllers: 2, ..Config::default() }
@@ -318,6 +342,63 @@ mod tests {
         let mut c = ControllerState::start(&cfg(), ControllerId(1));
         let stale = Msg::BrokerHeartbeat { broker: BrokerId(2), broker_epoch: BrokerEpoch(9) };
         assert_eq!(step(&mut c, stale), vec![]);
+    }
+
+    /// Where an unanswered write times out (the reference cluster: a datagram can be lost).
+    fn runtime() -> Config {
+        let runtime = crate::config::RuntimeSettings { controller_request_timeout: true, ..Default::default() };
+        Config { runtime, ..cfg() }
+    }
+
+    #[test]
+    fn in_the_checker_a_write_is_never_counted_as_unanswered() {
+        let mut c = ControllerState::start(&cfg(), ControllerId(1));
+        step(&mut c, stopped(1));
+        assert_eq!(c.unanswered_writes, 0);
+        assert!(!c.wanted_timers(&cfg()).contains(&Timer::CoordinatorWriteTimeout));
+    }
+
+    #[test]
+    fn in_the_cluster_unanswered_writes_are_timed_and_each_answer_restarts_the_time_out() {
+        let cfg = runtime();
+        let mut c = ControllerState::start(&cfg, ControllerId(1));
+        for broker in [1, 2] {
+            let mut fx = Effects::default();
+            c.on_msg(&cfg, stopped(broker), &mut fx);
+        }
+        assert_eq!(c.unanswered_writes, 2);
+        assert!(c.wanted_timers(&cfg).contains(&Timer::CoordinatorWriteTimeout));
+        // Only the timers of that list are armed (and cancelled) for the actor.
+        assert!(ControllerState::all_timers(&cfg).contains(&Timer::CoordinatorWriteTimeout));
+
+        let mut fx = Effects::default();
+        c.on_msg(&cfg, Msg::WriteAccepted { then: vec![] }, &mut fx);
+        assert_eq!(c.unanswered_writes, 1);
+        assert_eq!(fx.restart_timers, vec![Timer::CoordinatorWriteTimeout]);
+
+        let mut fx = Effects::default();
+        c.on_msg(&cfg, Msg::WriteAccepted { then: vec![] }, &mut fx);
+        assert_eq!(c.unanswered_writes, 0);
+        assert_eq!(fx.restart_timers, vec![]);
+        assert!(!c.wanted_timers(&cfg).contains(&Timer::CoordinatorWriteTimeout));
+        assert_eq!(c.committed_image().unanswered_writes, 0, "not part of what is committed");
+    }
+
+    #[test]
+    fn a_controller_whose_writes_go_unanswered_resigns_and_deletes_controller() {
+        let cfg = runtime();
+        let mut c = ControllerState::start(&cfg, ControllerId(1));
+        let mut fx = Effects::default();
+        c.on_msg(&cfg, stopped(1), &mut fx);
+        let mut fx = Effects::default();
+        c.on_timer(&cfg, Timer::CoordinatorWriteTimeout, &mut fx);
+        assert_eq!(fx.sends, vec![(Address::Coordinator, Msg::ResignController)]);
+        assert_eq!(c, ControllerState::standby());
+        // With every write answered the time-out has nothing to do.
+        let mut c = ControllerState::start(&cfg, ControllerId(1));
+        let mut fx = Effects::default();
+        c.on_timer(&cfg, Timer::CoordinatorWriteTimeout, &mut fx);
+        assert_eq!((fx.sends, c.role), (vec![], ControllerRole::Active(ControllerEpoch(1))));
     }
 
     #[test]

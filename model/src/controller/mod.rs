@@ -26,7 +26,8 @@ use crate::rules::partition_change::ElectionKind;
 use crate::timer::Timer;
 pub use alter_partition::AlterPartitionRequest;
 pub use committed_changes::CommittedChanges;
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 use std::hash::{Hash, Hasher};
 
 /// What the controller knows of one broker (`ClusterControlManager`'s registration).
@@ -70,7 +71,7 @@ pub enum ControllerRole {
     Standby,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 pub struct ControllerState {
     /// Indexed by broker id - 1.
     pub brokers: Vec<Registration>,
@@ -79,22 +80,63 @@ pub struct ControllerState {
     pub partitions: Vec<PartitionState>,
     /// Session expiries of live brokers injected so far (fault budget).
     pub session_expiries: u8,
-    #[serde(default, skip_serializing_if = "ControllerRole::is_sole")]
+    #[serde(default)]
     pub role: ControllerRole,
+    /// An acting candidate's writes to the coordinator not answered yet, counted only where an
+    /// unanswered write times out (`RuntimeSettings::controller_request_timeout`): always 0 in
+    /// the checker, whose network loses nothing.
+    #[serde(default)]
+    pub unanswered_writes: u8,
 }
 
-/// Field by field, except that the sole controller's role hashes as nothing: single-controller
-/// configurations keep the fingerprints, search order and counterexamples they had before
-/// controller failover was modelled.
+/// Field by field, except that a readable format (a trace file's JSON) leaves out the sole
+/// controller's role and a count of unanswered writes of 0, so trace files keep the shape they
+/// had before controller failover was modelled. A compact format (the cluster's bincode
+/// datagrams, which carry a candidate's image) has no field names to tell a missing field by:
+/// it gets every field.
+impl Serialize for ControllerState {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role, unanswered_writes } =
+            self;
+        let readable = serializer.is_human_readable();
+        let skip_role = readable && role.is_sole();
+        let skip_unanswered = readable && *unanswered_writes == 0;
+        let fields = 6 - usize::from(skip_role) - usize::from(skip_unanswered);
+        let mut out = serializer.serialize_struct("ControllerState", fields)?;
+        out.serialize_field("brokers", brokers)?;
+        out.serialize_field("next_broker_epoch", next_broker_epoch)?;
+        out.serialize_field("partitions", partitions)?;
+        out.serialize_field("session_expiries", session_expiries)?;
+        if skip_role {
+            out.skip_field("role")?;
+        } else {
+            out.serialize_field("role", role)?;
+        }
+        if skip_unanswered {
+            out.skip_field("unanswered_writes")?;
+        } else {
+            out.serialize_field("unanswered_writes", unanswered_writes)?;
+        }
+        out.end()
+    }
+}
+
+/// Field by field, except that the sole controller's role and a count of unanswered writes of 0
+/// hash as nothing: configurations keep the fingerprints, search order and counterexamples they
+/// had before controller failover and its runtime time-out were modelled.
 impl Hash for ControllerState {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role } = self;
+        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role, unanswered_writes } =
+            self;
         brokers.hash(state);
         next_broker_epoch.hash(state);
         partitions.hash(state);
         session_expiries.hash(state);
         if !role.is_sole() {
             role.hash(state);
+        }
+        if *unanswered_writes != 0 {
+            unanswered_writes.hash(state);
         }
     }
 }
@@ -142,6 +184,7 @@ impl ControllerState {
             partitions,
             session_expiries: 0,
             role: ControllerRole::Sole,
+            unanswered_writes: 0,
         }
     }
 
@@ -175,6 +218,9 @@ impl ControllerState {
         if cfg.has_coordinator() && cfg.runtime.heartbeats {
             timers.push(Timer::Heartbeat);
         }
+        if self.unanswered_writes > 0 {
+            timers.push(Timer::CoordinatorWriteTimeout);
+        }
         // With runtime heartbeats every live session can expire (missed heartbeats are real).
         let may_expire_live = self.session_expiries < cfg.budget.session_expiries || cfg.runtime.heartbeats;
         for b in cfg.broker_ids() {
@@ -201,6 +247,7 @@ impl ControllerState {
             .map(Timer::SessionTimeout)
             .chain(cfg.partition_ids().map(Timer::PreferredElection))
             .chain(cfg.has_coordinator().then_some(Timer::Heartbeat))
+            .chain(cfg.has_coordinator().then_some(Timer::CoordinatorWriteTimeout))
             .collect()
     }
 }
@@ -239,7 +286,7 @@ impl ControllerState {
         let before = cfg.has_coordinator().then(|| self.clone());
         self.on_timer_alone(cfg, timer, fx);
         if let Some(before) = before {
-            self.commit(&before, None, fx);
+            self.commit(cfg, &before, None, fx);
         }
     }
 
@@ -247,6 +294,7 @@ impl ControllerState {
         match timer {
             Timer::SessionTimeout(broker) => self.on_session_timeout(cfg, broker, fx),
             Timer::Heartbeat => fx.send(crate::effects::Address::Coordinator, Msg::SessionHeartbeat),
+            Timer::CoordinatorWriteTimeout => self.give_up_controller(fx),
             // Auto leader rebalance (`auto.leader.rebalance.enable`): a preferred election.
             Timer::PreferredElection(p) => {
                 let isr = self.partitions[usize::from(p.0)].isr;

@@ -323,6 +323,7 @@ impl Rename for Msg {
             },
             Msg::WriteAccepted { then } => Msg::WriteAccepted { then: rename_held_sends(then, p) },
             Msg::WriteRejected => Msg::WriteRejected,
+            Msg::ResignController => Msg::ResignController,
             Msg::ControllerGone => Msg::ControllerGone,
             Msg::ClaimController => Msg::ClaimController,
             Msg::ControllerElected { epoch, image } => {
@@ -386,6 +387,7 @@ impl Rename for Timer {
             Timer::ControllerSessionExpiry => Timer::ControllerSessionExpiry,
             Timer::FetchMaxWait(partition) => Timer::FetchMaxWait(partition),
             Timer::ControllerRequestTimeout => Timer::ControllerRequestTimeout,
+            Timer::CoordinatorWriteTimeout => Timer::CoordinatorWriteTimeout,
             Timer::MetadataFetch => Timer::MetadataFetch,
             Timer::FetchTimeout(partition) => Timer::FetchTimeout(partition),
         }
@@ -528,7 +530,8 @@ impl Rename for Registration {
 
 impl Rename for ControllerState {
     fn rename(&self, p: &Permutation) -> Self {
-        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role } = self;
+        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role, unanswered_writes } =
+            self;
         // Indexed by broker id - 1: broker b's registration moves to slot π(b) - 1.
         let mut renamed = brokers.clone();
         for (registration, id) in brokers.iter().zip(1u8..) {
@@ -540,6 +543,7 @@ impl Rename for ControllerState {
             partitions: partitions.rename(p),
             session_expiries: *session_expiries,
             role: *role,
+            unanswered_writes: *unanswered_writes,
         }
     }
 }
