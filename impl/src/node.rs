@@ -800,15 +800,13 @@ fn partition_line(p: &kelp_model::metadata::PartitionState) -> String {
 fn coordinator_changes(cfg: &Config, before: &CoordinatorState, after: &CoordinatorState) -> Vec<(Level, String)> {
     let name = |c: ControllerId| node_name(cfg, cfg.controller_actor_index(c) as u32);
     match (before.controller, after.controller) {
-        // An expiry counts against the budget; a resignation (`ResignController`) does not.
+        // An expiry counts against the budget; a resignation does not (`ResignController`, or
+        // the owner handing a request back).
         (Some(old), None) if after.expiries > before.expiries => {
             vec![(Level::INFO, format!("session of {} expired: /controller deleted", name(old)))]
         }
         (Some(old), None) => {
-            vec![(
-                Level::WARN,
-                format!("{} gave up /controller (its writes went unanswered): /controller deleted", name(old)),
-            )]
+            vec![(Level::WARN, format!("{} resigned: /controller deleted", name(old)))]
         }
         (_, Some(new)) if before.controller != Some(new) => vec![(
             Level::INFO,
@@ -1332,7 +1330,7 @@ mod tests {
         assert_eq!(lines(&expired), vec!["session of controller expired: /controller deleted".to_string()]);
         let mut gave_up = before.clone();
         gave_up.controller = None;
-        let expected = "controller gave up /controller (its writes went unanswered): /controller deleted";
+        let expected = "controller resigned: /controller deleted";
         assert_eq!(lines(&gave_up), vec![expected.to_string()]);
     }
 

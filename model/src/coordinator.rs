@@ -52,6 +52,16 @@ impl CoordinatorState {
                 self.controller = None;
                 self.fire_watches(cfg, None, fx);
             }
+            // The owner of `/controller` hands a request back: it does not act as controller
+            // (it resigned and its `ResignController` was lost, or its `ControllerElected` was:
+            // runtime only, the checker's network loses nothing). Forwarding to it again would
+            // bounce the request between the two until its session expires: `/controller` is
+            // deleted as if it had resigned, and the request waits for the next controller.
+            (Some(candidate), Msg::NotController(request)) if self.controller == Some(candidate) => {
+                self.controller = None;
+                self.fire_watches(cfg, None, fx);
+                self.waiting.push(*request);
+            }
             // The owner's session lives on (runtime heartbeats).
             (Some(candidate), Msg::SessionHeartbeat) if self.controller == Some(candidate) => {
                 fx.restart_timer(Timer::ControllerSessionExpiry)
@@ -345,6 +355,18 @@ mod tests {
         assert_eq!(sends, vec![(ONE, Msg::ControllerGone), (TWO, Msg::ControllerGone)]);
         assert_eq!((z.controller, z.epoch, z.expiries), (None, ControllerEpoch(1), 0), "not a session expiry");
         assert_eq!(z.wanted_timers(&cfg), Vec::<Timer>::new());
+    }
+
+    #[test]
+    fn a_request_handed_back_by_the_owner_of_controller_waits_and_controller_is_deleted() {
+        let cfg = cfg(true);
+        let mut z = CoordinatorState::start(&cfg);
+        let sends = receive(&mut z, &cfg, ONE, Msg::NotController(Box::new(stopped(2))));
+        assert_eq!(sends, vec![(ONE, Msg::ControllerGone), (TWO, Msg::ControllerGone)]);
+        assert_eq!((z.controller, z.waiting.clone()), (None, vec![stopped(2)]));
+        // The next controller gets it after its election.
+        let sends = receive(&mut z, &cfg, TWO, Msg::ClaimController);
+        assert_eq!(sends[1..], [(TWO, stopped(2))]);
     }
 
     #[test]

@@ -10,7 +10,6 @@ use crate::config::Config;
 use crate::effects::{Address, Effects};
 use crate::ids::{BrokerEpoch, ControllerEpoch, ControllerId};
 use crate::msg::Msg;
-use crate::timer::Timer;
 
 impl ControllerState {
     /// A candidate at start: with candidates, candidate 1 holds `/controller` in controller epoch 1
@@ -55,13 +54,11 @@ impl ControllerState {
             Msg::ControllerGone => {}
             Msg::ControllerElected { epoch, image } => self.take_over(cfg, epoch, *image, fx),
             Msg::ControllerSessionExpired | Msg::WriteRejected => self.resign(),
-            // The write is committed: now the requests go out (already stamped). While others are
-            // still unanswered, the coordinator's answer restarts their time-out.
+            // The write is committed: now the requests go out (already stamped). The time-out of
+            // unanswered writes runs on from the first of them: an answer to a later write does
+            // not show that an earlier one, maybe lost, committed.
             Msg::WriteAccepted { then } => {
                 self.unanswered_writes = self.unanswered_writes.saturating_sub(1);
-                if self.unanswered_writes > 0 {
-                    fx.restart_timer(Timer::CoordinatorWriteTimeout);
-                }
                 fx.sends.extend(then)
             }
             request if is_broker_request(&request) && !self.acts() => {
@@ -94,12 +91,13 @@ impl ControllerState {
         *self = Self::standby();
     }
 
-    /// Its writes went unanswered for `Timer::CoordinatorWriteTimeout` (runtime only: a datagram
-    /// lost, where ZooKeeper's TCP session would have delivered it): the candidate cannot tell
-    /// whether they committed, so it resigns and deletes `/controller`, as Kafka's controller
-    /// does when it finds itself in a state it cannot go on from (`handleIllegalState`,
-    /// `triggerControllerMove`). The next controller reads what did commit: the requests of a
-    /// write never answered never left, so the brokers were told nothing more than that.
+    /// It has had writes unanswered since `Timer::CoordinatorWriteTimeout` was armed (runtime only:
+    /// a datagram lost, where ZooKeeper's TCP session would have delivered it, or failed): the
+    /// candidate cannot tell whether they committed, so it resigns and deletes `/controller`, as
+    /// Kafka's controller gives `/controller` up when it cannot go on (`triggerControllerMove`;
+    /// Kafka's ZooKeeper client itself retries until its session expires, which TCP makes safe).
+    /// The next controller reads what did commit: the requests of a write never answered never
+    /// left, so the brokers were told nothing more than that.
     pub(super) fn give_up_controller(&mut self, fx: &mut Effects) {
         if self.acts() && self.unanswered_writes > 0 {
             self.resign();
@@ -169,6 +167,7 @@ mod tests {
     use super::*;
     use crate::ids::{BrokerEpoch, BrokerId, ProducerId};
     use crate::msg::{ClientRequest, ClientResponse, ElectionType};
+    use crate::timer::Timer;
 
     fn cfg() -> Config {
         Config { controllers: 2, ..Config::default() }
@@ -359,7 +358,7 @@ mod tests {
     }
 
     #[test]
-    fn in_the_cluster_unanswered_writes_are_timed_and_each_answer_restarts_the_time_out() {
+    fn in_the_cluster_unanswered_writes_are_timed_until_every_one_is_answered() {
         let cfg = runtime();
         let mut c = ControllerState::start(&cfg, ControllerId(1));
         for broker in [1, 2] {
@@ -371,10 +370,12 @@ mod tests {
         // Only the timers of that list are armed (and cancelled) for the actor.
         assert!(ControllerState::all_timers(&cfg).contains(&Timer::CoordinatorWriteTimeout));
 
+        // An answer to one write leaves the time-out of the other running as it was.
         let mut fx = Effects::default();
         c.on_msg(&cfg, Msg::WriteAccepted { then: vec![] }, &mut fx);
         assert_eq!(c.unanswered_writes, 1);
-        assert_eq!(fx.restart_timers, vec![Timer::CoordinatorWriteTimeout]);
+        assert_eq!(fx.restart_timers, vec![]);
+        assert!(c.wanted_timers(&cfg).contains(&Timer::CoordinatorWriteTimeout));
 
         let mut fx = Effects::default();
         c.on_msg(&cfg, Msg::WriteAccepted { then: vec![] }, &mut fx);

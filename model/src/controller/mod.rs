@@ -86,7 +86,7 @@ pub struct ControllerState {
     /// unanswered write times out (`RuntimeSettings::controller_request_timeout`): always 0 in
     /// the checker, whose network loses nothing.
     #[serde(default)]
-    pub unanswered_writes: u8,
+    pub unanswered_writes: u16,
 }
 
 /// Field by field, except that a readable format (a trace file's JSON) leaves out the sole
