@@ -84,7 +84,7 @@ kinds! {
     // stateright's own actions, which kelp's model never enables (its network loses nothing, its
     // actors neither crash through stateright nor choose at random): listed only if they fire.
     Stateright => "stateright Drop/Crash/Recover/SelectRandom",
-    RuntimeOnly => "runtime only: heartbeats, fetch waits, resends, metadata fetches",
+    RuntimeOnly => "runtime only: heartbeats, fetch waits, resends, metadata fetches, resignations",
 }
 
 impl Kind {

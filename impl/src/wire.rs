@@ -26,7 +26,8 @@ pub const MAX_DATAGRAM: usize = 65_000;
 pub const MAGIC: [u8; 4] = *b"KELP";
 /// The frame format version this build writes and reads: the body's schema is the model's `Msg`,
 /// so a change to a message's fields is a new version (2: a controller's write carries what its
-/// event changed, not its whole image).
+/// event changed, not its whole image; `ResignController`; a controller's image carries every
+/// field, `unanswered_writes` among them).
 pub const VERSION: u8 = 2;
 /// The size of the frame header (everything before the body).
 pub const HEADER_LEN: usize = 29;

@@ -1,6 +1,7 @@
 //! The coordination service of a cluster with controller candidates (`Config::controllers` > 1):
 //! ZooKeeper's part in the ZooKeeper-era controller. It holds the ephemeral `/controller` node
-//! (which candidate is controller, while that candidate's session lives), `/controller_epoch`, and
+//! (which candidate is controller, while that candidate's session lives and it does not give the
+//! node up), `/controller_epoch`, and
 //! the committed cluster state (the partition state znodes and broker registrations). The active
 //! controller commits each change here with a conditional write before it tells the brokers; the
 //! brokers' requests reach the controller through it (ephemeral broker znodes and change
@@ -16,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CoordinatorState {
-    /// The owner of the ephemeral `/controller` node; none between a session expiry and the next
-    /// candidate's claim.
+    /// The owner of the ephemeral `/controller` node; none between a session expiry or a
+    /// resignation (runtime only) and the next candidate's claim.
     pub controller: Option<ControllerId>,
     /// `/controller_epoch`: bumped by every successful claim.
     pub epoch: ControllerEpoch,

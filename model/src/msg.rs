@@ -284,7 +284,7 @@ pub enum Msg {
         msg: Box<Msg>,
     },
     /// The active controller commits what its event changed (the partition state znodes and
-    /// broker registrations it touched) in one write, conditional on `/controller_epoch`
+    /// broker registrations it touched, and the controller's counters) in one write, conditional on `/controller_epoch`
     /// (KAFKA-6082's `multi` with a version check), with the requests it sends once the write
     /// succeeds: Kafka's controller writes ZooKeeper first, then sends LeaderAndIsr. With no
     /// changes the write only checks the epoch.
@@ -322,7 +322,9 @@ pub enum Msg {
     /// injects session expiries from the budget instead).
     SessionHeartbeat,
     /// A broker's request reached a candidate that does not act as controller: it goes back to
-    /// the coordinator for the controller of now (NOT_CONTROLLER; the broker resends).
+    /// the coordinator for the controller of now (NOT_CONTROLLER; the broker resends). From the
+    /// owner of `/controller` itself (runtime only: its resignation or its election was lost),
+    /// the coordinator deletes `/controller` and the request waits for the next controller.
     NotController(#[serde(deserialize_with = "msg_nesting::boxed")] Box<Msg>),
 
     // Broker -> controller, runtime only: last, so that the messages above keep their place in

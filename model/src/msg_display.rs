@@ -151,7 +151,12 @@ impl fmt::Display for Msg {
                     .iter()
                     .map(|p| format!("p{} leader {} epoch {}", p.partition, opt(&p.leader), p.leader_epoch));
                 let pieces: Vec<String> = brokers.chain(partitions).collect();
-                let written = if pieces.is_empty() { "check only".to_string() } else { pieces.join(", ") };
+                let written = match (changes.is_empty(), pieces.is_empty()) {
+                    (true, _) => "check only".to_string(),
+                    // Only the next broker epoch or the session expiry count.
+                    (false, true) => "counters".to_string(),
+                    (false, false) => pieces.join(", "),
+                };
                 write!(f, "Write{{controller epoch {epoch}: {written}; then {} request(s)}}", then.len())
             }
             Msg::WriteAccepted { then } => write!(f, "WriteAccepted{{then {} request(s)}}", then.len()),
@@ -164,5 +169,35 @@ impl fmt::Display for Msg {
             Msg::NotController(request) => write!(f, "NotController{{{request}}}"),
             Msg::ResignController => write!(f, "ResignController{{delete /controller}}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::controller::{CommittedChanges, ControllerState};
+    use crate::ids::{BrokerEpoch, BrokerId, ControllerEpoch};
+
+    fn write(changes: CommittedChanges) -> String {
+        Msg::CoordinatorWrite { epoch: ControllerEpoch(2), changes: Box::new(changes), then: vec![], cause: None }
+            .to_string()
+    }
+
+    #[test]
+    fn a_write_names_the_pieces_it_changes_or_that_it_only_checks_the_epoch() {
+        let image = ControllerState::bootstrap(&Config::default());
+        let pieces = CommittedChanges {
+            brokers: vec![(BrokerId(2), image.brokers[1])],
+            partitions: image.partitions.clone(),
+            ..Default::default()
+        };
+        assert_eq!(
+            write(pieces),
+            "Write{controller epoch 2: broker 2 (broker epoch 2, active), p0 leader 1 epoch 1; then 0 request(s)}"
+        );
+        assert_eq!(write(CommittedChanges::default()), "Write{controller epoch 2: check only; then 0 request(s)}");
+        let counters = CommittedChanges { next_broker_epoch: Some(BrokerEpoch(5)), ..Default::default() };
+        assert_eq!(write(counters), "Write{controller epoch 2: counters; then 0 request(s)}");
     }
 }
