@@ -50,8 +50,7 @@ impl CoordinatorState {
             }
             (Some(candidate), Msg::ClaimController) => self.on_claim(candidate, fx),
             (Some(candidate), Msg::ResignController) if self.controller == Some(candidate) => {
-                self.controller = None;
-                self.fire_watches(cfg, None, fx);
+                self.delete_controller(cfg, fx)
             }
             // The owner of `/controller` hands a request back: it does not act as controller
             // (it resigned and its `ResignController` was lost, or its `ControllerElected` was:
@@ -59,9 +58,8 @@ impl CoordinatorState {
             // bounce the request between the two until its session expires: `/controller` is
             // deleted as if it had resigned, and the request waits for the next controller.
             (Some(candidate), Msg::NotController(request)) if self.controller == Some(candidate) => {
-                self.controller = None;
-                self.fire_watches(cfg, None, fx);
-                self.waiting.push(*request);
+                self.delete_controller(cfg, fx);
+                self.forward(*request, fx);
             }
             // The owner's session lives on (runtime heartbeats).
             (Some(candidate), Msg::SessionHeartbeat) if self.controller == Some(candidate) => {
@@ -153,6 +151,13 @@ impl CoordinatorState {
         self.expiries += 1;
         fx.send(Address::controller(old), Msg::ControllerSessionExpired);
         self.fire_watches(cfg, Some(old), fx);
+    }
+
+    /// Its owner gives `/controller` up (`triggerControllerMove` deletes the node): no
+    /// expiry, and every candidate's watch fires, the old owner's too.
+    fn delete_controller(&mut self, cfg: &Config, fx: &mut Effects) {
+        self.controller = None;
+        self.fire_watches(cfg, None, fx);
     }
 
     /// `/controller` was deleted: the watch of every candidate but `except` (whose session

@@ -40,10 +40,9 @@ impl CommittedChanges {
             .filter(|(i, partition)| before.partitions.get(*i) != Some(*partition))
             .map(|(_, partition)| partition.clone())
             .collect();
-        let changed = |before: u8, after: u8| (before != after).then_some(after);
         CommittedChanges {
             brokers,
-            next_broker_epoch: (before.next_broker_epoch != after.next_broker_epoch).then_some(after.next_broker_epoch),
+            next_broker_epoch: changed(before.next_broker_epoch, after.next_broker_epoch),
             partitions,
             session_expiries: changed(before.session_expiries, after.session_expiries),
         }
@@ -70,6 +69,11 @@ impl CommittedChanges {
             committed.session_expiries = expiries;
         }
     }
+}
+
+/// `after`, where it differs from `before`.
+fn changed<T: PartialEq>(before: T, after: T) -> Option<T> {
+    (before != after).then_some(after)
 }
 
 #[cfg(test)]

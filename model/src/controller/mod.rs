@@ -247,7 +247,11 @@ impl ControllerState {
             .map(Timer::SessionTimeout)
             .chain(cfg.partition_ids().map(Timer::PreferredElection))
             .chain(cfg.has_coordinator().then_some(Timer::Heartbeat))
-            .chain(cfg.has_coordinator().then_some(Timer::CoordinatorWriteTimeout))
+            // Runtime only: the checker's controller steps need not cancel it each time.
+            .chain(
+                (cfg.has_coordinator() && cfg.runtime.controller_request_timeout)
+                    .then_some(Timer::CoordinatorWriteTimeout),
+            )
             .collect()
     }
 }
