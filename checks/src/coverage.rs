@@ -119,7 +119,9 @@ impl Kind {
             Msg::ControllerElected { .. } => Kind::DeliverControllerElected,
             Msg::ControllerSessionExpired => Kind::DeliverControllerSessionExpired,
             Msg::NotController(_) => Kind::DeliverNotController,
-            Msg::SessionHeartbeat | Msg::FetchMetadata { .. } | Msg::ResignController => Kind::RuntimeOnly,
+            Msg::SessionHeartbeat | Msg::FetchMetadata { .. } | Msg::ResignController | Msg::WriteOutOfOrder { .. } => {
+                Kind::RuntimeOnly
+            }
         }
     }
 
@@ -230,6 +232,7 @@ mod tests {
     use kelp_model::broker_set::BrokerSet;
     use kelp_model::ids::{
         BrokerEpoch, BrokerId, Incarnation, LeaderEpoch, Offset, PartitionEpoch, PartitionId, ProducerId, Sequence,
+        WriteCount,
     };
     use kelp_model::log::EpochEnd;
     use kelp_model::metadata::PartitionState;
@@ -392,7 +395,8 @@ mod tests {
         for timer in timers {
             assert_eq!(Kind::of_timer(&timer), Kind::RuntimeOnly, "{timer:?}");
         }
-        for msg in [Msg::FetchMetadata { broker: BrokerId(1) }, Msg::ResignController] {
+        let out_of_order = Msg::WriteOutOfOrder { follows: WriteCount(2), applied: WriteCount(1) };
+        for msg in [Msg::FetchMetadata { broker: BrokerId(1) }, Msg::ResignController, out_of_order] {
             assert_eq!(Kind::of_msg(&msg), Kind::RuntimeOnly, "{msg}");
         }
     }

@@ -476,9 +476,14 @@ fn a_controller_whose_write_is_lost_gives_up_controller_and_the_next_one_starts_
     wait_for_log(&dir, "controller", "broker 3 session expired");
     signal_node(&dir, "zookeeper", "CONT");
 
-    // Unanswered for 5 s, the controller gives `/controller` up; a candidate takes over in
-    // controller epoch 2 from what committed (broker 3 still in the ISR: the fence never was, and
-    // its requests never left) and fences broker 3 itself when its session runs out.
+    // The controller's next write (behind its answer to a heartbeat, or to this describe) follows
+    // the lost one: ZooKeeper refuses it and deletes `/controller` (a write unanswered for 5 s
+    // would have the controller give `/controller` up itself). So the controller of epoch 1,
+    // whose own state holds the fence and the shrink, never answers with them; a candidate takes
+    // over in controller epoch 2 from what committed (broker 3 still in the ISR: the fence never
+    // was, and its requests never left), answers the describe from that, and fences broker 3
+    // itself when its session runs out.
+    assert_eq!(partition_field(&dir, "Isr").as_deref(), Some("1,2,3"), "the lost shrink is never shown");
     wait_for_log(&dir, "zookeeper", "controller resigned: /controller deleted");
     let log = wait_for_log(&dir, "zookeeper", "created /controller: controller in controller epoch 2");
     let new = if log.contains("controller-2 created") { "controller-2" } else { "controller" };

@@ -3,7 +3,7 @@
 //! ```text
 //! offset size  field
 //!      0    4  magic b"KELP"
-//!      4    1  version (2)
+//!      4    1  version (3)
 //!      5    8  cluster tag: 64-bit FNV-1a hash of the cluster id (big-endian)
 //!     13    4  sender actor id (big-endian u32)
 //!     17    4  receiver actor id (big-endian u32)
@@ -27,8 +27,9 @@ pub const MAGIC: [u8; 4] = *b"KELP";
 /// The frame format version this build writes and reads: the body's schema is the model's `Msg`,
 /// so a change to a message's fields is a new version (2: a controller's write carries what its
 /// event changed, not its whole image; `ResignController`; a controller's image carries every
-/// field, `unanswered_writes` among them).
-pub const VERSION: u8 = 2;
+/// field, its count of unanswered writes among them; 3: a write names the writes it follows, an
+/// image counts them, and `WriteOutOfOrder`).
+pub const VERSION: u8 = 3;
 /// The size of the frame header (everything before the body).
 pub const HEADER_LEN: usize = 29;
 
@@ -163,10 +164,12 @@ pub fn decode(bytes: &[u8], expected: ClusterTag) -> Result<Frame, WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kelp_model::controller::{CommittedChanges, ControllerState};
+    use kelp_model::controller::{CommittedChanges, ControllerState, Writes};
     use kelp_model::effects::Address;
-    use kelp_model::ids::ControllerEpoch;
-    use kelp_model::ids::{BrokerEpoch, BrokerId, Incarnation, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence};
+    use kelp_model::ids::{
+        BrokerEpoch, BrokerId, ControllerEpoch, Incarnation, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence,
+        WriteCount,
+    };
     use kelp_model::msg::{FetchRequest, ProduceError};
     use proptest::prelude::*;
 
@@ -175,7 +178,10 @@ mod tests {
     }
 
     fn samples() -> Vec<Msg> {
-        let image = ControllerState::bootstrap(&kelp_model::config::Config::default());
+        let image = ControllerState {
+            writes: Writes { unanswered: 1, count: WriteCount(4) },
+            ..ControllerState::bootstrap(&kelp_model::config::Config::default())
+        };
         vec![
             Msg::RegisterBroker {
                 broker: BrokerId(2),
@@ -213,12 +219,14 @@ mod tests {
                 changes: Box::new(CommittedChanges {
                     brokers: vec![(BrokerId(1), image.brokers[0])],
                     partitions: image.partitions.clone(),
+                    follows: WriteCount(4),
                     ..Default::default()
                 }),
                 then: vec![(Address::Broker(BrokerId(2)), Msg::ShutdownAccepted { broker_epoch: BrokerEpoch(2) })],
                 cause: None,
             },
             Msg::ResignController,
+            Msg::WriteOutOfOrder { follows: WriteCount(5), applied: WriteCount(4) },
         ]
     }
 

@@ -76,8 +76,10 @@ impl CoordinatorState {
 
     /// A controller's write: with epoch fencing it succeeds only in the current controller epoch
     /// (KAFKA-6082: a `multi` that checks `/controller_epoch`'s version); without, whoever writes
-    /// a piece last wins it. A refused write's cause, if a broker's request, goes to the
-    /// controller of now.
+    /// a piece last wins it. In the reference cluster it must also follow exactly the writes
+    /// applied (`WriteCount`): one after a lost write is refused, and if its writer owns
+    /// `/controller` the node is deleted. A refused write's cause, if a broker's request, goes
+    /// to the controller of now.
     #[allow(clippy::too_many_arguments)]
     fn on_write(
         &mut self,
@@ -89,15 +91,25 @@ impl CoordinatorState {
         cause: Option<Box<Msg>>,
         fx: &mut Effects,
     ) {
+        let applied = self.committed.writes.count;
         if cfg.controller_epoch_fencing && epoch != self.epoch {
             fx.send(Address::controller(writer), Msg::WriteRejected);
-            if let Some(request) = cause {
-                self.forward(*request, fx);
+        } else if changes.follows != applied {
+            fx.send(Address::controller(writer), Msg::WriteOutOfOrder { follows: changes.follows, applied });
+            if self.controller == Some(writer) {
+                self.delete_controller(cfg, fx);
             }
+        } else {
+            changes.apply_to(&mut self.committed);
+            if cfg.runtime.controller_request_timeout {
+                self.committed.writes.count = applied.next();
+            }
+            fx.send(Address::controller(writer), Msg::WriteAccepted { then });
             return;
         }
-        changes.apply_to(&mut self.committed);
-        fx.send(Address::controller(writer), Msg::WriteAccepted { then });
+        if let Some(request) = cause {
+            self.forward(*request, fx);
+        }
     }
 
     /// `KafkaController.elect`: the first candidate to create `/controller` is controller in the
@@ -191,7 +203,7 @@ mod tests {
     //! candidates (actor addresses `Controller` and `OtherController(2)`), one expiry allowed.
 
     use super::*;
-    use crate::ids::{BrokerEpoch, BrokerId};
+    use crate::ids::{BrokerEpoch, BrokerId, WriteCount};
 
     fn cfg(fencing: bool) -> Config {
         let mut cfg = Config { controllers: 2, controller_epoch_fencing: fencing, ..Config::default() };
@@ -373,6 +385,61 @@ mod tests {
         // The next controller gets it after its election.
         let sends = receive(&mut z, &cfg, TWO, Msg::ClaimController);
         assert_eq!(sends[1..], [(TWO, stopped(2))]);
+    }
+
+    /// `cfg` as the reference cluster runs it: writes numbered.
+    fn numbered(mut cfg: Config) -> Config {
+        cfg.runtime.controller_request_timeout = true;
+        cfg
+    }
+
+    fn following(follows: u32, changes: CommittedChanges) -> CommittedChanges {
+        CommittedChanges { follows: WriteCount(follows), ..changes }
+    }
+
+    #[test]
+    fn in_the_cluster_each_write_applied_is_counted_and_the_checker_counts_none() {
+        // The second write follows the first where writes are counted, and 0 writes where not.
+        for (cfg, second_follows, counted) in [(numbered(cfg(true)), 1, WriteCount(2)), (cfg(true), 0, WriteCount(0))] {
+            let mut z = CoordinatorState::start(&cfg);
+            receive(&mut z, &cfg, ONE, write(1, broker_1_silent(&cfg), None));
+            let second = following(second_follows, CommittedChanges::default());
+            let sends = receive(&mut z, &cfg, ONE, write(1, second, None));
+            assert_eq!(sends, accepted());
+            assert_eq!(z.committed.writes.count, counted);
+            // A candidate that takes over reads the count with the rest.
+            expire(&mut z, &cfg);
+            let sends = receive(&mut z, &cfg, TWO, Msg::ClaimController);
+            let [(_, Msg::ControllerElected { image, .. }), ..] = &sends[..] else { panic!("{sends:?}") };
+            assert_eq!(image.writes.count, counted);
+        }
+    }
+
+    #[test]
+    fn a_write_after_a_lost_one_is_refused_controller_is_deleted_and_its_cause_waits() {
+        let cfg = numbered(cfg(true));
+        let mut z = CoordinatorState::start(&cfg);
+        receive(&mut z, &cfg, ONE, write(1, broker_1_silent(&cfg), None));
+        let before = z.committed.clone();
+        // Write 2 (fencing broker 2, say) was lost; write 3 only checks the epoch, behind an
+        // answer that would tell of write 2's change.
+        let sends = receive(&mut z, &cfg, ONE, write(1, following(2, CommittedChanges::default()), Some(stopped(3))));
+        let out_of_order = Msg::WriteOutOfOrder { follows: WriteCount(2), applied: WriteCount(1) };
+        assert_eq!(sends, vec![(ONE, out_of_order), (ONE, Msg::ControllerGone), (TWO, Msg::ControllerGone)]);
+        assert_eq!((z.committed.clone(), z.controller, z.expiries), (before, None, 0));
+        assert_eq!(z.waiting, vec![stopped(3)]);
+    }
+
+    #[test]
+    fn a_write_out_of_order_from_a_candidate_that_does_not_own_controller_deletes_nothing() {
+        // Fencing off, so that the epoch lets the deposed controller's write through to the count.
+        let cfg = numbered(cfg(false));
+        let mut z = after_failover(&cfg);
+        let sends = receive(&mut z, &cfg, ONE, write(1, following(3, broker_1_silent(&cfg)), None));
+        let out_of_order = Msg::WriteOutOfOrder { follows: WriteCount(3), applied: WriteCount(0) };
+        assert_eq!(sends, vec![(ONE, out_of_order)]);
+        assert_eq!(z.controller, Some(ControllerId(2)));
+        assert!(!z.committed.brokers[0].silent);
     }
 
     #[test]

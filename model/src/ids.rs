@@ -78,6 +78,16 @@ newtype!(
     "{}"
 );
 newtype!(
+    /// The reference cluster's count of a controller's writes to the coordinator: those the
+    /// coordinator applied (its committed image), or those it will have applied once an acting
+    /// candidate's writes land (that candidate's state). The coordinator applies a write only on
+    /// top of exactly the writes it follows, as a ZooKeeper session applies a client's requests
+    /// in the order sent, over TCP, where a datagram may be lost (runtime only:
+    /// `RuntimeSettings::controller_request_timeout`; always 0 in the checker).
+    WriteCount(u32),
+    "{}"
+);
+newtype!(
     /// An idempotent producer's per-partition sequence number.
     Sequence(u32),
     "{}"
@@ -104,6 +114,12 @@ impl BrokerEpoch {
 impl ControllerEpoch {
     pub fn next(self) -> Self {
         ControllerEpoch(self.0 + 1)
+    }
+}
+
+impl WriteCount {
+    pub fn next(self) -> Self {
+        WriteCount(self.0 + 1)
     }
 }
 

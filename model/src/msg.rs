@@ -7,6 +7,7 @@ use crate::controller::{CommittedChanges, ControllerState};
 use crate::effects::Address;
 use crate::ids::{
     BrokerEpoch, BrokerId, ControllerEpoch, Incarnation, LeaderEpoch, Offset, PartitionId, ProducerId, Sequence,
+    WriteCount,
 };
 use crate::log::{EpochEnd, Record, Value};
 use crate::metadata::PartitionState;
@@ -339,4 +340,15 @@ pub enum Msg {
     /// Delete `/controller`: its owner's writes went unanswered and it resigned
     /// (`triggerControllerMove`), so the candidates' watches fire and one takes over.
     ResignController,
+
+    // Coordinator -> controller candidate, runtime only (`RuntimeSettings::controller_request_timeout`).
+    /// The write follows `follows` writes, and the coordinator has applied `applied`: a write
+    /// between them was lost (or overtaken), so this one is refused. A ZooKeeper session applies
+    /// a client's requests in the order sent, over TCP, or fails; the writer resigns, and if it
+    /// owns `/controller` the coordinator deletes it, so that a candidate takes over from what
+    /// did commit.
+    WriteOutOfOrder {
+        follows: WriteCount,
+        applied: WriteCount,
+    },
 }

@@ -168,6 +168,9 @@ impl fmt::Display for Msg {
             Msg::SessionHeartbeat => write!(f, "SessionHeartbeat"),
             Msg::NotController(request) => write!(f, "NotController{{{request}}}"),
             Msg::ResignController => write!(f, "ResignController{{delete /controller}}"),
+            Msg::WriteOutOfOrder { follows, applied } => {
+                write!(f, "WriteOutOfOrder{{follows write {follows}, ZooKeeper applied {applied}: one was lost}}")
+            }
         }
     }
 }

@@ -5,13 +5,18 @@
 //! (`KafkaZkClient.updateLeaderAndIsr`, one `SetData` per partition) and none it did not; an event
 //! that changed nothing (a refusal, a description) writes nothing. So a deposed controller's write
 //! never puts back the pieces it holds stale, with or without the controller epoch fence.
+//!
+//! In the reference cluster a write also names the writes it follows (`WriteCount`): applied
+//! after a lost one, its pieces would sit beside the stale ones the lost write was to replace.
 
 use super::{ControllerState, Registration};
-use crate::ids::{BrokerEpoch, BrokerId};
+use crate::ids::{BrokerEpoch, BrokerId, WriteCount};
 use crate::metadata::PartitionState;
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
+use std::hash::{Hash, Hasher};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 pub struct CommittedChanges {
     /// The registrations the event changed, in broker id order.
     pub brokers: Vec<(BrokerId, Registration)>,
@@ -21,10 +26,51 @@ pub struct CommittedChanges {
     pub partitions: Vec<PartitionState>,
     /// The session expiry count, where the event injected one.
     pub session_expiries: Option<u8>,
+    /// The writes the coordinator must have applied, and no more, to apply this one: the
+    /// writer's count when it wrote (runtime only; always 0 in the checker).
+    #[serde(default)]
+    pub follows: WriteCount,
+}
+
+/// Field by field, except that a readable format (a trace file's JSON) leaves out `follows` when
+/// 0 (always, in the checker); a compact format (the cluster's bincode datagrams) has no field
+/// names to tell a missing field by, and gets every field.
+impl Serialize for CommittedChanges {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let CommittedChanges { brokers, next_broker_epoch, partitions, session_expiries, follows } = self;
+        let skip_follows = serializer.is_human_readable() && *follows == WriteCount(0);
+        let mut out = serializer.serialize_struct("CommittedChanges", 5 - usize::from(skip_follows))?;
+        out.serialize_field("brokers", brokers)?;
+        out.serialize_field("next_broker_epoch", next_broker_epoch)?;
+        out.serialize_field("partitions", partitions)?;
+        out.serialize_field("session_expiries", session_expiries)?;
+        if skip_follows {
+            out.skip_field("follows")?;
+        } else {
+            out.serialize_field("follows", follows)?;
+        }
+        out.end()
+    }
+}
+
+/// Field by field, except that `follows` of 0 hashes as nothing: the checker's states keep the
+/// fingerprints, search order and counterexamples they had before the runtime numbered writes.
+impl Hash for CommittedChanges {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let CommittedChanges { brokers, next_broker_epoch, partitions, session_expiries, follows } = self;
+        brokers.hash(state);
+        next_broker_epoch.hash(state);
+        partitions.hash(state);
+        session_expiries.hash(state);
+        if *follows != WriteCount(0) {
+            follows.hash(state);
+        }
+    }
 }
 
 impl CommittedChanges {
-    /// What `after` holds that `before` does not: each changed piece with its new value.
+    /// What `after` holds that `before` does not: each changed piece with its new value, to be
+    /// applied on top of the writes `before` follows.
     pub fn between(before: &ControllerState, after: &ControllerState) -> Self {
         let brokers = after
             .brokers
@@ -45,15 +91,18 @@ impl CommittedChanges {
             next_broker_epoch: changed(before.next_broker_epoch, after.next_broker_epoch),
             partitions,
             session_expiries: changed(before.session_expiries, after.session_expiries),
+            follows: before.writes.count,
         }
     }
 
-    /// Whether the event changed nothing: its write only checks the controller epoch.
+    /// Whether the event changed nothing: its write only checks the controller epoch (and, in
+    /// the reference cluster, that the writes before it were applied).
     pub fn is_empty(&self) -> bool {
-        *self == Self::default()
+        *self == Self { follows: self.follows, ..Self::default() }
     }
 
-    /// Writes each changed piece over what `committed` holds, leaving the others as they are.
+    /// Writes each changed piece over what `committed` holds, leaving the others as they are
+    /// (the count of writes is the coordinator's to keep).
     pub fn apply_to(self, committed: &mut ControllerState) {
         for (broker, registration) in self.brokers {
             committed.brokers[usize::from(broker.0) - 1] = registration;
@@ -108,8 +157,30 @@ mod tests {
                 next_broker_epoch: None,
                 partitions: vec![after.partitions[1].clone()],
                 session_expiries: None,
+                follows: WriteCount(0),
             }
         );
+    }
+
+    #[test]
+    fn changes_follow_the_writes_of_the_state_they_were_made_on() {
+        let mut before = bootstrap();
+        before.writes.count = WriteCount(7);
+        let changes = CommittedChanges::between(&before, &before);
+        assert_eq!(changes.follows, WriteCount(7));
+        assert!(changes.is_empty(), "a check-only write still names the writes it follows");
+    }
+
+    #[test]
+    fn a_trace_file_leaves_follows_out_while_it_is_0_and_a_datagram_always_carries_it() {
+        let mut changes = CommittedChanges { session_expiries: Some(1), ..Default::default() };
+        let json = serde_json::to_string(&changes).unwrap();
+        assert!(!json.contains("follows"), "{json}");
+        assert_eq!(serde_json::from_str::<CommittedChanges>(&json).unwrap(), changes);
+        changes.follows = WriteCount(3);
+        let json = serde_json::to_string(&changes).unwrap();
+        assert!(json.ends_with(r#""follows":3}"#), "{json}");
+        assert_eq!(serde_json::from_str::<CommittedChanges>(&json).unwrap(), changes);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! sent stamped with its controller epoch. A candidate whose session expired acts on until it is
 //! told: that zombie is what the controller epoch fences.
 
-use super::{CommittedChanges, ControllerRole, ControllerState};
+use super::{CommittedChanges, ControllerRole, ControllerState, Writes};
 use crate::config::Config;
 use crate::effects::{Address, Effects};
 use crate::ids::{BrokerEpoch, ControllerEpoch, ControllerId};
@@ -32,7 +32,7 @@ impl ControllerState {
             partitions: Vec::new(),
             session_expiries: 0,
             role: ControllerRole::Standby,
-            unanswered_writes: 0,
+            writes: Writes::default(),
         }
     }
 
@@ -43,7 +43,7 @@ impl ControllerState {
 
     /// What is committed to the coordinator: everything but the role and the writes in flight.
     pub fn committed_image(&self) -> ControllerState {
-        ControllerState { role: ControllerRole::Standby, unanswered_writes: 0, ..self.clone() }
+        ControllerState { role: ControllerRole::Standby, writes: self.writes.committed(), ..self.clone() }
     }
 
     /// A candidate's event, with a coordinator: the coordinator's own messages, and the brokers'
@@ -53,12 +53,13 @@ impl ControllerState {
             Msg::ControllerGone if !self.acts() => fx.send(Address::Coordinator, Msg::ClaimController),
             Msg::ControllerGone => {}
             Msg::ControllerElected { epoch, image } => self.take_over(cfg, epoch, *image, fx),
-            Msg::ControllerSessionExpired | Msg::WriteRejected => self.resign(),
+            // The coordinator deletes `/controller` itself after a write out of order.
+            Msg::ControllerSessionExpired | Msg::WriteRejected | Msg::WriteOutOfOrder { .. } => self.resign(),
             // The write is committed: now the requests go out (already stamped). The time-out of
             // unanswered writes runs on from the first of them: an answer to a later write does
             // not show that an earlier one, maybe lost, committed.
             Msg::WriteAccepted { then } => {
-                self.unanswered_writes = self.unanswered_writes.saturating_sub(1);
+                self.writes.answered();
                 fx.sends.extend(then)
             }
             request if is_broker_request(&request) && !self.acts() => {
@@ -99,7 +100,7 @@ impl ControllerState {
     /// The next controller reads what did commit: the requests of a write never answered never
     /// left, so the brokers were told nothing more than that.
     pub(super) fn give_up_controller(&mut self, fx: &mut Effects) {
-        if self.acts() && self.unanswered_writes > 0 {
+        if self.acts() && self.writes.unanswered > 0 {
             self.resign();
             fx.send(Address::Coordinator, Msg::ResignController);
         }
@@ -108,7 +109,8 @@ impl ControllerState {
     /// After an acting controller's event: stamps what it sends to brokers with its controller
     /// epoch, and holds every send back behind a conditional write of what the event changed
     /// (Kafka's controller writes ZooKeeper, then sends LeaderAndIsr). `cause` is the broker's
-    /// request the event handled, if any.
+    /// request the event handled, if any. In the reference cluster each write is numbered
+    /// (`WriteCount`) and timed (`Timer::CoordinatorWriteTimeout`): a datagram may be lost.
     pub(super) fn commit(&mut self, cfg: &Config, before: &ControllerState, cause: Option<Msg>, fx: &mut Effects) {
         let ControllerRole::Active(epoch) = self.role else { return };
         let mut stamped: Vec<(Address, Msg)> = fx
@@ -140,9 +142,7 @@ impl ControllerState {
         let write =
             Msg::CoordinatorWrite { epoch, changes: Box::new(changes), then: stamped, cause: cause.map(Box::new) };
         fx.sends = vec![(Address::Coordinator, write)];
-        if cfg.runtime.controller_request_timeout {
-            self.unanswered_writes = self.unanswered_writes.saturating_add(1);
-        }
+        self.writes.sent(cfg);
     }
 }
 
@@ -165,7 +165,7 @@ mod tests {
     //! candidates.
 
     use super::*;
-    use crate::ids::{BrokerEpoch, BrokerId, ProducerId};
+    use crate::ids::{BrokerEpoch, BrokerId, ProducerId, WriteCount};
     use crate::msg::{ClientRequest, ClientResponse, ElectionType};
     use crate::timer::Timer;
 
@@ -350,11 +350,42 @@ mod tests {
     }
 
     #[test]
-    fn in_the_checker_a_write_is_never_counted_as_unanswered() {
+    fn in_the_checker_a_write_is_never_counted_as_unanswered_nor_numbered() {
         let mut c = ControllerState::start(&cfg(), ControllerId(1));
         step(&mut c, stopped(1));
-        assert_eq!(c.unanswered_writes, 0);
+        assert!(c.writes.is_none());
         assert!(!c.wanted_timers(&cfg()).contains(&Timer::CoordinatorWriteTimeout));
+    }
+
+    /// The writes in `sends`, by the count each follows.
+    fn follows(sends: &[(Address, Msg)]) -> Vec<u32> {
+        sends
+            .iter()
+            .filter_map(|(_, msg)| match msg {
+                Msg::CoordinatorWrite { changes, .. } => Some(changes.follows.0),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn in_the_cluster_each_write_follows_the_one_before_from_the_count_read_at_take_over() {
+        let cfg = runtime();
+        let mut c = ControllerState::start(&cfg, ControllerId(2));
+        let image = ControllerState::bootstrap(&cfg).committed_image();
+        let image = ControllerState { writes: Writes { unanswered: 0, count: WriteCount(6) }, ..image };
+        let mut fx = Effects::default();
+        c.on_msg(&cfg, Msg::ControllerElected { epoch: ControllerEpoch(2), image: Box::new(image) }, &mut fx);
+        // Nothing to elect at take-over: no write.
+        assert_eq!(follows(&fx.sends), Vec::<u32>::new());
+        let mut sent = Vec::new();
+        for broker in [1, 2] {
+            let mut fx = Effects::default();
+            c.on_msg(&cfg, stopped(broker), &mut fx);
+            sent.extend(follows(&fx.sends));
+        }
+        assert_eq!(sent, vec![6, 7]);
+        assert_eq!(c.writes, Writes { unanswered: 2, count: WriteCount(8) });
     }
 
     #[test]
@@ -365,7 +396,7 @@ mod tests {
             let mut fx = Effects::default();
             c.on_msg(&cfg, stopped(broker), &mut fx);
         }
-        assert_eq!(c.unanswered_writes, 2);
+        assert_eq!(c.writes.unanswered, 2);
         assert!(c.wanted_timers(&cfg).contains(&Timer::CoordinatorWriteTimeout));
         // Only the timers of that list are armed (and cancelled) for the actor.
         assert!(ControllerState::all_timers(&cfg).contains(&Timer::CoordinatorWriteTimeout));
@@ -373,16 +404,20 @@ mod tests {
         // An answer to one write leaves the time-out of the other running as it was.
         let mut fx = Effects::default();
         c.on_msg(&cfg, Msg::WriteAccepted { then: vec![] }, &mut fx);
-        assert_eq!(c.unanswered_writes, 1);
+        assert_eq!(c.writes.unanswered, 1);
         assert_eq!(fx.restart_timers, vec![]);
         assert!(c.wanted_timers(&cfg).contains(&Timer::CoordinatorWriteTimeout));
 
         let mut fx = Effects::default();
         c.on_msg(&cfg, Msg::WriteAccepted { then: vec![] }, &mut fx);
-        assert_eq!(c.unanswered_writes, 0);
+        assert_eq!(c.writes.unanswered, 0);
         assert_eq!(fx.restart_timers, vec![]);
         assert!(!c.wanted_timers(&cfg).contains(&Timer::CoordinatorWriteTimeout));
-        assert_eq!(c.committed_image().unanswered_writes, 0, "not part of what is committed");
+        assert_eq!(
+            c.committed_image().writes,
+            Writes { unanswered: 0, count: WriteCount(2) },
+            "the count is committed"
+        );
     }
 
     #[test]
@@ -404,7 +439,10 @@ mod tests {
 
     #[test]
     fn a_refused_write_or_an_expired_session_makes_the_controller_resign_and_forget() {
-        for notice in [Msg::WriteRejected, Msg::ControllerSessionExpired] {
+        // After a write out of order the coordinator deletes `/controller` itself: no
+        // `ResignController`.
+        let out_of_order = Msg::WriteOutOfOrder { follows: WriteCount(2), applied: WriteCount(1) };
+        for notice in [Msg::WriteRejected, Msg::ControllerSessionExpired, out_of_order] {
             let mut c = ControllerState::start(&cfg(), ControllerId(1));
             step(&mut c, stopped(1));
             assert_eq!(step(&mut c, notice), vec![]);

@@ -5,7 +5,8 @@
 //! `changes` (applying a `PartitionChangeBuilder` change and publishing it), `admin` (operators'
 //! describe and election requests), `failover` (with `Config::controllers` > 1, the
 //! ZooKeeper-era controller candidates: taking over, resigning, and committing each change before
-//! sending it) and `committed_changes` (what such a commit writes).
+//! sending it), `committed_changes` (what such a commit writes) and `writes` (the reference
+//! cluster's count of them).
 
 mod admin;
 mod alter_partition;
@@ -15,6 +16,7 @@ mod failover;
 mod registration;
 #[cfg(test)]
 mod tests;
+mod writes;
 
 use crate::broker_set::BrokerSet;
 use crate::config::Config;
@@ -29,6 +31,7 @@ pub use committed_changes::CommittedChanges;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 use std::hash::{Hash, Hasher};
+pub use writes::Writes;
 
 /// What the controller knows of one broker (`ClusterControlManager`'s registration).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -82,27 +85,25 @@ pub struct ControllerState {
     pub session_expiries: u8,
     #[serde(default)]
     pub role: ControllerRole,
-    /// An acting candidate's writes to the coordinator not answered yet, counted only where an
-    /// unanswered write times out (`RuntimeSettings::controller_request_timeout`): always 0 in
-    /// the checker, whose network loses nothing.
+    /// The reference cluster's book of writes to the coordinator: empty in the checker, whose
+    /// network loses nothing.
     #[serde(default)]
-    pub unanswered_writes: u16,
+    pub writes: Writes,
 }
 
 /// Field by field, except that a readable format (a trace file's JSON) leaves out the sole
-/// controller's role and a count of unanswered writes of 0, so trace files keep the shape they
-/// had before controller failover was modelled. A compact format (the cluster's bincode
-/// datagrams, which carry a candidate's image) has no field names to tell a missing field by:
-/// it gets every field.
+/// controller's role and an empty book of writes, so trace files keep the shape they had before
+/// controller failover and the runtime's writes were modelled. A compact format (the cluster's
+/// bincode datagrams, which carry a candidate's image) has no field names to tell a missing field
+/// by: it gets every field.
 impl Serialize for ControllerState {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role, unanswered_writes } =
-            self;
+        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role, writes } = self;
         let readable = serializer.is_human_readable();
         let skip_role = readable && role.is_sole();
-        let skip_unanswered = readable && *unanswered_writes == 0;
-        let fields = 6 - usize::from(skip_role) - usize::from(skip_unanswered);
-        let mut out = serializer.serialize_struct("ControllerState", fields)?;
+        let skip_writes = readable && writes.is_none();
+        let mut out =
+            serializer.serialize_struct("ControllerState", 6 - usize::from(skip_role) - usize::from(skip_writes))?;
         out.serialize_field("brokers", brokers)?;
         out.serialize_field("next_broker_epoch", next_broker_epoch)?;
         out.serialize_field("partitions", partitions)?;
@@ -112,22 +113,21 @@ impl Serialize for ControllerState {
         } else {
             out.serialize_field("role", role)?;
         }
-        if skip_unanswered {
-            out.skip_field("unanswered_writes")?;
+        if skip_writes {
+            out.skip_field("writes")?;
         } else {
-            out.serialize_field("unanswered_writes", unanswered_writes)?;
+            out.serialize_field("writes", writes)?;
         }
         out.end()
     }
 }
 
-/// Field by field, except that the sole controller's role and a count of unanswered writes of 0
-/// hash as nothing: configurations keep the fingerprints, search order and counterexamples they
-/// had before controller failover and its runtime time-out were modelled.
+/// Field by field, except that the sole controller's role and an empty book of writes hash as
+/// nothing: configurations keep the fingerprints, search order and counterexamples they had
+/// before controller failover and the runtime's writes were modelled.
 impl Hash for ControllerState {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role, unanswered_writes } =
-            self;
+        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role, writes } = self;
         brokers.hash(state);
         next_broker_epoch.hash(state);
         partitions.hash(state);
@@ -135,8 +135,8 @@ impl Hash for ControllerState {
         if !role.is_sole() {
             role.hash(state);
         }
-        if *unanswered_writes != 0 {
-            unanswered_writes.hash(state);
+        if !writes.is_none() {
+            writes.hash(state);
         }
     }
 }
@@ -184,7 +184,7 @@ impl ControllerState {
             partitions,
             session_expiries: 0,
             role: ControllerRole::Sole,
-            unanswered_writes: 0,
+            writes: Writes::default(),
         }
     }
 
@@ -218,7 +218,7 @@ impl ControllerState {
         if cfg.has_coordinator() && cfg.runtime.heartbeats {
             timers.push(Timer::Heartbeat);
         }
-        if self.unanswered_writes > 0 {
+        if self.writes.unanswered > 0 {
             timers.push(Timer::CoordinatorWriteTimeout);
         }
         // With runtime heartbeats every live session can expire (missed heartbeats are real).

@@ -134,7 +134,7 @@ fn bootstrap_registers_every_broker_and_elects_the_preferred_leaders() {
             partitions: vec![record(Some(1), 1, 1, &[1, 2, 3], &[], &[])],
             session_expiries: 0,
             role: ControllerRole::Sole,
-            unanswered_writes: 0,
+            writes: Writes::default(),
         }
     );
     assert_eq!(c.active_brokers(), set(&[1, 2, 3]));

@@ -324,6 +324,7 @@ impl Rename for Msg {
             Msg::WriteAccepted { then } => Msg::WriteAccepted { then: rename_held_sends(then, p) },
             Msg::WriteRejected => Msg::WriteRejected,
             Msg::ResignController => Msg::ResignController,
+            Msg::WriteOutOfOrder { follows, applied } => Msg::WriteOutOfOrder { follows: *follows, applied: *applied },
             Msg::ControllerGone => Msg::ControllerGone,
             Msg::ClaimController => Msg::ClaimController,
             Msg::ControllerElected { epoch, image } => {
@@ -530,8 +531,7 @@ impl Rename for Registration {
 
 impl Rename for ControllerState {
     fn rename(&self, p: &Permutation) -> Self {
-        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role, unanswered_writes } =
-            self;
+        let ControllerState { brokers, next_broker_epoch, partitions, session_expiries, role, writes } = self;
         // Indexed by broker id - 1: broker b's registration moves to slot π(b) - 1.
         let mut renamed = brokers.clone();
         for (registration, id) in brokers.iter().zip(1u8..) {
@@ -543,14 +543,14 @@ impl Rename for ControllerState {
             partitions: partitions.rename(p),
             session_expiries: *session_expiries,
             role: *role,
-            unanswered_writes: *unanswered_writes,
+            writes: *writes,
         }
     }
 }
 
 impl Rename for CommittedChanges {
     fn rename(&self, p: &Permutation) -> Self {
-        let CommittedChanges { brokers, next_broker_epoch, partitions, session_expiries } = self;
+        let CommittedChanges { brokers, next_broker_epoch, partitions, session_expiries, follows } = self;
         // In broker id order, as `CommittedChanges::between` writes them.
         let mut brokers: Vec<_> = brokers.iter().map(|(id, r)| (id.rename(p), r.rename(p))).collect();
         brokers.sort_by_key(|(id, _)| *id);
@@ -559,6 +559,7 @@ impl Rename for CommittedChanges {
             next_broker_epoch: *next_broker_epoch,
             partitions: partitions.rename(p),
             session_expiries: *session_expiries,
+            follows: *follows,
         }
     }
 }
