@@ -395,7 +395,11 @@ mod tests {
         for timer in timers {
             assert_eq!(Kind::of_timer(&timer), Kind::RuntimeOnly, "{timer:?}");
         }
-        let out_of_order = Msg::WriteOutOfOrder { follows: WriteCount(2), applied: WriteCount(1) };
+        let out_of_order = Msg::WriteOutOfOrder {
+            epoch: kelp_model::ids::ControllerEpoch(1),
+            follows: WriteCount(2),
+            applied: WriteCount(1),
+        };
         for msg in [Msg::FetchMetadata { broker: BrokerId(1) }, Msg::ResignController, out_of_order] {
             assert_eq!(Kind::of_msg(&msg), Kind::RuntimeOnly, "{msg}");
         }

@@ -226,7 +226,7 @@ mod tests {
                 cause: None,
             },
             Msg::ResignController,
-            Msg::WriteOutOfOrder { follows: WriteCount(5), applied: WriteCount(4) },
+            Msg::WriteOutOfOrder { epoch: ControllerEpoch(2), follows: WriteCount(5), applied: WriteCount(4) },
         ]
     }
 

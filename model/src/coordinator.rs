@@ -95,7 +95,8 @@ impl CoordinatorState {
         if cfg.controller_epoch_fencing && epoch != self.epoch {
             fx.send(Address::controller(writer), Msg::WriteRejected);
         } else if changes.follows != applied {
-            fx.send(Address::controller(writer), Msg::WriteOutOfOrder { follows: changes.follows, applied });
+            let refusal = Msg::WriteOutOfOrder { epoch, follows: changes.follows, applied };
+            fx.send(Address::controller(writer), refusal);
             if self.controller == Some(writer) {
                 self.delete_controller(cfg, fx);
             }
@@ -424,7 +425,8 @@ mod tests {
         // Write 2 (fencing broker 2, say) was lost; write 3 only checks the epoch, behind an
         // answer that would tell of write 2's change.
         let sends = receive(&mut z, &cfg, ONE, write(1, following(2, CommittedChanges::default()), Some(stopped(3))));
-        let out_of_order = Msg::WriteOutOfOrder { follows: WriteCount(2), applied: WriteCount(1) };
+        let out_of_order =
+            Msg::WriteOutOfOrder { epoch: ControllerEpoch(1), follows: WriteCount(2), applied: WriteCount(1) };
         assert_eq!(sends, vec![(ONE, out_of_order), (ONE, Msg::ControllerGone), (TWO, Msg::ControllerGone)]);
         assert_eq!((z.committed.clone(), z.controller, z.expiries), (before, None, 0));
         assert_eq!(z.waiting, vec![stopped(3)]);
@@ -436,7 +438,8 @@ mod tests {
         let cfg = numbered(cfg(false));
         let mut z = after_failover(&cfg);
         let sends = receive(&mut z, &cfg, ONE, write(1, following(3, broker_1_silent(&cfg)), None));
-        let out_of_order = Msg::WriteOutOfOrder { follows: WriteCount(3), applied: WriteCount(0) };
+        let out_of_order =
+            Msg::WriteOutOfOrder { epoch: ControllerEpoch(1), follows: WriteCount(3), applied: WriteCount(0) };
         assert_eq!(sends, vec![(ONE, out_of_order)]);
         assert_eq!(z.controller, Some(ControllerId(2)));
         assert!(!z.committed.brokers[0].silent);

@@ -288,7 +288,8 @@ pub enum Msg {
     /// broker registrations it touched, and the controller's counters) in one write, conditional on `/controller_epoch`
     /// (KAFKA-6082's `multi` with a version check), with the requests it sends once the write
     /// succeeds: Kafka's controller writes ZooKeeper first, then sends LeaderAndIsr. With no
-    /// changes the write only checks the epoch.
+    /// changes the write only checks the epoch (and, in the reference cluster, the writes it
+    /// follows: `CommittedChanges::follows`).
     CoordinatorWrite {
         epoch: ControllerEpoch,
         changes: Box<CommittedChanges>,
@@ -342,12 +343,13 @@ pub enum Msg {
     ResignController,
 
     // Coordinator -> controller candidate, runtime only (`RuntimeSettings::controller_request_timeout`).
-    /// The write follows `follows` writes, and the coordinator has applied `applied`: a write
-    /// between them was lost (or overtaken), so this one is refused. A ZooKeeper session applies
-    /// a client's requests in the order sent, over TCP, or fails; the writer resigns, and if it
-    /// owns `/controller` the coordinator deletes it, so that a candidate takes over from what
-    /// did commit.
+    /// The write of controller epoch `epoch` follows `follows` writes, and the coordinator has
+    /// applied `applied`: a write between them was lost (or overtaken), so this one is refused. A
+    /// ZooKeeper session applies a client's requests in the order sent, over TCP, or fails; the
+    /// writer resigns (unless it acts in a later epoch by now), and if it owns `/controller` the
+    /// coordinator deletes it, so that a candidate takes over from what did commit.
     WriteOutOfOrder {
+        epoch: ControllerEpoch,
         follows: WriteCount,
         applied: WriteCount,
     },

@@ -157,7 +157,12 @@ impl fmt::Display for Msg {
                     (false, true) => "counters".to_string(),
                     (false, false) => pieces.join(", "),
                 };
-                write!(f, "Write{{controller epoch {epoch}: {written}; then {} request(s)}}", then.len())
+                // The runtime's count (0, so left out, in the checker).
+                let after = match changes.follows.0 {
+                    0 => String::new(),
+                    n => format!(" after write {n}"),
+                };
+                write!(f, "Write{{controller epoch {epoch}{after}: {written}; then {} request(s)}}", then.len())
             }
             Msg::WriteAccepted { then } => write!(f, "WriteAccepted{{then {} request(s)}}", then.len()),
             Msg::WriteRejected => write!(f, "WriteRejected{{BADVERSION: controller moved}}"),
@@ -168,9 +173,10 @@ impl fmt::Display for Msg {
             Msg::SessionHeartbeat => write!(f, "SessionHeartbeat"),
             Msg::NotController(request) => write!(f, "NotController{{{request}}}"),
             Msg::ResignController => write!(f, "ResignController{{delete /controller}}"),
-            Msg::WriteOutOfOrder { follows, applied } => {
-                write!(f, "WriteOutOfOrder{{follows write {follows}, ZooKeeper applied {applied}: one was lost}}")
-            }
+            Msg::WriteOutOfOrder { epoch, follows, applied } => write!(
+                f,
+                "WriteOutOfOrder{{controller epoch {epoch}: follows write {follows}, ZooKeeper applied {applied}: one was lost}}"
+            ),
         }
     }
 }

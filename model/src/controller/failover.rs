@@ -53,8 +53,17 @@ impl ControllerState {
             Msg::ControllerGone if !self.acts() => fx.send(Address::Coordinator, Msg::ClaimController),
             Msg::ControllerGone => {}
             Msg::ControllerElected { epoch, image } => self.take_over(cfg, epoch, *image, fx),
-            // The coordinator deletes `/controller` itself after a write out of order.
-            Msg::ControllerSessionExpired | Msg::WriteRejected | Msg::WriteOutOfOrder { .. } => self.resign(),
+            Msg::ControllerSessionExpired | Msg::WriteRejected => self.resign(),
+            // Runtime only: a write of this term followed a lost one. The coordinator refused it
+            // and deleted `/controller` if this candidate owned it: the candidate resigns and
+            // claims the node again, as its own watch fires in Kafka (refused while another
+            // holds it), rather than wait for a `ControllerGone` that may be lost too. A refusal
+            // of an earlier term's write is stale.
+            Msg::WriteOutOfOrder { epoch, .. } if self.role == ControllerRole::Active(epoch) => {
+                self.resign();
+                fx.send(Address::Coordinator, Msg::ClaimController);
+            }
+            Msg::WriteOutOfOrder { .. } => {}
             // The write is committed: now the requests go out (already stamped). The time-out of
             // unanswered writes runs on from the first of them: an answer to a later write does
             // not show that an earlier one, maybe lost, committed.
@@ -98,11 +107,14 @@ impl ControllerState {
     /// Kafka's controller gives `/controller` up when it cannot go on (`triggerControllerMove`;
     /// Kafka's ZooKeeper client itself retries until its session expires, which TCP makes safe).
     /// The next controller reads what did commit: the requests of a write never answered never
-    /// left, so the brokers were told nothing more than that.
+    /// left, so the brokers were told nothing more than that. The candidate claims the node
+    /// again right after, as its own watch fires in Kafka, so that a lost `ControllerGone` leaves
+    /// nobody waiting for a node nobody claims.
     pub(super) fn give_up_controller(&mut self, fx: &mut Effects) {
         if self.acts() && self.writes.unanswered > 0 {
             self.resign();
             fx.send(Address::Coordinator, Msg::ResignController);
+            fx.send(Address::Coordinator, Msg::ClaimController);
         }
     }
 
@@ -428,7 +440,10 @@ mod tests {
         c.on_msg(&cfg, stopped(1), &mut fx);
         let mut fx = Effects::default();
         c.on_timer(&cfg, Timer::CoordinatorWriteTimeout, &mut fx);
-        assert_eq!(fx.sends, vec![(Address::Coordinator, Msg::ResignController)]);
+        assert_eq!(
+            fx.sends,
+            vec![(Address::Coordinator, Msg::ResignController), (Address::Coordinator, Msg::ClaimController)]
+        );
         assert_eq!(c, ControllerState::standby());
         // With every write answered the time-out has nothing to do.
         let mut c = ControllerState::start(&cfg, ControllerId(1));
@@ -439,15 +454,31 @@ mod tests {
 
     #[test]
     fn a_refused_write_or_an_expired_session_makes_the_controller_resign_and_forget() {
-        // After a write out of order the coordinator deletes `/controller` itself: no
-        // `ResignController`.
-        let out_of_order = Msg::WriteOutOfOrder { follows: WriteCount(2), applied: WriteCount(1) };
-        for notice in [Msg::WriteRejected, Msg::ControllerSessionExpired, out_of_order] {
+        for notice in [Msg::WriteRejected, Msg::ControllerSessionExpired] {
             let mut c = ControllerState::start(&cfg(), ControllerId(1));
             step(&mut c, stopped(1));
             assert_eq!(step(&mut c, notice), vec![]);
             assert_eq!(c, ControllerState::standby());
         }
+    }
+
+    #[test]
+    fn a_write_out_of_order_of_this_term_makes_the_controller_resign_and_claim_again() {
+        let cfg = runtime();
+        let out_of_order = |epoch| Msg::WriteOutOfOrder {
+            epoch: ControllerEpoch(epoch),
+            follows: WriteCount(2),
+            applied: WriteCount(1),
+        };
+        let mut c = ControllerState::start(&cfg, ControllerId(1));
+        step(&mut c, stopped(1));
+        assert_eq!(step(&mut c, out_of_order(1)), vec![(Address::Coordinator, Msg::ClaimController)]);
+        assert_eq!(c, ControllerState::standby());
+        // Re-elected in epoch 2, it takes a late refusal of an epoch 1 write for what it is.
+        let image = Box::new(ControllerState::bootstrap(&cfg).committed_image());
+        step(&mut c, Msg::ControllerElected { epoch: ControllerEpoch(2), image });
+        assert_eq!(step(&mut c, out_of_order(1)), vec![]);
+        assert_eq!(c.role, ControllerRole::Active(ControllerEpoch(2)));
     }
 
     #[test]

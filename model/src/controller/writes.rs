@@ -8,6 +8,7 @@ use crate::ids::WriteCount;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Writes {
     /// An acting candidate's writes not answered yet: `Timer::CoordinatorWriteTimeout` runs
     /// while there are any (an answer to a later write does not show that an earlier one, maybe

@@ -324,7 +324,9 @@ impl Rename for Msg {
             Msg::WriteAccepted { then } => Msg::WriteAccepted { then: rename_held_sends(then, p) },
             Msg::WriteRejected => Msg::WriteRejected,
             Msg::ResignController => Msg::ResignController,
-            Msg::WriteOutOfOrder { follows, applied } => Msg::WriteOutOfOrder { follows: *follows, applied: *applied },
+            Msg::WriteOutOfOrder { epoch, follows, applied } => {
+                Msg::WriteOutOfOrder { epoch: *epoch, follows: *follows, applied: *applied }
+            }
             Msg::ControllerGone => Msg::ControllerGone,
             Msg::ClaimController => Msg::ClaimController,
             Msg::ControllerElected { epoch, image } => {
