@@ -338,6 +338,7 @@ mod tests {
             "fetch_timeout = true",
             "controller_request_timeout = true",
             "metadata_fetch = true",
+            "durable_metadata = true",
         ] {
             let text = format!("name='x'\ndescription='d'\n[config.runtime]\n{setting}\n");
             let err = Scenario::parse("x.toml", &text).unwrap_err().to_string();

@@ -11,12 +11,15 @@
 //!   them from its fetches of the metadata log and rejoins the ISR;
 //! - a broker that restarted while the controller was down sends its registration again and is
 //!   registered once the controller is back;
+//! - a controller killed and started again recovers its metadata: the leader stays, and the next
+//!   election is in a new leader epoch;
 //! - leadership moves on request: `kelp demote-broker` and `kelp leader-election --election-type
 //!   preferred`, refused while the preferred replica is down;
 //! - with two controller candidates and ZooKeeper (6 processes), `kelp cluster kill-controller`
 //!   moves the controller to the other candidate in controller epoch 2, which goes on electing;
-//!   and a controller whose write to ZooKeeper is lost (ZooKeeper paused, its receive buffer
-//!   full) gives `/controller` up, and the next starts from what committed;
+//!   a ZooKeeper killed and started again carries on from its data; and a controller whose write
+//!   to ZooKeeper is lost (ZooKeeper paused, its receive buffer full) gives `/controller` up,
+//!   and the next starts from what committed;
 //! - a broker that exits as it starts (its port taken) fails `kelp cluster up` at once.
 //!
 //! After the faults every acknowledged record is consumed exactly once and in order, and every
@@ -403,7 +406,8 @@ fn a_registration_sent_while_the_controller_is_down_is_sent_again_and_accepted()
     kelp_ok(&dir, &["cluster", "kill", "0"]);
     kelp_ok(&dir, &["cluster", "kill", "3"]);
     kelp_ok(&dir, &["cluster", "start", "3"]);
-    // The controller comes back (from the bootstrap metadata: nothing changed meanwhile). Broker
+    // The controller comes back (with the metadata it saved: the registrations of the bootstrap
+    // image, as nothing changed them). Broker
     // 3 sends its registration again after `controller.socket.timeout.ms` and is registered as a
     // new incarnation, in a new broker epoch; it then rejoins the ISR.
     kelp_ok(&dir, &["cluster", "start", "0"]);
@@ -419,6 +423,36 @@ fn a_registration_sent_while_the_controller_is_down_is_sent_again_and_accepted()
     }
     println!("broker 3 registered {:.1} s after the controller came back", start.elapsed().as_secs_f64());
     wait_for_field(&dir, "Isr", "1,2,3");
+}
+
+#[test]
+fn a_restarted_controller_recovers_its_metadata_and_hands_out_no_leader_epoch_twice() {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp.path().join("cluster");
+    let _cluster = Cluster(&dir);
+    up_in_sync(&dir);
+    // Leadership moves to broker 2 in leader epoch 2: a change the controller saves first.
+    kelp_ok(&dir, &["demote-broker", "--broker", "1"]);
+    wait_for_field(&dir, "Leader", "2");
+
+    // Killed and started again, the controller recovers its metadata (KRaft replays its metadata
+    // log), not the bootstrap image: broker 2 still leads, with the replicas reordered.
+    kelp_ok(&dir, &["cluster", "kill", "0"]);
+    kelp_ok(&dir, &["cluster", "start", "0"]);
+    assert_eq!(partition_field(&dir, "Replicas").as_deref(), Some("2,3,1"));
+    assert_eq!(partition_field(&dir, "Leader").as_deref(), Some("2"));
+    wait_for_log(&dir, "controller", "recovered the controller's metadata from");
+
+    // Its next election is in leader epoch 3: epoch 2 is not handed out a second time.
+    kelp_ok(&dir, &["demote-broker", "--broker", "2"]);
+    wait_for_field(&dir, "Leader", "3");
+    let log = wait_for_log(&dir, "controller", "Leader: 3\t");
+    let line = log.lines().rfind(|l| l.contains("Leader: 3\t")).expect("found above");
+    assert!(line.contains("LeaderEpoch: 3\t"), "{line}");
+    // The brokers' sessions carried on with the registrations it recovered: records are written.
+    let outcome = Outcome::collect(&dir, start_producer(&dir, 3));
+    assert_eq!(outcome.acked, vec![0, 1, 2]);
+    outcome.check_exactly_once_in_order();
 }
 
 /// The controller `kelp topics --describe` names (with candidates).
@@ -454,6 +488,28 @@ fn killing_the_controller_moves_it_to_another_candidate_which_goes_on_electing()
     let log = std::fs::read_to_string(dir.join("logs").join("zookeeper.log")).expect("zookeeper's log");
     assert!(log.contains("session of controller expired: /controller deleted"), "{log}");
     assert!(log.contains("controller-2 created /controller: controller in controller epoch 2"), "{log}");
+}
+
+#[test]
+fn a_restarted_zookeeper_carries_on_from_its_data_and_the_next_controller_reads_it() {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp.path().join("cluster");
+    let _cluster = Cluster(&dir);
+    up_in_sync_with(&dir, &["--controllers", "2"]);
+    // Leadership moves to broker 2: the controller commits it to ZooKeeper first.
+    kelp_ok(&dir, &["demote-broker", "--broker", "1"]);
+    wait_for_field(&dir, "Leader", "2");
+
+    // ZooKeeper (node 5) is killed and started again: it recovers its data, `/controller` and
+    // its owner's session with it. Then the controller dies: the other candidate takes over in
+    // controller epoch 2 from what ZooKeeper kept, not from the formatted cluster's image.
+    kelp_ok(&dir, &["cluster", "kill", "5"]);
+    kelp_ok(&dir, &["cluster", "start", "5"]);
+    wait_for_log(&dir, "zookeeper", "recovered ZooKeeper's data from");
+    kelp_ok(&dir, &["cluster", "kill-controller"]);
+    wait_for_log(&dir, "zookeeper", "controller-2 created /controller: controller in controller epoch 2");
+    assert_eq!(partition_field(&dir, "Replicas").as_deref(), Some("2,3,1"));
+    assert_eq!(partition_field(&dir, "Leader").as_deref(), Some("2"));
 }
 
 #[test]

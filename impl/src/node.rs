@@ -16,17 +16,18 @@
 //! receive model messages) and `Driver` (an actor with its timers over an endpoint).
 
 use crate::cluster_file::{ClusterFile, ClusterFileError, Role as NodeRole};
-use crate::storage::{Storage, StorageError};
+use crate::storage::{MetadataFile, Storage, StorageError};
 use crate::throttle::{self, Throttle};
 use crate::wire::{self, ClusterTag, WireError};
 use kelp_model::actor::{KelpActor, KelpState};
-use kelp_model::broker::{BrokerState, Disk, Role, Session};
+use kelp_model::broker::{BrokerState, Role, Session};
 use kelp_model::config::Config;
 use kelp_model::controller::{ControllerRole, ControllerState};
 use kelp_model::coordinator::CoordinatorState;
 use kelp_model::effects::Address;
-use kelp_model::ids::{ControllerId, Incarnation, PartitionId};
+use kelp_model::ids::{BrokerId, ControllerId, Incarnation, PartitionId};
 use kelp_model::msg::Msg;
+use kelp_model::saved::{Saved, CONTROLLER_METADATA, COORDINATOR_DATA};
 use kelp_model::timer::Timer;
 use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
@@ -65,10 +66,10 @@ pub enum NodeError {
     Bind { address: SocketAddr, source: io::Error },
     #[error("socket: {0}")]
     Socket(#[source] io::Error),
-    #[error("cannot open the broker's data directory: {0}")]
+    #[error("cannot open the data directory: {0}")]
     OpenStorage(#[source] StorageError),
-    /// A save failed: the broker halts (Kafka's log directory failure).
-    #[error("log directory failure: {source} (the broker halts)")]
+    /// A save failed: the node halts (Kafka's log directory failure).
+    #[error("data directory failure: {source} (the node halts)")]
     Save { source: Box<dyn StdError + Send + Sync> },
     #[error("controlled shutdown did not complete: {reason}")]
     ShutdownIncomplete { reason: String },
@@ -447,14 +448,24 @@ impl Endpoint {
 
 // --- the driver ------------------------------------------------------------------------------
 
-/// Where an actor's `Save`s go: a broker's `Storage`, or anything else that keeps a `Disk`.
-pub trait DiskSink {
-    fn save(&mut self, disk: &Disk) -> Result<(), Box<dyn StdError + Send + Sync>>;
+/// Where an actor's `Save`s go: a broker's `Storage`, the controller's or ZooKeeper's
+/// `MetadataFile`, or anything else that keeps what the model saves.
+pub trait SaveSink {
+    fn save(&mut self, saved: &Saved) -> Result<(), Box<dyn StdError + Send + Sync>>;
 }
 
-impl DiskSink for Storage {
-    fn save(&mut self, disk: &Disk) -> Result<(), Box<dyn StdError + Send + Sync>> {
-        Storage::save(self, disk).map_err(Into::into)
+impl SaveSink for Storage {
+    fn save(&mut self, saved: &Saved) -> Result<(), Box<dyn StdError + Send + Sync>> {
+        match saved {
+            Saved::Broker(disk) => Storage::save(self, disk).map_err(Into::into),
+            other => Err(format!("a broker's data directory cannot keep {}", other.kind()).into()),
+        }
+    }
+}
+
+impl SaveSink for MetadataFile {
+    fn save(&mut self, saved: &Saved) -> Result<(), Box<dyn StdError + Send + Sync>> {
+        MetadataFile::save(self, saved).map_err(Into::into)
     }
 }
 
@@ -491,7 +502,7 @@ pub struct Driver {
     endpoint: Endpoint,
     timers: TimerQueue<Timer>,
     policy: ArmPolicy,
-    sink: Option<Box<dyn DiskSink>>,
+    sink: Option<Box<dyn SaveSink>>,
     /// Fault timers the model armed (a non-zero fault budget), warned about once each.
     ignored: BTreeSet<Timer>,
     /// Durations a client chose instead of the model's (Kafka's client settings, such as the
@@ -508,18 +519,18 @@ fn fresh_incarnation() -> Incarnation {
 }
 
 impl Driver {
-    /// Starts the actor `role` of the endpoint's cluster (`on_start` with `disk`, what its storage
-    /// recovered) and carries out what it asks.
+    /// Starts the actor `role` of the endpoint's cluster (`on_start` with `saved`, what its
+    /// storage recovered) and carries out what it asks.
     pub fn start(
         endpoint: Endpoint,
         role: Address,
-        sink: Option<Box<dyn DiskSink>>,
-        disk: Option<Disk>,
+        sink: Option<Box<dyn SaveSink>>,
+        saved: Option<Saved>,
         policy: ArmPolicy,
     ) -> Result<Self, NodeError> {
         let actor = KelpActor::new(Arc::new(endpoint.cluster().config.clone()), role);
         let actor = KelpActor { incarnation: fresh_incarnation(), ..actor };
-        Self::start_actor(endpoint, actor, sink, disk, policy, BTreeMap::new())
+        Self::start_actor(endpoint, actor, sink, saved, policy, BTreeMap::new())
     }
 
     /// Starts `actor` (a client's own, e.g. a producer with its records and settings), with
@@ -527,13 +538,13 @@ impl Driver {
     pub fn start_actor(
         endpoint: Endpoint,
         actor: KelpActor,
-        sink: Option<Box<dyn DiskSink>>,
-        disk: Option<Disk>,
+        sink: Option<Box<dyn SaveSink>>,
+        saved: Option<Saved>,
         policy: ArmPolicy,
         durations: BTreeMap<Timer, Range<Duration>>,
     ) -> Result<Self, NodeError> {
         let mut out = Out::new();
-        let state = actor.on_start(endpoint.id(), &disk, &mut out);
+        let state = actor.on_start(endpoint.id(), &saved, &mut out);
         let timers = TimerQueue::new();
         let ignored = BTreeSet::new();
         let mut driver = Driver { actor, state, endpoint, timers, policy, sink, ignored, durations };
@@ -639,8 +650,8 @@ impl Driver {
     fn carry_out(&mut self, out: Out<KelpActor>) -> Result<(), NodeError> {
         let commands: Vec<_> = out.into_iter().collect();
         for command in &commands {
-            if let Command::Save(disk) = command {
-                self.save(disk)?;
+            if let Command::Save(saved) = command {
+                self.save(saved)?;
             }
         }
         for command in &commands {
@@ -662,13 +673,13 @@ impl Driver {
         Ok(())
     }
 
-    fn save(&mut self, disk: &Disk) -> Result<(), NodeError> {
+    fn save(&mut self, saved: &Saved) -> Result<(), NodeError> {
         let Some(sink) = self.sink.as_mut() else {
-            warn!("the actor saved its disk, but this process has no storage: ignored");
+            warn!("the actor saved {}, but this process has no storage: ignored", saved.kind());
             return Ok(());
         };
-        sink.save(disk).map_err(|source| {
-            error!("log directory failure: {source}; halting");
+        sink.save(saved).map_err(|source| {
+            error!("data directory failure: {source}; halting");
             NodeError::Save { source }
         })
     }
@@ -744,7 +755,8 @@ pub fn node_name(cfg: &Config, id: u32) -> String {
     }
 }
 
-/// A broker's data directory: `DIR/data/broker-N`.
+/// Node `id`'s data directory: `DIR/data/<node name>` (a broker's `log.dirs`; the controller's or
+/// ZooKeeper's metadata).
 pub fn data_dir(dir: &Path, cfg: &Config, id: u32) -> PathBuf {
     dir.join("data").join(node_name(cfg, id))
 }
@@ -922,6 +934,18 @@ fn broker_changes(cfg: &Config, before: &BrokerState, after: &BrokerState) -> Ve
 
 // --- the node --------------------------------------------------------------------------------
 
+/// Whether node `role` keeps what the model saves of it in a `MetadataFile`: the sole controller
+/// and ZooKeeper, with `RuntimeSettings::durable_metadata` (the model saves nothing of the other
+/// candidates, which read ZooKeeper when they take over).
+fn keeps_metadata(cfg: &Config, role: Address) -> bool {
+    let keeps = match role {
+        Address::Controller => !cfg.has_coordinator(),
+        Address::Coordinator => true,
+        _ => false,
+    };
+    keeps && cfg.runtime.durable_metadata
+}
+
 /// Runs node `id` of the cluster in `dir` until `stop` (or, for a broker, until the model says it
 /// stopped). The controller stops at the first request. A broker's first request starts its
 /// controlled shutdown (the model's `Timer::Shutdown`): it returns `Ok` once the controller
@@ -934,7 +958,7 @@ pub fn run(dir: &Path, id: u32, stop: &Stop) -> Result<(), NodeError> {
     let span = tracing::info_span!("node", name = %node_name(&cluster.config, id));
     let _entered = span.enter();
     let role = Address::of(actor_id(id), &cluster.config);
-    let (sink, disk): (Option<Box<dyn DiskSink>>, Option<Disk>) = match (node.role, role) {
+    let (sink, saved): (Option<Box<dyn SaveSink>>, Option<Saved>) = match (node.role, role) {
         (NodeRole::Broker, Address::Broker(broker)) => {
             let data = data_dir(dir, &cluster.config, id);
             let partitions = usize::from(cluster.config.partitions);
@@ -944,7 +968,25 @@ pub fn run(dir: &Path, id: u32, stop: &Stop) -> Result<(), NodeError> {
                 Some(_) => info!("recovered the data directory {}", data.display()),
                 None => info!("a fresh data directory {}", data.display()),
             }
-            (Some(Box::new(storage)), disk)
+            (Some(Box::new(storage)), disk.map(Saved::Broker))
+        }
+        (_, Address::Controller | Address::Coordinator) if keeps_metadata(&cluster.config, role) => {
+            let data = data_dir(dir, &cluster.config, id);
+            let kind = if role == Address::Coordinator { COORDINATOR_DATA } else { CONTROLLER_METADATA };
+            let node_id = u8::try_from(id)
+                .map(BrokerId)
+                .map_err(|_| NodeError::UnknownNode { id, brokers: cluster.config.brokers })?;
+            let (file, saved) =
+                MetadataFile::open(&data, &cluster.cluster_id, node_id, kind).map_err(NodeError::OpenStorage)?;
+            if let Some(reason) = saved.as_ref().and_then(|s| s.fits(&cluster.config).err()) {
+                let reason = format!("does not fit this cluster: {reason}");
+                return Err(NodeError::OpenStorage(StorageError::inconsistent(file.path(), reason)));
+            }
+            match &saved {
+                Some(_) => info!("recovered {kind} from {}", file.path().display()),
+                None => info!("nothing saved yet in {}: {kind} starts from the formatted cluster", data.display()),
+            }
+            (Some(Box::new(file)), saved)
         }
         _ => (None, None),
     };
@@ -952,7 +994,7 @@ pub fn run(dir: &Path, id: u32, stop: &Stop) -> Result<(), NodeError> {
     let endpoint = Endpoint::node(cluster, id)?;
     info!("{} listening on {} (cluster {cluster_id})", node_name(&endpoint.cluster().config, id), node.address);
     crate::cluster::process::announce_ready(dir, &endpoint.cluster().config, id).map_err(NodeError::Announce)?;
-    let mut driver = Driver::start(endpoint, role, sink, disk, ArmPolicy::KeepRunning)?;
+    let mut driver = Driver::start(endpoint, role, sink, saved, ArmPolicy::KeepRunning)?;
 
     let mut shutdown: Option<(Instant, usize)> = None;
     loop {
@@ -1049,7 +1091,7 @@ mod tests {
     use super::*;
     use kelp_model::broker::FetchState;
     use kelp_model::config::FaultBudget;
-    use kelp_model::ids::{BrokerEpoch, BrokerId, LeaderEpoch, ProducerId, Sequence};
+    use kelp_model::ids::{BrokerEpoch, LeaderEpoch, ProducerId, Sequence};
     use kelp_model::log::Record;
     use std::os::fd::AsRawFd;
     use std::sync::Mutex;
@@ -1085,8 +1127,8 @@ mod tests {
         n >= 0
     }
 
-    /// Each disk saved, and whether the probe socket had a datagram waiting then.
-    type Saves = Arc<Mutex<Vec<(Disk, bool)>>>;
+    /// Each thing saved, and whether the probe socket had a datagram waiting then.
+    type Saves = Arc<Mutex<Vec<(Saved, bool)>>>;
 
     /// Records saves, and whether the probe socket had a datagram waiting at each.
     struct Recorder {
@@ -1095,12 +1137,12 @@ mod tests {
         fail: bool,
     }
 
-    impl DiskSink for Recorder {
-        fn save(&mut self, disk: &Disk) -> Result<(), Box<dyn StdError + Send + Sync>> {
+    impl SaveSink for Recorder {
+        fn save(&mut self, saved: &Saved) -> Result<(), Box<dyn StdError + Send + Sync>> {
             if self.fail {
                 return Err(Box::new(io::Error::other("disk on fire")));
             }
-            self.saves.lock().unwrap().push((disk.clone(), pending(&self.probe)));
+            self.saves.lock().unwrap().push((saved.clone(), pending(&self.probe)));
             Ok(())
         }
     }
@@ -1182,7 +1224,7 @@ mod tests {
         let disk = driver.state().as_broker().unwrap().disk.clone();
         let mut out = Out::new();
         out.send(Id::from(0), heartbeat());
-        out.save(disk.clone());
+        out.save(Saved::Broker(disk.clone()));
         out.set_timer(Timer::FetchBackoff(PartitionId(0)), ms(30, 40));
         out.set_timer(Timer::Crash, ms(1, 2));
         out.set_timer(Timer::Restart, ms(1, 2));
@@ -1190,7 +1232,7 @@ mod tests {
         out.cancel_timer(Timer::SessionTimeout(BrokerId(1)));
         driver.carry_out(out).unwrap();
 
-        assert_eq!(*saves.lock().unwrap(), vec![(disk, false)], "saved before anything was sent");
+        assert_eq!(*saves.lock().unwrap(), vec![(Saved::Broker(disk), false)], "saved before anything was sent");
         assert_eq!(controller.recv(Duration::from_secs(2)), Some((Id::from(1), heartbeat())));
         let armed: Vec<Timer> = driver.timers().armed().map(|(t, _)| *t).collect();
         assert_eq!(armed, vec![Timer::FetchBackoff(PartitionId(0))], "fault and restart timers are never armed");
@@ -1213,10 +1255,10 @@ mod tests {
         let disk = driver.state().as_broker().unwrap().disk.clone();
         let mut out = Out::new();
         out.send(Id::from(0), heartbeat());
-        out.save(disk);
+        out.save(Saved::Broker(disk));
         let err = driver.carry_out(out).unwrap_err();
         assert!(matches!(err, NodeError::Save { .. }), "{err:?}");
-        assert_eq!(err.to_string(), "log directory failure: disk on fire (the broker halts)");
+        assert_eq!(err.to_string(), "data directory failure: disk on fire (the node halts)");
         assert_eq!(controller.recv(Duration::from_millis(200)), None);
     }
 

@@ -4,7 +4,7 @@
 //! `Out` commands: sends, disk saves, and the timers each actor wants in its new state. The
 //! checker (`system.rs`) and the networked runtime (`impl/`) both drive this same code.
 
-use crate::broker::{BrokerState, Ctx, Disk};
+use crate::broker::{BrokerState, Ctx};
 use crate::config::Config;
 use crate::controller::ControllerState;
 use crate::coordinator::CoordinatorState;
@@ -14,6 +14,7 @@ use crate::log::Value;
 use crate::msg::Msg;
 use crate::operator::OperatorState;
 use crate::producer::ProducerState;
+use crate::saved::Saved;
 use crate::timer::Timer;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, Id, Out};
@@ -88,7 +89,7 @@ impl KelpActor {
             (KelpState::Controller(c), _) => (c.wanted_timers(&self.cfg), ControllerState::all_timers(&self.cfg)),
             (KelpState::Broker(b), Address::Broker(me)) => {
                 if fx.save_disk {
-                    o.save(b.disk.clone());
+                    o.save(Saved::Broker(b.disk.clone()));
                 }
                 let ctx = self.broker_ctx(me);
                 (b.wanted_timers(ctx), BrokerState::all_timers(ctx))
@@ -112,9 +113,30 @@ impl KelpActor {
 
     fn handle(&self, state: &mut Cow<KelpState>, o: &mut Out<Self>, event: impl FnOnce(&mut KelpState, &mut Effects)) {
         let mut fx = Effects::default();
+        let before = self.metadata(state);
         let next = state.to_mut();
         event(next, &mut fx);
+        // Saved before anything is sent (the runtime carries out every `Save` first).
+        if let Some(before) = before {
+            let after = self.metadata(next).expect("an actor keeps its role");
+            if after != before {
+                o.save(after);
+            }
+        }
         self.apply(next, fx, o);
+    }
+
+    /// What this actor keeps of `state` on disk besides a broker's `Disk`: the sole controller's
+    /// metadata and the coordinator's data, with `RuntimeSettings::durable_metadata`.
+    fn metadata(&self, state: &KelpState) -> Option<Saved> {
+        if !self.cfg.runtime.durable_metadata {
+            return None;
+        }
+        match (state, self.role) {
+            (KelpState::Controller(c), Address::Controller) if c.role.is_sole() => Some(Saved::Controller(c.clone())),
+            (KelpState::Coordinator(z), _) => Some(Saved::Coordinator(z.clone())),
+            _ => None,
+        }
     }
 }
 
@@ -123,18 +145,25 @@ impl Actor for KelpActor {
     type State = KelpState;
     type Timer = Timer;
     type Random = ();
-    type Storage = Disk;
+    type Storage = Saved;
 
-    fn on_start(&self, _id: Id, storage: &Option<Disk>, o: &mut Out<Self>) -> KelpState {
+    /// Each role starts from what it saved, if anything, else from the freshly formatted cluster.
+    fn on_start(&self, _id: Id, storage: &Option<Saved>, o: &mut Out<Self>) -> KelpState {
         let mut fx = Effects::default();
         let state = match (self.role, storage) {
-            (Address::Controller, _) => KelpState::Controller(ControllerState::start(&self.cfg, ControllerId(1))),
-            (Address::OtherController(id), _) => KelpState::Controller(ControllerState::start(&self.cfg, id)),
-            (Address::Coordinator, _) => KelpState::Coordinator(CoordinatorState::start(&self.cfg)),
+            (Address::Controller, Some(Saved::Controller(image))) => {
+                KelpState::Controller(ControllerState::recover(image.clone()))
+            }
+            (Address::Controller, None) => KelpState::Controller(ControllerState::start(&self.cfg, ControllerId(1))),
+            (Address::OtherController(id), None) => KelpState::Controller(ControllerState::start(&self.cfg, id)),
+            (Address::Coordinator, Some(Saved::Coordinator(z))) => {
+                KelpState::Coordinator(z.clone().recover(&self.cfg, &mut fx))
+            }
+            (Address::Coordinator, None) => KelpState::Coordinator(CoordinatorState::start(&self.cfg)),
             (Address::Broker(me), None) => {
                 KelpState::Broker(BrokerState::bootstrap(self.broker_ctx(me), &bootstrap_records(&self.cfg), &mut fx))
             }
-            (Address::Broker(me), Some(disk)) => KelpState::Broker(BrokerState::start_from_disk(
+            (Address::Broker(me), Some(Saved::Broker(disk))) => KelpState::Broker(BrokerState::start_from_disk(
                 self.broker_ctx(me),
                 disk.clone(),
                 Default::default(),
@@ -145,6 +174,8 @@ impl Actor for KelpActor {
                 KelpState::Producer(ProducerState::bootstrap(&self.cfg, me, &bootstrap_records(&self.cfg), &mut fx))
             }
             (Address::Operator, _) => KelpState::Operator(OperatorState::default()),
+            // The runtime opens each role's own kind of storage.
+            (role, Some(saved)) => unreachable!("{role} started from {}", saved.kind()),
         };
         self.apply(&state, fx, o);
         state
@@ -256,6 +287,7 @@ mod tests {
     //! the controller, 1..=3 for the brokers, 4 for the producer).
 
     use super::*;
+    use crate::broker::Disk;
     use crate::config::{Acks, FaultBudget};
     use crate::ids::{BrokerEpoch, LeaderEpoch, Offset, PartitionId, Sequence};
     use crate::log::Record;
@@ -271,7 +303,7 @@ mod tests {
         Send(Id, Msg),
         Set(Timer),
         Cancel(Timer),
-        Save(Disk),
+        Save(Saved),
     }
 
     fn commands(out: Out<KelpActor>) -> Vec<Cmd> {
@@ -306,7 +338,7 @@ mod tests {
         Arc::new(Config { budget, ..Config::default() })
     }
 
-    fn start(actor: &KelpActor, storage: Option<Disk>) -> KelpState {
+    fn start(actor: &KelpActor, storage: Option<Saved>) -> KelpState {
         actor.on_start(actor.role.id(&actor.cfg), &storage, &mut Out::new())
     }
 
@@ -370,6 +402,90 @@ mod tests {
             );
         }
         assert_eq!(*controller(&state), ControllerState::bootstrap(&cfg));
+    }
+
+    /// `calm` with `RuntimeSettings::durable_metadata`, and `controllers` candidates.
+    fn durable(controllers: u8) -> Arc<Config> {
+        let mut cfg = Config { controllers, ..(*calm()).clone() };
+        cfg.runtime.durable_metadata = true;
+        Arc::new(cfg)
+    }
+
+    /// A preferred election of p0 while broker 2 leads it: the controller's record changes.
+    fn preferred_election(actor: &KelpActor, state: &mut KelpState) -> Out<KelpActor> {
+        let request = ClientRequest::ElectLeaders { election: ElectionType::Preferred, partitions: vec![P0] };
+        deliver(actor, state, 7, Msg::Request(request))
+    }
+
+    fn led_by_2(cfg: &Config) -> KelpState {
+        let mut c = ControllerState::bootstrap(cfg);
+        c.partitions[0].leader = Some(BrokerId(2));
+        c.partitions[0].leader_epoch = LeaderEpoch(2);
+        KelpState::Controller(c)
+    }
+
+    #[test]
+    fn with_durable_metadata_the_sole_controller_saves_each_change_before_it_sends_anything() {
+        let cfg = durable(1);
+        let actor = KelpActor::new(cfg.clone(), Address::Controller);
+        let mut state = led_by_2(&cfg);
+        // A description changes nothing: nothing to save.
+        let o = deliver(&actor, &mut state, 7, Msg::Request(ClientRequest::DescribePartitions));
+        assert!(!effective(o).iter().any(|c| matches!(c, Cmd::Save(_))));
+        let o = preferred_election(&actor, &mut state);
+        let commands = effective(o);
+        assert_eq!(commands[0], Cmd::Save(Saved::Controller(controller(&state).clone())));
+        assert_eq!(commands.iter().filter(|c| matches!(c, Cmd::Save(_))).count(), 1);
+        // Without the setting (the checker), nothing is saved.
+        let actor = KelpActor::new(calm(), Address::Controller);
+        let mut state = led_by_2(&calm());
+        assert!(!effective(preferred_election(&actor, &mut state)).iter().any(|c| matches!(c, Cmd::Save(_))));
+    }
+
+    #[test]
+    fn a_restarted_controller_recovers_its_metadata_with_every_unfenced_broker_given_a_new_session() {
+        // As the cluster runs it: with heartbeats, every unfenced broker's session can run out.
+        let mut cfg = (*durable(1)).clone();
+        cfg.runtime.heartbeats = true;
+        let cfg = Arc::new(cfg);
+        let actor = KelpActor::new(cfg.clone(), Address::Controller);
+        let mut saved = ControllerState::bootstrap(&cfg);
+        saved.partitions[0].leader_epoch = LeaderEpoch(5);
+        saved.next_broker_epoch = BrokerEpoch(9);
+        saved.brokers[1].silent = true;
+        saved.brokers[2].fenced = true;
+        let mut o = Out::new();
+        let state = actor.on_start(id(0), &Some(Saved::Controller(saved.clone())), &mut o);
+        let mut expected = saved;
+        expected.brokers[1].silent = false;
+        assert_eq!(*controller(&state), expected);
+        assert_eq!(*controller(&state), ControllerState::recover(expected.clone()));
+        let sessions: Vec<Cmd> =
+            effective(o).into_iter().filter(|c| matches!(c, Cmd::Set(Timer::SessionTimeout(_)))).collect();
+        assert_eq!(
+            sessions,
+            vec![Cmd::Set(Timer::SessionTimeout(BrokerId(1))), Cmd::Set(Timer::SessionTimeout(BrokerId(2)))]
+        );
+    }
+
+    #[test]
+    fn controller_candidates_save_nothing_and_the_coordinator_saves_and_recovers_its_data() {
+        let cfg = durable(2);
+        let candidate = KelpActor::new(cfg.clone(), Address::Controller);
+        let mut state = start(&candidate, None);
+        let stopped = Msg::HeartbeatsStopped { broker: BrokerId(1), broker_epoch: BrokerEpoch(1) };
+        let coordinator = Address::Coordinator.id(&cfg).into();
+        assert!(!effective(deliver(&candidate, &mut state, coordinator, stopped))
+            .iter()
+            .any(|c| matches!(c, Cmd::Save(_))));
+
+        let zookeeper = KelpActor::new(cfg.clone(), Address::Coordinator);
+        let mut state = start(&zookeeper, None);
+        let o = deliver(&zookeeper, &mut state, 0, Msg::ResignController);
+        let z = state.as_coordinator().expect("the coordinator").clone();
+        assert_eq!(z.controller, None);
+        assert_eq!(effective(o)[0], Cmd::Save(Saved::Coordinator(z.clone())));
+        assert_eq!(start(&zookeeper, Some(Saved::Coordinator(z.clone()))), KelpState::Coordinator(z));
     }
 
     #[test]
@@ -494,7 +610,7 @@ mod tests {
         let disk = broker(&state).disk.clone();
         assert_eq!(disk.replica(P0).log.records, vec![rec(1, 0, "hello")]);
         let answer = Msg::ProduceResponse { partition: P0, sequence: Sequence(0), result: Ok(Offset(0)) };
-        assert_eq!(effective(o), vec![Cmd::Send(id(4), answer), Cmd::Save(disk)]);
+        assert_eq!(effective(o), vec![Cmd::Send(id(4), answer), Cmd::Save(Saved::Broker(disk))]);
     }
 
     #[test]
@@ -507,7 +623,7 @@ mod tests {
         disk.replica_mut(P0).high_watermark = Offset(3);
         disk.clean_shutdown_epoch = Some(BrokerEpoch(2));
         let mut o = Out::new();
-        let state = actor.on_start(id(2), &Some(disk.clone()), &mut o);
+        let state = actor.on_start(id(2), &Some(Saved::Broker(disk.clone())), &mut o);
         let mut recovered = disk;
         recovered.replica_mut(P0).high_watermark = Offset(1);
         recovered.clean_shutdown_epoch = None;
@@ -516,7 +632,7 @@ mod tests {
             previous_epoch: Some(BrokerEpoch(2)),
             incarnation: Incarnation(77),
         };
-        assert_eq!(effective(o), vec![Cmd::Send(id(0), register), Cmd::Save(recovered.clone())]);
+        assert_eq!(effective(o), vec![Cmd::Send(id(0), register), Cmd::Save(Saved::Broker(recovered.clone()))]);
         assert_eq!(broker(&state).disk, recovered);
     }
 
@@ -593,7 +709,7 @@ mod tests {
         let other = first_record(ProducerId(2), Acks::One, "kept");
         let o = deliver(&actor, &mut state, 5, other);
         let answer = Msg::ProduceResponse { partition: P0, sequence: Sequence(0), result: Ok(Offset(0)) };
-        assert_eq!(effective(o), vec![Cmd::Send(id(5), answer), Cmd::Save(broker(&state).disk.clone())]);
+        assert_eq!(effective(o), vec![Cmd::Send(id(5), answer), Cmd::Save(Saved::Broker(broker(&state).disk.clone()))]);
     }
 
     #[test]

@@ -196,6 +196,11 @@ pub struct RuntimeSettings {
     /// so a record is never missed for good), which makes up for a lost `PartitionChange`. The
     /// checker delivers every record it pushes.
     pub metadata_fetch: bool,
+    /// The sole controller saves its metadata at every change before it answers or sends
+    /// anything, as KRaft's controller commits each record to the `__cluster_metadata` log
+    /// first, and starts again from it (`ControllerState::recover`); the coordinator likewise
+    /// keeps its data, as ZooKeeper does (`saved::Saved`). The checker never restarts either.
+    pub durable_metadata: bool,
 }
 
 impl RuntimeSettings {

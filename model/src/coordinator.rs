@@ -43,6 +43,19 @@ impl CoordinatorState {
         }
     }
 
+    /// ZooKeeper started again from its data (`RuntimeSettings::durable_metadata`): its snapshot
+    /// and transaction log give back every node, `/controller` and its owner's session included
+    /// (the session's time-out starts afresh). The candidates' clients set their watches again
+    /// as they reconnect, and a watch fires for what changed meanwhile: with `/controller` free
+    /// (deleted just before the restart, or never claimed again), every candidate is told, so
+    /// that one claims it; nothing else would make one try.
+    pub fn recover(self, cfg: &Config, fx: &mut Effects) -> Self {
+        if self.controller.is_none() {
+            self.fire_watches(cfg, None, fx);
+        }
+        self
+    }
+
     pub fn on_msg(&mut self, cfg: &Config, src: Address, msg: Msg, fx: &mut Effects) {
         match (src.controller_id(), msg) {
             (Some(writer), Msg::CoordinatorWrite { epoch, changes, then, cause }) => {
@@ -161,7 +174,7 @@ impl CoordinatorState {
     /// reconnects; until that notice arrives it still acts as controller.
     fn expire_controller_session(&mut self, cfg: &Config, fx: &mut Effects) {
         let Some(old) = self.controller.take() else { return };
-        self.expiries += 1;
+        self.expiries = self.expiries.saturating_add(1);
         fx.send(Address::controller(old), Msg::ControllerSessionExpired);
         self.fire_watches(cfg, Some(old), fx);
     }
@@ -443,6 +456,20 @@ mod tests {
         assert_eq!(sends, vec![(ONE, out_of_order)]);
         assert_eq!(z.controller, Some(ControllerId(2)));
         assert!(!z.committed.brokers[0].silent);
+    }
+
+    #[test]
+    fn restarted_from_its_data_zookeeper_tells_the_candidates_only_of_a_free_controller_node() {
+        let cfg = cfg(true);
+        let mut fx = Effects::default();
+        let owned = CoordinatorState::start(&cfg).recover(&cfg, &mut fx);
+        assert_eq!((owned.controller, fx.sends), (Some(ControllerId(1)), vec![]));
+        let mut free = CoordinatorState::start(&cfg);
+        receive(&mut free, &cfg, ONE, Msg::ResignController);
+        let mut fx = Effects::default();
+        let recovered = free.clone().recover(&cfg, &mut fx);
+        assert_eq!(recovered, free);
+        assert_eq!(fx.sends, vec![(ONE, Msg::ControllerGone), (TWO, Msg::ControllerGone)]);
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod operator;
 pub mod producer;
 pub mod properties;
 pub mod rules;
+pub mod saved;
 pub mod symmetry;
 pub mod system;
 pub mod timer;

@@ -172,6 +172,7 @@ pub fn runtime_config(options: &UpOptions) -> Result<Config, ClusterError> {
             fetch_timeout: true,
             controller_request_timeout: true,
             metadata_fetch: true,
+            durable_metadata: true,
         },
         ..Config::default()
     };

@@ -18,7 +18,8 @@
 //! Modules, one job each: `log_file` (frames: encode, append, scan and recover, truncate),
 //! `checkpoint` (the text files, their formats and atomic replacement), `data_dir`
 //! (`meta.properties`, `.lock`, partition directories), `power_loss`, `error`; this file maps the
-//! model's `Disk` onto them (`Storage::open`, `Storage::save`).
+//! model's `Disk` onto them (`Storage::open`, `Storage::save`). `metadata_file` keeps the sole
+//! controller's metadata and ZooKeeper's data (`MetadataFile`) in a data directory of their own.
 //!
 //! # From the model's `Disk`
 //!
@@ -67,11 +68,13 @@ mod checkpoint;
 mod data_dir;
 mod error;
 mod log_file;
+mod metadata_file;
 mod power_loss;
 #[cfg(test)]
 mod tests;
 
 pub use error::StorageError;
+pub use metadata_file::{MetadataFile, METADATA_FILE};
 pub use power_loss::{power_loss, PartitionLoss, PowerLossReport};
 
 use checkpoint::FlushedMark;

@@ -188,6 +188,20 @@ impl ControllerState {
         }
     }
 
+    /// The sole controller restarted from its saved metadata (`RuntimeSettings::durable_metadata`):
+    /// KRaft's controller replays its `__cluster_metadata` log to the image it had (the
+    /// registrations with their broker epochs and fencing, every partition's record, the next
+    /// broker epoch), so no epoch is handed out twice. What it held only in memory starts afresh:
+    /// its `BrokerHeartbeatManager` is new, so every unfenced broker has a whole session from now
+    /// (none is known to have stopped heartbeating), and the caller arms its timers again.
+    pub fn recover(image: ControllerState) -> Self {
+        let mut state = image;
+        for registration in &mut state.brokers {
+            registration.silent = false;
+        }
+        state
+    }
+
     pub fn registration(&self, broker: BrokerId) -> &Registration {
         &self.brokers[usize::from(broker.0) - 1]
     }

@@ -30,6 +30,7 @@ use crate::msg::{
 };
 use crate::operator::OperatorState;
 use crate::producer::{InFlight, LeaderInfo, Outcome, ProducerState};
+use crate::saved::Saved;
 use crate::system::SystemState;
 use crate::timer::Timer;
 use stateright::actor::{Envelope, Id, Network, Timers};
@@ -410,6 +411,16 @@ impl Rename for Disk {
     fn rename(&self, p: &Permutation) -> Self {
         let DiskContents { replicas, clean_shutdown_epoch } = &**self;
         Disk::from(DiskContents { replicas: replicas.rename(p), clean_shutdown_epoch: *clean_shutdown_epoch })
+    }
+}
+
+impl Rename for Saved {
+    fn rename(&self, p: &Permutation) -> Self {
+        match self {
+            Saved::Broker(disk) => Saved::Broker(disk.rename(p)),
+            Saved::Controller(controller) => Saved::Controller(controller.rename(p)),
+            Saved::Coordinator(coordinator) => Saved::Coordinator(coordinator.rename(p)),
+        }
     }
 }
 

@@ -1,0 +1,153 @@
+//! What an actor keeps across a restart: its stateright `Storage`. A broker keeps its `Disk`,
+//! in the checker and in the reference cluster alike. With `RuntimeSettings::durable_metadata`
+//! (the reference cluster) the sole controller keeps its metadata, as KRaft's controller keeps
+//! the `__cluster_metadata` log it replays at start (the model saves the image the log replays
+//! to), and the coordinator its data, as ZooKeeper keeps its snapshot and transaction log. The
+//! checker restarts only brokers, so only brokers save there; ZooKeeper-era controller
+//! candidates keep nothing on disk (they read ZooKeeper when they take over).
+
+use crate::broker::Disk;
+use crate::config::Config;
+use crate::controller::{ControllerRole, ControllerState};
+use crate::coordinator::CoordinatorState;
+use crate::ids::PartitionId;
+use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
+
+/// What each kind of `Saved` is called in messages (`Saved::kind`).
+pub const BROKER_DISK: &str = "a broker's disk";
+pub const CONTROLLER_METADATA: &str = "the controller's metadata";
+pub const COORDINATOR_DATA: &str = "ZooKeeper's data";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Saved {
+    Broker(Disk),
+    /// The sole controller's state: its metadata (`ControllerState::recover`), with the checker's
+    /// fault count, which the cluster's budget never spends.
+    Controller(ControllerState),
+    Coordinator(CoordinatorState),
+}
+
+impl Saved {
+    /// What kind of actor saved it, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Saved::Broker(_) => BROKER_DISK,
+            Saved::Controller(_) => CONTROLLER_METADATA,
+            Saved::Coordinator(_) => COORDINATOR_DATA,
+        }
+    }
+
+    /// Whether the controller's metadata or ZooKeeper's data fits the cluster `cfg` describes (a
+    /// file of another cluster's shape, or edited by hand, would have the handlers index past
+    /// their brokers or partitions): why not, if it does not. A broker's disk is checked as it is
+    /// recovered.
+    pub fn fits(&self, cfg: &Config) -> Result<(), String> {
+        match self {
+            Saved::Broker(_) => Ok(()),
+            Saved::Controller(c) if !c.role.is_sole() => Err(format!("the sole controller's role is {:?}", c.role)),
+            Saved::Controller(c) => image_fits(c, cfg),
+            Saved::Coordinator(z) => {
+                if z.committed.role != ControllerRole::Standby {
+                    return Err(format!("the committed state's role is {:?}", z.committed.role));
+                }
+                if let Some(owner) = z.controller.filter(|c| !cfg.controller_ids().any(|id| id == *c)) {
+                    return Err(format!("/controller names candidate {owner}, of {} candidate(s)", cfg.controllers));
+                }
+                image_fits(&z.committed, cfg)
+            }
+        }
+    }
+}
+
+/// A controller's image has one registration per broker and one record per partition, in id
+/// order, each over the partition's replicas (in any order: reassignments reorder them).
+fn image_fits(c: &ControllerState, cfg: &Config) -> Result<(), String> {
+    if c.brokers.len() != usize::from(cfg.brokers) || c.partitions.len() != usize::from(cfg.partitions) {
+        let (brokers, partitions) = (c.brokers.len(), c.partitions.len());
+        return Err(format!(
+            "{brokers} broker(s) and {partitions} partition(s), where the cluster has {} and {}",
+            cfg.brokers, cfg.partitions
+        ));
+    }
+    for (record, index) in c.partitions.iter().zip(0u8..) {
+        let mut replicas = record.replicas.clone();
+        replicas.sort();
+        let mut expected = cfg.replicas(PartitionId(index));
+        expected.sort();
+        if record.partition != PartitionId(index) || replicas != expected {
+            return Err(format!("the record of partition {index} is of another partition or its replicas: {record}"));
+        }
+    }
+    if !c.writes.is_none() && c.role.is_sole() {
+        return Err("the sole controller counts writes to ZooKeeper".to_string());
+    }
+    Ok(())
+}
+
+/// A broker's disk hashes as the disk alone, so that the checker's states keep the fingerprints,
+/// search order and counterexamples they had while a disk was the only storage.
+impl Hash for Saved {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Saved::Broker(disk) => disk.hash(state),
+            Saved::Controller(controller) => (1u8, controller).hash(state),
+            Saved::Coordinator(coordinator) => (2u8, coordinator).hash(state),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{BrokerId, ControllerId};
+
+    fn cfg() -> Config {
+        Config { partitions: 2, controllers: 2, ..Config::default() }
+    }
+
+    fn image() -> ControllerState {
+        ControllerState::bootstrap(&Config { partitions: 2, ..Config::default() })
+    }
+
+    #[test]
+    fn what_the_cluster_saved_fits_it_replicas_reordered_or_not() {
+        let mut c = image();
+        assert_eq!(Saved::Controller(c.clone()).fits(&Config { partitions: 2, ..Config::default() }), Ok(()));
+        c.partitions[1].replicas.reverse();
+        assert_eq!(Saved::Controller(c).fits(&Config { partitions: 2, ..Config::default() }), Ok(()));
+        assert_eq!(Saved::Coordinator(CoordinatorState::start(&cfg())).fits(&cfg()), Ok(()));
+    }
+
+    #[test]
+    fn metadata_of_another_shape_does_not_fit() {
+        let sole = Config { partitions: 2, ..Config::default() };
+        let fewer_brokers = Config { brokers: 2, replication_factor: 2, min_insync_replicas: 1, ..sole.clone() };
+        let why = Saved::Controller(image()).fits(&fewer_brokers).unwrap_err();
+        assert_eq!(why, "3 broker(s) and 2 partition(s), where the cluster has 2 and 2");
+
+        let mut swapped = image();
+        swapped.partitions.swap(0, 1);
+        let why = Saved::Controller(swapped).fits(&sole).unwrap_err();
+        assert!(why.starts_with("the record of partition 0 is of another partition or its replicas"), "{why}");
+
+        let mut foreign = image();
+        foreign.partitions[0].replicas = vec![BrokerId(1), BrokerId(1), BrokerId(2)];
+        assert!(Saved::Controller(foreign).fits(&sole).is_err());
+
+        let standby = ControllerState { role: ControllerRole::Standby, ..image() };
+        assert_eq!(Saved::Controller(standby).fits(&sole).unwrap_err(), "the sole controller's role is Standby");
+
+        let mut z = CoordinatorState::start(&cfg());
+        z.controller = Some(ControllerId(3));
+        assert_eq!(Saved::Coordinator(z).fits(&cfg()).unwrap_err(), "/controller names candidate 3, of 2 candidate(s)");
+    }
+
+    #[test]
+    fn a_broker_s_disk_hashes_as_the_disk_alone() {
+        use std::hash::BuildHasher;
+        let hasher = std::collections::hash_map::RandomState::new();
+        let disk = Disk::empty(&cfg());
+        assert_eq!(hasher.hash_one(Some(Saved::Broker(disk.clone()))), hasher.hash_one(Some(disk)));
+    }
+}
