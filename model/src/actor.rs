@@ -117,8 +117,7 @@ impl KelpActor {
         let next = state.to_mut();
         event(next, &mut fx);
         // Saved before anything is sent (the runtime carries out every `Save` first).
-        if let Some(before) = before {
-            let after = self.metadata(next).expect("an actor keeps its role");
+        if let (Some(before), Some(after)) = (before, self.metadata(next)) {
             if after != before {
                 o.save(after);
             }
