@@ -71,6 +71,19 @@ fn check_logs_exits_1_on_a_damaged_log_and_a_node_not_in_the_cluster_exits_2() {
 }
 
 #[test]
+fn a_power_loss_of_a_node_that_is_not_a_broker_is_refused_before_anything_is_killed() {
+    let config = Config { brokers: 2, partitions: 1, replication_factor: 2, controllers: 2, ..Config::default() };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    ClusterFile::on_free_ports(config).expect("free ports").write(dir.path()).expect("the cluster file");
+    // The candidates and ZooKeeper come after the brokers and the one producer's actor id.
+    for (node, name) in [("0", "controller"), ("4", "controller-2"), ("5", "zookeeper")] {
+        let (code, out, err) = kelp_with_dir(dir.path(), &["cluster", "power-loss", node]);
+        assert_eq!((code, out.as_str()), (2, ""), "{err}");
+        assert_eq!(err, format!("error: power loss is a broker's: node {node} is {name}\n"));
+    }
+}
+
+#[test]
 fn up_refuses_settings_that_differ_from_the_clusters_own_and_a_dir_that_is_a_file() {
     let config = Config { brokers: 2, partitions: 1, replication_factor: 2, ..Config::default() };
     let dir = tempfile::tempdir().expect("a temporary directory");

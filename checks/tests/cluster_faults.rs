@@ -18,8 +18,9 @@
 //! - with two controller candidates and ZooKeeper (6 processes), `kelp cluster kill-controller`
 //!   moves the controller to the other candidate in controller epoch 2, which goes on electing;
 //!   a ZooKeeper killed and started again carries on from its data; and a controller whose write
-//!   to ZooKeeper is lost (ZooKeeper paused, its receive buffer full) gives `/controller` up,
-//!   and the next starts from what committed;
+//!   to ZooKeeper is lost (ZooKeeper paused, its receive buffer full) is refused its next write
+//!   (out of order) and loses `/controller`: no describe shows the lost change, and the next
+//!   controller starts from what committed;
 //! - a broker that exits as it starts (its port taken) fails `kelp cluster up` at once.
 //!
 //! After the faults every acknowledged record is consumed exactly once and in order, and every
@@ -407,9 +408,9 @@ fn a_registration_sent_while_the_controller_is_down_is_sent_again_and_accepted()
     kelp_ok(&dir, &["cluster", "kill", "3"]);
     kelp_ok(&dir, &["cluster", "start", "3"]);
     // The controller comes back (with the metadata it saved: the registrations of the bootstrap
-    // image, as nothing changed them). Broker
-    // 3 sends its registration again after `controller.socket.timeout.ms` and is registered as a
-    // new incarnation, in a new broker epoch; it then rejoins the ISR.
+    // image, as nothing changed them). Broker 3 sends its registration again after
+    // `controller.socket.timeout.ms` and is registered as a new incarnation, in a new broker
+    // epoch; it then rejoins the ISR.
     kelp_ok(&dir, &["cluster", "start", "0"]);
     let start = Instant::now();
     let log_path = dir.join("logs").join("broker-3.log");

@@ -1,12 +1,12 @@
 //! The event loop that runs one model actor in one process: a UDP socket on the node's address
-//! from the cluster file, the model's `KelpActor` for the node's role, the broker's storage, and
-//! real timers. Every protocol decision is the actor's; this module only
+//! from the cluster file, the model's `KelpActor` for the node's role, the node's storage (a
+//! broker's `Storage`, the sole controller's or ZooKeeper's `MetadataFile`), and real timers. Every protocol decision is the actor's; this module only
 //!
 //! - delivers each datagram that decodes (`wire`) to `on_msg`, and drops the rest with a warning
 //!   naming the sender's address and the fault (the process never dies of its input: even a
 //!   well-formed message that makes the model's handler panic is dropped, the state unchanged);
 //! - fires each armed timer at a random moment of the duration range the model gives it;
-//! - carries out the handler's `Out` commands: `Save` first (a failed save halts the broker, as
+//! - carries out the handler's `Out` commands: `Save` first (a failed save halts the node, as
 //!   Kafka halts on a log directory failure), then `Send`s, then `SetTimer`/`CancelTimer`;
 //! - logs what changed, by comparing the actor's state before and after each event;
 //! - on SIGTERM asks the broker model for its controlled shutdown (`Timer::Shutdown`) and exits

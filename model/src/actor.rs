@@ -1,7 +1,8 @@
 //! The one stateright `Actor` of the model: one type for every role (its `Address`: the controller,
 //! a broker, a producer, the operator, another controller candidate, the coordinator), each with
 //! its variant of `KelpState`. It turns stateright events into calls of the pure handlers and their `Effects` back into
-//! `Out` commands: sends, disk saves, and the timers each actor wants in its new state. The
+//! `Out` commands: sends, saves (a broker's disk; in the reference cluster the controller's
+//! metadata and ZooKeeper's data), and the timers each actor wants in its new state. The
 //! checker (`system.rs`) and the networked runtime (`impl/`) both drive this same code.
 
 use crate::broker::{BrokerState, Ctx};
@@ -314,7 +315,7 @@ mod tests {
                     Cmd::Set(timer)
                 }
                 Command::CancelTimer(timer) => Cmd::Cancel(timer),
-                Command::Save(disk) => Cmd::Save(disk),
+                Command::Save(saved) => Cmd::Save(saved),
                 Command::ChooseRandom(..) => panic!("kelp actors choose nothing at random"),
             })
             .collect()

@@ -344,7 +344,8 @@ pub enum Msg {
 
     // Coordinator -> controller candidate, runtime only (`RuntimeSettings::controller_request_timeout`).
     /// The write of controller epoch `epoch` follows `follows` writes, and the coordinator has
-    /// applied `applied`: a write between them was lost (or overtaken), so this one is refused. A
+    /// applied `applied`: a write between them was lost (or overtaken), or the writer never read
+    /// the writes applied since (a restarted candidate), so this one is refused. A
     /// ZooKeeper session applies a client's requests in the order sent, over TCP, or fails; the
     /// writer resigns (unless it acts in a later epoch by now), and if it owns `/controller` the
     /// coordinator deletes it, so that a candidate takes over from what did commit.

@@ -175,7 +175,7 @@ impl fmt::Display for Msg {
             Msg::ResignController => write!(f, "ResignController{{delete /controller}}"),
             Msg::WriteOutOfOrder { epoch, follows, applied } => write!(
                 f,
-                "WriteOutOfOrder{{controller epoch {epoch}: follows write {follows}, ZooKeeper applied {applied}: one was lost}}"
+                "WriteOutOfOrder{{controller epoch {epoch}: follows write {follows}, ZooKeeper applied {applied}}}"
             ),
         }
     }

@@ -44,8 +44,9 @@ pub struct MetadataFile {
 
 impl MetadataFile {
     /// Opens the metadata directory `dir` of node `node_id` of cluster `cluster_id`, which keeps
-    /// `kind` (`Saved::kind`). A directory without `meta.properties`, or one where nothing was
-    /// saved yet, opens as `None`: the node starts from the freshly formatted cluster.
+    /// `kind` (`Saved::kind`). A directory without `meta.properties` (nor `metadata.json`), or
+    /// one where nothing was saved yet, opens as `None`: the node starts from the freshly
+    /// formatted cluster.
     pub fn open(
         dir: &Path,
         cluster_id: &str,
