@@ -119,9 +119,11 @@ impl Kind {
             Msg::ControllerElected { .. } => Kind::DeliverControllerElected,
             Msg::ControllerSessionExpired => Kind::DeliverControllerSessionExpired,
             Msg::NotController(_) => Kind::DeliverNotController,
-            Msg::SessionHeartbeat | Msg::FetchMetadata { .. } | Msg::ResignController | Msg::WriteOutOfOrder { .. } => {
-                Kind::RuntimeOnly
-            }
+            Msg::SessionHeartbeat
+            | Msg::FetchMetadata { .. }
+            | Msg::ResignController
+            | Msg::WriteOutOfOrder { .. }
+            | Msg::WriteApplied { .. } => Kind::RuntimeOnly,
         }
     }
 
@@ -400,7 +402,8 @@ mod tests {
             follows: WriteCount(2),
             applied: WriteCount(1),
         };
-        for msg in [Msg::FetchMetadata { broker: BrokerId(1) }, Msg::ResignController, out_of_order] {
+        let applied = Msg::WriteApplied { applied: WriteCount(2), then: vec![] };
+        for msg in [Msg::FetchMetadata { broker: BrokerId(1) }, Msg::ResignController, out_of_order, applied] {
             assert_eq!(Kind::of_msg(&msg), Kind::RuntimeOnly, "{msg}");
         }
     }

@@ -28,7 +28,7 @@ pub const MAGIC: [u8; 4] = *b"KELP";
 /// so a change to a message's fields is a new version (2: a controller's write carries what its
 /// event changed, not its whole image; `ResignController`; a controller's image carries every
 /// field, its count of unanswered writes among them; 3: a write names the writes it follows, an
-/// image counts them, and `WriteOutOfOrder`).
+/// image counts them, `WriteOutOfOrder` and `WriteApplied`).
 pub const VERSION: u8 = 3;
 /// The size of the frame header (everything before the body).
 pub const HEADER_LEN: usize = 29;
@@ -227,6 +227,10 @@ mod tests {
             },
             Msg::ResignController,
             Msg::WriteOutOfOrder { epoch: ControllerEpoch(2), follows: WriteCount(5), applied: WriteCount(4) },
+            Msg::WriteApplied {
+                applied: WriteCount(5),
+                then: vec![(Address::Broker(BrokerId(1)), Msg::ShutdownAccepted { broker_epoch: BrokerEpoch(1) })],
+            },
         ]
     }
 

@@ -115,10 +115,13 @@ impl CoordinatorState {
             }
         } else {
             changes.apply_to(&mut self.committed);
-            if cfg.runtime.controller_request_timeout {
+            let answer = if cfg.runtime.controller_request_timeout {
                 self.committed.writes.count = applied.next();
-            }
-            fx.send(Address::controller(writer), Msg::WriteAccepted { then });
+                Msg::WriteApplied { applied: applied.next(), then }
+            } else {
+                Msg::WriteAccepted { then }
+            };
+            fx.send(Address::controller(writer), answer);
             return;
         }
         if let Some(request) = cause {
@@ -413,13 +416,16 @@ mod tests {
 
     #[test]
     fn in_the_cluster_each_write_applied_is_counted_and_the_checker_counts_none() {
-        // The second write follows the first where writes are counted, and 0 writes where not.
-        for (cfg, second_follows, counted) in [(numbered(cfg(true)), 1, WriteCount(2)), (cfg(true), 0, WriteCount(0))] {
+        // The second write follows the first where writes are counted, and 0 writes where not;
+        // the answer names the count where there is one.
+        let applied = vec![(ONE, Msg::WriteApplied { applied: WriteCount(2), then: then() })];
+        let cases = [(numbered(cfg(true)), 1, WriteCount(2), applied), (cfg(true), 0, WriteCount(0), accepted())];
+        for (cfg, second_follows, counted, answer) in cases {
             let mut z = CoordinatorState::start(&cfg);
             receive(&mut z, &cfg, ONE, write(1, broker_1_silent(&cfg), None));
             let second = following(second_follows, CommittedChanges::default());
             let sends = receive(&mut z, &cfg, ONE, write(1, second, None));
-            assert_eq!(sends, accepted());
+            assert_eq!(sends, answer);
             assert_eq!(z.committed.writes.count, counted);
             // A candidate that takes over reads the count with the rest.
             expire(&mut z, &cfg);

@@ -354,4 +354,14 @@ pub enum Msg {
         follows: WriteCount,
         applied: WriteCount,
     },
+    /// The reference cluster's `WriteAccepted`: the write is committed, the `applied`-th, and
+    /// with it every write before it (the coordinator applies them in order), so send `then`;
+    /// only the candidate's writes after it are still unanswered. A lost answer loses its
+    /// requests (brokers read records from the metadata log; brokers and clients ask again), and
+    /// the next answer counts for it.
+    WriteApplied {
+        applied: WriteCount,
+        #[serde(deserialize_with = "msg_nesting::sends")]
+        then: Vec<(Address, Msg)>,
+    },
 }

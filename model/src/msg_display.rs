@@ -165,6 +165,9 @@ impl fmt::Display for Msg {
                 write!(f, "Write{{controller epoch {epoch}{after}: {written}; then {} request(s)}}", then.len())
             }
             Msg::WriteAccepted { then } => write!(f, "WriteAccepted{{then {} request(s)}}", then.len()),
+            Msg::WriteApplied { applied, then } => {
+                write!(f, "WriteApplied{{write {applied}; then {} request(s)}}", then.len())
+            }
             Msg::WriteRejected => write!(f, "WriteRejected{{BADVERSION: controller moved}}"),
             Msg::ControllerGone => write!(f, "ControllerGone{{/controller deleted}}"),
             Msg::ClaimController => write!(f, "ClaimController{{create /controller}}"),

@@ -57,7 +57,8 @@ pub fn maybe_boxed<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Msg>>, 
     within(d)
 }
 
-/// The messages a committed write sends on (`CoordinatorWrite::then`, `WriteAccepted::then`).
+/// The messages a committed write sends on (`CoordinatorWrite::then`, `WriteAccepted::then`,
+/// `WriteApplied::then`).
 pub fn sends<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(Address, Msg)>, D::Error> {
     within(d)
 }

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::effects::{Address, Effects};
 use crate::ids::{BrokerEpoch, ControllerEpoch, ControllerId};
 use crate::msg::Msg;
+use crate::timer::Timer;
 
 impl ControllerState {
     /// A candidate at start: with candidates, candidate 1 holds `/controller` in controller epoch 1
@@ -64,11 +65,15 @@ impl ControllerState {
                 fx.send(Address::Coordinator, Msg::ClaimController);
             }
             Msg::WriteOutOfOrder { .. } => {}
-            // The write is committed: now the requests go out (already stamped). The time-out of
-            // unanswered writes runs on from the first of them: an answer to a later write does
-            // not show that an earlier one, maybe lost, committed.
-            Msg::WriteAccepted { then } => {
-                self.writes.answered();
+            // The write is committed: now the requests go out (already stamped).
+            Msg::WriteAccepted { then } => fx.sends.extend(then),
+            // Runtime only: so are the writes before it (applied in order). The time-out of the
+            // writes still unanswered runs from this answer: ZooKeeper is applying them.
+            Msg::WriteApplied { applied, then } => {
+                self.writes.applied(applied);
+                if self.writes.unanswered > 0 {
+                    fx.restart_timer(Timer::CoordinatorWriteTimeout);
+                }
                 fx.sends.extend(then)
             }
             request if is_broker_request(&request) && !self.acts() => {
@@ -101,7 +106,8 @@ impl ControllerState {
         *self = Self::standby();
     }
 
-    /// It has had writes unanswered since `Timer::CoordinatorWriteTimeout` was armed (runtime only:
+    /// It has had writes unanswered since `Timer::CoordinatorWriteTimeout` was armed or last
+    /// restarted by an answer (runtime only:
     /// a datagram lost, where ZooKeeper's TCP session would have delivered it, or failed): the
     /// candidate cannot tell whether they committed, so it resigns and deletes `/controller`, as
     /// Kafka's controller gives `/controller` up when it cannot go on (`triggerControllerMove`;
@@ -400,28 +406,35 @@ mod tests {
         assert_eq!(c.writes, Writes { unanswered: 2, count: WriteCount(8) });
     }
 
+    /// Candidate 1 acting, with two writes unanswered (brokers 1 and 2 stopped heartbeating).
+    fn after_two_writes(cfg: &Config) -> ControllerState {
+        let mut c = ControllerState::start(cfg, ControllerId(1));
+        for broker in [1, 2] {
+            let mut fx = Effects::default();
+            c.on_msg(cfg, stopped(broker), &mut fx);
+        }
+        c
+    }
+
     #[test]
     fn in_the_cluster_unanswered_writes_are_timed_until_every_one_is_answered() {
         let cfg = runtime();
-        let mut c = ControllerState::start(&cfg, ControllerId(1));
-        for broker in [1, 2] {
-            let mut fx = Effects::default();
-            c.on_msg(&cfg, stopped(broker), &mut fx);
-        }
+        let mut c = after_two_writes(&cfg);
         assert_eq!(c.writes.unanswered, 2);
         assert!(c.wanted_timers(&cfg).contains(&Timer::CoordinatorWriteTimeout));
         // Only the timers of that list are armed (and cancelled) for the actor.
         assert!(ControllerState::all_timers(&cfg).contains(&Timer::CoordinatorWriteTimeout));
 
-        // An answer to one write leaves the time-out of the other running as it was.
+        // An answer to the first write: the second is unanswered, its time-out runs from now.
+        let applied = |n| Msg::WriteApplied { applied: WriteCount(n), then: vec![] };
         let mut fx = Effects::default();
-        c.on_msg(&cfg, Msg::WriteAccepted { then: vec![] }, &mut fx);
+        c.on_msg(&cfg, applied(1), &mut fx);
         assert_eq!(c.writes.unanswered, 1);
-        assert_eq!(fx.restart_timers, vec![]);
+        assert_eq!(fx.restart_timers, vec![Timer::CoordinatorWriteTimeout]);
         assert!(c.wanted_timers(&cfg).contains(&Timer::CoordinatorWriteTimeout));
 
         let mut fx = Effects::default();
-        c.on_msg(&cfg, Msg::WriteAccepted { then: vec![] }, &mut fx);
+        c.on_msg(&cfg, applied(2), &mut fx);
         assert_eq!(c.writes.unanswered, 0);
         assert_eq!(fx.restart_timers, vec![]);
         assert!(!c.wanted_timers(&cfg).contains(&Timer::CoordinatorWriteTimeout));
@@ -430,6 +443,25 @@ mod tests {
             Writes { unanswered: 0, count: WriteCount(2) },
             "the count is committed"
         );
+    }
+
+    #[test]
+    fn in_the_cluster_an_answer_counts_for_every_write_before_it_and_a_late_one_for_nothing() {
+        let cfg = runtime();
+        let mut c = after_two_writes(&cfg);
+        assert_eq!(c.writes, Writes { unanswered: 2, count: WriteCount(2) });
+        // The answer to write 1 was lost: the answer to write 2 answers it too, and its requests
+        // go out.
+        let accepted = Msg::ShutdownAccepted { broker_epoch: BrokerEpoch(2) };
+        let then = vec![(Address::Broker(BrokerId(2)), stamped(1, accepted))];
+        let mut fx = Effects::default();
+        c.on_msg(&cfg, Msg::WriteApplied { applied: WriteCount(2), then: then.clone() }, &mut fx);
+        assert_eq!((c.writes.unanswered, fx.sends), (0, then));
+        // A write later, a late answer to write 1 answers nothing new.
+        let mut fx = Effects::default();
+        c.on_msg(&cfg, stopped(3), &mut fx);
+        c.on_msg(&cfg, Msg::WriteApplied { applied: WriteCount(1), then: vec![] }, &mut fx);
+        assert_eq!(c.writes, Writes { unanswered: 1, count: WriteCount(3) });
     }
 
     #[test]

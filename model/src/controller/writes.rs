@@ -10,9 +10,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Writes {
-    /// An acting candidate's writes not answered yet: `Timer::CoordinatorWriteTimeout` runs
-    /// while there are any (an answer to a later write does not show that an earlier one, maybe
-    /// lost, committed).
+    /// An acting candidate's writes not answered yet, directly or by an answer to a later one:
+    /// `Timer::CoordinatorWriteTimeout` runs while there are any.
     pub unanswered: u16,
     /// The writes this state follows (`WriteCount`): an acting candidate's, counting its own in
     /// flight; the coordinator's committed image's, those it applied. Not reset at a take-over:
@@ -34,9 +33,12 @@ impl Writes {
         }
     }
 
-    /// A write is answered.
-    pub fn answered(&mut self) {
-        self.unanswered = self.unanswered.saturating_sub(1);
+    /// The `applied`-th write is answered (`Msg::WriteApplied`), and with it every write before
+    /// it: only those sent after it are unanswered. A late answer from an earlier term (the count
+    /// went on since) answers nothing new.
+    pub fn applied(&mut self, applied: WriteCount) {
+        let after = u16::try_from(self.count.0.saturating_sub(applied.0)).unwrap_or(u16::MAX);
+        self.unanswered = self.unanswered.min(after);
     }
 
     /// What of this book is committed with the state: the count, not the writes in flight.

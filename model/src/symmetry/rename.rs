@@ -323,6 +323,9 @@ impl Rename for Msg {
                 cause: cause.as_ref().map(|c| Box::new(c.rename(p))),
             },
             Msg::WriteAccepted { then } => Msg::WriteAccepted { then: rename_held_sends(then, p) },
+            Msg::WriteApplied { applied, then } => {
+                Msg::WriteApplied { applied: *applied, then: rename_held_sends(then, p) }
+            }
             Msg::WriteRejected => Msg::WriteRejected,
             Msg::ResignController => Msg::ResignController,
             Msg::WriteOutOfOrder { epoch, follows, applied } => {
