@@ -27,7 +27,7 @@ use kelp_model::coordinator::CoordinatorState;
 use kelp_model::effects::Address;
 use kelp_model::ids::{BrokerId, ControllerId, Incarnation, PartitionId};
 use kelp_model::msg::Msg;
-use kelp_model::saved::{Saved, CONTROLLER_METADATA, COORDINATOR_DATA};
+use kelp_model::saved::{self, Saved};
 use kelp_model::timer::Timer;
 use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
@@ -934,18 +934,6 @@ fn broker_changes(cfg: &Config, before: &BrokerState, after: &BrokerState) -> Ve
 
 // --- the node --------------------------------------------------------------------------------
 
-/// Whether node `role` keeps what the model saves of it in a `MetadataFile`: the sole controller
-/// and ZooKeeper, with `RuntimeSettings::durable_metadata` (the model saves nothing of the other
-/// candidates, which read ZooKeeper when they take over).
-fn keeps_metadata(cfg: &Config, role: Address) -> bool {
-    let keeps = match role {
-        Address::Controller => !cfg.has_coordinator(),
-        Address::Coordinator => true,
-        _ => false,
-    };
-    keeps && cfg.runtime.durable_metadata
-}
-
 /// Runs node `id` of the cluster in `dir` until `stop` (or, for a broker, until the model says it
 /// stopped). The controller stops at the first request. A broker's first request starts its
 /// controlled shutdown (the model's `Timer::Shutdown`): it returns `Ok` once the controller
@@ -958,8 +946,10 @@ pub fn run(dir: &Path, id: u32, stop: &Stop) -> Result<(), NodeError> {
     let span = tracing::info_span!("node", name = %node_name(&cluster.config, id));
     let _entered = span.enter();
     let role = Address::of(actor_id(id), &cluster.config);
-    let (sink, saved): (Option<Box<dyn SaveSink>>, Option<Saved>) = match (node.role, role) {
-        (NodeRole::Broker, Address::Broker(broker)) => {
+    // What the model saves of the sole controller and ZooKeeper goes to a `MetadataFile`.
+    let metadata_kind = saved::metadata_kind(&cluster.config, role);
+    let (sink, saved): (Option<Box<dyn SaveSink>>, Option<Saved>) = match (node.role, role, metadata_kind) {
+        (NodeRole::Broker, Address::Broker(broker), _) => {
             let data = data_dir(dir, &cluster.config, id);
             let partitions = usize::from(cluster.config.partitions);
             let (storage, disk) =
@@ -970,9 +960,8 @@ pub fn run(dir: &Path, id: u32, stop: &Stop) -> Result<(), NodeError> {
             }
             (Some(Box::new(storage)), disk.map(Saved::Broker))
         }
-        (_, Address::Controller | Address::Coordinator) if keeps_metadata(&cluster.config, role) => {
+        (_, _, Some(kind)) => {
             let data = data_dir(dir, &cluster.config, id);
-            let kind = if role == Address::Coordinator { COORDINATOR_DATA } else { CONTROLLER_METADATA };
             let node_id = u8::try_from(id)
                 .map(BrokerId)
                 .map_err(|_| NodeError::UnknownNode { id, brokers: cluster.config.brokers })?;

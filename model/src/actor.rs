@@ -15,7 +15,7 @@ use crate::log::Value;
 use crate::msg::Msg;
 use crate::operator::OperatorState;
 use crate::producer::ProducerState;
-use crate::saved::Saved;
+use crate::saved::{self, Saved};
 use crate::timer::Timer;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, Id, Out};
@@ -126,15 +126,12 @@ impl KelpActor {
         self.apply(next, fx, o);
     }
 
-    /// What this actor keeps of `state` on disk besides a broker's `Disk`: the sole controller's
-    /// metadata and the coordinator's data, with `RuntimeSettings::durable_metadata`.
+    /// What this actor keeps of `state` on disk besides a broker's `Disk` (`saved::metadata_kind`).
     fn metadata(&self, state: &KelpState) -> Option<Saved> {
-        if !self.cfg.runtime.durable_metadata {
-            return None;
-        }
-        match (state, self.role) {
-            (KelpState::Controller(c), Address::Controller) if c.role.is_sole() => Some(Saved::Controller(c.clone())),
-            (KelpState::Coordinator(z), _) => Some(Saved::Coordinator(z.clone())),
+        saved::metadata_kind(&self.cfg, self.role)?;
+        match state {
+            KelpState::Controller(c) => Some(Saved::Controller(c.clone())),
+            KelpState::Coordinator(z) => Some(Saved::Coordinator(z.clone())),
             _ => None,
         }
     }

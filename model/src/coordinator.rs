@@ -117,7 +117,7 @@ impl CoordinatorState {
             changes.apply_to(&mut self.committed);
             let answer = if cfg.runtime.controller_request_timeout {
                 self.committed.writes.count = applied.next();
-                Msg::WriteApplied { applied: applied.next(), then }
+                Msg::WriteApplied { applied: self.committed.writes.count, then }
             } else {
                 Msg::WriteAccepted { then }
             };

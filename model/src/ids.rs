@@ -77,16 +77,31 @@ newtype!(
     ControllerEpoch(u32),
     "{}"
 );
-newtype!(
-    /// The reference cluster's count of a controller's writes to the coordinator: those the
-    /// coordinator applied (its committed image), or those it will have applied once an acting
-    /// candidate's writes land (that candidate's state). The coordinator applies a write only on
-    /// top of exactly the writes it follows, as a ZooKeeper session applies a client's requests
-    /// in the order sent, over TCP, where a datagram may be lost (runtime only:
-    /// `RuntimeSettings::controller_request_timeout`; always 0 in the checker).
-    WriteCount(u32),
-    "{}"
-);
+/// The reference cluster's count of a controller's writes to the coordinator: those the
+/// coordinator applied (its committed image), or those it will have applied once an acting
+/// candidate's writes land (that candidate's state). The coordinator applies a write only on
+/// top of exactly the writes it follows, as a ZooKeeper session applies a client's requests
+/// in the order sent, over TCP, where a datagram may be lost (runtime only:
+/// `RuntimeSettings::controller_request_timeout`; always 0 in the checker).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WriteCount(pub u32);
+
+impl fmt::Display for WriteCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// 0, the checker's only count, hashes as nothing: whatever holds a count keeps the fingerprints,
+/// search order and counterexamples it had before the runtime counted writes.
+impl std::hash::Hash for WriteCount {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        if self.0 != 0 {
+            self.0.hash(state);
+        }
+    }
+}
 newtype!(
     /// An idempotent producer's per-partition sequence number.
     Sequence(u32),

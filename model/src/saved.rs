@@ -10,6 +10,7 @@ use crate::broker::Disk;
 use crate::config::Config;
 use crate::controller::{ControllerRole, ControllerState};
 use crate::coordinator::CoordinatorState;
+use crate::effects::Address;
 use crate::ids::PartitionId;
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
@@ -26,6 +27,20 @@ pub enum Saved {
     /// fault count, which the cluster's budget never spends.
     Controller(ControllerState),
     Coordinator(CoordinatorState),
+}
+
+/// The kind of state `role` keeps on disk besides a broker's `Disk`, if any: the sole
+/// controller's metadata and the coordinator's data, with `RuntimeSettings::durable_metadata`.
+/// ZooKeeper-era candidates keep nothing (they read ZooKeeper when they take over).
+pub fn metadata_kind(cfg: &Config, role: Address) -> Option<&'static str> {
+    if !cfg.runtime.durable_metadata {
+        return None;
+    }
+    match role {
+        Address::Controller if !cfg.has_coordinator() => Some(CONTROLLER_METADATA),
+        Address::Coordinator => Some(COORDINATOR_DATA),
+        _ => None,
+    }
 }
 
 impl Saved {
