@@ -45,13 +45,7 @@ fn config() -> Config {
         replication_factor: 1,
         min_insync_replicas: 1,
         producers: 1,
-        budget: FaultBudget {
-            crashes: 0,
-            power_losses: 0,
-            session_expiries: 0,
-            isr_shrinks: 0,
-            ..FaultBudget::default()
-        },
+        budget: FaultBudget::none(),
         ..Config::default()
     }
 }

@@ -330,8 +330,7 @@ mod tests {
 
     /// No faults at all: the actors arm no fault timers.
     fn calm() -> Arc<Config> {
-        let budget =
-            FaultBudget { crashes: 0, power_losses: 0, session_expiries: 0, isr_shrinks: 0, ..Default::default() };
+        let budget = FaultBudget::none();
         Arc::new(Config { budget, ..Config::default() })
     }
 

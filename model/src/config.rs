@@ -139,6 +139,23 @@ pub struct FaultBudget {
     pub restarts: Option<u8>,
 }
 
+impl FaultBudget {
+    /// No fault of any kind, elections bounded as by default: the reference cluster's budget
+    /// (its faults come from the operator, not from the model), and the start of a test's own.
+    pub fn none() -> Self {
+        FaultBudget {
+            crashes: 0,
+            power_losses: 0,
+            shutdowns: 0,
+            session_expiries: 0,
+            isr_shrinks: 0,
+            link_cuts: 0,
+            controller_session_expiries: 0,
+            ..FaultBudget::default()
+        }
+    }
+}
+
 impl Default for FaultBudget {
     fn default() -> Self {
         FaultBudget {

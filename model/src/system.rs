@@ -162,8 +162,7 @@ mod tests {
 
     #[test]
     fn a_producer_retrying_for_ever_keeps_at_most_one_request_in_flight() {
-        let budget =
-            FaultBudget { crashes: 0, power_losses: 0, session_expiries: 0, isr_shrinks: 0, ..FaultBudget::default() };
+        let budget = FaultBudget::none();
         let model = build(Config { retries: Retries::Forever, budget, ..Config::default() });
         let init = model.init_states().remove(0);
         assert!(Model::within_boundary(&model, &init), "the first request is in flight");

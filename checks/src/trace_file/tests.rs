@@ -45,13 +45,7 @@ fn hand_made() -> TraceFile {
         replication_factor: 2,
         min_insync_replicas: 1,
         records: 1,
-        budget: FaultBudget {
-            crashes: 1,
-            power_losses: 0,
-            session_expiries: 0,
-            isr_shrinks: 0,
-            ..FaultBudget::default()
-        },
+        budget: FaultBudget { crashes: 1, ..FaultBudget::none() },
         ..Config::default()
     };
     let produce = Msg::Produce {

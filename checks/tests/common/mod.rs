@@ -42,16 +42,5 @@ pub fn kelp(args: &[&str]) -> (i32, String, String) {
 
 /// Only process crashes, leader epochs up to 2: the budget of the small pinned configurations.
 pub fn crashes_only(crashes: u8) -> FaultBudget {
-    FaultBudget {
-        crashes,
-        power_losses: 0,
-        shutdowns: 0,
-        session_expiries: 0,
-        isr_shrinks: 0,
-        leader_epochs: 2,
-        link_cuts: 0,
-        controller_session_expiries: 0,
-        faults: None,
-        restarts: None,
-    }
+    FaultBudget { crashes, leader_epochs: 2, ..FaultBudget::none() }
 }

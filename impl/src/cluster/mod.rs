@@ -153,19 +153,8 @@ pub fn runtime_config(options: &UpOptions) -> Result<Config, ClusterError> {
         unclean_leader_election: options.unclean_leader_election.unwrap_or(false),
         auto_leader_rebalance: options.auto_leader_rebalance.unwrap_or(true),
         flush: options.flush.unwrap_or(FlushPolicy::Never),
-        budget: FaultBudget {
-            crashes: 0,
-            power_losses: 0,
-            shutdowns: 0,
-            session_expiries: 0,
-            isr_shrinks: 0,
-            link_cuts: 0,
-            controller_session_expiries: 0,
-            // A bound of the checker's search (`system::beyond_exploration_bound`); no handler reads it.
-            leader_epochs: 32,
-            faults: None,
-            restarts: None,
-        },
+        // The leader-epoch bound is the checker's (`system::beyond_exploration_bound`); no handler reads it.
+        budget: FaultBudget { leader_epochs: 32, ..FaultBudget::none() },
         runtime: RuntimeSettings {
             heartbeats: true,
             metadata_refresh: true,

@@ -404,18 +404,7 @@ fn the_reduced_search_reaches_exactly_the_orbits_of_the_full_search() {
         producers: 2,
         records: 1,
         retries: Retries::Times(0),
-        budget: FaultBudget {
-            crashes: 1,
-            power_losses: 0,
-            shutdowns: 0,
-            session_expiries: 0,
-            isr_shrinks: 0,
-            leader_epochs: 2,
-            link_cuts: 0,
-            controller_session_expiries: 0,
-            faults: None,
-            restarts: Some(1),
-        },
+        budget: FaultBudget { crashes: 1, leader_epochs: 2, restarts: Some(1), ..FaultBudget::none() },
         ..Config::default()
     };
     let model = build(cfg.clone());
