@@ -4,12 +4,22 @@
 //! BFS order: a shortest path, independent of the thread count. `eventually` properties are
 //! judged after the search, on the graph of the states where they fail (`liveness`).
 
-use super::fingerprint::{fingerprint, Fingerprint};
-use super::liveness::{Batch, Fairness, Recorder, Transitions};
-use super::owned;
-use super::successors::{Lookup, Step, Successors, Whole};
-use super::visited::{Claim, Visited};
+mod admit;
+mod expand;
+mod level;
+mod outcome;
+
+pub use outcome::{Classifier, Classify, Coverage, Observers, Options, Outcome, Overlap};
+
+use crate::engine::fingerprint::{fingerprint, Fingerprint};
+use crate::engine::liveness::{Batch, Fairness, Recorder, Transitions};
+use crate::engine::owned;
+use crate::engine::successors::{Successors, Whole};
+use crate::engine::visited::Visited;
 use crate::progress::{Counters, Snapshot};
+use admit::{discovered, evaluate, Admitter};
+use expand::Expander;
+use level::{Admitted, Done, Expanded, ExpandedList, Level, Node, Part, Work};
 use rayon::prelude::*;
 use stateright::{Expectation, Model, Path};
 use std::collections::HashMap;
@@ -37,230 +47,6 @@ const CHUNK_PER_THREAD: usize = 256;
 /// the last piece of a step holds up the others little: 16 nodes are about 140 us of work, of the
 /// 2.2 ms each thread has in a step.
 const PART_NODES: usize = 16;
-
-/// What a finished search found.
-pub struct Outcome<M: Model> {
-    /// States generated within the boundary (with repeats), as stateright counts them.
-    pub states: usize,
-    pub unique: usize,
-    pub depth: usize,
-    /// Transitions by kind, when `Observers::coverage` asked for them.
-    pub coverage: Option<Coverage>,
-    /// The first path found for each property that has a discovery: a violated `always` or
-    /// `eventually`, a reached `sometimes`.
-    pub discoveries: HashMap<&'static str, Path<M::State, M::Action>>,
-    /// For an `eventually` property broken by a cycle: the index of the path's state where the
-    /// cycle starts (the path's last state is that state again). A broken `eventually` property
-    /// without an entry here is a deadlock: its path ends where nothing more can happen.
-    pub loops: HashMap<&'static str, usize>,
-    /// Time the search spent on work that more threads do not share (measured at one thread, it
-    /// bounds how far more threads can speed the search up, by Amdahl's law): all but the
-    /// parallel steps of each level (expansion, the liveness graph's recording beside it,
-    /// admission) and the parallel steps after the search, and, for each `eventually` property,
-    /// the search of its graph for cycles (one thread per property). With more threads than one
-    /// it is at most that.
-    pub sequential: Duration,
-    /// What the threads did twice or for each other.
-    pub overlap: Overlap,
-}
-
-/// Work the threads of the BFS did twice or for each other: none at one thread, more with more
-/// threads (the DFS, on one thread, counts none). Counted, not timed, so that a run on many cores
-/// tells where its threads' time went.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Overlap {
-    /// Frontier states expanded.
-    pub expanded: usize,
-    /// Of those, the states a thread expanded that another thread had made (adopted first: see
-    /// `Successors::adopt`).
-    pub helped: usize,
-    /// Copies of new states kept for their claims.
-    pub copies: usize,
-    /// Of those, the copies whose claim a node earlier in frontier order took afterwards (the
-    /// copy made for nothing: the later node got there first on another thread).
-    pub lost: usize,
-}
-
-/// How to search: with how many threads, the fairness `eventually` properties are judged under
-/// (without it no action is fair: any cycle that avoids the property breaks it), and how states
-/// are fingerprinted (by default `Whole`: each successor built and hashed).
-pub struct Options<'a, M: Model, F = u64> {
-    pub threads: usize,
-    pub fairness: Option<Fairness<'a, M::State, M::Action>>,
-    pub successors: Option<&'a dyn Successors<M, F>>,
-}
-
-impl<M: Model, F> Options<'_, M, F> {
-    pub fn threads(threads: usize) -> Self {
-        Options { threads, fairness: None, successors: None }
-    }
-}
-
-/// What a search publishes and counts besides its result; nothing by default, which costs nothing.
-pub struct Observers<'a, A> {
-    /// Receives the search's figures after each chunk of a level and at each level's end.
-    pub progress: Option<&'a Counters>,
-    /// Counts transitions by the kind `classify` gives their action.
-    pub coverage: Option<Classifier<'a, A>>,
-}
-
-impl<A> Default for Observers<'_, A> {
-    fn default() -> Self {
-        Observers { progress: None, coverage: None }
-    }
-}
-
-/// An action's kind, as an index.
-pub type Classify<'a, A> = &'a (dyn Fn(&A) -> usize + Sync);
-
-/// Maps an action to its kind, an index below `kinds` (at most 65,536 kinds).
-pub struct Classifier<'a, A> {
-    pub classify: Classify<'a, A>,
-    pub kinds: usize,
-}
-
-/// Transitions by kind: each count is indexed by the classifier's kind.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Coverage {
-    /// Transitions explored within the boundary (with repeats): they sum to `Outcome::states`
-    /// less the initial states.
-    pub fired: Vec<usize>,
-    /// Transitions that reached a state first (the edge it is admitted through): they sum to
-    /// `Outcome::unique` less the initial states.
-    pub new_states: Vec<usize>,
-}
-
-impl Coverage {
-    /// Adds counts by kind.
-    fn add(&mut self, fired: &[usize], new_states: &[usize]) {
-        for (total, n) in self.fired.iter_mut().zip(fired).chain(self.new_states.iter_mut().zip(new_states)) {
-            *total += n;
-        }
-    }
-}
-
-/// One frontier state and the `eventually` properties that fail in it.
-struct Node<S, F> {
-    state: S,
-    fp: F,
-    failing: u64,
-}
-
-/// A list of frontier nodes (at most `PART_NODES`), and the thread that made their states (the
-/// pool's index of the thread that expanded their parents): the thread that should expand them,
-/// and free them.
-struct Part<S, F> {
-    nodes: Vec<Node<S, F>>,
-    owner: usize,
-}
-
-/// A BFS level: its nodes in order, kept in the lists they were admitted in (gathering them into
-/// one vector copied every node and regrew that vector at every level), and the lists in the runs
-/// each parallel step admitted (one vector of lists for the whole level was regrown, copied and
-/// its fresh pages faulted in, one thread at a time: part of the 118 ms `healthy` spent taking
-/// in admitted lists at one thread).
-struct Level<S, F> {
-    runs: Vec<Vec<Part<S, F>>>,
-    len: usize,
-}
-
-impl<S, F> Level<S, F> {
-    fn new() -> Self {
-        Level { runs: Vec::new(), len: 0 }
-    }
-
-    /// Appends a run of lists to the level.
-    fn extend(&mut self, run: Vec<Part<S, F>>) {
-        self.len += run.iter().map(|part| part.nodes.len()).sum::<usize>();
-        if !run.is_empty() {
-            self.runs.push(run);
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-}
-
-/// A transition whose fairness class is judged once its parent is back (`Actors` lends a new
-/// successor made in the parent itself): its place among the expansion's edges or cut ones.
-enum Unclassed {
-    Edge(usize),
-    Cut(usize),
-}
-
-/// The new states one frontier state leads to, before de-duplication within the level.
-struct Expansion<S, F> {
-    /// The frontier state's place in its level (its claims' index).
-    claim: u32,
-    /// New states: fingerprint, kind (0 without coverage), state; admitted in the order of a
-    /// hash of the whole state, so that the order does not depend on the order the model lists
-    /// actions in (stateright keeps timers in a hash set seeded at random: their order differs
-    /// from one process to the next).
-    successors: Vec<(F, u16, S)>,
-    /// The kind of each transition generated (only with coverage).
-    fired: Vec<u16>,
-    generated: usize,
-}
-
-/// A list's expansions, and its states' transitions for the liveness graph (only those where an
-/// `eventually` property fails), gathered as the list is expanded.
-struct ExpandedList<S, F> {
-    expansions: Vec<Expansion<S, F>>,
-    transitions: Batch<F>,
-}
-
-/// What admitting the expansions of one frontier list leaves to the sequential part of the
-/// level: counts, the new frontier nodes (in frontier order, in lists of at most `PART_NODES`),
-/// the discoveries in the same order, and the transitions for the liveness graph.
-struct Admitted<S, F> {
-    generated: usize,
-    unique: usize,
-    /// Copies kept for a claim, and those that lost it.
-    copies: usize,
-    lost: usize,
-    lists: Vec<Vec<Node<S, F>>>,
-    discoveries: Vec<(F, u64)>,
-    /// The expanded states' transitions, ready for the liveness graph (made by the thread that
-    /// expanded the list, freed by the one that records the graph).
-    transitions: Batch<F>,
-    /// Transitions and new states by kind (only with coverage: empty without).
-    fired: Vec<usize>,
-    new_states: Vec<usize>,
-}
-
-impl<S, F> Admitted<S, F> {
-    fn new(kinds: usize, transitions: Batch<F>) -> Self {
-        Admitted {
-            generated: 0,
-            unique: 0,
-            copies: 0,
-            lost: 0,
-            lists: Vec::new(),
-            discoveries: Vec::new(),
-            transitions,
-            fired: vec![0; kinds],
-            new_states: vec![0; kinds],
-        }
-    }
-}
-
-/// An expanded list, and the thread that expanded it (and made its new states).
-type Expanded<S, F> = (ExpandedList<S, F>, usize);
-
-/// A piece of a parallel step: a list of the chunk expanded before, to admit, or a list of the
-/// next chunk to expand (with its first node's place in the level).
-enum Work<S, F> {
-    Admit(Expanded<S, F>),
-    Expand(Part<S, F>, usize),
-}
-
-/// What a piece of a parallel step gives: an admitted list (with the thread that made its states)
-/// or an expanded one.
-enum Done<S, F> {
-    Admitted(Admitted<S, F>, usize),
-    Expanded(ExpandedList<S, F>),
-}
 
 pub fn check<M>(model: &M, threads: usize) -> Outcome<M>
 where
@@ -380,29 +166,6 @@ where
         self.found.iter().enumerate().filter(|(_, f)| f.is_none()).fold(self.eventually, |mask, (i, _)| mask | (1 << i))
     }
 
-    /// Which of the properties in `mask` have their condition hold in `state`, as a bit mask.
-    fn evaluate(model: &M, properties: &[stateright::Property<M>], mask: u64, state: &M::State) -> u64 {
-        properties
-            .iter()
-            .enumerate()
-            .filter(|(i, p)| mask & (1 << i) != 0 && (p.condition)(model, state))
-            .fold(0, |holds, (i, _)| holds | (1 << i))
-    }
-
-    /// The properties a new state discovers (a violated `always`, a reached `sometimes`), as a
-    /// bit mask. `judged`: the properties `holds` tells about.
-    fn discovered(properties: &[stateright::Property<M>], judged: u64, holds: u64) -> u64 {
-        properties
-            .iter()
-            .enumerate()
-            .filter(|(i, p)| match p.expectation {
-                Expectation::Always => judged & (1 << i) != 0 && holds & (1 << i) == 0,
-                Expectation::Sometimes => holds & (1 << i) != 0,
-                Expectation::Eventually => false,
-            })
-            .fold(0, |mask, (i, _)| mask | (1 << i))
-    }
-
     /// Records the discoveries (`discovered`'s mask) of the new state `fp` that are the first of
     /// their property; callers go in BFS order.
     fn discover(&mut self, fp: F, discovered: u64) {
@@ -432,8 +195,8 @@ where
             self.unique += 1;
             self.states += 1;
             let judged = self.undecided();
-            let holds = Self::evaluate(self.model, &self.properties, judged, &state);
-            self.discover(fp, Self::discovered(&self.properties, judged, holds));
+            let holds = evaluate(self.model, &self.properties, judged, &state);
+            self.discover(fp, discovered(&self.properties, judged, holds));
             initial.push(Node { state, fp, failing: self.eventually & !holds });
         }
         let mut frontier = Level::new();
@@ -538,124 +301,28 @@ where
         first: usize,
         next: &mut Level<M::State, F>,
     ) -> Vec<Expanded<M::State, F>> {
-        let model = self.model;
         let successors = self.successors;
-        let visited = &self.visited;
-        let classify = self.classify;
-        let fairness = self.fairness.as_ref();
-        let record = self.liveness.is_some();
-        let level = self.depth as u32 + 1;
-        // Expands `node`, the level's node `claim`; its transitions go to `batch` (through
-        // `scratch`, the list's buffer, so that no state has vectors of its own).
-        let expand = |mut node: Node<M::State, F>, claim: u32, batch: &mut Batch<F>, scratch: &mut Transitions<F>| {
-            let (parent_fp, failing) = (node.fp, node.failing);
-            let mut expansion = Expansion { claim, successors: Vec::new(), fired: Vec::new(), generated: 0 };
-            let mut transitions = (record && failing != 0).then(|| {
-                scratch.edges.clear();
-                scratch.cut.clear();
-                &mut *scratch
-            });
-            // The actions of transitions whose fairness class waits for the parent to be back.
-            let mut unclassed: Vec<(Unclassed, M::Action)> = Vec::new();
-            let seen = |fp: F| visited.seen(fp, level, claim);
-            let prefetch = |fp: F| visited.prefetch(fp);
-            let lookup = Lookup { seen: &seen, prefetch: &prefetch };
-            successors.for_each_prefetching(&mut node.state, parent_fp, lookup, &mut |action, step, parent| {
-                let kind = classify.map_or(0, |classify| classify(&action.get()) as u16);
-                let (class, later) = match (&transitions, fairness, parent) {
-                    (Some(_), Some(f), Some(parent)) => ((f.class)(parent, &action.get()), false),
-                    (Some(_), Some(_), None) => (None, true),
-                    _ => (None, false),
-                };
-                let fp = match step {
-                    Step::Seen(fp) => fp,
-                    Step::New(fp, next) => {
-                        if !model.within_boundary(&next) {
-                            if let (Some(t), Some(f)) = (&mut transitions, fairness) {
-                                if (f.beyond_bound)(&next) {
-                                    if later {
-                                        unclassed.push((Unclassed::Cut(t.cut.len()), action.into_owned()));
-                                    }
-                                    t.cut.push(class);
-                                }
-                            }
-                            return;
-                        }
-                        if visited.claim(fp, level, claim, node.fp) == Claim::Kept {
-                            expansion.successors.push((fp, kind, next.into_owned()));
-                        }
-                        fp
-                    }
-                };
-                expansion.generated += 1;
-                if classify.is_some() {
-                    expansion.fired.push(kind);
-                }
-                if let Some(t) = &mut transitions {
-                    if later {
-                        unclassed.push((Unclassed::Edge(t.edges.len()), action.into_owned()));
-                    }
-                    t.edges.push((fp, class));
-                }
-            });
-            if let (Some(t), Some(f)) = (&mut transitions, fairness) {
-                for (at, action) in unclassed {
-                    let class = (f.class)(&node.state, &action);
-                    match at {
-                        Unclassed::Edge(i) => t.edges[i].1 = class,
-                        Unclassed::Cut(i) => t.cut[i] = class,
-                    }
-                }
-            }
-            if let Some(t) = transitions {
-                batch.push(parent_fp, failing, t);
-            }
-            expansion
+        let expander = Expander {
+            model: self.model,
+            successors,
+            visited: &self.visited,
+            classify: self.classify,
+            fairness: self.fairness.as_ref(),
+            record: self.liveness.is_some(),
+            level: self.depth as u32 + 1,
         };
         // The chunk expanded before: every claim of it is settled. Keep the winners' copies,
         // judge them and make them frontier nodes, in parallel (the losers' copies are dropped
         // there too). What is left to do in frontier order, one thread at a time, is only
         // counting and moving: the sequential part of a level, which bounds how far more threads
         // can speed it up.
-        let properties = &self.properties;
-        let judged = self.undecided();
-        let eventually = self.eventually;
-        let kinds = self.coverage.as_ref().map_or(0, |c| c.fired.len());
-        let admit = |list: ExpandedList<M::State, F>| {
-            let mut out = Admitted::new(kinds, list.transitions);
-            for mut expansion in list.expansions {
-                out.generated += expansion.generated;
-                for &kind in &expansion.fired {
-                    out.fired[usize::from(kind)] += 1;
-                }
-                // Admission order follows the whole-state hash, whatever fingerprints the search
-                // uses: the same shortest counterexamples with either way of fingerprinting.
-                // Only the winners are hashed: with more threads, more copies lose (at 2
-                // threads, one in seven: a later node claimed the state before an earlier one).
-                let claim = expansion.claim;
-                let copies = expansion.successors.len();
-                expansion.successors.retain(|&(fp, _, _)| visited.won(fp, claim));
-                out.copies += copies;
-                out.lost += copies - expansion.successors.len();
-                expansion.successors.sort_by_cached_key(|(_, kind, state)| (fingerprint(state), *kind));
-                for (fp, kind, state) in expansion.successors {
-                    let holds = Self::evaluate(model, properties, judged, &state);
-                    let discovered = Self::discovered(properties, judged, holds);
-                    if discovered != 0 {
-                        out.discoveries.push((fp, discovered));
-                    }
-                    if kinds != 0 {
-                        out.new_states[usize::from(kind)] += 1;
-                    }
-                    let node = Node { state, fp, failing: eventually & !holds };
-                    match out.lists.last_mut() {
-                        Some(last) if last.len() < PART_NODES => last.push(node),
-                        _ => out.lists.push(vec![node]),
-                    }
-                    out.unique += 1;
-                }
-            }
-            out
+        let admitter = Admitter {
+            model: self.model,
+            properties: &self.properties,
+            visited: &self.visited,
+            judged: self.undecided(),
+            eventually: self.eventually,
+            kinds: self.coverage.as_ref().map_or(0, |c| c.fired.len()),
         };
         // The admissions come first, so that each thread admits its lists before it expands. Each
         // list to expand goes with its first node's place in the level.
@@ -682,7 +349,7 @@ where
                     Work::Expand(part, _) => part.owner,
                 },
                 |work, mine| match work {
-                    Work::Admit((list, expander)) => Done::Admitted(admit(list), expander),
+                    Work::Admit((list, expander)) => Done::Admitted(admitter.admit(list), expander),
                     Work::Expand(mut part, first) => {
                         if !mine {
                             helped.fetch_add(part.nodes.len(), Ordering::Relaxed);
@@ -693,7 +360,7 @@ where
                         let (mut transitions, mut scratch) = (Batch::default(), Transitions::default());
                         let expansions = part.nodes.into_iter().zip(first..);
                         let expansions = expansions
-                            .map(|(node, claim)| expand(node, claim as u32, &mut transitions, &mut scratch))
+                            .map(|(node, claim)| expander.expand(node, claim as u32, &mut transitions, &mut scratch))
                             .collect();
                         Done::Expanded(ExpandedList { expansions, transitions })
                     }
