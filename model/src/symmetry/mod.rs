@@ -6,8 +6,10 @@
 //!   permutation σ, acting on actor ids by role (the controller is fixed).
 //! * `group.rs`: `Symmetry::of`, which brokers and producers a `Config` cannot tell apart, and the
 //!   group they generate (an explicit list, identity first).
-//! * `rename.rs`: the `Rename` trait, applying a permutation to every model type that names a
-//!   broker, a producer or an actor, up to the whole `SystemState`.
+//! * `rename/`: the `Rename` trait, applying a permutation to every model type that names a
+//!   broker, a producer or an actor, up to the whole `SystemState`: ids, containers and logs in
+//!   `mod.rs`, then one file each for messages, the broker, the controller, the producer and the
+//!   system.
 //! * `tests.rs`: the groups of known configurations, and on states reached by the model: renaming
 //!   is invertible, commutes with the model's transitions, keeps every property's verdict, and
 //!   `representative` is one per orbit.
