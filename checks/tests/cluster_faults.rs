@@ -17,6 +17,7 @@
 //!   preferred`, refused while the preferred replica is down;
 //! - with two controller candidates and ZooKeeper (6 processes), `kelp cluster kill-controller`
 //!   moves the controller to the other candidate in controller epoch 2, which goes on electing;
+//!   the candidate killed comes back as a standby and takes over in epoch 3 when the other dies;
 //!   a ZooKeeper killed and started again carries on from its data; and a controller whose write
 //!   to ZooKeeper is lost (ZooKeeper paused, its receive buffer full) is refused its next write
 //!   (out of order) and loses `/controller`: no describe shows the lost change, and the next
@@ -489,6 +490,35 @@ fn killing_the_controller_moves_it_to_another_candidate_which_goes_on_electing()
     let log = std::fs::read_to_string(dir.join("logs").join("zookeeper.log")).expect("zookeeper's log");
     assert!(log.contains("session of controller expired: /controller deleted"), "{log}");
     assert!(log.contains("controller-2 created /controller: controller in controller epoch 2"), "{log}");
+}
+
+#[test]
+fn a_restarted_candidate_comes_back_as_a_standby_and_takes_over_when_the_controller_dies() {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp.path().join("cluster");
+    let _cluster = Cluster(&dir);
+    up_in_sync_with(&dir, &["--controllers", "2"]);
+    kelp_ok(&dir, &["cluster", "kill-controller"]);
+    wait_for_log(&dir, "zookeeper", "controller-2 created /controller: controller in controller epoch 2");
+
+    // Candidate 1 (node 0) starts again from its mark: a standby that claims `/controller` (taken)
+    // and watches it, not the formatted cluster's controller of epoch 1 (a zombie).
+    kelp_ok(&dir, &["cluster", "start", "0"]);
+    let standby = "a standby candidate: claims /controller and watches it";
+    let log = wait_for_log(&dir, "controller", standby);
+    let restarted = &log[log.rfind(standby).expect("found above")..];
+    assert!(!restarted.contains("controller epoch 1"), "the restarted candidate acted in epoch 1:\n{restarted}");
+
+    // Controller-2 dies: the restarted candidate's watch fires, it takes over in epoch 3 from what
+    // ZooKeeper holds, and answers a describe.
+    kelp_ok(&dir, &["cluster", "kill-controller"]);
+    wait_for_log(&dir, "zookeeper", "controller created /controller: controller in controller epoch 3");
+    wait_for_log(&dir, "controller", "active controller in controller epoch 3");
+    let start = Instant::now();
+    while controller(&dir).as_deref() != Some("controller") {
+        assert!(start.elapsed() < Duration::from_secs(30), "no describe from the controller: {:?}", controller(&dir));
+    }
+    assert_eq!(partition_field(&dir, "Leader").as_deref(), Some("1"));
 }
 
 #[test]

@@ -128,8 +128,12 @@ impl KelpActor {
 
     /// What this actor keeps of `state` on disk besides a broker's `Disk` (`saved::metadata_kind`).
     fn metadata(&self, state: &KelpState) -> Option<Saved> {
-        saved::metadata_kind(&self.cfg, self.role)?;
+        let kind = saved::metadata_kind(&self.cfg, self.role)?;
         match state {
+            // A candidate keeps only that it started: its id, the same at every event.
+            KelpState::Controller(_) if kind == saved::CANDIDATE_MARK => {
+                self.role.controller_id().map(Saved::Candidate)
+            }
             KelpState::Controller(c) => Some(Saved::Controller(c.clone())),
             KelpState::Coordinator(z) => Some(Saved::Coordinator(z.clone())),
             _ => None,
@@ -153,6 +157,9 @@ impl Actor for KelpActor {
             }
             (Address::Controller, None) => KelpState::Controller(ControllerState::start(&self.cfg, ControllerId(1))),
             (Address::OtherController(id), None) => KelpState::Controller(ControllerState::start(&self.cfg, id)),
+            (Address::Controller | Address::OtherController(_), Some(Saved::Candidate(_))) => {
+                KelpState::Controller(ControllerState::restart(&mut fx))
+            }
             (Address::Coordinator, Some(Saved::Coordinator(z))) => {
                 KelpState::Coordinator(z.clone().recover(&self.cfg, &mut fx))
             }
@@ -174,6 +181,10 @@ impl Actor for KelpActor {
             // The runtime opens each role's own kind of storage.
             (role, Some(saved)) => unreachable!("{role} started from {}", saved.kind()),
         };
+        // What a role keeps is on disk from its first start (a candidate's mark, above all).
+        if let (None, Some(kept)) = (storage, self.metadata(&state)) {
+            o.save(kept);
+        }
         self.apply(&state, fx, o);
         state
     }
@@ -286,7 +297,8 @@ mod tests {
     use super::*;
     use crate::broker::Disk;
     use crate::config::{Acks, FaultBudget};
-    use crate::ids::{BrokerEpoch, LeaderEpoch, Offset, PartitionId, Sequence};
+    use crate::controller::ControllerRole;
+    use crate::ids::{BrokerEpoch, ControllerEpoch, LeaderEpoch, Offset, PartitionId, Sequence};
     use crate::log::Record;
     use crate::msg::{ClientRequest, ClientResponse, ElectionType};
     use stateright::actor::Command;
@@ -465,16 +477,31 @@ mod tests {
     }
 
     #[test]
-    fn controller_candidates_save_nothing_and_the_coordinator_saves_and_recovers_its_data() {
+    fn a_candidate_saves_only_its_mark_at_first_start_and_restarts_from_it_as_a_standby_that_claims() {
         let cfg = durable(2);
         let candidate = KelpActor::new(cfg.clone(), Address::Controller);
-        let mut state = start(&candidate, None);
+        let mut o = Out::new();
+        let mut state = candidate.on_start(id(0), &None, &mut o);
+        assert_eq!(controller(&state).role, ControllerRole::Active(ControllerEpoch(1)), "the formatted cluster's");
+        assert_eq!(effective(o)[0], Cmd::Save(Saved::Candidate(ControllerId(1))));
         let stopped = Msg::HeartbeatsStopped { broker: BrokerId(1), broker_epoch: BrokerEpoch(1) };
         let coordinator = Address::Coordinator.id(&cfg).into();
         assert!(!effective(deliver(&candidate, &mut state, coordinator, stopped))
             .iter()
             .any(|c| matches!(c, Cmd::Save(_))));
 
+        let mut o = Out::new();
+        let state = candidate.on_start(id(0), &Some(Saved::Candidate(ControllerId(1))), &mut o);
+        assert_eq!(controller(&state).role, ControllerRole::Standby, "not the zombie of epoch 1");
+        assert!(controller(&state).partitions.is_empty(), "it knows nothing of the cluster until it takes over");
+        let commands = effective(o);
+        assert!(commands.contains(&Cmd::Send(id(coordinator), Msg::ClaimController)), "{commands:?}");
+        assert!(!commands.iter().any(|c| matches!(c, Cmd::Save(_))), "the mark is there already");
+    }
+
+    #[test]
+    fn the_coordinator_saves_and_recovers_its_data() {
+        let cfg = durable(2);
         let zookeeper = KelpActor::new(cfg.clone(), Address::Coordinator);
         let mut state = start(&zookeeper, None);
         let o = deliver(&zookeeper, &mut state, 0, Msg::ResignController);

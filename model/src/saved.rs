@@ -3,15 +3,17 @@
 //! (the reference cluster) the sole controller keeps its metadata, as KRaft's controller keeps
 //! the `__cluster_metadata` log it replays at start (the model saves the image the log replays
 //! to), and the coordinator its data, as ZooKeeper keeps its snapshot and transaction log. The
-//! checker restarts only brokers, so only brokers save there; ZooKeeper-era controller
-//! candidates keep nothing on disk (they read ZooKeeper when they take over).
+//! checker restarts only brokers, so only brokers save there. ZooKeeper-era controller
+//! candidates keep nothing of the cluster (they read ZooKeeper when they take over), only that
+//! they have started before, as a Kafka broker's log directory does: a restarted candidate is a
+//! standby that runs the election, not the controller the cluster was formatted with.
 
 use crate::broker::Disk;
 use crate::config::Config;
 use crate::controller::{ControllerRole, ControllerState};
 use crate::coordinator::CoordinatorState;
 use crate::effects::Address;
-use crate::ids::PartitionId;
+use crate::ids::{ControllerId, PartitionId};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
 
@@ -19,6 +21,7 @@ use std::hash::{Hash, Hasher};
 pub const BROKER_DISK: &str = "a broker's disk";
 pub const CONTROLLER_METADATA: &str = "the controller's metadata";
 pub const COORDINATOR_DATA: &str = "ZooKeeper's data";
+pub const CANDIDATE_MARK: &str = "a controller candidate's mark";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Saved {
@@ -27,11 +30,15 @@ pub enum Saved {
     /// fault count, which the cluster's budget never spends.
     Controller(ControllerState),
     Coordinator(CoordinatorState),
+    /// A ZooKeeper-era controller candidate has started before (Kafka: its broker's formatted log
+    /// directory), so it starts again as a standby that runs `KafkaController.elect`
+    /// (`ControllerState::restart`).
+    Candidate(ControllerId),
 }
 
 /// The kind of state `role` keeps on disk besides a broker's `Disk`, if any: the sole
-/// controller's metadata and the coordinator's data, with `RuntimeSettings::durable_metadata`.
-/// ZooKeeper-era candidates keep nothing (they read ZooKeeper when they take over).
+/// controller's metadata, the coordinator's data and a candidate's mark, with
+/// `RuntimeSettings::durable_metadata`.
 pub fn metadata_kind(cfg: &Config, role: Address) -> Option<&'static str> {
     if !cfg.runtime.durable_metadata {
         return None;
@@ -39,6 +46,7 @@ pub fn metadata_kind(cfg: &Config, role: Address) -> Option<&'static str> {
     match role {
         Address::Controller if !cfg.has_coordinator() => Some(CONTROLLER_METADATA),
         Address::Coordinator => Some(COORDINATOR_DATA),
+        Address::Controller | Address::OtherController(_) => Some(CANDIDATE_MARK),
         _ => None,
     }
 }
@@ -50,6 +58,7 @@ impl Saved {
             Saved::Broker(_) => BROKER_DISK,
             Saved::Controller(_) => CONTROLLER_METADATA,
             Saved::Coordinator(_) => COORDINATOR_DATA,
+            Saved::Candidate(_) => CANDIDATE_MARK,
         }
     }
 
@@ -71,6 +80,10 @@ impl Saved {
                 }
                 image_fits(&z.committed, cfg)
             }
+            Saved::Candidate(id) if !cfg.controller_ids().any(|c| c == *id) => {
+                Err(format!("it names candidate {id}, of {} candidate(s)", cfg.controllers))
+            }
+            Saved::Candidate(_) => Ok(()),
         }
     }
 }
@@ -108,6 +121,7 @@ impl Hash for Saved {
             Saved::Broker(disk) => disk.hash(state),
             Saved::Controller(controller) => (1u8, controller).hash(state),
             Saved::Coordinator(coordinator) => (2u8, coordinator).hash(state),
+            Saved::Candidate(id) => (3u8, id).hash(state),
         }
     }
 }
@@ -132,6 +146,13 @@ mod tests {
         c.partitions[1].replicas.reverse();
         assert_eq!(Saved::Controller(c).fits(&Config { partitions: 2, ..Config::default() }), Ok(()));
         assert_eq!(Saved::Coordinator(CoordinatorState::start(&cfg())).fits(&cfg()), Ok(()));
+    }
+
+    #[test]
+    fn a_candidates_mark_fits_a_cluster_with_that_candidate() {
+        assert_eq!(Saved::Candidate(ControllerId(2)).fits(&cfg()), Ok(()));
+        let refusal = Saved::Candidate(ControllerId(3)).fits(&cfg());
+        assert_eq!(refusal, Err("it names candidate 3, of 2 candidate(s)".to_string()));
     }
 
     #[test]

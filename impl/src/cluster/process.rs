@@ -51,8 +51,8 @@ impl Layout {
         self.dir.join("run").join(format!("{}.ready", self.name(node)))
     }
 
-    /// Node `node`'s data directory (a broker's `log.dirs`; the controller's or ZooKeeper's
-    /// metadata).
+    /// Node `node`'s data directory (a broker's `log.dirs`; the controller's, a candidate's or
+    /// ZooKeeper's metadata).
     pub fn data_dir(&self, node: u32) -> PathBuf {
         self.dir.join("data").join(self.name(node))
     }

@@ -16,6 +16,16 @@ pub fn describe_start(cfg: &Config, state: &KelpState) -> Vec<(Level, String)> {
     let mut lines = Vec::new();
     match state {
         KelpState::Controller(c) => {
+            match c.role {
+                ControllerRole::Sole => {}
+                ControllerRole::Active(epoch) => lines.push((
+                    Level::INFO,
+                    format!("controller in controller epoch {epoch}, as the cluster was formatted"),
+                )),
+                ControllerRole::Standby => {
+                    lines.push((Level::INFO, "a standby candidate: claims /controller and watches it".to_string()))
+                }
+            }
             for p in &c.partitions {
                 lines.push((Level::INFO, partition_line(p)));
             }
@@ -220,6 +230,19 @@ mod tests {
                     .to_string(),
             ]
         );
+    }
+
+    #[test]
+    fn a_candidate_says_at_start_whether_it_is_the_formatted_controller_or_a_standby() {
+        let cfg = Config { controllers: 2, ..config(3) };
+        let lines = |state: ControllerState| -> Vec<String> {
+            describe_start(&cfg, &KelpState::Controller(state)).into_iter().map(|(_, line)| line).collect()
+        };
+        let formatted = lines(ControllerState::start(&cfg, ControllerId(1)));
+        assert_eq!(formatted[0], "controller in controller epoch 1, as the cluster was formatted");
+        assert_eq!(formatted.len(), 2, "and the partition's record: {formatted:?}");
+        let restarted = lines(ControllerState::restart(&mut Default::default()));
+        assert_eq!(restarted, vec!["a standby candidate: claims /controller and watches it".to_string()]);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::{debug, error, warn};
 
-/// Where an actor's `Save`s go: a broker's `Storage`, the controller's or ZooKeeper's
+/// Where an actor's `Save`s go: a broker's `Storage`, the controller's, a candidate's or ZooKeeper's
 /// `MetadataFile`, or anything else that keeps what the model saves.
 pub trait SaveSink {
     fn save(&mut self, saved: &Saved) -> Result<(), Box<dyn StdError + Send + Sync>>;

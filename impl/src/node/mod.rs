@@ -1,7 +1,7 @@
 //! The event loop that runs one model actor in one process: a UDP socket on the node's address
 //! from the cluster file, the model's `KelpActor` for the node's role, the node's storage (a
-//! broker's `Storage`, the sole controller's or ZooKeeper's `MetadataFile`), and real timers.
-//! Every protocol decision is the actor's; this module only
+//! broker's `Storage`, the `MetadataFile` of the sole controller, a candidate or ZooKeeper), and
+//! real timers. Every protocol decision is the actor's; this module only
 //!
 //! - delivers each datagram that decodes (`wire`) to `on_msg`, and drops the rest with a warning
 //!   naming the sender's address and the fault (the process never dies of its input: even a

@@ -88,12 +88,12 @@ pub fn run(dir: &Path, id: u32, stop: &Stop) -> Result<(), NodeError> {
     Ok(())
 }
 
-/// A node's storage, and what it recovered from it: none for a candidate controller (it keeps
-/// nothing, as in Kafka) nor for a client.
+/// A node's storage, and what it recovered from it (none for a client).
 type Stored = (Option<Box<dyn SaveSink>>, Option<Saved>);
 
 /// Opens node `id`'s storage: a broker's log directory (`Storage`), or the `MetadataFile` of the
-/// sole controller or ZooKeeper, refused when what it holds does not fit this cluster.
+/// sole controller, ZooKeeper or a controller candidate, refused when what it holds does not fit
+/// this cluster.
 fn open_storage(
     dir: &Path,
     cluster: &ClusterFile,
@@ -101,7 +101,7 @@ fn open_storage(
     node_role: NodeRole,
     role: Address,
 ) -> Result<Stored, NodeError> {
-    // What the model saves of the sole controller and ZooKeeper goes to a `MetadataFile`.
+    // What the model saves of the sole controller, ZooKeeper and a candidate goes to a `MetadataFile`.
     let metadata_kind = saved::metadata_kind(&cluster.config, role);
     Ok(match (node_role, role, metadata_kind) {
         (NodeRole::Broker, Address::Broker(broker), _) => {
@@ -128,7 +128,7 @@ fn open_storage(
             }
             match &saved {
                 Some(_) => info!("recovered {kind} from {}", file.path().display()),
-                None => info!("nothing saved yet in {}: {kind} starts from the formatted cluster", data.display()),
+                None => info!("nothing saved yet in {}: a first start, from the formatted cluster", data.display()),
             }
             (Some(Box::new(file)), saved)
         }

@@ -1,13 +1,14 @@
-//! The durable state of the sole controller and of ZooKeeper in the reference cluster
-//! (`RuntimeSettings::durable_metadata`): what the model saves (`Saved::Controller`, the image
-//! KRaft's `__cluster_metadata` log replays to; `Saved::Coordinator`, ZooKeeper's data) as one
-//! JSON file in the node's data directory, readable by people:
+//! The durable state of the sole controller, of ZooKeeper and of a controller candidate in the
+//! reference cluster (`RuntimeSettings::durable_metadata`): what the model saves
+//! (`Saved::Controller`, the image KRaft's `__cluster_metadata` log replays to;
+//! `Saved::Coordinator`, ZooKeeper's data; `Saved::Candidate`, a candidate's mark that it started)
+//! as one JSON file in the node's data directory, readable by people:
 //!
 //! ```text
 //! DIR/
 //!   meta.properties   cluster.id=..., node.id=N, version=1 (as a broker's; checked at open)
 //!   .lock             flock'ed while the node runs
-//!   metadata.json     {"version": 1, "saved": {"Controller": {...}}} (or "Coordinator")
+//!   metadata.json     {"version": 1, "saved": {"Controller": {...}}} (or "Coordinator", "Candidate")
 //! ```
 //!
 //! Each save replaces `metadata.json` atomically (temp file, fsync, rename, fsync dir) before the

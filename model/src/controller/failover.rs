@@ -24,6 +24,16 @@ impl ControllerState {
         }
     }
 
+    /// A candidate started again (`Saved::Candidate`, the reference cluster): it kept nothing of
+    /// the cluster, so it is a standby, and it runs the election at once (`KafkaController.startup`
+    /// and `elect`): it claims `/controller`, which ZooKeeper refuses while the node is taken (by
+    /// another candidate, or by this one's previous session until that expires), and it watches
+    /// the node. Not the bootstrap's controller of epoch 1: that would be a zombie.
+    pub fn restart(fx: &mut Effects) -> Self {
+        fx.send(Address::Coordinator, Msg::ClaimController);
+        Self::standby()
+    }
+
     /// A candidate that is not the controller holds no state of the cluster: it reads all of it
     /// when it takes over (and a resigning one forgets what it had: `onControllerResignation`).
     fn standby() -> Self {

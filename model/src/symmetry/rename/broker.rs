@@ -23,6 +23,8 @@ impl Rename for Saved {
             Saved::Broker(disk) => Saved::Broker(disk.rename(p)),
             Saved::Controller(controller) => Saved::Controller(controller.rename(p)),
             Saved::Coordinator(coordinator) => Saved::Coordinator(coordinator.rename(p)),
+            // Permutations fix the controller candidates.
+            Saved::Candidate(id) => Saved::Candidate(*id),
         }
     }
 }
