@@ -23,6 +23,7 @@ fn a_command_that_finds_no_cluster_exits_2_with_one_error_line() {
     for args in [
         &["cluster", "status"][..],
         &["cluster", "check-logs"],
+        &["cluster", "logs"],
         &["cluster", "kill", "1"],
         &["topics", "--describe"],
         &["consume", "--timeout-ms", "100"],
@@ -60,6 +61,18 @@ fn check_logs_exits_1_on_a_damaged_log_and_a_node_not_in_the_cluster_exits_2() {
     let (code, _, err) = kelp_with_dir(dir.path(), &["cluster", "kill", "9"]);
     assert_eq!(code, 2, "{err}");
     assert_eq!(err, "error: node 9 is not in this cluster (0 is the controller, brokers are 1 to 2)\n");
+    let (code, _, err) = kelp_with_dir(dir.path(), &["cluster", "logs", "--node", "9"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (2, "error: node 9 is not in this cluster (0 is the controller, brokers are 1 to 2)\n")
+    );
+    let (code, _, err) = kelp_with_dir(dir.path(), &["cluster", "logs"]);
+    let logs = dir.path().join("logs");
+    assert_eq!(code, 2, "no node ever ran: {err}");
+    assert_eq!(
+        err,
+        format!("error: no node has logged in {} yet (`kelp cluster up` starts the cluster)\n", logs.display())
+    );
 
     // Refused from the cluster file, before anything is sent: no cluster runs here.
     let (code, _, err) =

@@ -451,6 +451,13 @@ fn a_restarted_controller_recovers_its_metadata_and_hands_out_no_leader_epoch_tw
     let log = wait_for_log(&dir, "controller", "Leader: 3\t");
     let line = log.lines().rfind(|l| l.contains("Leader: 3\t")).expect("found above");
     assert!(line.contains("LeaderEpoch: 3\t"), "{line}");
+    // The nodes' merged logs tell the election in order: the controller's record, then broker 3
+    // taking the leader epoch it was given.
+    wait_for_log(&dir, "broker-3", "leader in leader epoch 3");
+    let merged = kelp_ok(&dir, &["cluster", "logs", "--tail", "200"]);
+    let record = merged.find("  controller  Topic: t\tPartition: 0\tLeader: 3").expect("the record in the merged logs");
+    let taken = merged.find("  broker-3    partition 0: leader in leader epoch 3").expect("broker 3's line");
+    assert!(record < taken, "{merged}");
     // The brokers' sessions carried on with the registrations it recovered: records are written.
     let outcome = Outcome::collect(&dir, start_producer(&dir, 3));
     assert_eq!(outcome.acked, vec![0, 1, 2]);

@@ -3,8 +3,9 @@
 //! deployment's settings: `Config::runtime` on, no fault budget, since here the faults are the
 //! operator's commands) and starts every node; `kill`, `stop`, `start` and `power-loss` act on one
 //! node; `check-logs` reads the stopped brokers' data directories and checks that their logs
-//! agree below the high watermarks.
+//! agree below the high watermarks; `logs` merges the nodes' logs into one timeline.
 
+pub mod logs;
 pub mod process;
 
 use crate::cluster_file::{ClusterFile, ClusterFileError, Role};
@@ -43,6 +44,8 @@ pub enum ClusterError {
     SetUpOtherwise { dir: String, differences: String },
     #[error("{dir} is not a directory")]
     NotADirectory { dir: String },
+    #[error("no node has logged in {dir} yet (`kelp cluster up` starts the cluster)")]
+    NoLogs { dir: String },
     #[error("{name} is running (pid {pid}): check-logs reads the brokers' files once they are stopped (`kelp cluster down`)")]
     RunningDuringCheck { name: String, pid: u32 },
     #[error("{name} did not start: see {log}")]

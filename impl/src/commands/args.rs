@@ -42,6 +42,24 @@ pub enum ClusterCommand {
     PowerLoss(NodeArgs),
     /// With the brokers stopped: check that their logs agree below the high watermarks.
     CheckLogs(DirArg),
+    /// The nodes' logs merged into one timeline (`HH:MM:SS.mmm  node  message`, UTC): an
+    /// election as the story it is across the controller and the brokers.
+    Logs(LogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// Only this node's log (a broker's node.id, 0 for the controller); again for more nodes.
+    #[arg(long = "node", value_name = "NODE")]
+    pub nodes: Vec<u32>,
+    /// Only the last N lines.
+    #[arg(long, value_name = "N")]
+    pub tail: Option<usize>,
+    /// Go on: print the lines the nodes write from now on, until Ctrl-C.
+    #[arg(long)]
+    pub follow: bool,
 }
 
 #[derive(Debug, Args)]

@@ -75,7 +75,18 @@ pub fn cluster(command: &ClusterCommand) -> ExitCode {
             Err(e) if e.is_finding() => found(e),
             result => print_lines(result),
         },
+        ClusterCommand::Logs(a) => cluster_logs(a),
     }
+}
+
+/// `kelp cluster logs`: with `--follow`, until SIGINT or SIGTERM (then exit 0).
+fn cluster_logs(a: &LogsArgs) -> ExitCode {
+    let stop = match a.follow.then(Stop::on_signals).transpose() {
+        Ok(stop) => stop,
+        Err(e) => return fail(e),
+    };
+    let request = cluster::logs::LogsRequest { nodes: &a.nodes, tail: a.tail, follow: stop.as_ref() };
+    print_lines(cluster::logs::logs(&a.dir.dir, &request, &mut |lines| write_lines(lines)).map(|()| Vec::new()))
 }
 
 fn up_options(a: &UpArgs) -> UpOptions {
