@@ -1,11 +1,13 @@
 //! Read-only access to a system state by role, for properties, the boundary and reports.
 
 use crate::actor::KelpState;
-use crate::broker::BrokerState;
+use crate::broker::{BrokerState, ReplicaDisk};
+use crate::broker_set::BrokerSet;
 use crate::config::Config;
 use crate::controller::{ControllerRole, ControllerState};
 use crate::coordinator::CoordinatorState;
 use crate::ids::{BrokerId, ControllerId, LeaderEpoch, PartitionId, ProducerId};
+use crate::metadata::PartitionState;
 use crate::producer::ProducerState;
 use crate::system::SystemState;
 
@@ -78,6 +80,26 @@ impl<'a> View<'a> {
         self.cfg
             .producer_ids()
             .map(|p| (p, self.actor(self.cfg.producer_actor_index(p)).as_producer().expect("producer actor")))
+    }
+
+    /// The brokers of `members` whose current incarnation the controller has registered, as the
+    /// ISR and ELR properties judge them: a member down, or restarted and not yet registered, is
+    /// judged once it registers (registration is where Kafka fences a lost incarnation).
+    pub fn registered(&self, members: BrokerSet) -> impl Iterator<Item = (BrokerId, &'a BrokerState)> + '_ {
+        let controller = self.controller();
+        members.iter().filter_map(move |member| {
+            let broker = self.broker(member);
+            (broker.broker_epoch() == Some(controller.registration(member).epoch)).then_some((member, broker))
+        })
+    }
+
+    /// Each partition that has a current leader: the controller's record of it, the leader, and
+    /// the leader's replica of it.
+    pub fn led_partitions(&self) -> impl Iterator<Item = (&'a PartitionState, BrokerId, &'a ReplicaDisk)> + '_ {
+        self.controller().partitions.iter().filter_map(move |record| {
+            let (leader, state, _) = self.current_leader(record.partition)?;
+            Some((record, leader, state.disk.replica(record.partition)))
+        })
     }
 
     /// The broker that leads `p` now: up, acting as leader, in the controller's current epoch.

@@ -12,16 +12,9 @@ pub const DESCRIPTION: &str =
     "Every ISR member agrees with the leader on every offset below both their high watermarks (TLA+ LogMatching).";
 
 pub fn violation(view: &View<'_>) -> Option<String> {
-    let controller = view.controller();
-    for record in &controller.partitions {
+    for (record, leader, leader_disk) in view.led_partitions() {
         let p = record.partition;
-        let Some((leader, leader_state, _)) = view.current_leader(p) else { continue };
-        let leader_disk = leader_state.disk.replica(p);
-        for member in record.isr.iter().filter(|m| *m != leader) {
-            let broker = view.broker(member);
-            if broker.broker_epoch() != Some(controller.registration(member).epoch) {
-                continue;
-            }
+        for (member, broker) in view.registered(record.isr).filter(|(m, _)| *m != leader) {
             let disk = broker.disk.replica(p);
             let below =
                 [leader_disk.high_watermark, disk.high_watermark, leader_disk.log.end_offset(), disk.log.end_offset()]

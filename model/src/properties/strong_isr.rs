@@ -9,17 +9,10 @@ pub const DESCRIPTION: &str =
     "Every ISR and ELR member holds every record below the leader's high watermark (TLA+ StrongIsr).";
 
 pub fn violation(view: &View<'_>) -> Option<String> {
-    let controller = view.controller();
-    for record in &controller.partitions {
+    for (record, leader, leader_disk) in view.led_partitions() {
         let p = record.partition;
-        let Some((leader, leader_state, _)) = view.current_leader(p) else { continue };
-        let leader_disk = leader_state.disk.replica(p);
         let hw = leader_disk.high_watermark;
-        for member in record.isr.union(record.elr).iter() {
-            let broker = view.broker(member);
-            if broker.broker_epoch() != Some(controller.registration(member).epoch) {
-                continue;
-            }
+        for (member, broker) in view.registered(record.isr.union(record.elr)) {
             let log = &broker.disk.replica(p).log;
             let agreed = log.common_prefix(&leader_disk.log);
             if agreed < hw {
