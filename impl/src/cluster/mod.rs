@@ -248,7 +248,8 @@ fn start_node(layout: &Layout, cluster: &ClusterFile, node: u32) -> Result<Strin
     Ok(format!("{name}\tpid {pid}\t{address}\tlog {log}"))
 }
 
-/// `kelp cluster status`: one line per node.
+/// `kelp cluster status`: one line per node: its name, its node id (what `kill`, `start`, `stop`
+/// and `--node` take), running (with its pid) or stopped, and its address.
 pub fn status(dir: &Path) -> Result<Vec<String>, ClusterError> {
     let cluster = ClusterFile::load(dir)?;
     let layout = Layout::new(dir, &cluster.config);
@@ -258,8 +259,8 @@ pub fn status(dir: &Path) -> Result<Vec<String>, ClusterError> {
             let name = layout.name(node);
             let address = cluster.address_of(node).map_or_else(String::new, |a| a.to_string());
             match process::running(&layout, node) {
-                Some(pid) => format!("{name}\trunning\tpid {pid}\t{address}"),
-                None => format!("{name}\tstopped\t\t{address}"),
+                Some(pid) => format!("{name}\tnode {node}\trunning\tpid {pid}\t{address}"),
+                None => format!("{name}\tnode {node}\tstopped\t\t{address}"),
             }
         })
         .collect())

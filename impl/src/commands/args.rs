@@ -27,14 +27,16 @@ pub enum ClusterCommand {
     Up(UpArgs),
     /// Stop every process (brokers by controlled shutdown, then the controller); data stays.
     Down(DirArg),
-    /// Each process: running or not, pid, address.
+    /// Each process: its node id, running or not, pid, address.
     Status(DirArg),
-    /// SIGKILL broker N: the process dies, written data stays in the page cache.
+    /// SIGKILL node N (a broker, or any node `kelp cluster status` lists): the process dies, written
+    /// data stays in the page cache.
     Kill(NodeArgs),
     /// SIGKILL the active controller (with --controllers 2 or more, another candidate takes over
     /// once ZooKeeper expires its session).
     KillController(DirArg),
-    /// Start broker N again (or the controller, node 0).
+    /// Start node N again: a broker, the controller (node 0), a candidate or ZooKeeper (`kelp cluster
+    /// status` lists them).
     Start(NodeArgs),
     /// Stop broker N by controlled shutdown (SIGTERM): its leaderships move first.
     Stop(NodeArgs),
