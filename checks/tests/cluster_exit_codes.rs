@@ -60,11 +60,11 @@ fn check_logs_exits_1_on_a_damaged_log_and_a_node_not_in_the_cluster_exits_2() {
 
     let (code, _, err) = kelp_with_dir(dir.path(), &["cluster", "kill", "9"]);
     assert_eq!(code, 2, "{err}");
-    assert_eq!(err, "error: node 9 is not in this cluster (0 is the controller, brokers are 1 to 2)\n");
+    assert_eq!(err, "error: node 9 is not in this cluster (its nodes are 0 to 2: `kelp cluster status` names them)\n");
     let (code, _, err) = kelp_with_dir(dir.path(), &["cluster", "logs", "--node", "9"]);
     assert_eq!(
         (code, err.as_str()),
-        (2, "error: node 9 is not in this cluster (0 is the controller, brokers are 1 to 2)\n")
+        (2, "error: node 9 is not in this cluster (its nodes are 0 to 2: `kelp cluster status` names them)\n")
     );
     let (code, _, err) = kelp_with_dir(dir.path(), &["cluster", "logs"]);
     let logs = dir.path().join("logs");
@@ -73,6 +73,33 @@ fn check_logs_exits_1_on_a_damaged_log_and_a_node_not_in_the_cluster_exits_2() {
         err,
         format!("error: no node has logged in {} yet (`kelp cluster up` starts the cluster)\n", logs.display())
     );
+    fs::create_dir_all(&logs).expect("the logs directory");
+    let line = "2026-12-08T02:31:46.331168Z  INFO node{name=controller}: broker 1 session expired\n";
+    fs::write(logs.join("controller.log"), line.repeat(2_000)).expect("a log");
+    let merged = ["cluster", "logs", "--dir", dir.path().to_str().unwrap()];
+    assert_eq!(kelp_writing_to(Path::new("."), &merged, closed_pipe()), (0, String::new()), "| head");
+    // Following, it ends as soon as the reader is gone, with no signal.
+    let mut following = std::process::Command::new(env!("CARGO_BIN_EXE_kelp"))
+        .args(merged)
+        .arg("--follow")
+        .stdout(closed_pipe())
+        .spawn()
+        .expect("kelp runs");
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = following.try_wait().expect("a status") {
+            break status;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(10) {
+            following.kill().expect("killed");
+            panic!("`kelp cluster logs --follow | head` still runs after 10 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+    let (code, err) = kelp_writing_to(Path::new("."), &merged, full_disk());
+    assert!(code == 2 && err.starts_with("error: writing standard output: No space left"), "{err}");
+    fs::remove_dir_all(&logs).expect("the logs gone");
 
     // Refused from the cluster file, before anything is sent: no cluster runs here.
     let (code, _, err) =

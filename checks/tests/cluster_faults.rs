@@ -511,7 +511,7 @@ fn a_restarted_candidate_comes_back_as_a_standby_and_takes_over_when_the_control
     // Candidate 1 (node 0) starts again from its mark: a standby that claims `/controller` (taken)
     // and watches it, not the formatted cluster's controller of epoch 1 (a zombie).
     kelp_ok(&dir, &["cluster", "start", "0"]);
-    let standby = "a standby candidate: claims /controller and watches it";
+    let standby = "a standby candidate, watching /controller";
     let log = wait_for_log(&dir, "controller", standby);
     let restarted = &log[log.rfind(standby).expect("found above")..];
     assert!(!restarted.contains("controller epoch 1"), "the restarted candidate acted in epoch 1:\n{restarted}");

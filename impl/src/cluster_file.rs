@@ -67,6 +67,12 @@ impl Role {
 
 /// The nodes of a cluster of `config`, by id: every controller candidate, broker and the
 /// coordinator (clients come and go and are not nodes).
+/// The highest node id of the cluster `config` describes (ZooKeeper's with candidates, else the
+/// last broker's), for messages about a node that is not there.
+pub fn last_node_id(config: &Config) -> u32 {
+    node_ids(config).into_iter().max().unwrap_or(0)
+}
+
 pub fn node_ids(config: &Config) -> Vec<u32> {
     let mut ids: Vec<u32> = config
         .controller_ids()

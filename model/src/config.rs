@@ -216,7 +216,8 @@ pub struct RuntimeSettings {
     /// The sole controller saves its metadata at every change before it answers or sends
     /// anything, as KRaft's controller commits each record to the `__cluster_metadata` log
     /// first, and starts again from it (`ControllerState::recover`); the coordinator likewise
-    /// keeps its data, as ZooKeeper does (`saved::Saved`). The checker never restarts either.
+    /// keeps its data, as ZooKeeper does, and a controller candidate a mark that it started, so
+    /// that it restarts as a standby (`saved::Saved`). The checker restarts none of them.
     pub durable_metadata: bool,
 }
 

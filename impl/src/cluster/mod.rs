@@ -31,8 +31,8 @@ pub enum ClusterError {
     ClusterFile(#[from] ClusterFileError),
     #[error("{dir}: a cluster is running there already (`kelp cluster status --dir {dir}`)")]
     AlreadyRunning { dir: String },
-    #[error("node {node} is not in this cluster (0 is the controller, brokers are 1 to {brokers})")]
-    UnknownNode { node: u32, brokers: u8 },
+    #[error("node {node} is not in this cluster (its nodes are 0 to {last}: `kelp cluster status` names them)")]
+    UnknownNode { node: u32, last: u32 },
     #[error("{name} is not running")]
     NotRunning { name: String },
     #[error("{name} is running already (pid {pid})")]
@@ -180,7 +180,7 @@ fn node_ids(cluster: &ClusterFile) -> Vec<u32> {
 
 fn check_node(cluster: &ClusterFile, node: u32) -> Result<(), ClusterError> {
     if cluster.node(node).is_none() {
-        return Err(ClusterError::UnknownNode { node, brokers: cluster.config.brokers });
+        return Err(ClusterError::UnknownNode { node, last: crate::cluster_file::last_node_id(&cluster.config) });
     }
     Ok(())
 }

@@ -53,7 +53,8 @@ pub enum ClusterCommand {
 pub struct LogsArgs {
     #[command(flatten)]
     pub dir: DirArg,
-    /// Only this node's log (a broker's node.id, 0 for the controller); again for more nodes.
+    /// Only this node's log (its id, as `kelp cluster status` gives it: 0 for the controller, a
+    /// broker's node.id, candidates and ZooKeeper after the brokers); again for more nodes.
     #[arg(long = "node", value_name = "NODE")]
     pub nodes: Vec<u32>,
     /// Only the last N lines.

@@ -86,7 +86,10 @@ fn cluster_logs(a: &LogsArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let request = cluster::logs::LogsRequest { nodes: &a.nodes, tail: a.tail, follow: stop.as_ref() };
-    print_lines(cluster::logs::logs(&a.dir.dir, &request, &mut |lines| write_lines(lines)).map(|()| Vec::new()))
+    match cluster::logs::logs(&a.dir.dir, &request, &mut std::io::stdout().lock()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
 }
 
 fn up_options(a: &UpArgs) -> UpOptions {

@@ -23,7 +23,7 @@ pub fn describe_start(cfg: &Config, state: &KelpState) -> Vec<(Level, String)> {
                     format!("controller in controller epoch {epoch}, as the cluster was formatted"),
                 )),
                 ControllerRole::Standby => {
-                    lines.push((Level::INFO, "a standby candidate: claims /controller and watches it".to_string()))
+                    lines.push((Level::INFO, "a standby candidate, watching /controller".to_string()))
                 }
             }
             for p in &c.partitions {
@@ -242,7 +242,7 @@ mod tests {
         assert_eq!(formatted[0], "controller in controller epoch 1, as the cluster was formatted");
         assert_eq!(formatted.len(), 2, "and the partition's record: {formatted:?}");
         let restarted = lines(ControllerState::restart(&mut Default::default()));
-        assert_eq!(restarted, vec!["a standby candidate: claims /controller and watches it".to_string()]);
+        assert_eq!(restarted, vec!["a standby candidate, watching /controller".to_string()]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! spoke from, and every datagram that does not decode dropped with a (throttled) warning.
 
 use super::{NodeError, SendError};
-use crate::cluster_file::ClusterFile;
+use crate::cluster_file::{last_node_id, ClusterFile};
 use crate::throttle::{self, Throttle};
 use crate::wire::{self, ClusterTag};
 use kelp_model::msg::Msg;
@@ -51,7 +51,8 @@ pub struct Endpoint {
 impl Endpoint {
     /// The endpoint of node `id`, bound to the node's address in the cluster file.
     pub fn node(cluster: ClusterFile, id: u32) -> Result<Self, NodeError> {
-        let address = cluster.address_of(id).ok_or(NodeError::UnknownNode { id, brokers: cluster.config.brokers })?;
+        let address =
+            cluster.address_of(id).ok_or(NodeError::UnknownNode { id, last: last_node_id(&cluster.config) })?;
         let socket = UdpSocket::bind(address).map_err(|source| NodeError::Bind { address, source })?;
         Ok(Self::with_socket(socket, cluster, id))
     }

@@ -53,8 +53,8 @@ use std::path::{Path, PathBuf};
 pub enum NodeError {
     #[error(transparent)]
     ClusterFile(#[from] ClusterFileError),
-    #[error("node {id} is not in the cluster file (nodes: 0, the controller, and brokers 1 to {brokers})")]
-    UnknownNode { id: u32, brokers: u8 },
+    #[error("node {id} is not in the cluster file (its nodes are 0 to {last})")]
+    UnknownNode { id: u32, last: u32 },
     #[error("cannot bind {address}: {source}")]
     Bind { address: SocketAddr, source: io::Error },
     #[error("socket: {0}")]
@@ -98,8 +98,8 @@ pub fn node_name(cfg: &Config, id: u32) -> String {
     }
 }
 
-/// Node `id`'s data directory: `DIR/data/<node name>` (a broker's `log.dirs`; the controller's or
-/// ZooKeeper's metadata).
+/// Node `id`'s data directory: `DIR/data/<node name>` (a broker's `log.dirs`; the controller's,
+/// a candidate's or ZooKeeper's metadata).
 pub fn data_dir(dir: &Path, cfg: &Config, id: u32) -> PathBuf {
     dir.join("data").join(node_name(cfg, id))
 }

@@ -1,11 +1,11 @@
-//! A node's life: it opens its storage (a broker's log directory, the sole controller's or
-//! ZooKeeper's metadata file), binds its address, says it is up, and runs its actor until it is
-//! asked to stop, a broker by a controlled shutdown.
+//! A node's life: it opens its storage (a broker's log directory; the metadata file of the sole
+//! controller, a candidate or ZooKeeper), binds its address, starts its actor, says it is up, and
+//! runs the actor until it is asked to stop, a broker by a controlled shutdown.
 
 use super::changes::session_line;
 use super::endpoint::actor_id;
 use super::{data_dir, node_name, ArmPolicy, Driver, Endpoint, NodeError, SaveSink, Stop};
-use crate::cluster_file::{ClusterFile, Role as NodeRole};
+use crate::cluster_file::{last_node_id, ClusterFile, Role as NodeRole};
 use crate::storage::{MetadataFile, Storage, StorageError};
 use kelp_model::broker::Session;
 use kelp_model::effects::Address;
@@ -30,7 +30,7 @@ pub const CONTROLLED_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 /// (`ShutdownIncomplete`), as a kill would. A failed save is fatal (`NodeError::Save`).
 pub fn run(dir: &Path, id: u32, stop: &Stop) -> Result<(), NodeError> {
     let cluster = ClusterFile::load(dir)?;
-    let node = *cluster.node(id).ok_or(NodeError::UnknownNode { id, brokers: cluster.config.brokers })?;
+    let node = *cluster.node(id).ok_or(NodeError::UnknownNode { id, last: last_node_id(&cluster.config) })?;
     let span = tracing::info_span!("node", name = %node_name(&cluster.config, id));
     let _entered = span.enter();
     let role = Address::of(actor_id(id), &cluster.config);
@@ -38,8 +38,10 @@ pub fn run(dir: &Path, id: u32, stop: &Stop) -> Result<(), NodeError> {
     let cluster_id = cluster.cluster_id.clone();
     let endpoint = Endpoint::node(cluster, id)?;
     info!("{} listening on {} (cluster {cluster_id})", node_name(&endpoint.cluster().config, id), node.address);
-    crate::cluster::process::announce_ready(dir, &endpoint.cluster().config, id).map_err(NodeError::Announce)?;
     let mut driver = Driver::start(endpoint, role, sink, saved, ArmPolicy::KeepRunning)?;
+    // Up once it started: what its start saved (a candidate's mark above all) is on disk.
+    let config = &driver.endpoint().cluster().config;
+    crate::cluster::process::announce_ready(dir, config, id).map_err(NodeError::Announce)?;
 
     let mut shutdown: Option<(Instant, usize)> = None;
     loop {
@@ -119,7 +121,7 @@ fn open_storage(
             let data = data_dir(dir, &cluster.config, id);
             let node_id = u8::try_from(id)
                 .map(BrokerId)
-                .map_err(|_| NodeError::UnknownNode { id, brokers: cluster.config.brokers })?;
+                .map_err(|_| NodeError::UnknownNode { id, last: last_node_id(&cluster.config) })?;
             let (file, saved) =
                 MetadataFile::open(&data, &cluster.cluster_id, node_id, kind).map_err(NodeError::OpenStorage)?;
             if let Some(reason) = saved.as_ref().and_then(|s| s.fits(&cluster.config).err()) {

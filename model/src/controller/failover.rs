@@ -64,6 +64,16 @@ impl ControllerState {
             Msg::ControllerGone if !self.acts() => fx.send(Address::Coordinator, Msg::ClaimController),
             Msg::ControllerGone => {}
             Msg::ControllerElected { epoch, image } => self.take_over(cfg, epoch, *image, fx),
+            // With runtime heartbeats (the reference cluster) a candidate told that its session
+            // expired runs the election again at once, as Kafka's does when its new session starts
+            // (`RegisterBrokerAndReelect`): that new session's watch is what would tell it of a free
+            // `/controller`, and for a restarted candidate the expired session was its previous
+            // process's. In the checker, where an expiry is a bounded fault, the expired candidate
+            // only resigns and the other candidates' watches fire.
+            Msg::ControllerSessionExpired if cfg.runtime.heartbeats => {
+                self.resign();
+                fx.send(Address::Coordinator, Msg::ClaimController);
+            }
             Msg::ControllerSessionExpired | Msg::WriteRejected => self.resign(),
             // Runtime only: a write of this term followed a lost one. The coordinator refused it
             // and deleted `/controller` if this candidate owned it: the candidate resigns and
@@ -502,6 +512,16 @@ mod tests {
             assert_eq!(step(&mut c, notice), vec![]);
             assert_eq!(c, ControllerState::standby());
         }
+    }
+
+    #[test]
+    fn with_runtime_heartbeats_an_expired_candidate_runs_the_election_again() {
+        let mut cfg = runtime();
+        cfg.runtime.heartbeats = true;
+        let mut c = ControllerState::restart(&mut Effects::default());
+        let mut fx = Effects::default();
+        c.on_msg(&cfg, Msg::ControllerSessionExpired, &mut fx);
+        assert_eq!((c, fx.sends), (ControllerState::standby(), vec![(Address::Coordinator, Msg::ClaimController)]));
     }
 
     #[test]

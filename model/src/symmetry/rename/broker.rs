@@ -1,5 +1,5 @@
-//! Renaming a broker's state and disk: its replicas, followers' progress, pending ISR changes and
-//! acks.
+//! Renaming a broker's state and disk (its replicas, followers' progress, pending ISR changes and
+//! acks) and every actor's saved storage (`Saved`).
 
 use super::*;
 
