@@ -100,12 +100,18 @@ impl Disk {
     /// so can the leader-epoch checkpoint. `LogLoader.load` calls
     /// `LeaderEpochFileCache.truncateFromEnd(logEndOffset)`, which drops every entry starting at
     /// or past the log end: an epoch that began but holds no record is forgotten too (the broker
-    /// learns its epoch again from the controller).
+    /// learns its epoch again from the controller). The entries are taken in as
+    /// `LeaderEpochFileCache` loads its checkpoint, each `assign`ed in turn: an entry whose epoch or
+    /// start is not above the ones before it (a file edited or damaged) drops those
+    /// (`maybeTruncateNonMonotonicEntries`), so the cache a broker starts with is monotonic. The
+    /// model's own caches always are, so in the checker this changes nothing.
     pub fn recover(&mut self) {
         for r in &mut self.replicas {
             let end = r.log.end_offset();
             r.high_watermark = r.high_watermark.min(end);
-            r.log.epochs.retain(|e| e.start_offset < end);
+            for entry in std::mem::take(&mut r.log.epochs).into_iter().filter(|e| e.start_offset < end) {
+                r.log.assign_epoch(entry.epoch, entry.start_offset);
+            }
         }
     }
 }

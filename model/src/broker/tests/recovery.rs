@@ -29,6 +29,21 @@ fn recovery_drops_epoch_entries_past_the_log_end_and_keeps_the_others() {
 }
 
 #[test]
+fn recovery_takes_in_the_epoch_entries_in_turn_so_an_unordered_checkpoint_becomes_monotonic() {
+    let cfg = Config::default();
+    let mut disk = Disk::empty(&cfg);
+    let r = &mut disk.replicas[0];
+    for (i, e) in [1, 1, 1, 2, 2].iter().enumerate() {
+        r.log.append(rec(*e, i as u32));
+    }
+    // Edited or damaged: epoch 5 at 3, then epoch 2 at 1. Taking in (2, 1) drops (5, 3), as
+    // Kafka's cache load does, where a cache out of order had followers truncate for ever.
+    r.log.epochs = epochs(&[(1, 0), (5, 3), (2, 1)]);
+    disk.recover();
+    assert_eq!(disk.replicas[0].log.epochs, epochs(&[(1, 0), (2, 1)]));
+}
+
+#[test]
 fn recovery_cuts_a_hw_checkpoint_ahead_of_the_log_in_every_partition() {
     let cfg = Config { partitions: 2, ..Config::default() };
     let mut disk = Disk::empty(&cfg);
