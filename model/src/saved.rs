@@ -9,6 +9,7 @@
 //! standby that runs the election, not the controller the cluster was formatted with.
 
 use crate::broker::Disk;
+use crate::broker_set::BrokerSet;
 use crate::config::Config;
 use crate::controller::{ControllerRole, ControllerState};
 use crate::coordinator::CoordinatorState;
@@ -75,6 +76,9 @@ impl Saved {
                 if z.committed.role != ControllerRole::Standby {
                     return Err(format!("the committed state's role is {:?}", z.committed.role));
                 }
+                if z.epoch.0 == u32::MAX {
+                    return Err(format!("/controller_epoch is the last there is ({})", z.epoch));
+                }
                 if let Some(owner) = z.controller.filter(|c| !cfg.controller_ids().any(|id| id == *c)) {
                     return Err(format!("/controller names candidate {owner}, of {} candidate(s)", cfg.controllers));
                 }
@@ -106,6 +110,32 @@ fn image_fits(c: &ControllerState, cfg: &Config) -> Result<(), String> {
         if record.partition != PartitionId(index) || replicas != expected {
             return Err(format!("the record of partition {index} is of another partition or its replicas: {record}"));
         }
+    }
+    for record in &c.partitions {
+        let foreign = |set: BrokerSet| set.iter().find(|b| !record.replicas.contains(b));
+        let member = record.leader.filter(|l| !record.replicas.contains(l));
+        if let Some(b) = member.or_else(|| foreign(record.isr.union(record.elr).union(record.last_known_elr))) {
+            return Err(format!(
+                "the record of partition {} names broker {b}, not one of its replicas: {record}",
+                record.partition
+            ));
+        }
+        if record.leader_epoch.0 == u32::MAX || record.partition_epoch.0 == u32::MAX {
+            return Err(format!(
+                "the record of partition {} is at the last epoch there is: {record}",
+                record.partition
+            ));
+        }
+    }
+    // Broker epochs are handed out once each: every registration's is below the next one.
+    if c.next_broker_epoch.0 == u32::MAX {
+        return Err(format!("the next broker epoch is the last there is ({})", c.next_broker_epoch));
+    }
+    if let Some((b, r)) = cfg.broker_ids().zip(&c.brokers).find(|(_, r)| r.epoch >= c.next_broker_epoch) {
+        return Err(format!(
+            "broker {b}'s registration is in broker epoch {}, not below the next broker epoch {}",
+            r.epoch, c.next_broker_epoch
+        ));
     }
     if !c.writes.is_none() && c.role.is_sole() {
         return Err("the sole controller counts writes to ZooKeeper".to_string());
@@ -177,6 +207,29 @@ mod tests {
         let mut z = CoordinatorState::start(&cfg());
         z.controller = Some(ControllerId(3));
         assert_eq!(Saved::Coordinator(z).fits(&cfg()).unwrap_err(), "/controller names candidate 3, of 2 candidate(s)");
+    }
+
+    #[test]
+    fn metadata_that_names_a_stranger_or_would_hand_out_an_epoch_twice_does_not_fit() {
+        let sole = Config { partitions: 2, ..Config::default() };
+        let refused = |edit: &dyn Fn(&mut ControllerState)| {
+            let mut c = image();
+            edit(&mut c);
+            Saved::Controller(c).fits(&sole).unwrap_err()
+        };
+        let why = refused(&|c| c.partitions[0].isr = BrokerSet::of([BrokerId(9)]));
+        assert!(why.starts_with("the record of partition 0 names broker 9, not one of its replicas"), "{why}");
+        let why = refused(&|c| c.partitions[1].leader = Some(BrokerId(7)));
+        assert!(why.starts_with("the record of partition 1 names broker 7"), "{why}");
+        let why = refused(&|c| c.partitions[0].leader_epoch = crate::ids::LeaderEpoch(u32::MAX));
+        assert!(why.starts_with("the record of partition 0 is at the last epoch there is"), "{why}");
+        let why = refused(&|c| c.next_broker_epoch = crate::ids::BrokerEpoch(2));
+        assert_eq!(why, "broker 2's registration is in broker epoch 2, not below the next broker epoch 2");
+        let why = refused(&|c| c.next_broker_epoch = crate::ids::BrokerEpoch(u32::MAX));
+        assert!(why.starts_with("the next broker epoch is the last there is"), "{why}");
+        let mut z = CoordinatorState::start(&cfg());
+        z.epoch = crate::ids::ControllerEpoch(u32::MAX);
+        assert!(Saved::Coordinator(z).fits(&cfg()).unwrap_err().starts_with("/controller_epoch is the last"));
     }
 
     #[test]
