@@ -83,7 +83,12 @@ fn check(args: &CheckArgs) -> Result<bool, String> {
     }
     let scenario = scenario_for(args).map_err(|e| e.to_string())?;
     if !args.no_traces {
-        kelp_checks::trace_cmd::writable(&args.out)?;
+        // Where this scenario's counterexamples go: `OUT/<scenario>/<property>/`.
+        let target = match kelp_checks::trace_file::write::names_a_directory(&scenario.name) {
+            true => args.out.join(&scenario.name),
+            false => args.out.clone(),
+        };
+        kelp_checks::trace_cmd::writable(&target)?;
     }
     let extras = run::Extras {
         progress: kelp_checks::progress::interval(args.quiet, args.progress_interval_ms),

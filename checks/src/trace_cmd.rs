@@ -41,10 +41,19 @@ pub fn writable(root: &Path) -> Result<(), String> {
     if !metadata.is_dir() {
         return Err(format!("cannot write under {}: {} is not a directory", root.display(), existing.display()));
     }
-    if metadata.permissions().readonly() {
+    if !may_write_in(existing) {
         return Err(format!("cannot write under {}: {} is read-only", root.display(), existing.display()));
     }
     Ok(())
+}
+
+/// Whether this process may create files in the directory `dir`, as the kernel judges it
+/// (`access(2)`: its users and groups, root's rights, a read-only mount), not only by the mode bits.
+fn may_write_in(dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else { return false };
+    // SAFETY: a NUL-terminated path that lives across the call; access only reads it.
+    unsafe { libc::access(path.as_ptr(), libc::W_OK | libc::X_OK) == 0 }
 }
 
 /// `kelp matrix --traces DIR`: the committed traces must be there before the matrix runs (a
@@ -89,4 +98,20 @@ pub fn matrix(rows: &mut [Row], traces: Option<&Path>, out: Option<&Path>, quiet
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_to_be_made_under_a_writable_one_passes_and_one_under_a_file_does_not() {
+        let temp = tempfile::tempdir().unwrap();
+        assert_eq!(writable(&temp.path().join("out").join("acks-1")), Ok(()));
+        let file = temp.path().join("acks-1");
+        std::fs::write(&file, "").unwrap();
+        let why = writable(&file.join("no-acked-loss")).unwrap_err();
+        assert!(why.ends_with(&format!("{} is not a directory", file.display())), "{why}");
+        assert!(!temp.path().join("out").exists(), "nothing is made");
+    }
 }
