@@ -39,12 +39,14 @@ impl fmt::Display for ExploreError {
 
 impl std::error::Error for ExploreError {}
 
-/// Checks that `address` is loopback and free, so that the Explorer's own bind cannot fail.
-pub fn check_bind(address: SocketAddr) -> Result<(), ExploreError> {
+/// Checks that `address` is loopback and free, so that the Explorer's own bind cannot fail, and
+/// returns it with the port the system chose where it was 0 (the URL printed names that port).
+pub fn check_bind(address: SocketAddr) -> Result<SocketAddr, ExploreError> {
     if !address.ip().is_loopback() {
         return Err(ExploreError::NotLoopback(address));
     }
-    TcpListener::bind(address).map(drop).map_err(|source| ExploreError::Bind { address, source })
+    let listener = TcpListener::bind(address).map_err(|source| ExploreError::Bind { address, source })?;
+    listener.local_addr().map_err(|source| ExploreError::Bind { address, source })
 }
 
 /// The Explorer's URL for a path: `#/steps/` then the index of the initial state among the
@@ -84,7 +86,7 @@ where
 /// `kelp explore`: prints the Explorer's address (and the URL of the trace's path), then serves
 /// until stopped. Errors are bad input (exit 2).
 pub fn command(args: &ExploreArgs) -> Result<(), String> {
-    check_bind(args.bind).map_err(|e| e.to_string())?;
+    let bind = check_bind(args.bind).map_err(|e| e.to_string())?;
     let (config, actions) = match &args.trace {
         Some(path) => {
             let trace = json::read(path).map_err(|e| e.to_string())?;
@@ -102,17 +104,22 @@ pub fn command(args: &ExploreArgs) -> Result<(), String> {
     };
     let model = canonical::Canonical(kelp_model::system::build(config));
     // The trace's URL first: a trace that does not replay is refused before anything is printed.
-    let trace_url =
-        actions.map(|actions| path_url(args.bind, &model, &actions)).transpose().map_err(|e| e.to_string())?;
+    let trace_url = actions.map(|actions| path_url(bind, &model, &actions)).transpose().map_err(|e| e.to_string())?;
     let trace_line = trace_url.map(|url| format!("trace: {url}\n")).unwrap_or_default();
-    kelp_impl::commands::write_out(&format!("Explorer: http://{}/\n{trace_line}", args.bind))?;
-    serve(model, args.bind);
+    kelp_impl::commands::write_out(&format!("Explorer: http://{bind}/\n{trace_line}"))?;
+    serve(model, bind);
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn port_0_is_the_port_the_system_chose() {
+        let bound = check_bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        assert!(bound.port() != 0 && bound.ip().is_loopback(), "{bound}");
+    }
 
     #[test]
     fn only_loopback_is_served() {
