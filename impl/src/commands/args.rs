@@ -3,7 +3,7 @@
 //! Kafka tools of those names. Every command finds the cluster with `--dir`.
 
 use clap::builder::RangedI64ValueParser;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use kelp_model::config::{MAX_BROKERS, MAX_CONTROLLERS, MAX_FAULTS, MAX_PARTITIONS};
 use std::path::PathBuf;
 
@@ -141,19 +141,16 @@ pub struct TopicsArgs {
     pub under_min_isr_partitions: bool,
 }
 
+/// Kafka's tool wants one target: `--partition` or `--all-topic-partitions`.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["partition", "all_topic_partitions"])))]
 pub struct LeaderElectionArgs {
     #[command(flatten)]
     pub dir: DirArg,
     #[arg(long, value_enum)]
     pub election_type: ElectionType,
     /// One partition of topic `t`.
-    #[arg(
-        long,
-        required_unless_present = "all_topic_partitions",
-        conflicts_with = "all_topic_partitions",
-        value_parser = between(0, MAX_PARTITIONS - 1)
-    )]
+    #[arg(long, value_parser = between(0, MAX_PARTITIONS - 1))]
     pub partition: Option<u8>,
     /// Every partition.
     #[arg(long)]
