@@ -1,9 +1,10 @@
 //! The one stateright `Actor` of the model: one type for every role (its `Address`: the controller,
 //! a broker, a producer, the operator, another controller candidate, the coordinator), each with
-//! its variant of `KelpState`. It turns stateright events into calls of the pure handlers and their `Effects` back into
-//! `Out` commands: sends, saves (a broker's disk; in the reference cluster the controller's
-//! metadata, ZooKeeper's data and a candidate's mark), and the timers each actor wants in its new state. The
-//! checker (`system.rs`) and the networked runtime (`impl/`) both drive this same code.
+//! its variant of `KelpState`. It turns stateright events into calls of the pure handlers and
+//! their `Effects` back into `Out` commands: sends, saves (a broker's disk; in the reference
+//! cluster the controller's metadata, ZooKeeper's data and a candidate's mark), and the timers
+//! each actor wants in its new state. The checker (`system.rs`) and the networked runtime
+//! (`impl/`) both drive this same code.
 
 use crate::broker::{BrokerState, Ctx};
 use crate::config::Config;

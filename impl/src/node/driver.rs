@@ -25,8 +25,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::{debug, error, warn};
 
-/// Where an actor's `Save`s go: a broker's `Storage`, the controller's, a candidate's or ZooKeeper's
-/// `MetadataFile`, or anything else that keeps what the model saves.
+/// Where an actor's `Save`s go: a broker's `Storage`, the `MetadataFile` of the controller, a
+/// candidate or ZooKeeper, or anything else that keeps what the model saves.
 pub trait SaveSink {
     fn save(&mut self, saved: &Saved) -> Result<(), Box<dyn StdError + Send + Sync>>;
 }

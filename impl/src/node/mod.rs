@@ -18,7 +18,8 @@
 //!
 //! One file per piece: `stop` (how a node is asked to stop), `timer_queue` (real timers),
 //! `endpoint` (the socket), `driver` (the actor over an endpoint), `changes` (state changes as log
-//! lines), `logging` (the log's set-up), `panics` (a handler's panic, caught), `run` (the node's loop and its storage).
+//! lines), `logging` (the log's set-up), `panics` (a handler's panic, caught), `run` (the node's
+//! loop and its storage).
 
 mod changes;
 mod driver;
